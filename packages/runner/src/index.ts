@@ -1,1 +1,2 @@
 export * from './exit-codes.js';
+export * from './operator.js';

@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import type { ExitClass } from './exit-codes.js';
+
+/**
+ * What an operator package declares to become a CLI. One value per operator; the runner derives the CLI flags,
+ * validation, the DAG file's kwargs, `--help` and the README flag table from `kwargs`.
+ *
+ * Flag convention (relied on by workflows/ and dp run): every kwarg `foo_bar` becomes `--foo-bar VALUE`
+ * (also `--foo-bar=VALUE`); booleans take `true|false`; numbers are parsed; objects/arrays take JSON text;
+ * string kwargs named in `fileFields` accept `@path` to read the value from a file.
+ */
+export interface OperatorDefinition<S extends z.ZodObject = z.ZodObject> {
+  /** CLI/bin name, e.g. `bigquery-operator`. */
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  /** Python import path of the Airflow 1.8.2 class, e.g. `airflow.contrib.operators.bigquery_operator.BigQueryOperator`.
+   *  Omit for native-only operators. A function lets the generic operator take it from its own flags. */
+  readonly airflowClass?: string | ((kwargs: z.infer<S>) => string);
+  /** zod schema of the operator kwargs: the single source of flags, validation and DAG kwargs. */
+  readonly kwargs: S;
+  /** Airflow's template_fields for this operator (rendered by Airflow, or by the native engine). */
+  readonly templatedFields: readonly string[];
+  /** String kwargs that accept `@file`. */
+  readonly fileFields?: readonly string[];
+  /** Names of the operator's own output files written to --outputs-dir (besides `exit-class`). */
+  readonly outputs: readonly string[];
+  /** Extra operator-specific flags that are not Airflow kwargs (e.g. `--bigquery-endpoint`). */
+  readonly extraFlags?: readonly ExtraFlag[];
+  /** Derives operator outputs from the harvested Airflow task log (Airflow engine). */
+  readonly harvestOutputs?: (taskLog: readonly string[]) => Record<string, string>;
+  /** Classifies operator-specific failure text found in the task log before the shared table runs. */
+  readonly classifyLog?: (taskLog: readonly string[]) => ExitClass | undefined;
+  /** The native engine (`--engine native`); operators without one reject `--engine native` with exit 64. */
+  readonly native?: NativeImplementation<z.infer<S>>;
+  /** The engines this operator supports, first is the default. Defaults to ['airflow', 'native'] filtered by what exists. */
+  readonly engines?: readonly Engine[];
+}
+
+export type Engine = 'airflow' | 'native';
+
+export interface ExtraFlag {
+  readonly flag: string; // e.g. 'bigquery-endpoint'
+  readonly env?: string; // e.g. 'BIGQUERY_EMULATOR_HOST'
+  readonly description: string;
+}
+
+export interface NativeContext<K> {
+  readonly taskId: string;
+  readonly dagId: string;
+  /** Airflow execution date (midnight, naive), e.g. 2026-11-23T00:00:00. */
+  readonly executionDate: Date;
+  /** Validated kwargs, not yet template-rendered. */
+  readonly kwargs: K;
+  /** Values of extraFlags (flag name → value) after env fallback. */
+  readonly extra: Readonly<Record<string, string | undefined>>;
+  /** GCP project resolved from --gcp-project, GOOGLE_CLOUD_PROJECT or the key file. */
+  readonly gcpProject: string | undefined;
+  /** Path of the service-account key file, if any. Never log its content. */
+  readonly keyFile: string | undefined;
+  /** Connections resolved by the runner (conn_id → fields). Never log passwords/extras. */
+  readonly connections: ReadonlyMap<string, ConnectionSpec>;
+  /** The environment as given to the CLI (read-only). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: TaskLogger;
+  /** Aborted on SIGTERM/SIGINT. */
+  readonly signal: AbortSignal;
+}
+
+export interface TaskLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ConnectionSpec {
+  readonly connId: string;
+  readonly connType: string;
+  readonly host?: string;
+  readonly schema?: string;
+  readonly login?: string;
+  readonly password?: string;
+  readonly port?: number;
+  readonly extra?: Record<string, unknown>;
+}
+
+export interface NativeResult {
+  /** Operator outputs, written to --outputs-dir/<name>. */
+  readonly outputs: Record<string, string>;
+}
+
+export type NativeImplementation<K> = (ctx: NativeContext<K>) => Promise<NativeResult>;
+
+/**
+ * Errors with a known exit class. Native implementations throw these; the CLI edge prints `message` as one line
+ * and exits with the class's code. Messages must never contain secret values.
+ */
+export class OperatorError extends Error {
+  constructor(
+    readonly exitClass: ExitClass,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OperatorError';
+  }
+}
