@@ -1,0 +1,177 @@
+import nunjucks from 'nunjucks';
+import { PyValueError } from './pydatetime.js';
+
+export type TemplateErrorKind = 'syntax' | 'undefined' | 'value';
+
+/** A template that cannot be rendered. `message` is one line (no stack, no template path). */
+export class TemplateRenderError extends Error {
+  constructor(
+    readonly kind: TemplateErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TemplateRenderError';
+  }
+}
+
+/** Jinja2's UndefinedError, thrown from inside a render. */
+class UndefinedError extends Error {
+  override name = 'UndefinedError';
+}
+
+/**
+ * Python `str` methods callable from templates (`{{ ds.replace('-', '') }}` replaces ALL occurrences in Python;
+ * JavaScript's `replace` would replace only the first).
+ */
+const PY_STR_METHODS: Record<string, (s: string, ...a: unknown[]) => unknown> = {
+  replace: (s, a, b, count) =>
+    typeof count === 'number' && count >= 0
+      ? s
+          .split(String(a))
+          .reduce((acc, part, i) => (i === 0 ? part : acc + (i <= count ? String(b) : String(a)) + part), '')
+      : s.split(String(a)).join(String(b)),
+  upper: (s) => s.toUpperCase(),
+  lower: (s) => s.toLowerCase(),
+  strip: (s, chars) =>
+    chars === undefined || chars === null ? s.trim() : stripChars(s, String(chars), true, true),
+  lstrip: (s, chars) =>
+    chars === undefined || chars === null ? s.trimStart() : stripChars(s, String(chars), true, false),
+  rstrip: (s, chars) =>
+    chars === undefined || chars === null ? s.trimEnd() : stripChars(s, String(chars), false, true),
+  startswith: (s, p) => s.startsWith(String(p)),
+  endswith: (s, p) => s.endsWith(String(p)),
+  split: (s, sep) =>
+    sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep)),
+  zfill: (s, width) => {
+    const w = Number(width);
+    const sign = s.startsWith('-') || s.startsWith('+') ? (s[0] as string) : '';
+    return sign + s.slice(sign.length).padStart(w - sign.length, '0');
+  },
+};
+
+function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
+  let start = 0;
+  let end = s.length;
+  while (left && start < end && chars.includes(s[start] as string)) start++;
+  while (right && end > start && chars.includes(s[end - 1] as string)) end--;
+  return s.slice(start, end);
+}
+
+interface NunjucksRuntime {
+  memberLookup(obj: unknown, val: unknown): unknown;
+  callWrap(obj: unknown, name: string, context: unknown, args: unknown[]): unknown;
+  suppressValue(val: unknown, autoescape: boolean): unknown;
+}
+
+// nunjucks' compiled templates call these through the shared runtime object. We wrap them, active only while one of
+// OUR renders runs (renders are synchronous), to get Jinja2's Undefined/None semantics:
+//  - attribute of an undefined value → UndefinedError (nunjucks: silently undefined);
+//  - calling an undefined value → UndefinedError;
+//  - None renders as `None`, booleans as `True`/`False` (Python's str()).
+const runtime = (nunjucks as unknown as { runtime: NunjucksRuntime }).runtime;
+const original = {
+  memberLookup: runtime.memberLookup,
+  callWrap: runtime.callWrap,
+  suppressValue: runtime.suppressValue,
+};
+let active = 0;
+
+runtime.memberLookup = function memberLookup(obj: unknown, val: unknown): unknown {
+  if (active > 0) {
+    if (obj === undefined) {
+      throw new UndefinedError(`cannot access attribute '${String(val)}' of an undefined value`);
+    }
+    if (typeof obj === 'string' && typeof val === 'string' && Object.hasOwn(PY_STR_METHODS, val)) {
+      const method = PY_STR_METHODS[val] as (s: string, ...a: unknown[]) => unknown;
+      return (...args: unknown[]) => method(obj, ...args);
+    }
+  }
+  return original.memberLookup(obj, val);
+};
+runtime.callWrap = function callWrap(obj: unknown, name: string, context: unknown, args: unknown[]): unknown {
+  if (active > 0 && (obj === undefined || obj === null)) {
+    const pretty = name.replace(/\["([^"]*)"\]/g, '.$1');
+    throw new UndefinedError(`'${pretty}' is undefined`);
+  }
+  return original.callWrap(obj, name, context, args);
+};
+runtime.suppressValue = function suppressValue(val: unknown, autoescape: boolean): unknown {
+  if (active > 0) {
+    if (val === null) return 'None';
+    if (val === true) return 'True';
+    if (val === false) return 'False';
+  }
+  return original.suppressValue(val, autoescape);
+};
+
+// Jinja2 2.8 defaults as Airflow 1.8.2 uses them: no autoescape, no trim_blocks/lstrip_blocks,
+// undefined plain names render as '' (not an error).
+const env = new nunjucks.Environment(null, {
+  autoescape: false,
+  throwOnUndefined: false,
+  trimBlocks: false,
+  lstripBlocks: false,
+});
+
+/** Python-only literals that nunjucks would otherwise look up as (undefined) names. */
+const PY_LITERALS = { True: true, False: false, None: null };
+
+/**
+ * Jinja2's lexer normalises every line break (Python `splitlines()` separators) to `\n` and, with
+ * `keep_trailing_newline=False` (the default), drops ONE trailing newline of the template source.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python splitlines() separators include these
+const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
+export function normalizeTemplateSource(text: string): string {
+  const lines = text.split(LINE_BREAKS);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.join('\n');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Renders `text` like Airflow 1.8.2's `env.from_string(text).render(**context)` (Jinja2 defaults). Throws
+ * `TemplateRenderError` (kind `syntax` | `undefined` | `value`) with a one-line message.
+ */
+export function renderTemplate(text: string, context: Readonly<Record<string, unknown>>): string {
+  const source = normalizeTemplateSource(text);
+  let template: nunjucks.Template;
+  try {
+    template = new nunjucks.Template(source, env, undefined, true);
+  } catch (err) {
+    throw new TemplateRenderError('syntax', `template syntax error: ${describe(err)}`);
+  }
+  let thrown: unknown;
+  active++;
+  try {
+    return template.render({ ...PY_LITERALS, ...context });
+  } catch (err) {
+    thrown = err;
+  } finally {
+    active--;
+  }
+  const msg = describe(thrown);
+  if (/UndefinedError/.test(msg))
+    throw new TemplateRenderError('undefined', `UndefinedError: ${stripName(msg)}`);
+  if (/ValueError/.test(msg) || thrown instanceof PyValueError) {
+    throw new TemplateRenderError('value', `ValueError: ${stripName(msg)}`);
+  }
+  throw new TemplateRenderError('syntax', `template error: ${msg}`);
+}
+
+function stripName(msg: string): string {
+  return msg.replace(/^.*?(UndefinedError|ValueError):\s*/, '');
+}
+
+/** nunjucks error text: `(unknown path) [Line 1, Column 3]\n  Error: ...` → `line 1, column 3: Error: ...`. */
+function describe(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const m = /^\(unknown path\)\s*(?:\[Line (\d+), Column (\d+)\])?\s*([\s\S]*)$/.exec(raw);
+  if (!m) return oneLine(raw);
+  const where = m[1] ? `line ${m[1]}, column ${m[2]}: ` : '';
+  return oneLine(`${where}${(m[3] ?? '').replace(/^Template render error:\s*/, '')}`);
+}
