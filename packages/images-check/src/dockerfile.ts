@@ -1,0 +1,275 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import {
+  type Add,
+  type Copy,
+  DockerfileParser,
+  type From,
+  type Instruction,
+  type JSONInstruction,
+  type ModifiableInstruction,
+} from 'dockerfile-ast';
+
+/** One problem found in a Dockerfile. `line` is 1-based. */
+export interface DockerfileFinding {
+  readonly line: number;
+  readonly rule:
+    | 'from-pinned'
+    | 'no-latest'
+    | 'final-user'
+    | 'no-pipe-to-shell'
+    | 'copy-source-exists'
+    | 'unresolved-variable'
+    | 'no-remote-add';
+  readonly message: string;
+}
+
+export interface DockerfileCheckOptions {
+  /** Build args as CI passes them (override ARG defaults). */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Directory of the build context on disk; COPY/ADD sources are resolved against it. Omit to skip that rule. */
+  readonly contextDir?: string;
+  /** Image references built by this repository in the same pipeline (CI pins them by digest when it builds). */
+  readonly internalRefs?: readonly string[];
+}
+
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+const PIPE_TO_SHELL = /\b(?:curl|wget)\b[^;&|]*\|\s*(?:sudo\s+)?(?:\/(?:usr\/)?bin\/)?(?:ba|da|z|k)?sh\b/;
+const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/** Expands `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alt}` the way the Dockerfile frontend does. */
+export function expandVariables(
+  text: string,
+  vars: ReadonlyMap<string, string>,
+): { value: string; missing: string[] } {
+  const missing: string[] = [];
+  const value = text.replace(
+    VARIABLE,
+    (whole, braced: string | undefined, word: string | undefined, bare) => {
+      const name = (braced ?? bare) as string;
+      const current = vars.get(name);
+      const op = whole.match(/^\$\{[A-Za-z0-9_]+(:?[-+])/)?.[1];
+      if (op?.endsWith('-')) return current !== undefined && current !== '' ? current : (word ?? '');
+      if (op?.endsWith('+')) return current !== undefined && current !== '' ? (word ?? '') : '';
+      if (current === undefined) {
+        missing.push(name);
+        return '';
+      }
+      return current;
+    },
+  );
+  return { value, missing };
+}
+
+/** Splits `name[:tag][@digest]` (registry ports are not mistaken for tags). */
+export function splitImageRef(ref: string): { name: string; tag: string | null; digest: string | null } {
+  const at = ref.indexOf('@');
+  const digest = at >= 0 ? ref.slice(at + 1) : null;
+  const rest = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > slash) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+  return { name: rest, tag: null, digest };
+}
+
+function line(instr: Instruction): number {
+  return instr.getRange().start.line + 1;
+}
+
+/** Source arguments of COPY/ADD (everything but the destination), JSON or shell form. */
+function copySources(instr: Copy | Add): string[] {
+  const json = (instr as unknown as JSONInstruction).getJSONStrings?.() ?? [];
+  const values =
+    json.length > 0 ? json.map((a) => a.getJSONValue()) : instr.getArguments().map((a) => a.getValue());
+  return values.slice(0, -1);
+}
+
+function flag(instr: Instruction, name: string): string | null {
+  const flags = (instr as ModifiableInstruction).getFlags?.() ?? [];
+  return flags.find((f) => f.getName() === name)?.getValue() ?? null;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
+  return new RegExp(`^${escaped}$`);
+}
+
+function sourceExists(contextDir: string, source: string): boolean {
+  const rel = normalize(source.replace(/^\/+/, ''));
+  if (rel.startsWith('..')) return false;
+  if (!/[*?[]/.test(rel)) return existsSync(join(contextDir, rel));
+  const dir = dirname(rel);
+  if (/[*?[]/.test(dir)) return true; // nested wildcards: not worth re-implementing Go's filepath.Match here
+  const base = rel.slice(dir === '.' ? 0 : dir.length + 1);
+  const full = join(contextDir, dir);
+  if (!existsSync(full)) return false;
+  const re = globToRegExp(base);
+  return readdirSync(full).some((entry) => re.test(entry));
+}
+
+/**
+ * Checks one Dockerfile's text. Rules (see the package README):
+ * every FROM (and every COPY --from / RUN --mount from= that names an image) is a stage or pinned by tag + digest,
+ * or one of our own manifest images; no `latest`; the final stage sets a numeric non-root USER;
+ * no `curl|sh` / `wget|sh`; no ADD of a URL; every COPY/ADD source exists in the context.
+ */
+export function checkDockerfile(text: string, options: DockerfileCheckOptions = {}): DockerfileFinding[] {
+  const findings: DockerfileFinding[] = [];
+  const buildArgs = options.buildArgs ?? {};
+  const internal = new Set(options.internalRefs ?? []);
+  const df = DockerfileParser.parse(text);
+
+  // Global ARGs (before the first FROM) are the only variables FROM can use.
+  const globals = new Map<string, string>();
+  for (const arg of df.getInitialARGs()) {
+    const p = arg.getProperty();
+    if (!p) continue;
+    const value = buildArgs[p.getName()] ?? p.getValue();
+    if (value !== null && value !== undefined) globals.set(p.getName(), value);
+  }
+
+  const stages = new Set<string>();
+  const checkImage = (ref: string, at: number, what: string) => {
+    if (stages.has(ref.toLowerCase()) || ref === 'scratch') return;
+    const { tag, digest } = splitImageRef(ref);
+    if (tag === 'latest' || (tag === null && digest === null)) {
+      findings.push({
+        line: at,
+        rule: 'no-latest',
+        message: `${what} ${ref} uses the implicit or explicit latest tag`,
+      });
+      return;
+    }
+    if (internal.has(ref)) return;
+    if (tag === null || digest === null || !DIGEST.test(`@${digest}`)) {
+      findings.push({
+        line: at,
+        rule: 'from-pinned',
+        message: `${what} ${ref} is not pinned by exact tag + @sha256 digest`,
+      });
+    }
+  };
+
+  const froms = df.getFROMs();
+  const lastFrom: From | undefined = froms[froms.length - 1];
+  let vars = new Map<string, string>();
+  let finalUser: { value: string; line: number } | null = null;
+  let inFinal = false;
+
+  for (const instr of df.getInstructions()) {
+    const keyword = instr.getKeyword();
+    const at = line(instr);
+    if (keyword === 'FROM') {
+      const from = instr as From;
+      const raw = from.getImage() ?? '';
+      const { value, missing } = expandVariables(raw, globals);
+      if (missing.length > 0) {
+        findings.push({
+          line: at,
+          rule: 'unresolved-variable',
+          message: `FROM ${raw}: ARG ${missing.join(', ')} has no default and no build arg`,
+        });
+      } else checkImage(value, at, 'FROM');
+      const stage = from.getBuildStage();
+      if (stage) stages.add(stage.toLowerCase());
+      vars = new Map();
+      inFinal = from === lastFrom;
+      continue;
+    }
+    if (keyword === 'ARG') {
+      for (const p of instr.getArguments()) {
+        const [name, ...rest] = p.getValue().split('=');
+        if (!name) continue;
+        const declared = rest.length > 0 ? rest.join('=') : undefined;
+        const value = buildArgs[name] ?? declared ?? globals.get(name);
+        if (value !== undefined) vars.set(name, value);
+      }
+      continue;
+    }
+    if (keyword === 'ENV') {
+      const args = instr.getArguments().map((a) => a.getValue());
+      for (const a of args) {
+        const eq = a.indexOf('=');
+        if (eq > 0)
+          vars.set(a.slice(0, eq), expandVariables(a.slice(eq + 1).replace(/^"|"$/g, ''), vars).value);
+      }
+      continue;
+    }
+    if (keyword === 'USER' && inFinal) {
+      finalUser = { value: expandVariables(instr.getArgumentsContent() ?? '', vars).value.trim(), line: at };
+      continue;
+    }
+    if (keyword === 'RUN') {
+      const body = instr.getArgumentsContent() ?? '';
+      if (PIPE_TO_SHELL.test(body.replace(/\\\n/g, ' '))) {
+        findings.push({
+          line: at,
+          rule: 'no-pipe-to-shell',
+          message: 'RUN pipes a download into a shell (curl|sh)',
+        });
+      }
+      for (const f of (instr as ModifiableInstruction).getFlags?.() ?? []) {
+        if (f.getName() !== 'mount') continue;
+        const from = (f.getValue() ?? '').match(/(?:^|,)from=([^,]+)/)?.[1];
+        if (from) checkImage(expandVariables(from, vars).value, at, 'RUN --mount from=');
+      }
+      continue;
+    }
+    if (keyword === 'COPY' || keyword === 'ADD') {
+      const from = flag(instr, 'from');
+      if (from !== null) {
+        checkImage(expandVariables(from, vars).value, at, `${keyword} --from=`);
+        continue;
+      }
+      for (const src of copySources(instr as Copy)) {
+        if (/^(?:https?|git):\/\//.test(src) || src.startsWith('git@')) {
+          findings.push({
+            line: at,
+            rule: 'no-remote-add',
+            message: `${keyword} fetches ${src} at build time`,
+          });
+          continue;
+        }
+        const { value, missing } = expandVariables(src, vars);
+        if (missing.length > 0) {
+          findings.push({
+            line: at,
+            rule: 'unresolved-variable',
+            message: `${keyword} ${src}: ${missing.join(', ')} is not set (declare an ARG with a value or pass a build arg)`,
+          });
+          continue;
+        }
+        if (options.contextDir !== undefined && !sourceExists(options.contextDir, value)) {
+          findings.push({
+            line: at,
+            rule: 'copy-source-exists',
+            message: `${keyword} source ${value} does not exist in the build context`,
+          });
+        }
+      }
+    }
+  }
+
+  if (!lastFrom) {
+    findings.push({ line: 1, rule: 'final-user', message: 'no FROM instruction' });
+  } else if (!finalUser) {
+    findings.push({
+      line: line(lastFrom),
+      rule: 'final-user',
+      message: 'the final stage sets no USER (it would run as whatever the base says, usually root)',
+    });
+  } else {
+    const user = finalUser.value.split(':')[0] ?? '';
+    if (user === '' || user === 'root' || user === '0' || !/^\d+$/.test(user)) {
+      findings.push({
+        line: finalUser.line,
+        rule: 'final-user',
+        message: `final USER ${finalUser.value} must be a numeric non-root uid (Kubernetes runAsNonRoot can only verify numbers)`,
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,34 @@
+export {
+  checkDockerfile,
+  type DockerfileCheckOptions,
+  type DockerfileFinding,
+  expandVariables,
+  splitImageRef,
+} from './dockerfile.js';
+export {
+  baseImages,
+  findImageByName,
+  findImageByRef,
+  type ImageEntry,
+  type ImagesManifest,
+  imageRef,
+  imageRefs,
+  loadImagesManifest,
+  MANIFEST_PATH,
+  ManifestError,
+  operatorImages,
+  parseImagesManifest,
+} from './manifest.js';
+export {
+  checkManifestAgainstRepo,
+  checkRepoDockerfiles,
+  checkYamlImages,
+  ciBuildArgs,
+  formatFinding,
+  operatorPackages,
+  type RepoFinding,
+  type WorkspacePackage,
+  workspacePackages,
+  type YamlImage,
+  yamlImages,
+} from './repo.js';
