@@ -1,1 +1,1 @@
-export {};
+export { definition, type GenericKwargs, IMPORT_PATH_RE, kwargsSchema } from './definition.js';

@@ -1,2 +1,27 @@
+export { DAG_SOURCE, type DagSidecar, renderAirflowCfg } from './airflow-home.js';
+export * from './classify.js';
+export {
+  formatDs,
+  formatIsoNaive,
+  type Invocation,
+  parseExecutionDate,
+  parseInvocation,
+  type RunConfig,
+} from './config.js';
+export {
+  bootstrapConnections,
+  type ConnectionInputs,
+  connectionsFromEnv,
+  GOOGLE_CLOUD_SCOPE,
+  GOOGLE_CONN_IDS,
+  parseConnectionJson,
+  parseConnectionUri,
+  type ResolvedConnections,
+} from './connections.js';
+export { renderExitCodeTable } from './docs.js';
 export * from './exit-codes.js';
+export * from './flags.js';
 export * from './operator.js';
+export { writeOutputs } from './outputs.js';
+export { type CliIO, runOperatorCli } from './run.js';
+export { LineEncoder, OutputWatcher, Redactor } from './stream.js';

@@ -19,6 +19,9 @@ export interface OperatorDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly airflowClass?: string | ((kwargs: z.infer<S>) => string);
   /** zod schema of the operator kwargs: the single source of flags, validation and DAG kwargs. */
   readonly kwargs: S;
+  /** Maps the validated kwargs to the Airflow operator's kwargs (default: as they are). The generic operator uses
+   *  it to unwrap `--kwargs`. */
+  readonly airflowKwargs?: (kwargs: z.infer<S>) => Record<string, unknown>;
   /** Airflow's template_fields for this operator (rendered by Airflow, or by the native engine). */
   readonly templatedFields: readonly string[];
   /** String kwargs that accept `@file`. */

@@ -1,0 +1,332 @@
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import {
+  buildCliFlags,
+  DEFAULT_CONNECTIONS_DIR,
+  DEFAULT_KILL_GRACE_SECONDS,
+  type FlagDescriptor,
+} from './flags.js';
+import { type Engine, type OperatorDefinition, OperatorError } from './operator.js';
+
+/** Everything a run needs, validated once at the edge. */
+export interface RunConfig {
+  readonly taskId: string;
+  readonly dagId: string;
+  readonly executionDate: Date;
+  readonly engine: Engine;
+  readonly kwargs: Record<string, unknown>;
+  readonly outputsDir: string | undefined;
+  readonly gcpProject: string | undefined;
+  readonly connectionsDir: string;
+  /** True when the connections dir was given explicitly (then it must exist). */
+  readonly connectionsDirExplicit: boolean;
+  readonly killGraceMs: number;
+  readonly logFormat: 'json' | 'pretty' | undefined;
+  readonly extra: Readonly<Record<string, string | undefined>>;
+}
+
+export type Invocation =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: RunConfig };
+
+/** Airflow-safe ids; also used as a file name, so no leading dot and no slash. */
+const ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$/;
+
+function usage(message: string): OperatorError {
+  return new OperatorError('usage', message);
+}
+
+function shown(value: string): string {
+  const oneLine = value.replace(/[\r\n]+/g, ' ');
+  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
+}
+
+/**
+ * Parses `YYYY-MM-DD` or `YYYYMMDD` into Airflow's naive midnight execution date (as a UTC Date).
+ * Throws a usage OperatorError for anything else, including impossible calendar dates.
+ */
+export function parseExecutionDate(text: string): Date {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text);
+  const dashed = /^\d{4}-\d{2}-\d{2}$/.test(text) || /^\d{8}$/.test(text);
+  if (!m || !dashed) throw usage(`--execution-date ${shown(text)}: expected YYYY-MM-DD or YYYYMMDD`);
+  const [, y, mo, d] = m as unknown as [string, string, string, string];
+  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d) ||
+    Number(y) < 1900
+  ) {
+    throw usage(`--execution-date ${shown(text)}: no such calendar date`);
+  }
+  return date;
+}
+
+/** `2026-11-23` */
+export function formatDs(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Airflow's `execution_date.isoformat()` for a naive midnight date: `2026-11-23T00:00:00`. */
+export function formatIsoNaive(date: Date): string {
+  return date.toISOString().slice(0, 19);
+}
+
+function readTextFile(path: string, what: string, cls: 'usage' | 'configuration' = 'usage'): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new OperatorError(cls, `${what} ${shown(path)}: cannot read (${code})`);
+  }
+}
+
+function convertFlagValue(f: FlagDescriptor, raw: string): unknown {
+  const name = `--${f.flag}`;
+  let text = raw;
+  if (f.file && text.startsWith('@')) {
+    if (text.startsWith('@@')) text = text.slice(1);
+    else text = readTextFile(text.slice(1), `${name} @file`);
+    if (f.kind === 'string') return text;
+  }
+  switch (f.kind) {
+    case 'string':
+      return text;
+    case 'enum':
+      if (f.choices && !f.choices.includes(text)) {
+        throw usage(`${name} ${shown(text)}: expected one of ${f.choices.join('|')}`);
+      }
+      return text;
+    case 'number': {
+      const n = text.trim() === '' ? Number.NaN : Number(text);
+      if (!Number.isFinite(n)) throw usage(`${name} ${shown(text)}: expected a number`);
+      return n;
+    }
+    case 'boolean':
+      if (text === 'true') return true;
+      if (text === 'false') return false;
+      throw usage(`${name} ${shown(text)}: expected true or false`);
+    case 'json':
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw usage(`${name}: expected JSON text`);
+      }
+    case 'string-or-json': {
+      const t = text.trimStart();
+      if (t.startsWith('{') || t.startsWith('[')) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return text;
+        }
+      }
+      return text;
+    }
+  }
+}
+
+function parseArgv(argv: readonly string[], flags: readonly FlagDescriptor[]) {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const f of flags)
+    options[f.flag] = { type: f.flag === 'help' || f.flag === 'version' ? 'boolean' : 'string' };
+  options.help = { type: 'boolean', short: 'h' };
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const message = (err as Error).message;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const m = /Unknown option '([^']*)'/.exec(message);
+      throw usage(`unknown flag ${m?.[1] ?? ''} (see --help)`.replace('  ', ' '));
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const m = /Option '(-[^ ']*)/.exec(message);
+      const flag = m?.[1] ?? 'a flag';
+      if (/argument missing/.test(message)) throw usage(`${flag} needs a value`);
+      if (/ambiguous/.test(message))
+        throw usage(`${flag} needs a value (use ${flag}=VALUE for values starting with -)`);
+      throw usage(`${flag}: ${message.split('\n')[0]}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const m = /Unexpected argument '([^']*)'/.exec(message);
+      throw usage(`unexpected argument ${shown(m?.[1] ?? '')} (flags take the form --name VALUE)`);
+    }
+    throw usage(message.split('\n')[0] ?? 'bad command line');
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  return issue.message.split('\n')[0] ?? 'invalid';
+}
+
+/**
+ * Turns argv + env into a validated RunConfig (or a help/version request). Reads only `--kwargs-file` and `@file`
+ * values. Every problem is an OperatorError with a one-line message (usage → 64, invalid kwargs-file data → 65).
+ */
+export function parseInvocation(
+  definition: OperatorDefinition,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Invocation {
+  const flags = buildCliFlags(definition);
+  const values = parseArgv(argv, flags);
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const str = (flag: string): string | undefined => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const fromEnv = (f: FlagDescriptor | undefined): string | undefined => {
+    if (!f?.env) return undefined;
+    const v = env[f.env];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const byName = new Map(flags.map((f) => [f.flag, f]));
+
+  const taskId = str('task-id');
+  if (taskId === undefined) throw usage('missing required flag --task-id');
+  if (!ID_RE.test(taskId))
+    throw usage(
+      `--task-id ${shown(taskId)}: use letters, digits, '_', '-', '.' (max 250, no leading '.' or '-')`,
+    );
+  const dagId = str('dag-id') ?? taskId;
+  if (!ID_RE.test(dagId))
+    throw usage(
+      `--dag-id ${shown(dagId)}: use letters, digits, '_', '-', '.' (max 250, no leading '.' or '-')`,
+    );
+  const dateText = str('execution-date');
+  if (dateText === undefined) throw usage('missing required flag --execution-date');
+  const executionDate = parseExecutionDate(dateText);
+
+  const engineFlag = byName.get('engine');
+  const engineText = str('engine') ?? fromEnv(engineFlag);
+  const available: Engine[] = (definition.engines ?? ['airflow', 'native']).filter((e) =>
+    e === 'native' ? definition.native !== undefined : definition.airflowClass !== undefined,
+  );
+  let engine: Engine;
+  if (engineText === undefined) {
+    const first = available[0];
+    if (!first) throw new OperatorError('configuration', `${definition.name} declares no usable engine`);
+    engine = first;
+  } else {
+    if (engineText !== 'airflow' && engineText !== 'native') {
+      throw usage(`--engine ${shown(engineText)}: expected airflow or native`);
+    }
+    if (!available.includes(engineText)) {
+      throw usage(
+        `--engine ${engineText}: not supported by ${definition.name} (supported: ${available.join(', ')})`,
+      );
+    }
+    engine = engineText;
+  }
+
+  const logFormatText = str('log-format') ?? fromEnv(byName.get('log-format'));
+  if (logFormatText !== undefined && logFormatText !== 'json' && logFormatText !== 'pretty') {
+    throw usage(`--log-format ${shown(logFormatText)}: expected json or pretty`);
+  }
+
+  const graceText = str('kill-grace-period') ?? fromEnv(byName.get('kill-grace-period'));
+  let killGraceMs = DEFAULT_KILL_GRACE_SECONDS * 1000;
+  if (graceText !== undefined) {
+    const n = Number(graceText);
+    if (graceText.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
+      throw usage(`--kill-grace-period ${shown(graceText)}: expected seconds between 0 and 3600`);
+    }
+    killGraceMs = Math.round(n * 1000);
+  }
+
+  const connectionsDirGiven = str('connections-dir') ?? fromEnv(byName.get('connections-dir'));
+  const outputsDir = str('outputs-dir');
+  if (outputsDir !== undefined) {
+    if (outputsDir === '') throw usage('--outputs-dir needs a value');
+    try {
+      if (!statSync(outputsDir).isDirectory())
+        throw usage(`--outputs-dir ${shown(outputsDir)}: not a directory`);
+    } catch (err) {
+      if (err instanceof OperatorError) throw err;
+      // Absent is fine: it is created when the outputs are written.
+    }
+  }
+
+  // kwargs: file first, then flags on top.
+  let kwargs: Record<string, unknown> = {};
+  const kwargsFile = str('kwargs-file');
+  if (kwargsFile !== undefined) {
+    const text = readTextFile(kwargsFile, '--kwargs-file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new OperatorError('invalid-input', `--kwargs-file ${shown(kwargsFile)}: not valid JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new OperatorError('invalid-input', `--kwargs-file ${shown(kwargsFile)}: must hold a JSON object`);
+    }
+    kwargs = { ...(parsed as Record<string, unknown>) };
+  }
+  const fromFlags = new Set<string>();
+  const extra: Record<string, string | undefined> = {};
+  for (const f of flags) {
+    const raw = str(f.flag);
+    if (f.group === 'kwarg' && f.kwarg) {
+      if (raw !== undefined) {
+        kwargs[f.kwarg] = convertFlagValue(f, raw);
+        fromFlags.add(f.kwarg);
+      } else if (
+        f.file &&
+        typeof kwargs[f.kwarg] === 'string' &&
+        (kwargs[f.kwarg] as string).startsWith('@')
+      ) {
+        kwargs[f.kwarg] = convertFlagValue(f, kwargs[f.kwarg] as string);
+      }
+    } else if (f.group === 'extra') {
+      extra[f.flag] = raw ?? fromEnv(f);
+    }
+  }
+
+  const result = definition.kwargs.safeParse(kwargs);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (!issue) throw new OperatorError('invalid-input', 'invalid kwargs');
+    const key = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+    const flag = key !== undefined ? byName.get(key.replaceAll('_', '-')) : undefined;
+    const missing = key !== undefined && kwargs[key] === undefined;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys?: string[] }).keys ?? [];
+      throw new OperatorError('invalid-input', `unknown kwarg(s) in --kwargs-file: ${keys.join(', ')}`);
+    }
+    if (missing && flag)
+      throw usage(`missing required flag --${flag.flag} (or kwarg ${key} in --kwargs-file)`);
+    const where = key === undefined ? 'kwargs' : flag ? `--${flag.flag}` : `kwarg ${key}`;
+    const sub = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join('.')})` : '';
+    const message = `${where}${sub}: ${describeIssue(issue)}`;
+    throw key !== undefined && fromFlags.has(key)
+      ? usage(message)
+      : new OperatorError('invalid-input', message);
+  }
+
+  return {
+    kind: 'run',
+    config: {
+      taskId,
+      dagId,
+      executionDate,
+      engine,
+      kwargs: result.data as Record<string, unknown>,
+      outputsDir,
+      gcpProject: str('gcp-project') ?? fromEnv(byName.get('gcp-project')),
+      connectionsDir: connectionsDirGiven ?? DEFAULT_CONNECTIONS_DIR,
+      connectionsDirExplicit: connectionsDirGiven !== undefined,
+      killGraceMs,
+      logFormat: logFormatText as 'json' | 'pretty' | undefined,
+      extra,
+    },
+  };
+}

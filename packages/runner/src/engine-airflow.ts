@@ -1,0 +1,220 @@
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { type AirflowHome, createAirflowHome, removeAirflowHome, writeRunFiles } from './airflow-home.js';
+import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN } from './classify.js';
+import { formatDs, formatIsoNaive, type RunConfig } from './config.js';
+import type { ResolvedConnections } from './connections.js';
+import type { ExitClass } from './exit-codes.js';
+import type { RunnerLogger } from './logger.js';
+import { type OperatorDefinition, OperatorError } from './operator.js';
+import { findExecutable, runCommand } from './process.js';
+import { LineEncoder, OutputWatcher, type Redactor } from './stream.js';
+
+export interface EngineOutcome {
+  readonly exitClass: ExitClass;
+  /** One line; absent on success. */
+  readonly message?: string;
+  readonly outputs: Record<string, string>;
+}
+
+export interface AirflowEngineInputs {
+  readonly definition: OperatorDefinition;
+  readonly config: RunConfig;
+  readonly connections: ResolvedConnections;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly tmpdir: string;
+  readonly log: RunnerLogger;
+  readonly redactor: Redactor;
+  readonly out: Writable;
+  readonly signal: AbortSignal;
+  readonly signalName: () => NodeJS.Signals;
+  readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+}
+
+/** Env vars that would make Airflow ignore the runner's airflow.cfg. */
+const OVERRIDDEN_ENV = [
+  'AIRFLOW__CORE__SQL_ALCHEMY_CONN',
+  'AIRFLOW__CORE__DAGS_FOLDER',
+  'AIRFLOW__CORE__BASE_LOG_FOLDER',
+  'AIRFLOW__CORE__EXECUTOR',
+  'AIRFLOW__CORE__UNIT_TEST_MODE',
+];
+
+/** The environment of every `airflow` command: the runner's env (AIRFLOW_CONN_* pass through) + the private home. */
+export function airflowEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  home: AirflowHome,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const k of OVERRIDDEN_ENV) delete out[k];
+  out.AIRFLOW_HOME = home.path;
+  out.AIRFLOW_CONFIG = home.cfgPath;
+  out.AIRFLOW__CORE__LOAD_EXAMPLES = 'False';
+  out.PYTHONUNBUFFERED = '1';
+  out.PYTHONDONTWRITEBYTECODE = '1';
+  return out;
+}
+
+/** Task log lines kept for classification and `harvestOutputs` (head + tail beyond this). */
+const TASK_LOG_KEEP_LINES = 50_000;
+
+async function harvestTaskLog(
+  inputs: AirflowEngineInputs,
+  home: AirflowHome,
+  pretty: boolean,
+): Promise<{ lines: string[]; found: boolean }> {
+  const dir = join(home.logsDir, inputs.config.dagId, inputs.config.taskId);
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
+  } catch {
+    return { lines: [], found: false };
+  }
+  const head: string[] = [];
+  const tail: string[] = [];
+  for (const file of files) {
+    const encoder = new LineEncoder({
+      fields: `"src":"task-log","task_id":${JSON.stringify(inputs.config.taskId)},"file":${JSON.stringify(file)}`,
+      label: `task ${inputs.config.taskId}`,
+      pretty,
+      redactor: inputs.redactor,
+      onBlock: (block) => {
+        for (const line of block.split('\n')) {
+          if (head.length < TASK_LOG_KEEP_LINES) head.push(line);
+          else {
+            tail.push(line);
+            if (tail.length > TASK_LOG_KEEP_LINES) tail.shift();
+          }
+        }
+      },
+    });
+    createReadStream(join(dir, file)).pipe(encoder).pipe(inputs.out, { end: false });
+    await finished(encoder);
+  }
+  return { lines: [...head, ...tail], found: files.length > 0 };
+}
+
+function outputsFor(
+  definition: OperatorDefinition,
+  harvested: Record<string, string>,
+): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const name of definition.outputs) outputs[name] = harvested[name] ?? '';
+  return outputs;
+}
+
+/**
+ * The Airflow engine: private AIRFLOW_HOME → airflow.cfg + DAG file + JSON sidecar → `airflow initdb` →
+ * `airflow backfill -s D -e D -sd FILE DAG` → harvested task log → classification. The home is removed on every path.
+ */
+export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<EngineOutcome> {
+  const { definition, config, log } = inputs;
+  const emptyOutputs = outputsFor(definition, {});
+  const airflow = await findExecutable('airflow', inputs.env.PATH);
+  if (!airflow) throw new OperatorError('configuration', '`airflow` was not found on PATH');
+  const airflowClass =
+    typeof definition.airflowClass === 'function'
+      ? definition.airflowClass(config.kwargs as never)
+      : definition.airflowClass;
+  if (!airflowClass) throw new OperatorError('usage', `${definition.name} has no Airflow operator class`);
+
+  const signalled = (): EngineOutcome => ({
+    exitClass: inputs.signalName() === 'SIGINT' ? 'interrupted' : 'terminated',
+    message: `stopped by ${inputs.signalName()}`,
+    outputs: emptyOutputs,
+  });
+  if (inputs.signal.aborted) return signalled();
+
+  const home = await createAirflowHome(inputs.tmpdir);
+  try {
+    const dagFile = await writeRunFiles(
+      home,
+      {
+        dag_id: config.dagId,
+        task_id: config.taskId,
+        operator: airflowClass,
+        kwargs: definition.airflowKwargs ? definition.airflowKwargs(config.kwargs as never) : config.kwargs,
+        execution_date: formatIsoNaive(config.executionDate),
+        connections_file: home.connectionsFile,
+      },
+      inputs.connections.registered.values(),
+    );
+    const env = airflowEnv(inputs.env, home);
+    const pretty = log.pretty;
+    const run = async (phase: 'initdb' | 'backfill', args: string[]) => {
+      const watcher = new OutputWatcher(NOTABLE_PATTERN);
+      log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
+      const result = await runCommand({
+        file: airflow,
+        args,
+        cwd: home.path,
+        env,
+        signal: inputs.signal,
+        forwardSignal: inputs.signalName,
+        killGraceMs: config.killGraceMs,
+        out: inputs.out,
+        pretty,
+        redactor: inputs.redactor,
+        label: phase === 'initdb' ? 'airflow-initdb' : 'airflow',
+        onBlock: watcher.feed,
+        onSpawn: (pid) => inputs.onSpawn?.(phase, pid),
+      });
+      return { result, watcher };
+    };
+
+    const initdb = await run('initdb', ['initdb']);
+    if (initdb.result.aborted || inputs.signal.aborted) return signalled();
+    if (initdb.result.spawnError) {
+      throw new OperatorError('configuration', `cannot run airflow: ${initdb.result.spawnError}`);
+    }
+    const initVerdict = classifyFailure({
+      phase: 'initdb',
+      exitCode: initdb.result.exitCode,
+      output: [...initdb.watcher.notable, ...initdb.watcher.tail()],
+      taskLog: [],
+      taskLogFound: false,
+    });
+    if (initVerdict.exitClass !== 'success') {
+      return { exitClass: initVerdict.exitClass, message: initVerdict.reason, outputs: emptyOutputs };
+    }
+
+    const ds = formatDs(config.executionDate);
+    const backfill = await run('backfill', ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId]);
+    if (backfill.result.aborted || inputs.signal.aborted) return signalled();
+    if (backfill.result.spawnError) {
+      throw new OperatorError('configuration', `cannot run airflow: ${backfill.result.spawnError}`);
+    }
+    const taskLog = await harvestTaskLog(inputs, home, pretty);
+    let operatorVerdict: ExitClass | undefined;
+    try {
+      operatorVerdict = definition.classifyLog?.(taskLog.lines);
+    } catch (err) {
+      log.warn('classifyLog failed', { error: (err as Error).message });
+    }
+    const evidence: FailureEvidence = {
+      phase: 'backfill',
+      exitCode: backfill.result.exitCode,
+      output: [...backfill.watcher.notable, ...backfill.watcher.tail()],
+      taskLog: taskLog.lines,
+      taskLogFound: taskLog.found,
+      operatorVerdict,
+    };
+    const verdict = classifyFailure(evidence);
+    let harvested: Record<string, string> = {};
+    try {
+      harvested = definition.harvestOutputs?.(taskLog.lines) ?? {};
+    } catch (err) {
+      log.warn('harvestOutputs failed', { error: (err as Error).message });
+    }
+    return {
+      exitClass: verdict.exitClass,
+      ...(verdict.exitClass === 'success' ? {} : { message: verdict.reason }),
+      outputs: outputsFor(definition, harvested),
+    };
+  } finally {
+    await removeAirflowHome(home);
+  }
+}

@@ -1,0 +1,43 @@
+import type { OperatorDefinition } from './operator.js';
+import { runOperatorCli } from './run.js';
+
+/**
+ * The only code that touches `process`: argv, env, stdio, signals, exit code. An operator package's `src/cli.ts` is
+ * `main(definition)`. Signal handlers are explicit, so the runner also behaves as PID 1 in a container (where the
+ * kernel gives PID 1 no default SIGTERM/SIGINT action).
+ */
+export function main(definition: OperatorDefinition): void {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received === undefined) {
+      received = signal;
+      controller.abort(signal);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // A closed stdout (e.g. `| head`) must not crash the runner with EPIPE.
+  process.stdout.on('error', () => undefined);
+
+  runOperatorCli(definition, {
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    isTTY: process.stdout.isTTY === true,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+      // After a signal, leftover handles (an abandoned native call) must not keep the process alive.
+      if (received !== undefined) process.exit(code);
+    },
+    (err: unknown) => {
+      process.stderr.write(
+        `${definition.name}: internal error: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,130 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { LineEncoder, type Redactor } from './stream.js';
+
+/** Finds an executable on a PATH string (what a shell would run), or undefined. */
+export async function findExecutable(name: string, pathEnv: string | undefined): Promise<string | undefined> {
+  for (const dir of (pathEnv ?? '').split(delimiter)) {
+    const candidate = resolve(dir === '' ? '.' : dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export interface CommandResult {
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  /** Set when the command could not be started at all (e.g. ENOENT). */
+  readonly spawnError: string | undefined;
+  /** The run was aborted (SIGTERM/SIGINT) and the child's process group was signalled. */
+  readonly aborted: boolean;
+}
+
+export interface CommandOptions {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+  readonly signal: AbortSignal;
+  /** Which signal to forward on abort (the one the runner received). */
+  readonly forwardSignal: () => NodeJS.Signals;
+  readonly killGraceMs: number;
+  readonly out: Writable;
+  readonly pretty: boolean;
+  readonly redactor: Redactor;
+  readonly label: string;
+  readonly onBlock: (block: string) => void;
+  /** Called right after the child was spawned (benchmarks, tests). */
+  readonly onSpawn?: (pid: number | undefined) => void;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // Negative pid: the whole process group, so `airflow run` grandchildren go too.
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs one command in its own process group, streaming stdout and stderr line by line into `out` as log records
+ * (with backpressure: a slow `out` pauses the child's pipes). On abort the received signal is forwarded to the
+ * group and, after the grace period, SIGKILL; once the leader is gone the group is SIGKILLed so nothing survives.
+ */
+export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
+  const { execa } = await import('execa');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  const child = execa(opts.file, [...opts.args], {
+    cwd: opts.cwd,
+    env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+  });
+  opts.onSpawn?.(child.pid);
+
+  const encoders: Promise<void>[] = [];
+  for (const [name, stream] of [
+    ['stdout', child.stdout],
+    ['stderr', child.stderr],
+  ] as const) {
+    if (!stream) continue;
+    const encoder = new LineEncoder({
+      fields: `"src":${JSON.stringify(opts.label)}${name === 'stderr' ? ',"stream":"stderr"' : ''}`,
+      label: `${opts.label}${name === 'stderr' ? '!' : ' '}`,
+      pretty: opts.pretty,
+      redactor: opts.redactor,
+      onBlock: opts.onBlock,
+    });
+    stream.pipe(encoder).pipe(opts.out, { end: false });
+    encoders.push(finished(encoder).catch(() => undefined));
+  }
+
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    if (aborted || child.pid === undefined) return;
+    aborted = true;
+    killGroup(child.pid, opts.forwardSignal());
+    killTimer = setTimeout(() => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    }, opts.killGraceMs);
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const result = await child;
+    if (aborted && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    await Promise.all(encoders);
+    const spawnError =
+      result.exitCode === undefined && result.signal === undefined && result.failed
+        ? ((result as { code?: string }).code ?? result.shortMessage?.split('\n')[0] ?? 'spawn failed')
+        : undefined;
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      spawnError,
+      aborted,
+    };
+  } finally {
+    if (killTimer) clearTimeout(killTimer);
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,208 @@
+import { tmpdir } from 'node:os';
+import type { Writable } from 'node:stream';
+import { type Invocation, parseInvocation, type RunConfig } from './config.js';
+import { bootstrapConnections, type ResolvedConnections } from './connections.js';
+import type { EngineOutcome } from './engine-airflow.js';
+import { EXIT_CODES, type ExitClass } from './exit-codes.js';
+import { renderHelp } from './flags.js';
+import { createLogger, type RunnerLogger } from './logger.js';
+import { type NativeContext, type OperatorDefinition, OperatorError } from './operator.js';
+import { writeOutputs } from './outputs.js';
+import { Redactor } from './stream.js';
+
+/** Everything the CLI takes from the outside world; `main` wires it to `process`, tests pass their own. */
+export interface CliIO {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** Aborted on SIGTERM/SIGINT; `reason` is the signal name (`'SIGTERM'` or `'SIGINT'`). */
+  readonly signal: AbortSignal;
+  readonly isTTY: boolean;
+  /** Called when an Airflow child process was spawned (benchmarks, tests). */
+  readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+}
+
+function signalName(signal: AbortSignal): NodeJS.Signals {
+  return signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
+}
+
+function signalClass(signal: AbortSignal): ExitClass {
+  return signalName(signal) === 'SIGINT' ? 'interrupted' : 'terminated';
+}
+
+/** Finds `--outputs-dir` in argv without validating anything else, so even usage errors leave `exit-class`. */
+function outputsDirFromArgv(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    if (a === '--outputs-dir') {
+      const next = argv[i + 1];
+      return next && !next.startsWith('--') ? next : undefined;
+    }
+    if (a.startsWith('--outputs-dir=')) return a.slice('--outputs-dir='.length) || undefined;
+  }
+  return undefined;
+}
+
+/** First line only, never a stack. */
+function oneLine(text: string): string {
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? text;
+  return first.length > 500 ? `${first.slice(0, 497)}...` : first;
+}
+
+async function runNative(
+  definition: OperatorDefinition,
+  config: RunConfig,
+  connections: ResolvedConnections,
+  io: CliIO,
+  log: RunnerLogger,
+): Promise<EngineOutcome> {
+  const native = definition.native;
+  if (!native) throw new OperatorError('usage', `--engine native: not supported by ${definition.name}`);
+  const ctx: NativeContext<unknown> = {
+    taskId: config.taskId,
+    dagId: config.dagId,
+    executionDate: config.executionDate,
+    kwargs: config.kwargs,
+    extra: config.extra,
+    gcpProject: connections.gcpProject,
+    keyFile: connections.keyFile,
+    connections: connections.all,
+    env: io.env,
+    log: log.child({ src: 'native', task_id: config.taskId }),
+    signal: io.signal,
+  };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (io.signal.aborted) resolve('aborted');
+    else io.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const result = await Promise.race([native(ctx as never), aborted]);
+    if (result === 'aborted') {
+      return {
+        exitClass: signalClass(io.signal),
+        message: `stopped by ${signalName(io.signal)}`,
+        outputs: {},
+      };
+    }
+    const outputs: Record<string, string> = {};
+    for (const name of definition.outputs) outputs[name] = result.outputs[name] ?? '';
+    return { exitClass: 'success', outputs };
+  } finally {
+    if (onAbort) io.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * An operator CLI from start to exit code: parse and validate (once), resolve connections, run the engine, classify,
+ * write the output files, print one line on failure. Never throws; never touches `process`.
+ */
+export async function runOperatorCli(definition: OperatorDefinition, io: CliIO): Promise<number> {
+  let redactor = new Redactor([]);
+  let outputsDir = outputsDirFromArgv(io.argv);
+  let log: RunnerLogger | undefined;
+  let outputs: Record<string, string> = Object.fromEntries(definition.outputs.map((n) => [n, '']));
+
+  const finish = async (exitClass: ExitClass, message?: string): Promise<number> => {
+    let cls = exitClass;
+    let line = message;
+    if (outputsDir !== undefined) {
+      try {
+        await writeOutputs(outputsDir, {
+          ...outputs,
+          'exit-class': cls,
+          'exit-code': String(EXIT_CODES[cls]),
+        });
+      } catch (err) {
+        if (cls === 'success') {
+          cls = 'configuration';
+          line = `--outputs-dir ${JSON.stringify(outputsDir)}: cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+        }
+      }
+    }
+    const code = EXIT_CODES[cls];
+    if (line !== undefined) {
+      const safe = redactor.apply(oneLine(line));
+      io.stderr.write(`${definition.name}: ${safe}\n`);
+      log?.error(safe, { exit_class: cls, exit_code: code });
+    } else {
+      log?.info('done', { exit_class: cls, exit_code: code });
+    }
+    return code;
+  };
+
+  let invocation: Invocation;
+  try {
+    invocation = parseInvocation(definition, io.argv, io.env);
+  } catch (err) {
+    if (err instanceof OperatorError) return finish(err.exitClass, err.message);
+    return finish('usage', `bad command line: ${(err as Error).message}`);
+  }
+  if (invocation.kind === 'help') {
+    io.stdout.write(renderHelp(definition));
+    return 0;
+  }
+  if (invocation.kind === 'version') {
+    io.stdout.write(`${definition.name} ${definition.version}\n`);
+    return 0;
+  }
+  const config = invocation.config;
+  outputsDir = config.outputsDir;
+
+  try {
+    const connections = await bootstrapConnections({
+      env: io.env,
+      gcpProject: config.gcpProject,
+      connectionsDir: config.connectionsDir,
+      connectionsDirExplicit: config.connectionsDirExplicit,
+      requireJsonKeyPath: config.engine === 'airflow',
+    });
+    redactor = new Redactor(connections.secrets);
+    log = await createLogger({
+      stdout: io.stdout,
+      pretty: config.logFormat ? config.logFormat === 'pretty' : io.isTTY,
+      redactor,
+      fields: { task_id: config.taskId },
+    });
+    log.info('starting', {
+      operator: definition.name,
+      version: definition.version,
+      engine: config.engine,
+      dag_id: config.dagId,
+      execution_date: config.executionDate.toISOString().slice(0, 10),
+      connections: [...connections.registered.keys()],
+    });
+    if (io.signal.aborted) return finish(signalClass(io.signal), `stopped by ${signalName(io.signal)}`);
+
+    let outcome: EngineOutcome;
+    if (config.engine === 'native') {
+      outcome = await runNative(definition, config, connections, io, log);
+    } else {
+      const { runAirflowEngine } = await import('./engine-airflow.js');
+      outcome = await runAirflowEngine({
+        definition,
+        config,
+        connections,
+        env: io.env,
+        tmpdir: io.env.TMPDIR || tmpdir(),
+        log,
+        redactor,
+        out: io.stdout,
+        signal: io.signal,
+        signalName: () => signalName(io.signal),
+        ...(io.onSpawn ? { onSpawn: io.onSpawn } : {}),
+      });
+    }
+    outputs = { ...outputs, ...outcome.outputs };
+    if (io.signal.aborted) return finish(signalClass(io.signal), `stopped by ${signalName(io.signal)}`);
+    return finish(outcome.exitClass, outcome.message);
+  } catch (err) {
+    if (io.signal.aborted) return finish(signalClass(io.signal), `stopped by ${signalName(io.signal)}`);
+    if (err instanceof OperatorError) return finish(err.exitClass, err.message);
+    const e = err as NodeJS.ErrnoException;
+    return finish('task-failed', `unexpected error: ${e?.message ?? String(err)}`);
+  }
+}
