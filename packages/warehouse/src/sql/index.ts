@@ -1,0 +1,11 @@
+export { type Dialect, detectDialect } from './dialect.js';
+export { SqlError, type SqlErrorReason } from './errors.js';
+export { DUCKDB_MACROS } from './functions.js';
+export type { QueryParameter, QueryParameterType, QueryParameterValue } from './params.js';
+export type { MetaTable, ResolvedTable, TableRef } from './tables.js';
+export {
+  type StatementKind,
+  type TranslateOptions,
+  type TranslateResult,
+  translateQuery,
+} from './translate.js';

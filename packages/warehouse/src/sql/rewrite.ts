@@ -1,0 +1,562 @@
+import { SqlError, syntaxError } from './errors.js';
+import { convertFormat, FORMAT_FIRST_ARG, FUNCTION_RENAMES, LEGACY_RENAMES } from './functions.js';
+import { parameterSql, type QueryParameter } from './params.js';
+import { type ResolvedTable, type TableRef, tableRefFromParts } from './tables.js';
+import { isPunct, isWord, join, matchClose, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
+
+/** A FROM item replaced by a placeholder identifier; filled in after the transpiler ran. */
+export type Deferred =
+  | { kind: 'table'; ref: TableRef; resolved: ResolvedTable; alias?: string }
+  | { kind: 'unnest'; expr: string; alias?: string; offsetAlias?: string }
+  | { kind: 'literal'; duck: string };
+
+export interface RewriteContext {
+  sql: string;
+  legacy: boolean;
+  defaultDataset?: string;
+  params: QueryParameter[];
+  positional: boolean;
+  nextPositional: number;
+  resolveTable: (ref: TableRef) => ResolvedTable;
+  deferred: Deferred[];
+  targetTable?: TableRef;
+  /** names that are CTEs or range variables (aliases), lower-cased */
+  cteNames: Set<string>;
+  rangeNames: Set<string>;
+}
+
+export const PLACEHOLDER_RE = /__dp_(\d+)__/g;
+
+export function placeholder(ctx: RewriteContext, d: Deferred): string {
+  ctx.deferred.push(d);
+  return `__dp_${ctx.deferred.length - 1}__`;
+}
+
+const CLAUSE_END = new Set([
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'QUALIFY',
+  'WINDOW',
+  'ORDER',
+  'LIMIT',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'SELECT',
+  'ON',
+  'USING',
+  'SET',
+  'WHEN',
+  'VALUES',
+  'OFFSET',
+]);
+
+const NOT_ALIAS = new Set([
+  ...CLAUSE_END,
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'OUTER',
+  'WITH',
+  'FOR',
+  'TABLESAMPLE',
+  'FROM',
+  'AS',
+  'LATERAL',
+  'NATURAL',
+  'PIVOT',
+  'UNPIVOT',
+  'ROWS',
+  'THEN',
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'IN',
+]);
+
+/** Backtick-quoted identifier text → its name. */
+export function unquote(t: Token): string {
+  if (t.kind === 'quoted') return t.text.slice(1, -1).replace(/\\(.)/g, '$1');
+  return t.text;
+}
+
+function _duckIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Rewrites a GoogleSQL token stream into GoogleSQL the transpiler can digest: table paths, UNNEST items, parameters,
+ * bytes literals become placeholders or literals; BigQuery functions whose DuckDB meaning differs are renamed to our
+ * macros; `SELECT *` over relations with pseudo-columns gets `EXCEPT (...)`.
+ */
+export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
+  collectNames(tokens, ctx);
+  const out = tokens.map((t) => t.text);
+  // per paren depth: are we inside a FROM list, and which SELECT owns this depth
+  interface Level {
+    fromList: boolean;
+    select?: { stars: number[]; exclude: Set<string>; qualifiedStars: { idx: number; qual: string }[] };
+    pseudoAliases: Map<string, string[]>;
+  }
+  const stack: Level[] = [{ fromList: false, pseudoAliases: new Map() }];
+  const finishSelect = (lvl: Level) => {
+    const sel = lvl.select;
+    if (!sel || sel.exclude.size === 0) return;
+    for (const s of sel.stars) addExcept(tokens, out, s, [...sel.exclude]);
+    for (const q of sel.qualifiedStars) {
+      const cols = lvl.pseudoAliases.get(q.qual.toLowerCase());
+      if (cols) addExcept(tokens, out, q.idx, cols);
+    }
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const lvl = stack[stack.length - 1] as Level;
+    if (t.kind === 'ws') continue;
+    if (t.kind === 'param') {
+      out[i] = paramSql(t, ctx);
+      continue;
+    }
+    if (t.kind === 'string' && /^(b|rb|br)/i.test(t.text)) {
+      out[i] = placeholder(ctx, { kind: 'literal', duck: bytesLiteral(t, ctx.sql) });
+      continue;
+    }
+    if (t.kind === 'punct') {
+      if (t.text === '(') {
+        stack.push({ fromList: false, pseudoAliases: new Map() });
+      } else if (t.text === ')') {
+        finishSelect(lvl);
+        if (stack.length > 1) stack.pop();
+      } else if (t.text === ',' && lvl.fromList) {
+        i = fromItem(tokens, i + 1, ctx, out, lvl.select ? lvl : undefined) - 1;
+      } else if (t.text === '*' && lvl.select && !lvl.fromList) {
+        const p = tokens[prevSig(tokens, i)];
+        if (isPunct(p, '.')) {
+          const q = tokens[prevSig(tokens, prevSig(tokens, i))];
+          if (q && (q.kind === 'ident' || q.kind === 'quoted'))
+            lvl.select.qualifiedStars.push({ idx: i, qual: unquote(q) });
+        } else if (p && (isWord(p, 'SELECT', 'DISTINCT', 'ALL', 'STRUCT') || isPunct(p, ','))) {
+          lvl.select.stars.push(i);
+        }
+      } else if (t.text === ';') {
+        const k = nextSig(tokens, i + 1);
+        if (k >= 0)
+          throw new SqlError('invalidQuery', 'Only one statement per query is supported here (found ";")');
+        out[i] = '';
+      }
+      continue;
+    }
+    if (t.kind !== 'ident') continue;
+    const word = t.text.toUpperCase();
+    const prev = tokens[prevSig(tokens, i)];
+    const nextIdx = nextSig(tokens, i + 1);
+    const next = tokens[nextIdx];
+    if (isPunct(prev, '.')) continue; // a field or a qualified name part
+    if (word === 'SELECT') {
+      finishSelect(lvl);
+      lvl.select = { stars: [], exclude: new Set(), qualifiedStars: [] };
+      lvl.pseudoAliases = new Map();
+      lvl.fromList = false;
+      continue;
+    }
+    if (word === 'FROM') {
+      if (isWord(prev, 'DELETE')) {
+        i = targetItem(tokens, i + 1, ctx, out) - 1;
+        continue;
+      }
+      lvl.fromList = true;
+      i = fromItem(tokens, i + 1, ctx, out, lvl.select ? lvl : undefined) - 1;
+      continue;
+    }
+    if (word === 'JOIN') {
+      lvl.fromList = true;
+      i = fromItem(tokens, i + 1, ctx, out, lvl.select ? lvl : undefined) - 1;
+      continue;
+    }
+    if (CLAUSE_END.has(word) && !(word === 'EXCEPT' && isPunct(prev, '*'))) {
+      if (!(word === 'ON' || word === 'USING') || !lvl.fromList) lvl.fromList = false;
+      else if (word === 'USING' && isPunct(next, '(')) continue;
+      if (word === 'USING' && isWord(tokens[prevSig(tokens, i)], 'MERGE')) lvl.fromList = false;
+      if (word === 'USING' && !isPunct(next, '(')) {
+        i = fromItem(tokens, i + 1, ctx, out, undefined) - 1;
+      }
+      continue;
+    }
+    if (word === 'INTO' || word === 'UPDATE' || word === 'MERGE' || word === 'INSERT' || word === 'DELETE') {
+      if (isPunct(next, '(') || isWord(next, 'SET', 'VALUES', 'ROW', 'INTO', 'FROM')) continue;
+      if (word === 'INTO' && !isWord(prev, 'INSERT', 'MERGE')) continue;
+      if ((word === 'INSERT' || word === 'UPDATE' || word === 'DELETE') && isWord(prev, 'THEN')) continue;
+      i = targetItem(tokens, i + 1, ctx, out) - 1;
+      continue;
+    }
+    if (word === 'TABLE' || word === 'VIEW') {
+      // CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] x, DROP TABLE [IF EXISTS] x, TRUNCATE TABLE x, ALTER TABLE x
+      let k = nextIdx;
+      while (isWord(tokens[k], 'IF', 'NOT', 'EXISTS')) k = nextSig(tokens, k + 1);
+      if (k < 0) continue;
+      for (let m = i + 1; m < k; m++) out[m] = (tokens[m] as Token).text;
+      i = targetItem(tokens, k, ctx, out) - 1;
+      continue;
+    }
+    if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
+    if (isPunct(next, '(')) {
+      i = renameFunction(tokens, i, ctx, out, prev);
+    }
+  }
+  while (stack.length > 0) finishSelect(stack.pop() as Level);
+  return out.join('');
+}
+
+function addExcept(tokens: Token[], out: string[], starIdx: number, cols: string[]): void {
+  const k = nextSig(tokens, starIdx + 1);
+  const list = cols.join(', ');
+  if (isWord(tokens[k], 'EXCEPT')) {
+    const p = nextSig(tokens, k + 1);
+    if (isPunct(tokens[p], '(')) {
+      out[p] = `(${list}, `;
+      return;
+    }
+  }
+  out[starIdx] = `${out[starIdx]} EXCEPT (${list})`;
+}
+
+/** Names introduced by WITH (CTEs) and by AS (aliases) anywhere in the statement. */
+function collectNames(tokens: Token[], ctx: RewriteContext): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind !== 'ident' && t.kind !== 'quoted') continue;
+    const n = tokens[nextSig(tokens, i + 1)];
+    const p = tokens[prevSig(tokens, i)];
+    if (isWord(n, 'AS') && isPunct(tokens[nextSig(tokens, nextSig(tokens, i + 1) + 1)], '(')) {
+      if (isWord(p, 'WITH', 'RECURSIVE') || isPunct(p, ',')) ctx.cteNames.add(unquote(t).toLowerCase());
+    }
+    if (isWord(p, 'AS')) ctx.rangeNames.add(unquote(t).toLowerCase());
+  }
+}
+
+interface Path {
+  parts: string[];
+  end: number;
+  display: string;
+}
+
+/** Reads a dotted path `a.b.c`, `my-project.d.t`, `` `p.d.t` ``, `d.t*`; returns null when `i` starts none. */
+function readPath(tokens: Token[], i: number): Path | null {
+  const parts: string[] = [];
+  let k = i;
+  let display = '';
+  for (;;) {
+    const t = tokens[k];
+    if (!t || (t.kind !== 'ident' && t.kind !== 'quoted' && t.kind !== 'number'))
+      return parts.length ? null : null;
+    let piece = unquote(t);
+    display += t.text;
+    k++;
+    // dashed project ids and names with a leading number are written unquoted: my-project.d.t, d.t-2
+    while (
+      t.kind !== 'quoted' &&
+      isPunct(tokens[k], '-') &&
+      (tokens[k + 1]?.kind === 'ident' || tokens[k + 1]?.kind === 'number')
+    ) {
+      piece += `-${(tokens[k + 1] as Token).text}`;
+      display += `-${(tokens[k + 1] as Token).text}`;
+      k += 2;
+    }
+    if (isPunct(tokens[k], '*')) {
+      piece += '*';
+      display += '*';
+      k++;
+    }
+    parts.push(piece);
+    if (isPunct(tokens[k], '.') && tokens[k + 1] && tokens[k + 1]?.kind !== 'ws') {
+      display += '.';
+      k++;
+      continue;
+    }
+    return { parts, end: k, display };
+  }
+}
+
+/** Optional `[AS] alias` after a FROM item; returns [alias, index after it]. */
+function readAlias(tokens: Token[], i: number): [string | undefined, number] {
+  let k = nextSig(tokens, i);
+  if (k < 0) return [undefined, i];
+  let sawAs = false;
+  if (isWord(tokens[k], 'AS')) {
+    sawAs = true;
+    k = nextSig(tokens, k + 1);
+  }
+  const t = tokens[k];
+  if (t && (t.kind === 'quoted' || (t.kind === 'ident' && (sawAs || !NOT_ALIAS.has(t.text.toUpperCase()))))) {
+    return [unquote(t), k + 1];
+  }
+  return [undefined, i];
+}
+
+function blank(out: string[], from: number, to: number): void {
+  for (let m = from; m < to; m++) out[m] = '';
+}
+
+/** A FROM/JOIN item at `i`: a table path, a legacy [bracketed] table, UNNEST(...), or an implicit unnest `alias.field`. */
+function fromItem(
+  tokens: Token[],
+  i: number,
+  ctx: RewriteContext,
+  out: string[],
+  lvl: { select?: { exclude: Set<string> }; pseudoAliases: Map<string, string[]> } | undefined,
+): number {
+  const k = nextSig(tokens, i);
+  if (k < 0) return i;
+  const t = tokens[k] as Token;
+  if (isPunct(t, '[') && ctx.legacy) {
+    const close = matchClose(tokens, k);
+    if (close < 0) throw syntaxError('Unclosed [', ctx.sql, t.pos);
+    const raw = ctx.sql.slice(t.pos + 1, (tokens[close] as Token).pos).trim();
+    const parts = raw.split('.');
+    return finishTable(tokens, k, close + 1, parts, `[${raw}]`, ctx, out, lvl);
+  }
+  if (isWord(t, 'UNNEST') && isPunct(tokens[nextSig(tokens, k + 1)], '(')) {
+    const open = nextSig(tokens, k + 1);
+    const close = matchClose(tokens, open);
+    if (close < 0) throw syntaxError('Unclosed (', ctx.sql, t.pos);
+    const inner = tokens.slice(open + 1, close);
+    return finishUnnest(tokens, k, close + 1, rewriteTokens(inner, childCtx(ctx)), ctx, out);
+  }
+  if (t.kind !== 'ident' && t.kind !== 'quoted' && t.kind !== 'number') return i;
+  const path = readPath(tokens, k);
+  if (!path) return i;
+  if (isPunct(tokens[nextSig(tokens, path.end)], '(')) return i; // table-valued function
+  const first = (path.parts[0] as string).toLowerCase();
+  if (path.parts.length === 1 && ctx.cteNames.has(first)) {
+    // a CTE: leave it, but remember its alias as a range name
+    return path.end;
+  }
+  if (
+    path.parts.length > 1 &&
+    (ctx.rangeNames.has(first) || ctx.cteNames.has(first)) &&
+    t.kind !== 'quoted'
+  ) {
+    // implicit UNNEST of an array field: FROM t, t.arr
+    const expr = join(tokens.slice(k, path.end));
+    return finishUnnest(tokens, k, path.end, expr, ctx, out, path.parts[path.parts.length - 1]);
+  }
+  return finishTable(tokens, k, path.end, path.parts, path.display, ctx, out, lvl);
+}
+
+function finishTable(
+  tokens: Token[],
+  start: number,
+  end: number,
+  parts: string[],
+  display: string,
+  ctx: RewriteContext,
+  out: string[],
+  lvl: { select?: { exclude: Set<string> }; pseudoAliases: Map<string, string[]> } | undefined,
+): number {
+  const refOpts: Parameters<typeof tableRefFromParts>[1] = { legacy: ctx.legacy, access: 'read', display };
+  if (ctx.defaultDataset !== undefined) refOpts.defaultDataset = ctx.defaultDataset;
+  const ref = tableRefFromParts(parts, refOpts);
+  const resolved = ctx.resolveTable(ref);
+  const [alias, after] = readAlias(tokens, end);
+  const name = alias ?? (ref.wildcardPrefix !== undefined ? ref.wildcardPrefix || 'wildcard' : ref.table);
+  ctx.rangeNames.add(name.toLowerCase());
+  blank(out, start, after);
+  out[start] = placeholder(ctx, { kind: 'table', ref, resolved, alias: name });
+  if (resolved.pseudoColumns.length > 0 && lvl) {
+    for (const c of resolved.pseudoColumns) lvl.select?.exclude.add(c);
+    lvl.pseudoAliases.set(name.toLowerCase(), resolved.pseudoColumns);
+  }
+  return after;
+}
+
+function finishUnnest(
+  tokens: Token[],
+  start: number,
+  end: number,
+  expr: string,
+  ctx: RewriteContext,
+  out: string[],
+  defaultAlias?: string,
+): number {
+  let [alias, after] = readAlias(tokens, end);
+  alias ??= defaultAlias;
+  let offsetAlias: string | undefined;
+  const w = nextSig(tokens, after);
+  if (isWord(tokens[w], 'WITH') && isWord(tokens[nextSig(tokens, w + 1)], 'OFFSET')) {
+    const o = nextSig(tokens, w + 1);
+    const [oa, oAfter] = readAlias(tokens, o + 1);
+    offsetAlias = oa ?? 'offset';
+    after = oAfter === o + 1 ? o + 1 : oAfter;
+  }
+  if (alias) ctx.rangeNames.add(alias.toLowerCase());
+  blank(out, start, after);
+  const d: Deferred = { kind: 'unnest', expr };
+  if (alias !== undefined) d.alias = alias;
+  if (offsetAlias !== undefined) d.offsetAlias = offsetAlias;
+  out[start] = placeholder(ctx, d);
+  return after;
+}
+
+/** The written table of INSERT/UPDATE/DELETE/MERGE/CREATE/DROP. */
+function targetItem(tokens: Token[], i: number, ctx: RewriteContext, out: string[]): number {
+  const k = nextSig(tokens, i);
+  if (k < 0) return i;
+  const t = tokens[k] as Token;
+  let parts: string[];
+  let end: number;
+  let display: string;
+  if (isPunct(t, '[') && ctx.legacy) {
+    const close = matchClose(tokens, k);
+    if (close < 0) throw syntaxError('Unclosed [', ctx.sql, t.pos);
+    display = ctx.sql.slice(t.pos + 1, (tokens[close] as Token).pos).trim();
+    parts = display.split('.');
+    end = close + 1;
+  } else {
+    const path = readPath(tokens, k);
+    if (!path) return i;
+    if (path.parts.length === 1 && ctx.cteNames.has((path.parts[0] as string).toLowerCase())) return path.end;
+    parts = path.parts;
+    end = path.end;
+    display = path.display;
+  }
+  const refOpts: Parameters<typeof tableRefFromParts>[1] = { legacy: ctx.legacy, access: 'write', display };
+  if (ctx.defaultDataset !== undefined) refOpts.defaultDataset = ctx.defaultDataset;
+  const ref = tableRefFromParts(parts, refOpts);
+  const resolved = ctx.resolveTable(ref);
+  ctx.targetTable ??= ref;
+  ctx.rangeNames.add(ref.table.toLowerCase());
+  blank(out, k, end);
+  out[k] = placeholder(ctx, { kind: 'table', ref, resolved });
+  return end;
+}
+
+function childCtx(ctx: RewriteContext): RewriteContext {
+  return ctx; // shares deferred list, names and parameter cursor
+}
+
+function paramSql(t: Token, ctx: RewriteContext): string {
+  if (t.text === '?') {
+    const p = ctx.params[ctx.nextPositional];
+    if (!p || !ctx.positional) {
+      throw new SqlError(
+        'invalidQuery',
+        `Query parameter at position ${ctx.nextPositional + 1} has no value`,
+      );
+    }
+    ctx.nextPositional++;
+    return `(${parameterSql(p, `#${ctx.nextPositional}`)})`;
+  }
+  const name = t.text.slice(1).replace(/^`|`$/g, '');
+  const p = ctx.params.find((q) => q.name !== undefined && q.name.toLowerCase() === name.toLowerCase());
+  if (!p)
+    throw new SqlError('invalidQuery', `Query parameter '${name}' not found at [${lineCol(ctx.sql, t.pos)}]`);
+  return `(${parameterSql(p, name)})`;
+}
+
+export function lineCol(sql: string, pos: number): string {
+  const before = sql.slice(0, pos);
+  return `${before.split('\n').length}:${pos - before.lastIndexOf('\n')}`;
+}
+
+/** b'..' / rb'..' literal → DuckDB BLOB literal with \xHH escapes. */
+function bytesLiteral(t: Token, sql: string): string {
+  const m = /^([rRbB]{1,2})('''|"""|'|")([\s\S]*)\2$/.exec(t.text);
+  if (!m) throw syntaxError('Invalid bytes literal', sql, t.pos);
+  const raw = /r/i.test(m[1] as string);
+  const body = m[3] as string;
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === '\\' && !raw) {
+      const e = body[i + 1] ?? '';
+      i++;
+      const simple: Record<string, number> = {
+        n: 10,
+        r: 13,
+        t: 9,
+        a: 7,
+        b: 8,
+        f: 12,
+        v: 11,
+        '\\': 92,
+        "'": 39,
+        '"': 34,
+        '`': 96,
+        '?': 63,
+      };
+      if (e in simple) bytes.push(simple[e] as number);
+      else if (e === 'x' || e === 'X') {
+        bytes.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else if (/[0-7]/.test(e)) {
+        bytes.push(Number.parseInt(body.slice(i, i + 3), 8));
+        i += 2;
+      } else throw syntaxError(`Illegal escape sequence: \\${e}`, sql, t.pos);
+      continue;
+    }
+    const cp = body.codePointAt(i) as number;
+    if (cp > 0xffff) i++;
+    for (const b of enc.encode(String.fromCodePoint(cp))) bytes.push(b);
+  }
+  return `'${bytes.map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}'::BLOB`;
+}
+
+function renameFunction(
+  tokens: Token[],
+  i: number,
+  ctx: RewriteContext,
+  out: string[],
+  prev: Token | undefined,
+): number {
+  const t = tokens[i] as Token;
+  const word = t.text.toUpperCase();
+  if (isPunct(prev, '.')) return i;
+  const renamed = (ctx.legacy ? LEGACY_RENAMES[word] : undefined) ?? FUNCTION_RENAMES[word];
+  if (renamed) out[i] = renamed;
+  if (FORMAT_FIRST_ARG.has(word)) {
+    const a = nextSig(tokens, nextSig(tokens, i + 1) + 1);
+    const at = tokens[a];
+    if (
+      at &&
+      at.kind === 'string' &&
+      !/^[rRbB]/.test(at.text) &&
+      isPunct(tokens[nextSig(tokens, a + 1)], ',')
+    ) {
+      out[a] = convertFormat(at.text);
+    }
+  }
+  return i;
+}
+
+/** SAFE.FN(...) → TRY(FN(...)); NET.FN(...) → bq_net_fn(...). Returns true when handled. */
+function prefixedFunction(tokens: Token[], i: number, out: string[]): boolean {
+  const word = (tokens[i] as Token).text.toUpperCase();
+  const dot = nextSig(tokens, i + 1);
+  if (!isPunct(tokens[dot], '.')) return false;
+  const fn = nextSig(tokens, dot + 1);
+  const ft = tokens[fn];
+  if (ft?.kind !== 'ident') return false;
+  const open = nextSig(tokens, fn + 1);
+  if (!isPunct(tokens[open], '(')) return false;
+  const name = ft.text.toUpperCase();
+  if (word === 'NET') {
+    out[i] = `bq_net_${name.toLowerCase()}`;
+    out[dot] = '';
+    out[fn] = '';
+    return true;
+  }
+  const close = matchClose(tokens, open);
+  if (close < 0) return false;
+  out[i] = 'TRY(';
+  out[dot] = '';
+  out[fn] = FUNCTION_RENAMES[name] ?? ft.text;
+  out[close] = '))';
+  return true;
+}
+
+export { tokenize };

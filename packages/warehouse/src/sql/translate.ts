@@ -1,0 +1,169 @@
+import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
+import type { Dialect } from './dialect.js';
+import { SqlError } from './errors.js';
+import type { QueryParameter } from './params.js';
+import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
+import type { ResolvedTable, TableRef } from './tables.js';
+import { isWord, nextSig, type Token, tokenize } from './tokenize.js';
+
+export interface TranslateOptions {
+  dialect: Dialect;
+  defaultProject: string;
+  defaultDataset?: string;
+  /** BigQuery REST `queryParameters` */
+  params?: QueryParameter[];
+  /** REST `parameterMode`; inferred from the parameters (named when they have names) when absent */
+  parameterMode?: 'NAMED' | 'POSITIONAL';
+  resolveTable: (ref: TableRef) => ResolvedTable;
+}
+
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'create' | 'drop' | 'other';
+
+export interface TranslateResult {
+  /** one DuckDB statement */
+  sql: string;
+  /** always empty: parameter values are inlined as typed, escaped literals */
+  params: unknown[];
+  statementKind: StatementKind;
+  /** the table a DML/DDL statement writes */
+  targetTable?: TableRef;
+}
+
+const KIND_OF: Record<string, StatementKind> = {
+  SELECT: 'select',
+  WITH: 'select',
+  INSERT: 'insert',
+  UPDATE: 'update',
+  DELETE: 'delete',
+  MERGE: 'merge',
+  CREATE: 'create',
+  DROP: 'drop',
+};
+
+/** Translates one BigQuery statement (GoogleSQL or legacy SQL) into DuckDB SQL. Throws SqlError. */
+export function translateQuery(sql: string, opts: TranslateOptions): TranslateResult {
+  const tokens = tokenize(sql);
+  const first = tokens[nextSig(tokens, 0)];
+  if (!first) throw new SqlError('invalidQuery', 'Syntax error: Unexpected end of script at [1:1]');
+  let kind: StatementKind = 'other';
+  let k = nextSig(tokens, 0);
+  while (tokens[k]?.text === '(') k = nextSig(tokens, k + 1);
+  const firstWord = tokens[k];
+  if (firstWord && firstWord.kind === 'ident') kind = KIND_OF[firstWord.text.toUpperCase()] ?? 'other';
+  if (kind === 'other' && !isWord(firstWord, 'TRUNCATE', 'ALTER')) {
+    throw new SqlError(
+      'invalidQuery',
+      `Syntax error: Unexpected ${describe(firstWord)} at [${lineColOf(sql, firstWord?.pos ?? 0)}]`,
+    );
+  }
+  const params = opts.params ?? [];
+  const ctx: RewriteContext = {
+    sql,
+    legacy: opts.dialect === 'legacy',
+    params,
+    positional: opts.parameterMode ? opts.parameterMode === 'POSITIONAL' : params.every((p) => !p.name),
+    nextPositional: 0,
+    resolveTable: opts.resolveTable,
+    deferred: [],
+    cteNames: new Set(),
+    rangeNames: new Set(),
+  };
+  if (opts.defaultDataset !== undefined) ctx.defaultDataset = opts.defaultDataset;
+  const rewritten = rewriteTokens(tokens, ctx);
+  const duck = transpileOne(rewritten, sql);
+  const final = fillPlaceholders(postprocess(duck), ctx.deferred, sql);
+  const result: TranslateResult = { sql: final, params: [], statementKind: kind };
+  if (ctx.targetTable) result.targetTable = ctx.targetTable;
+  return result;
+}
+
+function describe(t: Token | undefined): string {
+  if (!t) return 'end of script';
+  if (t.kind === 'ident') return `identifier "${t.text.slice(0, 40)}"`;
+  if (t.kind === 'string') return 'string literal';
+  return `"${t.text.slice(0, 10)}"`;
+}
+
+function lineColOf(sql: string, pos: number): string {
+  const before = sql.slice(0, pos);
+  return `${before.split('\n').length}:${pos - before.lastIndexOf('\n')}`;
+}
+
+function transpileOne(bq: string, original: string): string {
+  let r: ReturnType<typeof transpile>;
+  try {
+    r = transpile(bq, PolyDialect.BigQuery, PolyDialect.DuckDB);
+  } catch (e) {
+    throw new SqlError('invalidQuery', `Syntax error: ${firstLine(String((e as Error).message ?? e))}`);
+  }
+  if (!r.success || !r.sql)
+    throw new SqlError('invalidQuery', `Syntax error: ${firstLine(String(r.error ?? 'cannot parse query'))}`);
+  const stmts = r.sql.filter((s) => s.trim() !== '');
+  if (stmts.length !== 1) {
+    void original;
+    throw new SqlError('invalidQuery', 'Only one statement per query is supported here');
+  }
+  return stmts[0] as string;
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).slice(0, 300);
+}
+
+/** Fixes the transpiler's DuckDB output where BigQuery's types need more than the default mapping. */
+function postprocess(duck: string): string {
+  const toks = tokenize(duck);
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as Token;
+    if (t.kind !== 'ident') continue;
+    const w = t.text.toUpperCase();
+    const n = toks[i + 1];
+    const hasArgs = n !== undefined && n.kind === 'punct' && n.text === '(';
+    if ((w === 'DECIMAL' || w === 'NUMERIC') && !hasArgs) t.text = 'DECIMAL(38, 9)';
+    else if ((w === 'BIGNUMERIC' || w === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
+  }
+  return toks.map((t) => t.text).join('');
+}
+
+function duckIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function fillPlaceholders(duck: string, deferred: Deferred[], original: string): string {
+  let out = duck;
+  for (let round = 0; round < 20 && PLACEHOLDER_RE.test(out); round++) {
+    PLACEHOLDER_RE.lastIndex = 0;
+    out = out.replace(PLACEHOLDER_RE, (_m, n: string) =>
+      renderDeferred(deferred[Number(n)] as Deferred, original),
+    );
+    PLACEHOLDER_RE.lastIndex = 0;
+  }
+  PLACEHOLDER_RE.lastIndex = 0;
+  return out;
+}
+
+function renderDeferred(d: Deferred, original: string): string {
+  switch (d.kind) {
+    case 'literal':
+      return d.duck;
+    case 'table': {
+      if (d.alias === undefined) return d.resolved.sql;
+      return `${d.resolved.sql} AS ${duckIdent(d.alias)}`;
+    }
+    case 'unnest': {
+      const e = transpileExpr(d.expr, original);
+      const a = d.alias ?? '__dp_unnest';
+      if (d.offsetAlias !== undefined) {
+        return `(SELECT UNNEST(${e}) AS ${duckIdent(a)}, generate_subscripts(${e}, 1) - 1 AS ${duckIdent(d.offsetAlias)}) AS ${duckIdent(`${a}__dp`)}`;
+      }
+      if (d.alias === undefined) return `(SELECT UNNEST(${e}, recursive := true))`;
+      return `UNNEST(${e}) AS ${duckIdent(`${a}__dp`)}(${duckIdent(a)})`;
+    }
+  }
+}
+
+/** Translates one GoogleSQL expression (the argument of UNNEST) on its own. */
+function transpileExpr(expr: string, original: string): string {
+  const duck = postprocess(transpileOne(`SELECT ${expr}`, original));
+  return duck.replace(/^\s*SELECT\s+/i, '');
+}
