@@ -1,1 +1,40 @@
-export {};
+export { type CreateBigQueryOptions, createBigQuery, NoAuthClient, normalizeEndpoint } from './client.js';
+export {
+  BigQueryJobError,
+  classifyAirflowBigQueryLog,
+  classifyBigQueryError,
+  classifyReason,
+  describeBigQueryError,
+  oneLine,
+  toOperatorError,
+} from './errors.js';
+export {
+  bigQueryRest,
+  buildQueryConfiguration,
+  type FieldSchema,
+  getQueryResults,
+  type JobResource,
+  type QueryJobOptions,
+  type QueryJobResult,
+  type QueryResultsPage,
+  type RestRequest,
+  rowsWritten,
+  runQueryJob,
+} from './jobs.js';
+export {
+  BIGQUERY_ENDPOINT_FLAG,
+  type BigQueryTarget,
+  bigQueryFor,
+  ENDPOINT_FLAG,
+  KEY_PATH_EXTRA,
+  PROJECT_EXTRA,
+  renderTemplatedFields,
+  resolveBigQueryTarget,
+} from './native.js';
+export {
+  formatTableName,
+  parseTableName,
+  type TableName,
+  TableNameError,
+  toTableReference,
+} from './table-name.js';

@@ -1,0 +1,64 @@
+import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
+import { AuthClient } from 'google-auth-library';
+
+/** Auth client for a local BigQuery-compatible endpoint: no credentials, empty headers. */
+export class NoAuthClient extends AuthClient {
+  override async getRequestHeaders(): Promise<Headers> {
+    return new Headers();
+  }
+  override async getAccessToken(): Promise<{ token: null }> {
+    return { token: null };
+  }
+  override request(): never {
+    throw new Error('NoAuthClient cannot send requests by itself');
+  }
+}
+
+export interface CreateBigQueryOptions {
+  readonly projectId: string;
+  /** Service-account JSON key file (path). Never read or logged here; handed to google-auth-library. */
+  readonly keyFile?: string | undefined;
+  /** Local BigQuery-compatible endpoint (`--bigquery-endpoint` / `BIGQUERY_EMULATOR_HOST`), e.g. `http://127.0.0.1:9050`. */
+  readonly endpoint?: string | undefined;
+  /** The environment given to the CLI; `GOOGLE_APPLICATION_CREDENTIALS` is read from it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Per-request timeout in ms (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Dataset/job location, e.g. `US`. */
+  readonly location?: string | undefined;
+}
+
+/** `127.0.0.1:9050` → `http://127.0.0.1:9050`; trailing slashes and a `/bigquery/v2` suffix removed. */
+export function normalizeEndpoint(endpoint: string): string {
+  let e = endpoint.trim();
+  if (!/^https?:\/\//i.test(e)) e = `http://${e}`;
+  e = e.replace(/\/+$/, '').replace(/\/bigquery\/v2$/, '');
+  const url = new URL(e);
+  if (url.username || url.password) throw new Error('the BigQuery endpoint must not contain credentials');
+  return e;
+}
+
+/**
+ * A `BigQuery` client for one project. Credentials, in order: an explicit local endpoint (no auth), the key file,
+ * `GOOGLE_APPLICATION_CREDENTIALS` from `env`, then Application Default Credentials (gcloud / metadata server).
+ * Retries are off: transient failures surface as exit 75 and Argo's retryStrategy retries the step.
+ */
+export function createBigQuery(options: CreateBigQueryOptions): BigQuery {
+  // `timeout` is honoured by @google-cloud/common's Service (per request) but missing from BigQueryOptions' type.
+  const base: BigQueryOptions & { timeout: number } = {
+    projectId: options.projectId,
+    autoRetry: false,
+    maxRetries: 0,
+    timeout: options.timeoutMs ?? 120_000,
+    ...(options.location ? { location: options.location } : {}),
+  };
+  if (options.endpoint) {
+    return new BigQuery({
+      ...base,
+      apiEndpoint: normalizeEndpoint(options.endpoint),
+      authClient: new NoAuthClient(),
+    });
+  }
+  const keyFile = options.keyFile ?? options.env.GOOGLE_APPLICATION_CREDENTIALS;
+  return new BigQuery({ ...base, ...(keyFile ? { keyFilename: keyFile } : {}) });
+}

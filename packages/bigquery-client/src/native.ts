@@ -1,0 +1,81 @@
+import { renderTemplate, TemplateRenderError, templateContext } from '@data-pipeline/airflow-templates';
+import { type NativeContext, OperatorError } from '@data-pipeline/runner';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { createBigQuery } from './client.js';
+
+export const PROJECT_EXTRA = 'extra__google_cloud_platform__project';
+export const KEY_PATH_EXTRA = 'extra__google_cloud_platform__key_path';
+export const ENDPOINT_FLAG = 'bigquery-endpoint';
+
+/** The `--bigquery-endpoint` extra flag every BigQuery operator declares. */
+export const BIGQUERY_ENDPOINT_FLAG = {
+  flag: ENDPOINT_FLAG,
+  env: 'BIGQUERY_EMULATOR_HOST',
+  description:
+    'Local BigQuery-compatible endpoint (native engine), e.g. `http://127.0.0.1:9050`; no credentials are sent',
+} as const;
+
+export interface BigQueryTarget {
+  readonly projectId: string;
+  readonly keyFile?: string | undefined;
+  readonly endpoint?: string | undefined;
+}
+
+/**
+ * Where and as whom a native operator talks to BigQuery, like 1.8.2's hook: the connection's
+ * `extra__google_cloud_platform__project` / `__key_path` win, then `--gcp-project` / the runner's key file.
+ */
+export function resolveBigQueryTarget(ctx: NativeContext<unknown>, connId: string): BigQueryTarget {
+  const conn = ctx.connections.get(connId);
+  const extra = conn?.extra ?? {};
+  const fromConn = typeof extra[PROJECT_EXTRA] === 'string' ? (extra[PROJECT_EXTRA] as string) : undefined;
+  const projectId = fromConn || ctx.gcpProject;
+  if (!projectId) {
+    throw new OperatorError(
+      'configuration',
+      `no GCP project: pass --gcp-project, set GOOGLE_CLOUD_PROJECT, or give connection ${connId} an ${PROJECT_EXTRA}`,
+    );
+  }
+  const keyFromConn =
+    typeof extra[KEY_PATH_EXTRA] === 'string' ? (extra[KEY_PATH_EXTRA] as string) : undefined;
+  const endpoint = ctx.extra[ENDPOINT_FLAG] || undefined;
+  return { projectId, keyFile: keyFromConn || ctx.keyFile, endpoint };
+}
+
+export function bigQueryFor(ctx: NativeContext<unknown>, target: BigQueryTarget): BigQuery {
+  try {
+    return createBigQuery({ ...target, env: ctx.env });
+  } catch (err) {
+    throw new OperatorError('configuration', `cannot set up the BigQuery client: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Renders the named string kwargs with Airflow 1.8.2's context for the run's execution date. Template errors
+ * (UndefinedError, syntax, ValueError from macros) → OperatorError invalid-input (65).
+ */
+export function renderTemplatedFields<K extends Record<string, unknown>>(
+  ctx: NativeContext<K>,
+  fields: readonly (keyof K & string)[],
+  extraTemplates: Readonly<Record<string, string>> = {},
+): { kwargs: K; extra: Record<string, string> } {
+  const tctx = templateContext(ctx.executionDate, { dagId: ctx.dagId, taskId: ctx.taskId });
+  const render = (name: string, value: string): string => {
+    try {
+      return renderTemplate(value, tctx);
+    } catch (err) {
+      if (err instanceof TemplateRenderError) {
+        throw new OperatorError('invalid-input', `cannot render ${name}: ${err.message}`);
+      }
+      throw err;
+    }
+  };
+  const kwargs: Record<string, unknown> = { ...ctx.kwargs };
+  for (const f of fields) {
+    const v = kwargs[f];
+    if (typeof v === 'string') kwargs[f] = render(f, v);
+  }
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(extraTemplates)) extra[k] = render(k, v);
+  return { kwargs: kwargs as K, extra };
+}

@@ -1,0 +1,70 @@
+import { OperatorError } from '@data-pipeline/runner';
+import { describe, expect, it } from 'vitest';
+import {
+  BigQueryJobError,
+  classifyAirflowBigQueryLog,
+  classifyBigQueryError,
+  describeBigQueryError,
+} from '../src/index.js';
+
+const api = (code: number, reason: string, message = 'x') =>
+  Object.assign(new Error(message), { code, errors: [{ reason, message }] });
+
+describe('classifyBigQueryError', () => {
+  it.each([
+    [api(400, 'invalidQuery', 'Syntax error: Unexpected keyword'), 'invalid-input'],
+    [api(400, 'invalid'), 'invalid-input'],
+    [api(409, 'duplicate'), 'invalid-input'],
+    [api(401, 'authError', 'Invalid Credentials'), 'permission-denied'],
+    [api(403, 'accessDenied', 'Access Denied: Project p'), 'permission-denied'],
+    [api(403, 'rateLimitExceeded'), 'transient'],
+    [api(403, 'quotaExceeded'), 'transient'],
+    [api(403, 'responseTooLarge'), 'invalid-input'],
+    [api(404, 'notFound', 'Not found: Table p:ds.t was not found in location US'), 'invalid-input'],
+    [api(404, 'notFound', 'Not found: Dataset p:ds'), 'invalid-input'],
+    [api(404, 'notFound', 'Not found: Project nope'), 'configuration'],
+    [api(404, 'notFound', 'Not found: Job p:j'), 'configuration'],
+    [Object.assign(new Error('<html>404</html>'), { code: 404 }), 'configuration'],
+    [api(408, 'timeout'), 'transient'],
+    [api(429, 'rateLimitExceeded'), 'transient'],
+    [api(500, 'backendError'), 'transient'],
+    [api(503, 'backendError'), 'transient'],
+    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'transient'],
+    [Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), 'transient'],
+    [
+      Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }),
+      'transient',
+    ],
+    [Object.assign(new Error('getaddrinfo ENOTFOUND nope'), { code: 'ENOTFOUND' }), 'configuration'],
+    [new Error('Could not load the default credentials. Browse to ...'), 'configuration'],
+    [new Error('invalid_grant: Invalid JWT Signature.'), 'permission-denied'],
+    [new BigQueryJobError('invalidQuery', 'Unrecognized name: foo', 'p:j'), 'invalid-input'],
+    [new BigQueryJobError('notFound', 'Not found: Table p:ds.t', 'p:j'), 'invalid-input'],
+    [new BigQueryJobError('accessDenied', 'Access Denied', 'p:j'), 'permission-denied'],
+    [new BigQueryJobError('backendError', 'oops', 'p:j'), 'transient'],
+    [new BigQueryJobError('stopped', 'cancelled', 'p:j'), 'task-failed'],
+    [new OperatorError('usage', 'x'), 'usage'],
+    [new Error('something else'), 'task-failed'],
+  ])('%s → %s', (err, cls) => {
+    expect(classifyBigQueryError(err)).toBe(cls);
+  });
+
+  it('describes in one line', () => {
+    const d = describeBigQueryError(api(403, 'accessDenied', 'Access Denied:\nProject p'), 'jobs.insert');
+    expect(d).toBe('jobs.insert failed: HTTP 403 accessDenied: Access Denied: Project p');
+  });
+});
+
+describe('classifyAirflowBigQueryLog', () => {
+  it('reads the errorResult reason 1.8.2 logs', () => {
+    const line =
+      "Subtask: Exception: BigQuery job failed. Final error was: {'reason': 'invalidQuery', 'location': 'query', 'message': 'Syntax error'}. The job was: {...}";
+    expect(classifyAirflowBigQueryLog(['a', line])).toBe('invalid-input');
+    expect(
+      classifyAirflowBigQueryLog([
+        "Exception: BigQuery job failed. Final error was: {u'reason': u'backendError', u'message': u'x'}",
+      ]),
+    ).toBe('transient');
+    expect(classifyAirflowBigQueryLog(['nothing here'])).toBeUndefined();
+  });
+});
