@@ -32,3 +32,4 @@ export {
   type YamlImage,
   yamlImages,
 } from './repo.js';
+export { actionlint, checkActionPins, checkPermissions, type WorkflowFinding } from './workflows.js';
