@@ -175,6 +175,9 @@ export function parseInvocation(
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
   const flags = buildCliFlags(definition);
+  const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (beforeDashes.includes('--help') || beforeDashes.includes('-h')) return { kind: 'help' };
+  if (beforeDashes.includes('--version')) return { kind: 'version' };
   const values = parseArgv(argv, flags);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };

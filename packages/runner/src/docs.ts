@@ -8,3 +8,16 @@ export function renderExitCodeTable(): string {
     ...EXIT_CLASSES.map((c) => `| ${c.code} | \`${c.name}\` | ${c.retry ? 'yes' : 'no'} | ${c.meaning} |`),
   ].join('\n');
 }
+
+const BEGIN = /<!-- exit-codes:begin[^>]*-->/;
+const END = '<!-- exit-codes:end -->';
+
+/** Replaces the text between the exit-codes markers (the begin marker may carry a comment). */
+export function replaceExitCodeSection(markdown: string, table: string): string {
+  const begin = BEGIN.exec(markdown);
+  const end = markdown.indexOf(END);
+  if (!begin || end < begin.index)
+    throw new Error('no <!-- exit-codes:begin --> … <!-- exit-codes:end --> section');
+  const head = markdown.slice(0, begin.index + begin[0].length);
+  return `${head}\n${table}\n${markdown.slice(end)}`;
+}

@@ -18,7 +18,7 @@ export {
   parseConnectionUri,
   type ResolvedConnections,
 } from './connections.js';
-export { renderExitCodeTable } from './docs.js';
+export { renderExitCodeTable, replaceExitCodeSection } from './docs.js';
 export * from './exit-codes.js';
 export * from './flags.js';
 export * from './operator.js';

@@ -1,0 +1,108 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bootstrapConnections, OperatorError, parseConnectionUri } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const dirs: Array<() => void> = [];
+afterEach(() => {
+  for (const c of dirs.splice(0)) c();
+});
+
+function setup() {
+  const d = tempDir();
+  dirs.push(d.cleanup);
+  const conns = join(d.path, 'conns');
+  mkdirSync(conns);
+  return { root: d.path, conns };
+}
+
+describe('parseConnectionUri (1.8.2 parse_from_uri)', () => {
+  it('maps scheme, host, schema, login, password, port; ignores the query', () => {
+    expect(parseConnectionUri('pg', 'postgresql://us%40er:p%3Ass@DB.Example.com:5432/my%2Fdb?x=1')).toEqual({
+      connId: 'pg',
+      connType: 'postgres',
+      host: 'db.example.com',
+      schema: 'my/db',
+      login: 'us@er',
+      password: 'p:ss',
+      port: 5432,
+    });
+    expect(parseConnectionUri('g', 'google-cloud-platform://')).toEqual({
+      connId: 'g',
+      connType: 'google_cloud_platform',
+    });
+    expect(parseConnectionUri('x', 'not a uri')).toBeUndefined();
+  });
+});
+
+describe('bootstrapConnections', () => {
+  it('derives google_cloud_default and bigquery_default from the key file with 1.8.2 extras', async () => {
+    const { root, conns } = setup();
+    const key = join(root, 'key.json');
+    writeFileSync(
+      key,
+      JSON.stringify({ type: 'service_account', project_id: 'p1', private_key: 'SECRET-KEY-MARKER' }),
+    );
+    const r = await bootstrapConnections({
+      env: { GOOGLE_APPLICATION_CREDENTIALS: key },
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect([...r.registered.keys()]).toEqual(['google_cloud_default', 'bigquery_default']);
+    expect(r.registered.get('bigquery_default')).toEqual({
+      connId: 'bigquery_default',
+      connType: 'google_cloud_platform',
+      extra: {
+        extra__google_cloud_platform__project: 'p1',
+        extra__google_cloud_platform__key_path: key,
+        extra__google_cloud_platform__scope: 'https://www.googleapis.com/auth/cloud-platform',
+      },
+    });
+    expect(r.secrets).toContain('SECRET-KEY-MARKER');
+    expect(r.gcpProject).toBe('p1');
+  });
+
+  it('--gcp-project wins over the key project; connection files (URI and JSON) and AIRFLOW_CONN_* are read', async () => {
+    const { root, conns } = setup();
+    const key = join(root, 'key.json');
+    writeFileSync(key, JSON.stringify({ project_id: 'p1' }));
+    writeFileSync(join(conns, 'my_pg'), 'postgres://u:pw-secret@h:1/db\n');
+    writeFileSync(
+      join(conns, 'bigquery_default'),
+      JSON.stringify({
+        conn_type: 'google_cloud_platform',
+        extra: { extra__google_cloud_platform__project: 'p3' },
+      }),
+    );
+    mkdirSync(join(conns, '..2026_11_23'));
+    symlinkSync(join(conns, '..2026_11_23'), join(conns, '..data'));
+    const r = await bootstrapConnections({
+      env: { GOOGLE_APPLICATION_CREDENTIALS: key, AIRFLOW_CONN_HTTP_X: 'http://a:envpw@host' },
+      gcpProject: 'p2',
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect(r.registered.get('google_cloud_default')?.extra?.extra__google_cloud_platform__project).toBe('p2');
+    expect(r.registered.get('bigquery_default')?.extra?.extra__google_cloud_platform__project).toBe('p3');
+    expect(r.registered.get('my_pg')).toMatchObject({ connType: 'postgres', password: 'pw-secret' });
+    expect(r.all.get('http_x')).toMatchObject({ connType: 'http', password: 'envpw' });
+    expect(r.secrets).toEqual(expect.arrayContaining(['pw-secret', 'envpw']));
+  });
+
+  it('skips the default directory when absent but not an explicit one', async () => {
+    const base = {
+      env: {},
+      gcpProject: undefined,
+      connectionsDir: '/nonexistent/x',
+      requireJsonKeyPath: true,
+    };
+    await expect(bootstrapConnections({ ...base, connectionsDirExplicit: false })).resolves.toMatchObject({});
+    await expect(bootstrapConnections({ ...base, connectionsDirExplicit: true })).rejects.toThrow(
+      OperatorError,
+    );
+  });
+});
