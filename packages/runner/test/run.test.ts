@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type NativeContext, OperatorError, runOperatorCli } from '../src/index.js';
+import { captureIO, sampleDefinition, tempDir } from './helpers.js';
+
+const dirs: Array<() => void> = [];
+afterEach(() => {
+  for (const c of dirs.splice(0)) c();
+});
+
+function outDir(): string {
+  const d = tempDir();
+  dirs.push(d.cleanup);
+  return join(d.path, 'outputs');
+}
+
+const argv = (outputs: string) => [
+  '--task-id',
+  'native_task',
+  '--execution-date',
+  '2026-11-23',
+  '--bql',
+  'SELECT 1',
+  '--engine',
+  'native',
+  '--outputs-dir',
+  outputs,
+];
+
+describe('runOperatorCli with the native engine', () => {
+  it('passes validated kwargs and context, writes outputs atomically, exits 0', async () => {
+    let seen: NativeContext<Record<string, unknown>> | undefined;
+    const def = sampleDefinition({
+      native: async (ctx) => {
+        seen = ctx as NativeContext<Record<string, unknown>>;
+        ctx.log.info('working', { rows: 3 });
+        return { outputs: { 'job-id': 'job_123' } };
+      },
+    });
+    const outputs = outDir();
+    const io = captureIO(argv(outputs), { BIGQUERY_EMULATOR_HOST: 'http://127.0.0.1:1' });
+    expect(await runOperatorCli(def, io)).toBe(0);
+    expect(seen?.kwargs).toEqual({ bql: 'SELECT 1', use_legacy_sql: true, priority: 'INTERACTIVE' });
+    expect(seen?.executionDate.toISOString()).toBe('2026-11-23T00:00:00.000Z');
+    expect(seen?.extra['bigquery-endpoint']).toBe('http://127.0.0.1:1');
+    expect(readFileSync(join(outputs, 'job-id'), 'utf8')).toBe('job_123');
+    expect(readFileSync(join(outputs, 'exit-class'), 'utf8')).toBe('success');
+    expect(readFileSync(join(outputs, 'exit-code'), 'utf8')).toBe('0');
+    const records = io
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.find((r) => r.msg === 'working')).toMatchObject({
+      rows: 3,
+      src: 'native',
+      task_id: 'native_task',
+    });
+    expect(io.err()).toBe('');
+  });
+
+  it('maps OperatorError to its class with one line on stderr, and empty operator outputs', async () => {
+    const def = sampleDefinition({
+      native: async () => {
+        throw new OperatorError('transient', 'rate limited: try later');
+      },
+    });
+    const outputs = outDir();
+    const io = captureIO(argv(outputs));
+    expect(await runOperatorCli(def, io)).toBe(75);
+    expect(io.err()).toBe('sample-operator: rate limited: try later\n');
+    expect(readFileSync(join(outputs, 'exit-class'), 'utf8')).toBe('transient');
+    expect(readFileSync(join(outputs, 'job-id'), 'utf8')).toBe('');
+  });
+
+  it('maps unknown errors to 1 with the first line only, never a stack', async () => {
+    const def = sampleDefinition({
+      native: async () => {
+        throw new TypeError('cannot read x\n    at secret/stack.js:1:1');
+      },
+    });
+    const io = captureIO(argv(outDir()));
+    expect(await runOperatorCli(def, io)).toBe(1);
+    expect(io.err()).toBe('sample-operator: unexpected error: cannot read x\n');
+  });
+
+  it('returns 143 when aborted with SIGTERM (130 for SIGINT) while the implementation hangs', async () => {
+    for (const [sig, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const) {
+      const def = sampleDefinition({ native: () => new Promise(() => undefined) });
+      const outputs = outDir();
+      const io = captureIO(argv(outputs));
+      setTimeout(() => io.controller.abort(sig), 50);
+      expect(await runOperatorCli(def, io)).toBe(code);
+      expect(readFileSync(join(outputs, 'exit-code'), 'utf8')).toBe(String(code));
+    }
+  });
+
+  it('prints help and version without writing anything', async () => {
+    const outputs = outDir();
+    const io = captureIO(['--help', '--outputs-dir', outputs]);
+    expect(await runOperatorCli(sampleDefinition(), io)).toBe(0);
+    expect(io.out()).toContain('usage: sample-operator');
+    expect(existsSync(outputs)).toBe(false);
+    const io2 = captureIO(['--version']);
+    expect(await runOperatorCli(sampleDefinition(), io2)).toBe(0);
+    expect(io2.out()).toBe('sample-operator 1.2.3\n');
+  });
+
+  it('writes exit-class even for usage errors when --outputs-dir is given', async () => {
+    const outputs = outDir();
+    const io = captureIO(['--task-id', 't', '--outputs-dir', outputs, '--execution-date', 'nope']);
+    expect(await runOperatorCli(sampleDefinition(), io)).toBe(64);
+    expect(readFileSync(join(outputs, 'exit-class'), 'utf8')).toBe('usage');
+    expect(io.err().trim().split('\n')).toHaveLength(1);
+  });
+});
