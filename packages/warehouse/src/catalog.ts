@@ -1,0 +1,182 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { lit } from './db.js';
+import type { FieldSchema } from './types.js';
+
+export interface DatasetMeta {
+  project: string;
+  datasetId: string;
+  location: string;
+  description?: string;
+  friendlyName?: string;
+  labels?: Record<string, string>;
+  defaultTableExpirationMs?: string;
+  creationTime: number;
+  lastModifiedTime: number;
+}
+
+export interface TimePartitioning {
+  type: 'DAY';
+  field?: string;
+  expirationMs?: string;
+  requirePartitionFilter?: boolean;
+}
+
+export interface PartitionMeta {
+  creationTime: number;
+  lastModifiedTime: number;
+  numRows: number;
+}
+
+export interface TableMeta {
+  uid: number;
+  project: string;
+  datasetId: string;
+  tableId: string;
+  schema: FieldSchema[];
+  timePartitioning?: TimePartitioning;
+  description?: string;
+  friendlyName?: string;
+  labels?: Record<string, string>;
+  expirationTime?: string;
+  creationTime: number;
+  lastModifiedTime: number;
+  numRows: number;
+  numBytes: number;
+  /** partition id (YYYYMMDD or __UNPARTITIONED__) → stats; only for partitioned tables. */
+  partitions: Record<string, PartitionMeta>;
+}
+
+/** A finished or running job: the REST resource plus where its rows live. */
+export interface JobRecord {
+  project: string;
+  jobId: string;
+  resource: Record<string, unknown> & {
+    status: { state: string; errorResult?: unknown; errors?: unknown[] };
+  };
+  /** `_results."rN"` holding the query's rows, if any. */
+  resultTable?: string;
+  resultSchema?: FieldSchema[];
+  totalRows?: number;
+  numDmlAffectedRows?: number;
+  creationTime: number;
+}
+
+/** Physical relation of a table. */
+export const physicalName = (uid: number) => `bq."t${uid}"`;
+
+/** Ingestion-time partitioned: the partition lives in a hidden `_PARTITIONTIME` column. */
+export const isIngestionPartitioned = (t: TableMeta) =>
+  t.timePartitioning !== undefined && !t.timePartitioning.field;
+
+const key2 = (a: string, b: string) => `${a}\u0000${b}`;
+const key3 = (a: string, b: string, c: string) => `${a}\u0000${b}\u0000${c}`;
+
+/**
+ * The catalog lives in DuckDB tables (so a restart restores it, and catalog changes commit atomically with data) and is
+ * mirrored in memory for synchronous lookups (the SQL translator resolves names synchronously).
+ */
+export class Catalog {
+  readonly datasets = new Map<string, DatasetMeta>();
+  readonly tables = new Map<string, TableMeta>();
+  readonly jobs = new Map<string, JobRecord>();
+  nextUid = 1;
+
+  static async load(c: DuckDBConnection): Promise<Catalog> {
+    for (const stmt of [
+      'CREATE SCHEMA IF NOT EXISTS _catalog',
+      'CREATE SCHEMA IF NOT EXISTS bq',
+      'CREATE SCHEMA IF NOT EXISTS _results',
+      'CREATE TABLE IF NOT EXISTS _catalog.datasets (project VARCHAR, dataset VARCHAR, meta VARCHAR)',
+      'CREATE TABLE IF NOT EXISTS _catalog.tables (uid BIGINT, project VARCHAR, dataset VARCHAR, table_id VARCHAR, meta VARCHAR)',
+      'CREATE TABLE IF NOT EXISTS _catalog.jobs (project VARCHAR, job_id VARCHAR, created BIGINT, meta VARCHAR)',
+    ]) {
+      await c.run(stmt);
+    }
+    const catalog = new Catalog();
+    for (const [meta] of (await c.runAndReadAll('SELECT meta FROM _catalog.datasets')).getRows()) {
+      const d = JSON.parse(String(meta)) as DatasetMeta;
+      catalog.datasets.set(key2(d.project, d.datasetId), d);
+    }
+    for (const [meta] of (await c.runAndReadAll('SELECT meta FROM _catalog.tables')).getRows()) {
+      const t = JSON.parse(String(meta)) as TableMeta;
+      catalog.tables.set(key3(t.project, t.datasetId, t.tableId), t);
+      catalog.nextUid = Math.max(catalog.nextUid, t.uid + 1);
+    }
+    for (const [meta] of (
+      await c.runAndReadAll('SELECT meta FROM _catalog.jobs ORDER BY created')
+    ).getRows()) {
+      const j = JSON.parse(String(meta)) as JobRecord;
+      catalog.jobs.set(key2(j.project, j.jobId), j);
+    }
+    return catalog;
+  }
+
+  dataset(project: string, datasetId: string): DatasetMeta | undefined {
+    return this.datasets.get(key2(project, datasetId));
+  }
+  table(project: string, datasetId: string, tableId: string): TableMeta | undefined {
+    return this.tables.get(key3(project, datasetId, tableId));
+  }
+  job(project: string, jobId: string): JobRecord | undefined {
+    return this.jobs.get(key2(project, jobId));
+  }
+  tablesOf(project: string, datasetId: string): TableMeta[] {
+    return [...this.tables.values()]
+      .filter((t) => t.project === project && t.datasetId === datasetId)
+      .sort((a, b) => (a.tableId < b.tableId ? -1 : a.tableId > b.tableId ? 1 : 0));
+  }
+  datasetsOf(project: string): DatasetMeta[] {
+    return [...this.datasets.values()]
+      .filter((d) => d.project === project)
+      .sort((a, b) => (a.datasetId < b.datasetId ? -1 : 1));
+  }
+  projects(): string[] {
+    return [...new Set([...this.datasets.values()].map((d) => d.project))].sort();
+  }
+
+  // Persistence: each runs inside a write transaction; the memory side is applied by the caller's onCommit hook.
+  static async saveDataset(c: DuckDBConnection, d: DatasetMeta): Promise<void> {
+    await c.run(
+      `DELETE FROM _catalog.datasets WHERE project = ${lit(d.project)} AND dataset = ${lit(d.datasetId)}`,
+    );
+    await c.run(
+      `INSERT INTO _catalog.datasets VALUES (${lit(d.project)}, ${lit(d.datasetId)}, ${lit(JSON.stringify(d))})`,
+    );
+  }
+  static async deleteDataset(c: DuckDBConnection, project: string, datasetId: string): Promise<void> {
+    await c.run(
+      `DELETE FROM _catalog.datasets WHERE project = ${lit(project)} AND dataset = ${lit(datasetId)}`,
+    );
+  }
+  static async saveTable(c: DuckDBConnection, t: TableMeta): Promise<void> {
+    await c.run(`DELETE FROM _catalog.tables WHERE uid = ${t.uid}`);
+    await c.run(
+      `INSERT INTO _catalog.tables VALUES (${t.uid}, ${lit(t.project)}, ${lit(t.datasetId)}, ${lit(t.tableId)}, ${lit(JSON.stringify(t))})`,
+    );
+  }
+  static async deleteTable(c: DuckDBConnection, t: TableMeta): Promise<void> {
+    await c.run(`DELETE FROM _catalog.tables WHERE uid = ${t.uid}`);
+    await c.run(`DROP TABLE IF EXISTS ${physicalName(t.uid)}`);
+  }
+  static async saveJob(c: DuckDBConnection, j: JobRecord): Promise<void> {
+    await c.run(
+      `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))})`,
+    );
+  }
+
+  putDataset(d: DatasetMeta) {
+    this.datasets.set(key2(d.project, d.datasetId), d);
+  }
+  removeDataset(project: string, datasetId: string) {
+    this.datasets.delete(key2(project, datasetId));
+  }
+  putTable(t: TableMeta) {
+    this.tables.set(key3(t.project, t.datasetId, t.tableId), t);
+  }
+  removeTable(t: TableMeta) {
+    this.tables.delete(key3(t.project, t.datasetId, t.tableId));
+  }
+  putJob(j: JobRecord) {
+    this.jobs.set(key2(j.project, j.jobId), j);
+  }
+}

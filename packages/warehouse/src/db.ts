@@ -1,0 +1,98 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/** A FIFO lock: one writer at a time. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/**
+ * One DuckDB database (a file in the data dir, or in memory): a single writer connection behind a lock and a small
+ * pool of reader connections, all with the session settings the SQL translator relies on.
+ */
+export class Database {
+  private readonly writer: DuckDBConnection;
+  private readonly idle: DuckDBConnection[];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private readonly lock = new Mutex();
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    writer: DuckDBConnection,
+    readers: DuckDBConnection[],
+  ) {
+    this.writer = writer;
+    this.idle = readers;
+  }
+
+  static async open(path: string | null, readers = 4): Promise<Database> {
+    const instance = await DuckDBInstance.create(path ?? ':memory:');
+    const setup = async () => {
+      const c = await instance.connect();
+      await c.run("SET TimeZone='UTC'");
+      return c;
+    };
+    const writer = await setup();
+    const pool: DuckDBConnection[] = [];
+    for (let i = 0; i < readers; i++) pool.push(await setup());
+    return new Database(instance, writer, pool);
+  }
+
+  /**
+   * Runs `fn` on the writer connection inside one transaction, serialised with all other writes. `onCommit` hooks run
+   * after COMMIT, still inside the lock, so the in-memory catalog never shows uncommitted state nor lags a later writer.
+   */
+  write<T>(fn: (c: DuckDBConnection, onCommit: (hook: () => void) => void) => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      if (this.closed) throw new Error('warehouse is stopping');
+      const hooks: (() => void)[] = [];
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        const result = await fn(this.writer, (hook) => hooks.push(hook));
+        await this.writer.run('COMMIT');
+        for (const hook of hooks) hook();
+        return result;
+      } catch (e) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** Runs `fn` on a pooled reader connection (concurrent with other reads and with the writer). */
+  async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('warehouse is stopping');
+    const c =
+      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiters.push(resolve)));
+    try {
+      return await fn(c);
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next(c);
+      else this.idle.push(c);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      this.closed = true;
+      await this.writer.run('CHECKPOINT').catch(() => undefined);
+    });
+    for (const c of this.idle) c.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** SQL string literal. */
+export function lit(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,81 @@
+/** BigQuery error reasons the server answers with, and their HTTP status. */
+export const REASON_STATUS = {
+  notFound: 404,
+  duplicate: 409,
+  invalid: 400,
+  invalidQuery: 400,
+  badRequest: 400,
+  required: 400,
+  stopped: 200,
+  accessDenied: 403,
+  backendError: 500,
+  jobInternalError: 500,
+  internalError: 500,
+  payloadTooLarge: 413,
+  responseTooLarge: 403,
+  resourcesExceeded: 400,
+  resourceInUse: 400,
+} as const;
+
+export type Reason = keyof typeof REASON_STATUS;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  413: 'INVALID_ARGUMENT',
+  500: 'INTERNAL',
+};
+
+/** An error with a BigQuery `reason`; everything the server rejects travels as one of these. */
+export class BigQueryError extends Error {
+  readonly reason: Reason;
+  readonly code: number;
+  constructor(reason: Reason, message: string) {
+    super(message);
+    this.name = 'BigQueryError';
+    this.reason = reason;
+    this.code = REASON_STATUS[reason];
+  }
+}
+
+export const notFound = (what: string) => new BigQueryError('notFound', `Not found: ${what}`);
+export const duplicate = (what: string) => new BigQueryError('duplicate', `Already Exists: ${what}`);
+export const invalid = (message: string) => new BigQueryError('invalid', message);
+export const invalidQuery = (message: string) => new BigQueryError('invalidQuery', message);
+
+/** Any thrown value → a BigQueryError (errors with a known `reason` property keep it; others become backend errors). */
+export function toBigQueryError(error: unknown): BigQueryError {
+  if (error instanceof BigQueryError) return error;
+  if (error instanceof Error) {
+    const reason = (error as { reason?: unknown }).reason;
+    if (typeof reason === 'string' && reason in REASON_STATUS) {
+      return new BigQueryError(reason as Reason, oneLine(error.message));
+    }
+    return new BigQueryError('invalidQuery', oneLine(error.message));
+  }
+  return new BigQueryError('internalError', 'internal error');
+}
+
+export function oneLine(message: string): string {
+  const first = message.split('\n').find((l) => l.trim() !== '') ?? message;
+  return first.length > 500 ? `${first.slice(0, 500)}…` : first;
+}
+
+/** BigQuery's REST error envelope. */
+export function errorEnvelope(error: BigQueryError) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      errors: [{ message: error.message, domain: 'global', reason: error.reason }],
+      status: STATUS_TEXT[error.code] ?? 'UNKNOWN',
+    },
+  };
+}
+
+/** The errorResult / errors entry of a job resource. */
+export function errorProto(error: BigQueryError) {
+  return { reason: error.reason, message: error.message };
+}

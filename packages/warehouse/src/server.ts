@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
+import { seedWarehouse } from './seed.js';
+import { timestampFormatOf, type Warehouse } from './warehouse.js';
+
+export interface ServerOptions {
+  /** Largest accepted request body (bytes); BigQuery's insertAll limit is 10 MB. */
+  maxBodyBytes?: number;
+  /** Largest accepted media upload (bytes). */
+  maxUploadBytes?: number;
+}
+
+type Query = Record<string, string>;
+type Handler = (
+  wh: Warehouse,
+  p: string[],
+  q: Query,
+  body: () => Promise<unknown>,
+) => Promise<unknown> | unknown;
+
+interface Route {
+  method: string;
+  pattern: string[];
+  handler: Handler;
+  status?: number;
+}
+
+const ts = (q: Query) =>
+  timestampFormatOf(q['formatOptions.useInt64Timestamp'], q['formatOptions.timestampOutputFormat']);
+
+/** BigQuery REST v2 routes: `:x` segments are path parameters handed to the handler in order. */
+const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    pattern: ['projects'],
+    handler: (wh) => ({
+      kind: 'bigquery#projectList',
+      projects: [...new Set([wh.projectId, ...wh.catalog.projects()])].map((id) => ({
+        kind: 'bigquery#project',
+        id,
+        numericId: '0',
+        projectReference: { projectId: id },
+        friendlyName: id,
+      })),
+      totalItems: 1,
+    }),
+  },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'datasets'],
+    handler: async (wh, [p], _q, body) => wh.insertDataset(p!, await body()),
+  },
+  { method: 'GET', pattern: ['projects', ':p', 'datasets'], handler: (wh, [p], q) => wh.listDatasets(p!, q) },
+  {
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d'],
+    handler: (wh, [p, d]) => wh.getDataset(p!, d!),
+  },
+  {
+    method: 'PATCH',
+    pattern: ['projects', ':p', 'datasets', ':d'],
+    handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), false),
+  },
+  {
+    method: 'PUT',
+    pattern: ['projects', ':p', 'datasets', ':d'],
+    handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), true),
+  },
+  {
+    method: 'DELETE',
+    pattern: ['projects', ':p', 'datasets', ':d'],
+    status: 204,
+    handler: async (wh, [p, d], q) => {
+      await wh.deleteDataset(p!, d!, q.deleteContents === 'true');
+      return undefined;
+    },
+  },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
+    handler: async (wh, [p, d], _q, body) => wh.insertTable(p!, d!, await body()),
+  },
+  {
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
+    handler: (wh, [p, d], q) => wh.listTables(p!, d!, q),
+  },
+  {
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    handler: (wh, [p, d, t]) => wh.getTable(p!, d!, t!),
+  },
+  {
+    method: 'PATCH',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), false),
+  },
+  {
+    method: 'PUT',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), true),
+  },
+  {
+    method: 'DELETE',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    status: 204,
+    handler: async (wh, [p, d, t]) => {
+      await wh.deleteTable(p!, d!, t!);
+      return undefined;
+    },
+  },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'insertAll'],
+    handler: async (wh, [p, d, t], _q, body) => wh.insertAll(p!, d!, t!, await body()),
+  },
+  {
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'data'],
+    handler: (wh, [p, d, t], q) => wh.listRows(p!, d!, t!, q, ts(q)),
+  },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'jobs'],
+    handler: async (wh, [p], _q, body) => wh.insertJob(p!, await body()),
+  },
+  { method: 'GET', pattern: ['projects', ':p', 'jobs'], handler: (wh, [p], q) => wh.listJobs(p!, q) },
+  { method: 'GET', pattern: ['projects', ':p', 'jobs', ':j'], handler: (wh, [p, j]) => wh.getJob(p!, j!) },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'jobs', ':j', 'cancel'],
+    handler: (wh, [p, j]) => wh.cancelJob(p!, j!),
+  },
+  {
+    method: 'POST',
+    pattern: ['projects', ':p', 'queries'],
+    handler: async (wh, [p], _q, body) => wh.query(p!, await body()),
+  },
+  {
+    method: 'GET',
+    pattern: ['projects', ':p', 'queries', ':j'],
+    handler: (wh, [p, j], q) => wh.getQueryResults(p!, j!, q, ts(q)),
+  },
+];
+
+const PREFIXES = ['/bigquery/v2', '/upload/bigquery/v2', ''];
+
+/** Creates the HTTP server (not listening yet). Every response is JSON; every failure is BigQuery's error envelope. */
+export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): Server {
+  const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxUpload = opts.maxUploadBytes ?? 256 * 1024 * 1024;
+  const server = createServer((req, res) => {
+    handle(wh, req, res, maxBody, maxUpload).catch((e: unknown) => {
+      req.resume();
+      send(res, toBigQueryError(e));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 15 * 60_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+  return server;
+}
+
+async function handle(
+  wh: Warehouse,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBody: number,
+  maxUpload: number,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const query: Query = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  let path = url.pathname.replace(/\/+$/, '');
+  const isUpload = path.startsWith('/upload/');
+  for (const prefix of PREFIXES) {
+    if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) {
+      path = path.slice(prefix.length);
+      break;
+    }
+  }
+  let segments: string[];
+  try {
+    segments = path
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    throw invalid('Malformed percent-encoding in the request path.');
+  }
+  if (segments.some((s) => s.includes('/') || s === '.' || s === '..' || s.includes('\0'))) {
+    throw invalid('Invalid path segment.');
+  }
+
+  if (method === 'GET' && segments.length === 2 && segments[0] === '_warehouse' && segments[1] === 'health') {
+    return sendJson(res, 200, { ok: true });
+  }
+  if (method === 'POST' && segments.length === 2 && segments[0] === '_warehouse' && segments[1] === 'seed') {
+    const body = asSeedRequest(await readJson(req, maxBody));
+    return sendJson(res, 200, await seedWarehouse(wh, body));
+  }
+  if (
+    isUpload &&
+    method === 'POST' &&
+    segments.length === 3 &&
+    segments[0] === 'projects' &&
+    segments[2] === 'jobs'
+  ) {
+    return sendJson(res, 200, await uploadJob(wh, segments[1]!, req, query, maxUpload));
+  }
+
+  let methodMismatch = false;
+  for (const route of ROUTES) {
+    const params = matchRoute(route.pattern, segments);
+    if (!params) continue;
+    if (route.method !== method) {
+      methodMismatch = true;
+      continue;
+    }
+    const body = () => readJson(req, maxBody);
+    const result = await route.handler(wh, params, query, body);
+    if (route.status === 204 || result === undefined) {
+      res.writeHead(204).end();
+      return;
+    }
+    return sendJson(res, route.status ?? 200, result);
+  }
+  req.resume();
+  if (methodMismatch) {
+    throw new BigQueryError(
+      'notFound',
+      `Method ${method} is not supported for ${url.pathname.slice(0, 200)}`,
+    );
+  }
+  throw notFound(`URL ${url.pathname.slice(0, 200)}`);
+}
+
+function matchRoute(pattern: string[], segments: string[]): string[] | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const s = segments[i]!;
+    if (p.startsWith(':')) params.push(s);
+    else if (p !== s) return undefined;
+  }
+  return params;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw new BigQueryError('payloadTooLarge', `Request payload size exceeds the limit: ${limit} bytes.`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new BigQueryError('payloadTooLarge', `Request payload size exceeds the limit: ${limit} bytes.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const raw = await readBody(req, limit);
+  if (raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw invalid(
+      `Invalid JSON payload received. ${e instanceof Error ? e.message.slice(0, 120) : ''}`.trim(),
+    );
+  }
+}
+
+function asSeedRequest(body: unknown): { from: string; to: string; scale?: number; seed?: number } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (typeof b.from !== 'string' || !day.test(b.from) || typeof b.to !== 'string' || !day.test(b.to)) {
+    throw invalid('seed needs from and to as YYYY-MM-DD.');
+  }
+  const out: { from: string; to: string; scale?: number; seed?: number } = { from: b.from, to: b.to };
+  if (b.scale !== undefined) out.scale = Number(b.scale);
+  if (b.seed !== undefined) out.seed = Number(b.seed);
+  return out;
+}
+
+/**
+ * The client's media upload for load jobs (`/upload/bigquery/v2/projects/P/jobs?uploadType=multipart`): a
+ * multipart/related body of job metadata + data, which we spool to a private temp file and load like a file:// URI.
+ */
+async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q: Query, limit: number) {
+  if (q.uploadType !== 'multipart') {
+    req.resume();
+    throw invalid('Only uploadType=multipart is supported for uploads.');
+  }
+  const type = String(req.headers['content-type'] ?? '');
+  const m = /boundary="?([^";]+)"?/i.exec(type);
+  if (!m) {
+    req.resume();
+    throw invalid('Upload must be multipart/related with a boundary.');
+  }
+  const body = await readBody(req, limit);
+  const parts = splitMultipart(body, m[1]!);
+  if (parts.length < 2) throw invalid('Upload must contain metadata and media parts.');
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = JSON.parse(parts[0]!.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw invalid('Invalid JSON payload received in the upload metadata part.');
+  }
+  const file = join(tmpdir(), `warehouse-upload-${randomBytes(8).toString('hex')}`);
+  await writeFile(file, parts[1]!, { mode: 0o600 });
+  try {
+    const configuration = (metadata.configuration ?? {}) as Record<string, unknown>;
+    const load = {
+      ...((configuration.load ?? {}) as Record<string, unknown>),
+      sourceUris: [pathToFileURL(file).href],
+    };
+    return await wh.insertJob(
+      project,
+      { ...metadata, configuration: { ...configuration, load } },
+      10 * 60_000,
+    );
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+function splitMultipart(body: Buffer, boundary: string): Buffer[] {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let start = body.indexOf(delimiter);
+  while (start >= 0) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next < 0) break;
+    const part = body.subarray(start + delimiter.length, next);
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd >= 0) {
+      let content = part.subarray(headerEnd + 4);
+      if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2);
+      parts.push(content);
+    }
+    start = next;
+  }
+  return parts;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function send(res: ServerResponse, error: BigQueryError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const status = Math.max(error.code, 400);
+  sendJson(res, status, errorEnvelope(error));
+}

@@ -1,0 +1,1503 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  Catalog,
+  type DatasetMeta,
+  isIngestionPartitioned,
+  type JobRecord,
+  type PartitionMeta,
+  physicalName,
+  type TableMeta,
+  type TimePartitioning,
+} from './catalog.js';
+import { Database } from './db.js';
+import {
+  BigQueryError,
+  duplicate,
+  errorProto,
+  invalid,
+  invalidQuery,
+  notFound,
+  toBigQueryError,
+} from './errors.js';
+import {
+  checkDatasetId,
+  checkFieldName,
+  checkJobId,
+  checkLabels,
+  checkProjectId,
+  checkTableId,
+  partitionDate,
+  splitDecorator,
+} from './ids.js';
+import { makeResolver, partitionFilter, tableNotFound } from './resolve.js';
+import { normalizeRow, type RowError } from './rows.js';
+import { loadTranslator, type Translator } from './translator.js';
+import {
+  duckColumnsDdl,
+  duckTypeOf,
+  encodeRow,
+  estimateRowBytes,
+  type FieldSchema,
+  fieldOfDuckType,
+  normalizeSchema,
+  type TimestampFormat,
+} from './types.js';
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface WarehouseOptions {
+  /** Directory holding `warehouse.duckdb`; null/undefined = in memory. */
+  dataDir?: string | null;
+  /** Default project (for jobs without one and for `dp warehouse seed`). */
+  projectId?: string;
+  logger?: Logger;
+  /** Injected translator (tests); defaults to ./sql/index.js. */
+  translator?: Translator;
+  /** Rows per page when the client gives no maxResults (and the cap when it does). */
+  pageSize?: number;
+  maxPageSize?: number;
+}
+
+const LOCATION = 'US';
+const DEFAULT_PAGE = 10_000;
+const MAX_PAGE = 100_000;
+const JOB_WAIT_MS = 10_000;
+const RESULT_TTL_MS = 24 * 3600 * 1000;
+
+interface TableKey {
+  projectId: string;
+  datasetId: string;
+  tableId: string;
+}
+
+type Json = Record<string, unknown>;
+
+interface Running {
+  done: Promise<void>;
+  connection?: DuckDBConnection;
+  cancelled: boolean;
+}
+
+/** Writes rows produced by `sourceSql` (columns = `schema`, plus `_PARTITIONTIME` when `withPartitionTime`). */
+interface WriteSource {
+  sql: string;
+  schema: FieldSchema[];
+  withPartitionTime?: boolean;
+}
+
+interface WriteOptions {
+  createDisposition?: unknown;
+  writeDisposition?: unknown;
+  defaultWrite: 'WRITE_EMPTY' | 'WRITE_APPEND';
+  timePartitioning?: unknown;
+  schemaUpdateOptions?: unknown;
+}
+
+const asObject = (v: unknown, what: string): Json => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${what} must be an object.`);
+  return v as Json;
+};
+const optString = (v: unknown, what: string): string | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${what} must be a string.`);
+  return v;
+};
+
+/**
+ * The warehouse: a BigQuery-shaped catalog and job engine over one DuckDB database. Every public method takes REST-shaped
+ * input, validates it, and returns REST-shaped resources or throws BigQueryError.
+ */
+export class Warehouse {
+  readonly projectId: string;
+  private readonly running = new Map<string, Running>();
+  private readonly pageSize: number;
+  private readonly maxPageSize: number;
+
+  private constructor(
+    readonly db: Database,
+    readonly catalog: Catalog,
+    private readonly logger: Logger,
+    private readonly translator: Translator | undefined,
+    opts: WarehouseOptions,
+  ) {
+    this.projectId = opts.projectId ?? 'local-project';
+    this.pageSize = opts.pageSize ?? DEFAULT_PAGE;
+    this.maxPageSize = opts.maxPageSize ?? MAX_PAGE;
+  }
+
+  static async open(opts: WarehouseOptions = {}): Promise<Warehouse> {
+    const { mkdir } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    let path: string | null = null;
+    if (opts.dataDir) {
+      await mkdir(opts.dataDir, { recursive: true });
+      path = join(opts.dataDir, 'warehouse.duckdb');
+    }
+    let db: Database;
+    try {
+      db = await Database.open(path);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/lock/i.test(msg))
+        throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
+      throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
+    }
+    const catalog = await db.write((c) => Catalog.load(c));
+    const translator = opts.translator ?? (await loadTranslator());
+    const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts);
+    await wh.dropExpiredResults();
+    return wh;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.running.values()) {
+      r.cancelled = true;
+      r.connection?.interrupt();
+    }
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.db.close();
+  }
+
+  // ───────────────────────────── datasets ─────────────────────────────
+
+  async insertDataset(project: string, body: unknown): Promise<Json> {
+    checkProjectId(project);
+    const b = asObject(body, 'Dataset');
+    const ref = asObject(b.datasetReference ?? {}, 'datasetReference');
+    const datasetId = checkDatasetId(String(ref.datasetId ?? ''));
+    if (ref.projectId !== undefined && ref.projectId !== project) {
+      throw invalid('datasetReference.projectId does not match the project in the URL.');
+    }
+    const now = Date.now();
+    const d: DatasetMeta = {
+      project,
+      datasetId,
+      location: optString(b.location, 'location') ?? LOCATION,
+      creationTime: now,
+      lastModifiedTime: now,
+    };
+    applyDatasetFields(d, b);
+    await this.db.write(async (c, onCommit) => {
+      if (this.catalog.dataset(project, datasetId)) throw duplicate(`Dataset ${project}:${datasetId}`);
+      await Catalog.saveDataset(c, d);
+      onCommit(() => this.catalog.putDataset(d));
+    });
+    return datasetResource(d);
+  }
+
+  getDataset(project: string, datasetId: string): Json {
+    return datasetResource(this.requireDataset(project, datasetId));
+  }
+
+  listDatasets(project: string, q: { maxResults?: string; pageToken?: string }): Json {
+    checkProjectId(project);
+    const all = this.catalog.datasetsOf(project);
+    const { items, next } = pageOf(all, q);
+    return {
+      kind: 'bigquery#datasetList',
+      etag: etag(all.length),
+      datasets: items.map((d) => ({
+        kind: 'bigquery#dataset',
+        id: `${d.project}:${d.datasetId}`,
+        datasetReference: { projectId: d.project, datasetId: d.datasetId },
+        location: d.location,
+        ...(d.labels ? { labels: d.labels } : {}),
+        ...(d.friendlyName ? { friendlyName: d.friendlyName } : {}),
+      })),
+      ...(next ? { nextPageToken: next } : {}),
+    };
+  }
+
+  async patchDataset(project: string, datasetId: string, body: unknown, replace: boolean): Promise<Json> {
+    const b = asObject(body, 'Dataset');
+    return this.db.write(async (c, onCommit) => {
+      const current = this.requireDataset(project, datasetId);
+      const next: DatasetMeta = replace
+        ? {
+            project,
+            datasetId,
+            location: current.location,
+            creationTime: current.creationTime,
+            lastModifiedTime: 0,
+          }
+        : { ...current };
+      applyDatasetFields(next, b);
+      next.lastModifiedTime = Date.now();
+      await Catalog.saveDataset(c, next);
+      onCommit(() => this.catalog.putDataset(next));
+      return datasetResource(next);
+    });
+  }
+
+  async deleteDataset(project: string, datasetId: string, deleteContents: boolean): Promise<void> {
+    await this.db.write(async (c, onCommit) => {
+      this.requireDataset(project, datasetId);
+      const tables = this.catalog.tablesOf(project, datasetId);
+      if (tables.length > 0 && !deleteContents) {
+        throw new BigQueryError('resourceInUse', `Dataset ${project}:${datasetId} is still in use`);
+      }
+      for (const t of tables) await Catalog.deleteTable(c, t);
+      await Catalog.deleteDataset(c, project, datasetId);
+      onCommit(() => {
+        for (const t of tables) this.catalog.removeTable(t);
+        this.catalog.removeDataset(project, datasetId);
+      });
+    });
+  }
+
+  // ───────────────────────────── tables ─────────────────────────────
+
+  async insertTable(project: string, datasetId: string, body: unknown): Promise<Json> {
+    checkProjectId(project);
+    checkDatasetId(datasetId);
+    const b = asObject(body, 'Table');
+    const ref = asObject(b.tableReference ?? {}, 'tableReference');
+    const tableId = checkTableId(String(ref.tableId ?? ''));
+    if (
+      b.view !== undefined ||
+      b.materializedView !== undefined ||
+      b.externalDataConfiguration !== undefined
+    ) {
+      throw invalid('Views, materialized views and external tables are not supported by this warehouse.');
+    }
+    const schema = b.schema === undefined ? [] : normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
+    const tp = parseTimePartitioning(b.timePartitioning, schema);
+    return this.db.write(async (c, onCommit) => {
+      this.requireDataset(project, datasetId);
+      if (this.catalog.table(project, datasetId, tableId)) {
+        throw duplicate(`Table ${project}:${datasetId}.${tableId}`);
+      }
+      const t = await this.createPhysical(c, { projectId: project, datasetId, tableId }, schema, tp);
+      applyTableFields(t, b);
+      await Catalog.saveTable(c, t);
+      onCommit(() => this.catalog.putTable(t));
+      return tableResource(t);
+    });
+  }
+
+  getTable(project: string, datasetId: string, tableIdRaw: string): Json {
+    const { table } = splitDecorator(tableIdRaw);
+    return tableResource(this.requireTable(project, datasetId, table));
+  }
+
+  listTables(project: string, datasetId: string, q: { maxResults?: string; pageToken?: string }): Json {
+    this.requireDataset(project, datasetId);
+    const all = this.catalog.tablesOf(project, datasetId);
+    const { items, next } = pageOf(all, q);
+    return {
+      kind: 'bigquery#tableList',
+      etag: etag(all.length),
+      tables: items.map((t) => ({
+        kind: 'bigquery#table',
+        id: `${t.project}:${t.datasetId}.${t.tableId}`,
+        tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
+        type: 'TABLE',
+        creationTime: String(t.creationTime),
+        ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+        ...(t.labels ? { labels: t.labels } : {}),
+      })),
+      totalItems: all.length,
+      ...(next ? { nextPageToken: next } : {}),
+    };
+  }
+
+  async patchTable(project: string, datasetId: string, tableId: string, body: unknown, replace: boolean) {
+    const b = asObject(body, 'Table');
+    return this.db.write(async (c, onCommit) => {
+      const current = this.requireTable(project, datasetId, tableId);
+      const next: TableMeta = { ...current, partitions: { ...current.partitions } };
+      if (replace) {
+        delete next.description;
+        delete next.friendlyName;
+        delete next.labels;
+        delete next.expirationTime;
+      }
+      if (b.schema !== undefined) {
+        const schema = normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
+        await this.evolveSchema(c, next, schema);
+        next.schema = schema;
+      }
+      if (b.timePartitioning !== undefined) {
+        const tp = parseTimePartitioning(b.timePartitioning, next.schema);
+        if (
+          JSON.stringify(tp) !== JSON.stringify(current.timePartitioning) &&
+          current.timePartitioning?.type !== tp?.type
+        ) {
+          throw invalid('Cannot change partitioning/clustering spec for a partitioned table.');
+        }
+        if (tp && next.timePartitioning)
+          next.timePartitioning = { ...tp, field: next.timePartitioning.field };
+      }
+      applyTableFields(next, b);
+      next.lastModifiedTime = Date.now();
+      await Catalog.saveTable(c, next);
+      onCommit(() => this.catalog.putTable(next));
+      return tableResource(next);
+    });
+  }
+
+  async deleteTable(project: string, datasetId: string, tableIdRaw: string): Promise<void> {
+    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
+    await this.db.write(async (c, onCommit) => {
+      const t = this.requireTable(project, datasetId, tableId);
+      if (decorator !== undefined) {
+        // Deleting one partition.
+        await c.run(`DELETE FROM ${physicalName(t.uid)} WHERE ${partitionFilter(t, decorator)}`);
+        const next = await this.refreshStats(c, t, new Set([decorator]));
+        await Catalog.saveTable(c, next);
+        onCommit(() => this.catalog.putTable(next));
+        return;
+      }
+      await Catalog.deleteTable(c, t);
+      onCommit(() => this.catalog.removeTable(t));
+    });
+  }
+
+  // ───────────────────────────── tabledata ─────────────────────────────
+
+  async insertAll(project: string, datasetId: string, tableIdRaw: string, body: unknown): Promise<Json> {
+    const b = asObject(body, 'Request');
+    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
+    if (!Array.isArray(b.rows)) throw invalid('No rows present in the request.');
+    const inputRows = b.rows as unknown[];
+    if (inputRows.length > 50_000) throw invalid('Too many rows present in the request, limit: 50000.');
+    const ignoreUnknown = b.ignoreUnknownValues === true;
+    const skipInvalid = b.skipInvalidRows === true;
+    return this.db.write(async (c, onCommit) => {
+      const t = this.requireTable(project, datasetId, tableId);
+      if (decorator !== undefined) partitionFilter(t, decorator);
+      const good: Record<string, unknown>[] = [];
+      const insertErrors: { index: number; errors: RowError[] }[] = [];
+      inputRows.forEach((entry: unknown, index: number) => {
+        const json = typeof entry === 'object' && entry !== null ? (entry as Json).json : undefined;
+        const result = normalizeRow(t.schema, json, ignoreUnknown);
+        if (result.ok) good.push(result.value);
+        else insertErrors.push({ index, errors: [result.error] });
+      });
+      if (insertErrors.length > 0 && !skipInvalid) {
+        const bad = new Set(insertErrors.map((e) => e.index));
+        inputRows.forEach((_: unknown, index: number) => {
+          if (!bad.has(index))
+            insertErrors.push({ index, errors: [{ reason: 'stopped', location: '', message: '' }] });
+        });
+        insertErrors.sort((x, y) => x.index - y.index);
+        return { kind: 'bigquery#tableDataInsertAllResponse', insertErrors };
+      }
+      if (good.length > 0) {
+        if (t.schema.length === 0) throw invalid(`Table ${project}:${datasetId}.${tableId} has no schema.`);
+        const pt = isIngestionPartitioned(t)
+          ? decorator && decorator !== '__UNPARTITIONED__'
+            ? `TIMESTAMPTZ '${partitionDate(decorator)} 00:00:00+00'`
+            : 'NULL'
+          : undefined;
+        await insertJsonRows(c, t, good, pt);
+        const touched = new Set<string>([decorator ?? '*']);
+        const next = await this.refreshStats(c, t, touched);
+        await Catalog.saveTable(c, next);
+        onCommit(() => this.catalog.putTable(next));
+      }
+      return {
+        kind: 'bigquery#tableDataInsertAllResponse',
+        ...(insertErrors.length > 0 ? { insertErrors } : {}),
+      };
+    });
+  }
+
+  async listRows(
+    project: string,
+    datasetId: string,
+    tableIdRaw: string,
+    q: { maxResults?: string; pageToken?: string; startIndex?: string; selectedFields?: string },
+    ts: TimestampFormat,
+  ): Promise<Json> {
+    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
+    const t = this.requireTable(project, datasetId, tableId);
+    let fields = t.schema;
+    if (q.selectedFields) {
+      const wanted = q.selectedFields.split(',').map((s) => s.trim().split('.')[0]!);
+      const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
+      fields = wanted.map((w) => {
+        const f = byLower.get(w.toLowerCase());
+        if (!f) throw invalid(`Field ${w.slice(0, 60)} not found in table.`);
+        return f;
+      });
+    }
+    const { offset, limit } = this.pageParams(q);
+    const where = decorator === undefined ? '' : ` WHERE ${partitionFilter(t, decorator)}`;
+    const cols = fields.length ? fields.map((f) => `"${f.name}"`).join(', ') : '1';
+    const [total, rows] = await this.db.read(async (c) => {
+      const count =
+        decorator === undefined ? t.numRows : await countRows(c, `${physicalName(t.uid)}${where}`);
+      if (fields.length === 0) return [count, []] as const;
+      const reader = await c.runAndReadAll(
+        `SELECT ${cols} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
+      );
+      return [count, reader.getRows()] as const;
+    });
+    const nextOffset = offset + rows.length;
+    return {
+      kind: 'bigquery#tableDataList',
+      etag: etag(total),
+      totalRows: String(total),
+      rows: rows.map((r) => encodeRow(fields, r, ts)),
+      ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
+    };
+  }
+
+  // ───────────────────────────── jobs ─────────────────────────────
+
+  /** jobs.insert: starts the job, waits a little for it, returns the job resource (DONE in the common case). */
+  async insertJob(project: string, body: unknown, waitMs = JOB_WAIT_MS): Promise<Json> {
+    checkProjectId(project);
+    const b = asObject(body, 'Job');
+    const ref = asObject(b.jobReference ?? {}, 'jobReference');
+    const jobId = checkJobId(optString(ref.jobId, 'jobId') ?? `job_${randomUUID().replace(/-/g, '_')}`);
+    const configuration = asObject(b.configuration, 'configuration');
+    const kinds = ['query', 'copy', 'load', 'extract'].filter((k) => configuration[k] !== undefined);
+    if (kinds.length !== 1) throw invalid('Exactly one of query, copy, load or extract must be configured.');
+    const key = `${project}\u0000${jobId}`;
+    if (this.catalog.job(project, jobId) || this.running.has(key))
+      throw duplicate(`Job ${project}:${LOCATION}.${jobId}`);
+    const now = Date.now();
+    const record: JobRecord = {
+      project,
+      jobId,
+      creationTime: now,
+      resource: {
+        kind: 'bigquery#job',
+        etag: etag(now),
+        id: `${project}:${LOCATION}.${jobId}`,
+        selfLink: `/bigquery/v2/projects/${project}/jobs/${jobId}?location=${LOCATION}`,
+        user_email: 'local@warehouse.local',
+        jobReference: { projectId: project, jobId, location: LOCATION },
+        configuration: { ...configuration, jobType: kinds[0]!.toUpperCase() },
+        status: { state: 'RUNNING' },
+        statistics: { creationTime: String(now), startTime: String(now) },
+      },
+    };
+    const running: Running = { done: Promise.resolve(), cancelled: false };
+    running.done = this.execute(record, kinds[0]!, configuration[kinds[0]!], running).finally(() =>
+      this.running.delete(key),
+    );
+    this.running.set(key, running);
+    this.pendingRecords.set(key, record);
+    await waitFor(running.done, waitMs);
+    return this.getJob(project, jobId);
+  }
+
+  private readonly pendingRecords = new Map<string, JobRecord>();
+
+  private jobRecord(project: string, jobId: string): JobRecord {
+    checkProjectId(project);
+    checkJobId(jobId);
+    const rec = this.catalog.job(project, jobId) ?? this.pendingRecords.get(`${project}\u0000${jobId}`);
+    if (!rec) throw notFound(`Job ${project}:${LOCATION}.${jobId}`);
+    return rec;
+  }
+
+  getJob(project: string, jobId: string): Json {
+    return this.jobRecord(project, jobId).resource;
+  }
+
+  listJobs(project: string, q: { maxResults?: string; pageToken?: string; stateFilter?: string }): Json {
+    checkProjectId(project);
+    const all = [
+      ...[...this.catalog.jobs.values()].filter((j) => j.project === project),
+      ...[...this.pendingRecords.values()].filter(
+        (j) => j.project === project && !this.catalog.job(project, j.jobId),
+      ),
+    ]
+      .filter((j) => !q.stateFilter || j.resource.status.state.toLowerCase() === q.stateFilter.toLowerCase())
+      .sort((a, b) => b.creationTime - a.creationTime);
+    const { items, next } = pageOf(all, q);
+    return {
+      kind: 'bigquery#jobList',
+      etag: etag(all.length),
+      jobs: items.map((j) => ({
+        id: j.resource.id,
+        kind: 'bigquery#job',
+        jobReference: j.resource.jobReference,
+        state: j.resource.status.state,
+        configuration: j.resource.configuration,
+        status: j.resource.status,
+        statistics: j.resource.statistics,
+        user_email: j.resource.user_email,
+        ...((j.resource.status as Json).errorResult
+          ? { errorResult: (j.resource.status as Json).errorResult }
+          : {}),
+      })),
+      ...(next ? { nextPageToken: next } : {}),
+    };
+  }
+
+  async cancelJob(project: string, jobId: string): Promise<Json> {
+    const rec = this.jobRecord(project, jobId);
+    const r = this.running.get(`${project}\u0000${jobId}`);
+    if (r) {
+      r.cancelled = true;
+      r.connection?.interrupt();
+      await waitFor(r.done, 5_000);
+    }
+    return { kind: 'bigquery#jobCancelResponse', job: this.jobRecord(project, rec.jobId).resource };
+  }
+
+  /** jobs.getQueryResults */
+  async getQueryResults(
+    project: string,
+    jobId: string,
+    q: { maxResults?: string; pageToken?: string; startIndex?: string; timeoutMs?: string },
+    ts: TimestampFormat,
+  ): Promise<Json> {
+    let rec = this.jobRecord(project, jobId);
+    const r = this.running.get(`${project}\u0000${jobId}`);
+    if (r) {
+      const timeout =
+        q.timeoutMs !== undefined ? clampInt(q.timeoutMs, 'timeoutMs', 0, 600_000) : JOB_WAIT_MS;
+      await waitFor(r.done, timeout);
+      rec = this.jobRecord(project, jobId);
+    }
+    const base = {
+      kind: 'bigquery#getQueryResultsResponse',
+      etag: etag(rec.creationTime),
+      jobReference: rec.resource.jobReference,
+    };
+    if (rec.resource.status.state !== 'DONE') return { ...base, jobComplete: false };
+    const err = (rec.resource.status as Json).errorResult as { reason: string; message: string } | undefined;
+    if (err) throw new BigQueryError((err.reason as never) ?? 'invalidQuery', err.message);
+    return { ...base, ...(await this.resultPage(rec, q, ts)) };
+  }
+
+  /** jobs.query: runs a query job and returns its first page. */
+  async query(project: string, body: unknown): Promise<Json> {
+    const b = asObject(body, 'QueryRequest');
+    if (typeof b.query !== 'string') throw invalid('Required parameter is missing: query');
+    const queryConfig: Json = { query: b.query };
+    for (const k of [
+      'useLegacySql',
+      'defaultDataset',
+      'queryParameters',
+      'parameterMode',
+      'maximumBytesBilled',
+      'labels',
+    ]) {
+      if (b[k] !== undefined) queryConfig[k] = b[k];
+    }
+    const requestId = optString(b.requestId, 'requestId');
+    const timeoutMs =
+      b.timeoutMs !== undefined ? clampInt(String(b.timeoutMs), 'timeoutMs', 0, 600_000) : JOB_WAIT_MS;
+    const job = await this.insertJob(
+      project,
+      {
+        jobReference: { jobId: requestId ? `req_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}` : undefined },
+        configuration: { query: queryConfig, dryRun: b.dryRun === true, labels: b.labels },
+      },
+      timeoutMs,
+    );
+    const ref = job.jobReference as { jobId: string };
+    const status = job.status as Json;
+    if (status.errorResult) {
+      const e = status.errorResult as { reason: string; message: string };
+      throw new BigQueryError(e.reason as never, e.message);
+    }
+    const formatOptions = (b.formatOptions ?? {}) as Json;
+    const ts = timestampFormatOf(
+      formatOptions.useInt64Timestamp === true ? 'true' : undefined,
+      optString(formatOptions.timestampOutputFormat, 'timestampOutputFormat'),
+    );
+    const base = { kind: 'bigquery#queryResponse', jobReference: job.jobReference };
+    if (status.state !== 'DONE') return { ...base, jobComplete: false };
+    if (b.dryRun === true) {
+      return {
+        ...base,
+        jobComplete: true,
+        schema: (job.statistics as Json & { query?: Json }).query?.schema,
+      };
+    }
+    const rec = this.jobRecord(project, ref.jobId);
+    const maxResults = b.maxResults !== undefined ? String(b.maxResults) : undefined;
+    return { ...base, ...(await this.resultPage(rec, { maxResults }, ts)) };
+  }
+
+  private async resultPage(
+    rec: JobRecord,
+    q: { maxResults?: string; pageToken?: string; startIndex?: string },
+    ts: TimestampFormat,
+  ): Promise<Json> {
+    const schema = rec.resultSchema ?? [];
+    const total = rec.totalRows ?? 0;
+    const common: Json = {
+      schema: { fields: schema },
+      totalRows: String(total),
+      totalBytesProcessed: '0',
+      jobComplete: true,
+      cacheHit: false,
+      ...(rec.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(rec.numDmlAffectedRows) } : {}),
+    };
+    if (!rec.resultTable) return { ...common, rows: [] };
+    const { offset, limit } = this.pageParams(q);
+    const resultTable = rec.resultTable;
+    const rows = await this.db.read(async (c) => {
+      if (offset >= total) return [];
+      const reader = await c.runAndReadAll(
+        `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+      );
+      return reader.getRows();
+    });
+    const nextOffset = offset + rows.length;
+    return {
+      ...common,
+      rows: rows.map((r) => encodeRow(schema, r, ts)),
+      ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
+    };
+  }
+
+  private pageParams(q: { maxResults?: string; pageToken?: string; startIndex?: string }) {
+    const limit =
+      q.maxResults !== undefined ? clampInt(q.maxResults, 'maxResults', 0, this.maxPageSize) : this.pageSize;
+    let offset = 0;
+    if (q.pageToken !== undefined && q.pageToken !== '') {
+      if (!/^\d{1,15}$/.test(q.pageToken)) throw invalid('Invalid page token.');
+      offset = Number(q.pageToken);
+    } else if (q.startIndex !== undefined) {
+      offset = clampInt(q.startIndex, 'startIndex', 0, Number.MAX_SAFE_INTEGER);
+    }
+    return { offset, limit: limit === 0 ? this.pageSize : limit };
+  }
+
+  // ───────────────────────────── job execution ─────────────────────────────
+
+  private async execute(record: JobRecord, kind: string, config: unknown, running: Running): Promise<void> {
+    const stats: Json = { ...(record.resource.statistics as Json) };
+    let writeCommitted = false;
+    try {
+      const cfg = asObject(config, `configuration.${kind}`);
+      const dryRun = (record.resource.configuration as Json).dryRun === true;
+      let outcome: JobOutcome;
+      if (kind === 'query') outcome = await this.runQuery(record, cfg, dryRun, running);
+      else if (kind === 'copy') outcome = await this.runCopy(record, cfg);
+      else if (kind === 'load') outcome = await this.runLoad(record, cfg, running);
+      else throw invalid('Extract jobs are not supported by this warehouse.');
+      if (running.cancelled && !outcome.committed) {
+        throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
+      }
+      writeCommitted = outcome.committed;
+      if (!outcome.saved) {
+        finishRecord(record, outcome);
+        await this.db.write((c) => Catalog.saveJob(c, record));
+      }
+    } catch (e) {
+      if (writeCommitted) this.logger.error('job bookkeeping failed after commit', { jobId: record.jobId });
+      const err = running.cancelled
+        ? new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation')
+        : toBigQueryError(e);
+      record.resource = {
+        ...record.resource,
+        status: { state: 'DONE', errorResult: errorProto(err), errors: [errorProto(err)] },
+        statistics: { ...stats, endTime: String(Date.now()) },
+      };
+      delete record.resultTable;
+      await this.db.write((c) => Catalog.saveJob(c, record)).catch(() => undefined);
+      this.logger.info('job failed', { jobId: record.jobId, reason: err.reason });
+    } finally {
+      this.catalog.putJob(record);
+      this.pendingRecords.delete(`${record.project}\u0000${record.jobId}`);
+    }
+  }
+
+  private async runQuery(
+    record: JobRecord,
+    cfg: Json,
+    dryRun: boolean,
+    running: Running,
+  ): Promise<JobOutcome> {
+    const tr = this.translator;
+    if (!tr) throw invalidQuery('The SQL translator is not available in this build.');
+    if (typeof cfg.query !== 'string' || cfg.query.trim() === '')
+      throw invalid('Required parameter is missing: query');
+    const useLegacy = typeof cfg.useLegacySql === 'boolean' ? cfg.useLegacySql : undefined;
+    const { dialect, sql } = tr.detectDialect(cfg.query, useLegacy);
+    const dd = cfg.defaultDataset === undefined ? undefined : asObject(cfg.defaultDataset, 'defaultDataset');
+    const defaultProject =
+      dd?.projectId !== undefined ? checkProjectId(String(dd.projectId)) : record.project;
+    const defaultDataset = dd?.datasetId !== undefined ? checkDatasetId(String(dd.datasetId)) : undefined;
+    if (cfg.queryParameters !== undefined && !Array.isArray(cfg.queryParameters)) {
+      throw invalid('queryParameters must be a list.');
+    }
+    const parameterMode =
+      cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+    const translated = tr.translateQuery(sql, {
+      dialect,
+      defaultProject,
+      ...(defaultDataset ? { defaultDataset } : {}),
+      ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+      ...(parameterMode ? { parameterMode } : {}),
+      resolveTable: makeResolver(this.catalog, defaultProject),
+    });
+    const kind = translated.statementKind;
+    const bind = translated.params as never[];
+    const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
+    if (dryRun) {
+      if (kind !== 'select') {
+        return { committed: false, queryStats: { statementType, totalBytesProcessed: '0' } };
+      }
+      const schema = await this.db.read(async (c) => {
+        const reader = await c.runAndReadAll(`SELECT * FROM (${translated.sql}) AS q LIMIT 0`, bind);
+        return schemaOf(reader.columnNames(), reader.columnTypes());
+      });
+      return {
+        committed: false,
+        schema,
+        queryStats: {
+          statementType,
+          totalBytesProcessed: '0',
+          totalBytesBilled: '0',
+          schema: { fields: schema },
+        },
+      };
+    }
+    if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge') {
+      if (cfg.destinationTable !== undefined)
+        throw invalid('Cannot set destination table for a DML statement.');
+      return this.db.write(async (c, onCommit) => {
+        const result = await c.run(translated.sql, bind);
+        const affected = Number(result.rowsChanged);
+        const target = translated.targetTable;
+        const outcome: JobOutcome = {
+          committed: true,
+          saved: true,
+          numDmlAffectedRows: affected,
+          totalRows: 0,
+          schema: [],
+          queryStats: {
+            statementType,
+            numDmlAffectedRows: String(affected),
+            totalBytesProcessed: '0',
+            totalBytesBilled: '0',
+            dmlStats: dmlStats(kind, affected),
+          },
+        };
+        if (target) {
+          const t = this.catalog.table(target.project ?? record.project, target.dataset, target.table);
+          if (t) {
+            const next = await this.refreshStats(c, t, new Set(['*']));
+            await Catalog.saveTable(c, next);
+            onCommit(() => this.catalog.putTable(next));
+          }
+        }
+        finishRecord(record, outcome);
+        await Catalog.saveJob(c, record);
+        return outcome;
+      });
+    }
+    if (kind !== 'select') {
+      throw invalidQuery(
+        `${statementType} statements are not supported by this warehouse; use tables.insert / tables.delete instead.`,
+      );
+    }
+    // Materialise the result (BigQuery's anonymous result table), interruptible by jobs.cancel.
+    const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
+    const { schema, totalRows } = await this.db.read(async (c) => {
+      running.connection = c;
+      try {
+        await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
+      } finally {
+        running.connection = undefined;
+      }
+      const reader = await c.runAndReadAll(`SELECT * FROM ${resultTable} LIMIT 0`);
+      const n = await countRows(c, resultTable);
+      return { schema: schemaOf(reader.columnNames(), reader.columnTypes()), totalRows: n };
+    });
+    if (running.cancelled) {
+      await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
+      throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
+    }
+    const queryStats: Json = {
+      statementType,
+      totalBytesProcessed: '0',
+      totalBytesBilled: '0',
+      cacheHit: false,
+      schema: { fields: schema },
+    };
+    if (cfg.destinationTable === undefined) {
+      return { committed: false, resultTable, schema, totalRows, queryStats };
+    }
+    const dest = tableKeyOf(cfg.destinationTable, record.project);
+    return this.db.write(async (c, onCommit) => {
+      const next = await this.writeInto(
+        c,
+        dest,
+        { sql: `SELECT * FROM ${resultTable}`, schema },
+        {
+          createDisposition: cfg.createDisposition,
+          writeDisposition: cfg.writeDisposition,
+          defaultWrite: 'WRITE_EMPTY',
+          timePartitioning: cfg.timePartitioning,
+          schemaUpdateOptions: cfg.schemaUpdateOptions,
+        },
+      );
+      onCommit(() => this.catalog.putTable(next));
+      const outcome: JobOutcome = {
+        committed: true,
+        saved: true,
+        resultTable,
+        schema,
+        totalRows,
+        queryStats,
+      };
+      finishRecord(record, outcome);
+      await Catalog.saveJob(c, record);
+      return outcome;
+    });
+  }
+
+  private async runCopy(record: JobRecord, cfg: Json): Promise<JobOutcome> {
+    const rawSources = Array.isArray(cfg.sourceTables)
+      ? cfg.sourceTables
+      : cfg.sourceTable
+        ? [cfg.sourceTable]
+        : [];
+    if (rawSources.length === 0) throw invalid('Required parameter is missing: sourceTable');
+    if (cfg.operationType !== undefined && cfg.operationType !== 'COPY') {
+      throw invalid('Only COPY operations are supported.');
+    }
+    const dest = tableKeyOf(cfg.destinationTable, record.project);
+    return this.db.write(async (c, onCommit) => {
+      const sources = rawSources.map((s: unknown) => {
+        const k = tableKeyOf(s, record.project);
+        const { table, decorator } = splitDecorator(k.tableId);
+        const t = this.requireTable(k.projectId, k.datasetId, table);
+        return { t, decorator };
+      });
+      const first = sources[0]!.t;
+      const destMeta = this.catalog.table(dest.projectId, dest.datasetId, splitDecorator(dest.tableId).table);
+      const keepPt =
+        sources.every((s: { t: TableMeta }) => isIngestionPartitioned(s.t)) &&
+        (destMeta ? isIngestionPartitioned(destMeta) : true) &&
+        splitDecorator(dest.tableId).decorator === undefined;
+      const parts = sources.map(({ t, decorator }: { t: TableMeta; decorator?: string }) => {
+        const cols = t.schema.map((f) => `"${f.name}"`);
+        if (keepPt) cols.push('_PARTITIONTIME');
+        const where = decorator === undefined ? '' : ` WHERE ${partitionFilter(t, decorator)}`;
+        return `SELECT ${cols.join(', ') || 'NULL AS _none'} FROM ${physicalName(t.uid)}${where}`;
+      });
+      const next = await this.writeInto(
+        c,
+        dest,
+        { sql: parts.join(' UNION ALL BY NAME '), schema: first.schema, withPartitionTime: keepPt },
+        {
+          createDisposition: cfg.createDisposition,
+          writeDisposition: cfg.writeDisposition,
+          defaultWrite: 'WRITE_EMPTY',
+          timePartitioning: keepPt && !destMeta ? first.timePartitioning : undefined,
+        },
+      );
+      onCommit(() => this.catalog.putTable(next));
+      const outcome: JobOutcome = { committed: true, saved: true };
+      finishRecord(record, outcome);
+      await Catalog.saveJob(c, record);
+      return outcome;
+    });
+  }
+
+  private async runLoad(record: JobRecord, cfg: Json, running: Running): Promise<JobOutcome> {
+    const { readLoadSource } = await import('./load.js');
+    const dest = tableKeyOf(cfg.destinationTable, record.project);
+    const { table: destTable } = splitDecorator(dest.tableId);
+    const existing = this.catalog.table(dest.projectId, dest.datasetId, destTable);
+    const declared =
+      cfg.schema !== undefined ? normalizeSchema(asObject(cfg.schema, 'schema').fields ?? []) : undefined;
+    const schema =
+      declared && declared.length > 0 ? declared : existing?.schema.length ? existing.schema : undefined;
+    const staging = `_results."l_${randomBytes(8).toString('hex')}"`;
+    const loaded = await readLoadSource(this.db, cfg, schema, staging, running);
+    try {
+      return await this.db.write(async (c, onCommit) => {
+        const next = await this.writeInto(
+          c,
+          dest,
+          { sql: `SELECT * FROM ${staging}`, schema: loaded.schema },
+          {
+            createDisposition: cfg.createDisposition,
+            writeDisposition: cfg.writeDisposition,
+            defaultWrite: 'WRITE_APPEND',
+            timePartitioning: cfg.timePartitioning,
+            schemaUpdateOptions: cfg.schemaUpdateOptions,
+          },
+        );
+        onCommit(() => this.catalog.putTable(next));
+        const outcome: JobOutcome = {
+          committed: true,
+          saved: true,
+          loadStats: {
+            inputFiles: String(loaded.files),
+            inputFileBytes: String(loaded.bytes),
+            outputRows: String(loaded.rows),
+            outputBytes: String(loaded.rows * estimateRowBytes(loaded.schema)),
+            badRecords: String(loaded.badRecords),
+          },
+        };
+        finishRecord(record, outcome);
+        await Catalog.saveJob(c, record);
+        return outcome;
+      });
+    } finally {
+      await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${staging}`)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Writes `source` into `dest` (which may carry a `$YYYYMMDD` decorator) honouring create/write dispositions, inside the
+   * caller's write transaction. Returns the table's new metadata (caller applies it on commit).
+   */
+  private async writeInto(
+    c: DuckDBConnection,
+    dest: TableKey,
+    source: WriteSource,
+    opts: WriteOptions,
+  ): Promise<TableMeta> {
+    const { table: tableId, decorator } = splitDecorator(dest.tableId);
+    checkTableId(tableId);
+    const create = String(opts.createDisposition ?? 'CREATE_IF_NEEDED');
+    const write = String(opts.writeDisposition ?? opts.defaultWrite);
+    if (create !== 'CREATE_IF_NEEDED' && create !== 'CREATE_NEVER') {
+      throw invalid(`Invalid createDisposition: ${create.slice(0, 40)}`);
+    }
+    if (write !== 'WRITE_TRUNCATE' && write !== 'WRITE_APPEND' && write !== 'WRITE_EMPTY') {
+      throw invalid(`Invalid writeDisposition: ${write.slice(0, 40)}`);
+    }
+    this.requireDataset(dest.projectId, dest.datasetId);
+    let t = this.catalog.table(dest.projectId, dest.datasetId, tableId);
+    if (!t) {
+      if (create === 'CREATE_NEVER') throw tableNotFound(dest.projectId, dest.datasetId, tableId);
+      const tp =
+        opts.timePartitioning !== undefined
+          ? parseTimePartitioning(opts.timePartitioning, source.schema)
+          : decorator !== undefined
+            ? ({ type: 'DAY' } as TimePartitioning)
+            : undefined;
+      t = await this.createPhysical(c, { ...dest, tableId }, source.schema, tp);
+    } else if (t.schema.length === 0) {
+      await this.evolveSchema(c, t, source.schema);
+      t = { ...t, schema: source.schema };
+    } else if (write === 'WRITE_TRUNCATE' && decorator === undefined) {
+      // Truncating a whole table replaces its schema with the source's, as BigQuery does.
+      await c.run(`DROP TABLE ${physicalName(t.uid)}`);
+      const replaced = await this.createPhysical(
+        c,
+        { ...dest, tableId },
+        source.schema,
+        t.timePartitioning,
+        t.uid,
+      );
+      t = { ...t, schema: replaced.schema, partitions: {}, numRows: 0, numBytes: 0 };
+    } else {
+      const allowAdd =
+        Array.isArray(opts.schemaUpdateOptions) && opts.schemaUpdateOptions.includes('ALLOW_FIELD_ADDITION');
+      const merged = checkCompatible(t, source.schema, allowAdd);
+      if (merged.length > t.schema.length) {
+        await this.evolveSchema(c, t, merged);
+        t = { ...t, schema: merged };
+      }
+    }
+    const phys = physicalName(t.uid);
+    const target = decorator === undefined ? 'TRUE' : partitionFilter(t, decorator);
+    if (write === 'WRITE_EMPTY' && (await countRows(c, `${phys} WHERE ${target}`)) > 0) {
+      throw duplicate(`Table ${t.project}:${t.datasetId}.${t.tableId}${decorator ? `$${decorator}` : ''}`);
+    }
+    if (decorator !== undefined && t.timePartitioning?.field) {
+      const outside = await countRows(
+        c,
+        `(${source.sql}) AS s WHERE NOT coalesce(CAST("${t.timePartitioning.field}" AS DATE) = DATE '${partitionDate(decorator)}', false)`,
+      );
+      if (outside > 0) {
+        throw invalid(
+          `Some rows belong to different partitions rather than destination partition ${decorator}`,
+        );
+      }
+    }
+    if (write === 'WRITE_TRUNCATE') await c.run(`DELETE FROM ${phys} WHERE ${target}`);
+    const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f.name]));
+    const targetCols = source.schema.map((f) => `"${byLower.get(f.name.toLowerCase()) ?? f.name}"`);
+    const sourceCols = source.schema.map((f) => `s."${f.name}"`);
+    if (isIngestionPartitioned(t)) {
+      targetCols.push('_PARTITIONTIME');
+      sourceCols.push(
+        decorator !== undefined
+          ? decorator === '__UNPARTITIONED__'
+            ? 'NULL'
+            : `TIMESTAMPTZ '${partitionDate(decorator)} 00:00:00+00'`
+          : source.withPartitionTime
+            ? 's._PARTITIONTIME'
+            : `TIMESTAMPTZ '${new Date().toISOString().slice(0, 10)} 00:00:00+00'`,
+      );
+    }
+    if (targetCols.length > 0) {
+      await c.run(
+        `INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${source.sql}) AS s`,
+      );
+    }
+    const next = await this.refreshStats(c, t, new Set([decorator ?? '*']));
+    await Catalog.saveTable(c, next);
+    return next;
+  }
+
+  private async createPhysical(
+    c: DuckDBConnection,
+    key: TableKey,
+    schema: FieldSchema[],
+    tp: TimePartitioning | undefined,
+    reuseUid?: number,
+  ): Promise<TableMeta> {
+    const uid = reuseUid ?? this.catalog.nextUid++;
+    const cols = duckColumnsDdl(schema);
+    if (tp && !tp.field) cols.push('_PARTITIONTIME TIMESTAMPTZ');
+    if (cols.length === 0) cols.push('_empty BOOLEAN');
+    await c.run(`CREATE TABLE ${physicalName(uid)} (${cols.join(', ')})`);
+    const now = Date.now();
+    return {
+      uid,
+      project: key.projectId,
+      datasetId: key.datasetId,
+      tableId: key.tableId,
+      schema,
+      ...(tp ? { timePartitioning: tp } : {}),
+      creationTime: now,
+      lastModifiedTime: now,
+      numRows: 0,
+      numBytes: 0,
+      partitions: {},
+    };
+  }
+
+  /** Adds columns (BigQuery only ever allows additions and relaxations). */
+  private async evolveSchema(c: DuckDBConnection, t: TableMeta, schema: FieldSchema[]): Promise<void> {
+    const merged = checkCompatible(t, schema, true);
+    const have = new Set(t.schema.map((f) => f.name.toLowerCase()));
+    for (const f of merged) {
+      if (!have.has(f.name.toLowerCase())) {
+        await c.run(`ALTER TABLE ${physicalName(t.uid)} ADD COLUMN "${f.name}" ${duckTypeOf(f)}`);
+      }
+    }
+    if (t.schema.length === 0 && schema.length > 0) {
+      await c.run(`ALTER TABLE ${physicalName(t.uid)} DROP COLUMN IF EXISTS _empty`).catch(() => undefined);
+    }
+  }
+
+  /** Recounts rows (and per-partition rows) after a write; `touched` partitions get a new lastModifiedTime. */
+  private async refreshStats(c: DuckDBConnection, t: TableMeta, touched: Set<string>): Promise<TableMeta> {
+    const now = Date.now();
+    const phys = physicalName(t.uid);
+    const numRows = await countRows(c, phys);
+    const partitions: Record<string, PartitionMeta> = {};
+    if (t.timePartitioning) {
+      const expr = t.timePartitioning.field
+        ? `strftime(CAST("${t.timePartitioning.field}" AS DATE), '%Y%m%d')`
+        : `strftime(_PARTITIONTIME, '%Y%m%d')`;
+      const reader = await c.runAndReadAll(
+        `SELECT coalesce(${expr}, '__UNPARTITIONED__') AS p, count(*) FROM ${phys} GROUP BY 1`,
+      );
+      for (const [p, n] of reader.getRows()) {
+        const id = String(p);
+        const old = t.partitions[id];
+        const changed = touched.has('*') || touched.has(id) || !old;
+        partitions[id] = {
+          creationTime: old?.creationTime ?? now,
+          lastModifiedTime: changed ? now : old.lastModifiedTime,
+          numRows: Number(n),
+        };
+      }
+    }
+    return {
+      ...t,
+      numRows,
+      numBytes: numRows * estimateRowBytes(t.schema),
+      partitions,
+      lastModifiedTime: now,
+    };
+  }
+
+  private requireDataset(project: string, datasetId: string): DatasetMeta {
+    checkProjectId(project);
+    checkDatasetId(datasetId);
+    const d = this.catalog.dataset(project, datasetId);
+    if (!d) throw notFound(`Dataset ${project}:${datasetId}`);
+    return d;
+  }
+
+  private requireTable(project: string, datasetId: string, tableId: string): TableMeta {
+    this.requireDataset(project, datasetId);
+    checkTableId(tableId);
+    const t = this.catalog.table(project, datasetId, tableId);
+    if (!t) throw notFound(`Table ${project}:${datasetId}.${tableId}`);
+    return t;
+  }
+
+  /** Result tables live as long as BigQuery keeps anonymous results (24 h). */
+  private async dropExpiredResults(): Promise<void> {
+    const cutoff = Date.now() - RESULT_TTL_MS;
+    const keep = new Set(
+      [...this.catalog.jobs.values()]
+        .filter((j) => j.creationTime >= cutoff && j.resultTable)
+        .map((j) => j.resultTable),
+    );
+    const existing = await this.db.read((c) =>
+      c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE schema_name = '_results'`),
+    );
+    const drop = existing
+      .getRows()
+      .map(([n]) => `_results."${String(n)}"`)
+      .filter((n) => !keep.has(n));
+    if (drop.length === 0) return;
+    await this.db.write(async (c) => {
+      for (const n of drop) await c.run(`DROP TABLE IF EXISTS ${n}`);
+    });
+  }
+
+  /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
+  async appendJsonRows(key: TableKey, rows: unknown[]): Promise<void> {
+    await this.db.write(async (c, onCommit) => {
+      const t = this.requireTable(key.projectId, key.datasetId, key.tableId);
+      const good = rows.map((r, i) => {
+        const res = normalizeRow(t.schema, r, false);
+        if (!res.ok) throw invalid(`row ${i}: ${res.error.message}`);
+        return res.value;
+      });
+      await insertJsonRows(c, t, good, isIngestionPartitioned(t) ? 'NULL' : undefined);
+      const next = await this.refreshStats(c, t, new Set(['*']));
+      await Catalog.saveTable(c, next);
+      onCommit(() => this.catalog.putTable(next));
+    });
+  }
+
+  /** Runs `fn` in a write transaction with helpers the seeder needs. */
+  async writeTransaction<T>(fn: (c: DuckDBConnection, helpers: WriteHelpers) => Promise<T>): Promise<T> {
+    return this.db.write(async (c, onCommit) => {
+      const helpers: WriteHelpers = {
+        ensureDataset: async (project, datasetId, description) => {
+          if (this.catalog.dataset(project, datasetId)) return;
+          const now = Date.now();
+          const d: DatasetMeta = {
+            project,
+            datasetId,
+            location: LOCATION,
+            creationTime: now,
+            lastModifiedTime: now,
+          };
+          if (description) d.description = description;
+          await Catalog.saveDataset(c, d);
+          this.catalog.putDataset(d);
+          onCommit(() => undefined);
+        },
+        createTable: async (key, schema, tp) => {
+          const t = await this.createPhysical(c, key, normalizeSchema(schema), tp);
+          await Catalog.saveTable(c, t);
+          this.catalog.putTable(t);
+          return t;
+        },
+        table: (key) => this.catalog.table(key.projectId, key.datasetId, key.tableId),
+        afterWrite: async (t) => {
+          const next = await this.refreshStats(c, t, new Set(['*']));
+          await Catalog.saveTable(c, next);
+          this.catalog.putTable(next);
+        },
+      };
+      try {
+        return await fn(c, helpers);
+      } catch (e) {
+        // Memory was updated eagerly above; reload it from the (rolled back) database.
+        await this.db
+          .read(async (rc) => {
+            const fresh = await Catalog.load(rc).catch(() => undefined);
+            if (fresh) {
+              this.catalog.datasets.clear();
+              this.catalog.tables.clear();
+              for (const [k, v] of fresh.datasets) this.catalog.datasets.set(k, v);
+              for (const [k, v] of fresh.tables) this.catalog.tables.set(k, v);
+            }
+          })
+          .catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+}
+
+export interface WriteHelpers {
+  ensureDataset(project: string, datasetId: string, description?: string): Promise<void>;
+  createTable(key: TableKey, schema: unknown[], tp?: TimePartitioning): Promise<TableMeta>;
+  table(key: TableKey): TableMeta | undefined;
+  afterWrite(t: TableMeta): Promise<void>;
+}
+
+interface JobOutcome {
+  committed: boolean;
+  /** The job record was already written in the same transaction as the data. */
+  saved?: boolean;
+  resultTable?: string;
+  schema?: FieldSchema[];
+  totalRows?: number;
+  numDmlAffectedRows?: number;
+  queryStats?: Json;
+  loadStats?: Json;
+  configPatch?: Json;
+}
+
+/** Fills the DONE state into a record before it is saved in the same transaction as the job's writes. */
+function finishRecord(record: JobRecord, outcome: JobOutcome): void {
+  const end = Date.now();
+  record.resultTable = outcome.resultTable;
+  record.resultSchema = outcome.schema;
+  record.totalRows = outcome.totalRows;
+  record.numDmlAffectedRows = outcome.numDmlAffectedRows;
+  const stats = record.resource.statistics as Json;
+  const kind = String((record.resource.configuration as Json).jobType).toLowerCase();
+  record.resource = {
+    ...record.resource,
+    status: { state: 'DONE' },
+    statistics: {
+      ...stats,
+      endTime: String(end),
+      totalBytesProcessed: '0',
+      ...(kind === 'query' ? { query: outcome.queryStats } : {}),
+      ...(kind === 'load' ? { load: outcome.loadStats } : {}),
+    },
+  };
+}
+
+async function insertJsonRows(
+  c: DuckDBConnection,
+  t: TableMeta,
+  rows: Record<string, unknown>[],
+  partitionTime: string | undefined,
+): Promise<void> {
+  const struct = `STRUCT(${duckColumnsDdl(t.schema).join(', ')})[]`;
+  const cols = t.schema.map((f) => `"${f.name}"`);
+  const select = t.schema.map((f) => `r."${f.name}"`);
+  if (partitionTime !== undefined) {
+    cols.push('_PARTITIONTIME');
+    select.push(partitionTime);
+  }
+  const BATCH = 5_000;
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const json = JSON.stringify(rows.slice(i, i + BATCH));
+    try {
+      await c.run(
+        `INSERT INTO ${physicalName(t.uid)} (${cols.join(', ')}) SELECT ${select.join(', ')} FROM (SELECT unnest(CAST(?::JSON AS ${struct})) AS r)`,
+        [json],
+      );
+    } catch (e) {
+      throw invalid(`Cannot insert rows: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+}
+
+/** Checks that `incoming` fits `t`'s schema; returns the merged schema (with additions when allowed). */
+function checkCompatible(t: TableMeta, incoming: FieldSchema[], allowAdd: boolean): FieldSchema[] {
+  const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
+  const merged = [...t.schema];
+  const name = `${t.project}:${t.datasetId}.${t.tableId}`;
+  for (const f of incoming) {
+    const have = byLower.get(f.name.toLowerCase());
+    if (!have) {
+      if (!allowAdd)
+        throw invalid(`Provided Schema does not match Table ${name}. Cannot add fields (field: ${f.name})`);
+      merged.push({ ...f, mode: f.mode === 'REQUIRED' ? 'NULLABLE' : f.mode });
+      continue;
+    }
+    const sameShape = JSON.stringify(shapeOf(have)) === JSON.stringify(shapeOf(f));
+    const numericWiden =
+      have.type === 'FLOAT' && (f.type === 'INTEGER' || f.type === 'NUMERIC') && have.mode === f.mode;
+    if (!sameShape && !numericWiden) {
+      throw invalid(
+        `Provided Schema does not match Table ${name}. Field ${have.name} has changed type from ${have.type} to ${f.type}`,
+      );
+    }
+  }
+  return merged;
+}
+
+function shapeOf(f: FieldSchema): unknown {
+  return [
+    f.name.toLowerCase(),
+    f.type,
+    f.mode === 'REPEATED',
+    (f.fields ?? []).map(shapeOf).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
+  ];
+}
+
+function schemaOf(
+  names: readonly string[],
+  types: readonly import('@duckdb/node-api').DuckDBType[],
+): FieldSchema[] {
+  return names.map((n, i) => fieldOfDuckType(n, types[i]!));
+}
+
+async function countRows(c: DuckDBConnection, relation: string): Promise<number> {
+  const reader = await c.runAndReadAll(`SELECT count(*) FROM ${relation}`);
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+function dmlStats(kind: string, n: number): Json {
+  if (kind === 'insert') return { insertedRowCount: String(n) };
+  if (kind === 'delete') return { deletedRowCount: String(n) };
+  return { updatedRowCount: String(n) };
+}
+
+function tableKeyOf(raw: unknown, defaultProject: string): TableKey {
+  const o = asObject(raw, 'table reference');
+  const projectId = checkProjectId(String(o.projectId ?? defaultProject));
+  const datasetId = checkDatasetId(String(o.datasetId ?? ''));
+  const tableId = String(o.tableId ?? '');
+  checkTableId(splitDecorator(tableId).table);
+  return { projectId, datasetId, tableId };
+}
+
+function parseTimePartitioning(raw: unknown, schema: FieldSchema[]): TimePartitioning | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const o = asObject(raw, 'timePartitioning');
+  const type = String(o.type ?? 'DAY');
+  if (type !== 'DAY')
+    throw invalid(`Unsupported time partitioning type ${type.slice(0, 10)}: only DAY is supported.`);
+  const tp: TimePartitioning = { type: 'DAY' };
+  if (o.field !== undefined && o.field !== null) {
+    const field = checkFieldName(String(o.field));
+    const f = schema.find((s) => s.name.toLowerCase() === field.toLowerCase());
+    if (!f) throw invalid(`The field specified for time partitioning can only be found in schema: ${field}`);
+    if (!['DATE', 'TIMESTAMP', 'DATETIME'].includes(f.type) || f.mode === 'REPEATED') {
+      throw invalid(
+        `The field specified for time partitioning must be of type DATE, TIMESTAMP or DATETIME: ${field}`,
+      );
+    }
+    tp.field = f.name;
+  }
+  if (o.expirationMs !== undefined) tp.expirationMs = String(o.expirationMs);
+  if (o.requirePartitionFilter !== undefined) tp.requirePartitionFilter = o.requirePartitionFilter === true;
+  return tp;
+}
+
+function applyDatasetFields(d: DatasetMeta, b: Json): void {
+  if (b.description !== undefined) {
+    if (b.description === null) delete d.description;
+    else d.description = optString(b.description, 'description')!;
+  }
+  if (b.friendlyName !== undefined) {
+    if (b.friendlyName === null) delete d.friendlyName;
+    else d.friendlyName = optString(b.friendlyName, 'friendlyName')!;
+  }
+  if (b.labels !== undefined) {
+    const labels = checkLabels(b.labels);
+    if (labels && Object.keys(labels).length > 0) d.labels = { ...(d.labels ?? {}), ...labels };
+    if (labels) {
+      for (const [k, v] of Object.entries(b.labels as Json)) if (v === null) delete d.labels?.[k];
+    }
+  }
+  if (b.defaultTableExpirationMs !== undefined) {
+    d.defaultTableExpirationMs = String(b.defaultTableExpirationMs);
+  }
+}
+
+function applyTableFields(t: TableMeta, b: Json): void {
+  if (b.description !== undefined) {
+    if (b.description === null) delete t.description;
+    else t.description = optString(b.description, 'description')!;
+  }
+  if (b.friendlyName !== undefined) {
+    if (b.friendlyName === null) delete t.friendlyName;
+    else t.friendlyName = optString(b.friendlyName, 'friendlyName')!;
+  }
+  if (b.labels !== undefined) {
+    const labels = checkLabels(b.labels);
+    if (labels) {
+      const merged = { ...(t.labels ?? {}), ...labels };
+      for (const [k, v] of Object.entries(b.labels as Json)) if (v === null) delete merged[k];
+      t.labels = merged;
+    }
+  }
+  if (b.expirationTime !== undefined) t.expirationTime = String(b.expirationTime);
+}
+
+function datasetResource(d: DatasetMeta): Json {
+  return {
+    kind: 'bigquery#dataset',
+    etag: etag(d.lastModifiedTime),
+    id: `${d.project}:${d.datasetId}`,
+    selfLink: `/bigquery/v2/projects/${d.project}/datasets/${d.datasetId}`,
+    datasetReference: { projectId: d.project, datasetId: d.datasetId },
+    location: d.location,
+    creationTime: String(d.creationTime),
+    lastModifiedTime: String(d.lastModifiedTime),
+    ...(d.description !== undefined ? { description: d.description } : {}),
+    ...(d.friendlyName !== undefined ? { friendlyName: d.friendlyName } : {}),
+    ...(d.labels ? { labels: d.labels } : {}),
+    ...(d.defaultTableExpirationMs ? { defaultTableExpirationMs: d.defaultTableExpirationMs } : {}),
+    access: [],
+  };
+}
+
+function tableResource(t: TableMeta): Json {
+  return {
+    kind: 'bigquery#table',
+    etag: etag(t.lastModifiedTime),
+    id: `${t.project}:${t.datasetId}.${t.tableId}`,
+    selfLink: `/bigquery/v2/projects/${t.project}/datasets/${t.datasetId}/tables/${encodeURIComponent(t.tableId)}`,
+    tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
+    schema: { fields: t.schema },
+    ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    ...(t.friendlyName !== undefined ? { friendlyName: t.friendlyName } : {}),
+    ...(t.labels ? { labels: t.labels } : {}),
+    ...(t.expirationTime ? { expirationTime: t.expirationTime } : {}),
+    numRows: String(t.numRows),
+    numBytes: String(t.numBytes),
+    numLongTermBytes: '0',
+    creationTime: String(t.creationTime),
+    lastModifiedTime: String(t.lastModifiedTime),
+    type: 'TABLE',
+    location: LOCATION,
+  };
+}
+
+function pageOf<T>(all: T[], q: { maxResults?: string; pageToken?: string }): { items: T[]; next?: string } {
+  const limit = q.maxResults !== undefined ? clampInt(q.maxResults, 'maxResults', 1, 10_000) : 1000;
+  let offset = 0;
+  if (q.pageToken) {
+    if (!/^\d{1,9}$/.test(q.pageToken)) throw invalid('Invalid page token.');
+    offset = Number(q.pageToken);
+  }
+  const items = all.slice(offset, offset + limit);
+  const next = offset + limit < all.length ? String(offset + limit) : undefined;
+  return next ? { items, next } : { items };
+}
+
+function clampInt(text: string, what: string, min: number, max: number): number {
+  if (!/^\d{1,15}$/.test(text)) throw invalid(`Invalid value for ${what}: must be a non-negative integer.`);
+  return Math.min(Math.max(Number(text), min), max);
+}
+
+function etag(n: number): string {
+  return Buffer.from(String(n)).toString('base64');
+}
+
+function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    p.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Timestamp encoding the client asked for (query string or formatOptions). */
+export function timestampFormatOf(useInt64?: string, outputFormat?: string): TimestampFormat {
+  if (outputFormat === 'ISO8601_STRING') return 'iso';
+  if (outputFormat === 'INT64' || useInt64 === 'true') return 'int64';
+  return 'float';
+}
