@@ -1,1 +1,28 @@
-export {};
+/** The runner's exit-code table, re-exported for the `dp lint` command. */
+export { EXIT_CODES } from '@data-pipeline/runner';
+export { checkRetry, dependsNames, findCycle } from './argo.js';
+export {
+  DAILY_WORKFLOW,
+  type GeneratedFile,
+  generatedFiles,
+  WORKFLOW_CONFIGMAP,
+  WORKFLOW_CONFIGMAP_NAME,
+  WORKFLOW_TEMPLATE,
+  WORKFLOW_TEMPLATE_NAME,
+  workflowConfigMap,
+  workflowTemplate,
+} from './generate.js';
+export {
+  checkGenerated,
+  collectYamlFiles,
+  DEFAULT_LINT_PATHS,
+  findRepoRoot,
+  type LintOptions,
+  type LintResult,
+  LintUsageError,
+  lintPaths,
+  lintTexts,
+  updateGenerated,
+} from './lint.js';
+export { type Finding, formatPath, type Problem, parseYamlFile } from './source.js';
+export { expressionRefs, findTags, type Tag } from './tags.js';

@@ -1,0 +1,512 @@
+import { EXIT_CLASSES } from '@data-pipeline/runner';
+import { asArray, asObj, checkContainer, checkImage, type ImagePolicy } from './pods.js';
+import type { Finding, PathStep } from './source.js';
+import { expressionRefs, findTags, looksLikeArgoVariable, stringsIn } from './tags.js';
+
+type Obj = Record<string, unknown>;
+
+/** Workflow specs found in the linted files, for resolving `workflowTemplateRef`. */
+export type TemplateRegistry = ReadonlyMap<string, Obj>;
+
+interface Scope {
+  readonly workflowParams: ReadonlySet<string>;
+  readonly inputs?: ReadonlySet<string>;
+  /** tasks/steps visible from here: name → output parameter names, and whether it is an upstream dependency. */
+  readonly nodes?: {
+    kind: 'tasks' | 'steps';
+    byName: ReadonlyMap<string, ReadonlySet<string> | undefined>;
+    upstream: ReadonlySet<string>;
+  };
+  readonly item: boolean;
+  /** Argo resolves tags strictly here (withItems/withParam/withSequence expansion): unknown tags fail at run time. */
+  readonly strict: boolean;
+  readonly outputs?: ReadonlySet<string>;
+}
+
+const names = (list: unknown): string[] =>
+  asArray(list)
+    .map((p) => asObj(p)?.name)
+    .filter((n): n is string => typeof n === 'string');
+
+const hasItems = (node: Obj) =>
+  node.withItems !== undefined || node.withParam !== undefined || node.withSequence !== undefined;
+
+/** Semantic checks of an Argo workflow spec at `base` (spec of Workflow/WorkflowTemplate, spec.workflowSpec of CronWorkflow). */
+export function checkWorkflowSpec(
+  spec: Obj,
+  base: PathStep[],
+  registry: TemplateRegistry,
+  policy: ImagePolicy | undefined,
+): Finding[] {
+  const findings: Finding[] = [];
+  const ownParams = asArray(asObj(spec.arguments)?.parameters);
+  let templates = asArray(spec.templates);
+  let params = new Set(names(ownParams));
+  let podSecurity = asObj(spec.securityContext);
+  let entrypoint = spec.entrypoint;
+
+  const ref = asObj(spec.workflowTemplateRef);
+  if (ref) {
+    const refName = String(ref.name ?? '');
+    const target = registry.get(refName);
+    if (!target) {
+      findings.push({
+        path: [...base, 'workflowTemplateRef', 'name'],
+        message: `workflowTemplateRef "${refName}" is not a WorkflowTemplate in the linted files`,
+      });
+      return findings;
+    }
+    const targetParams = asArray(asObj(target.arguments)?.parameters);
+    const targetNames = new Set(names(targetParams));
+    ownParams.forEach((p, i) => {
+      const n = asObj(p)?.name;
+      if (typeof n === 'string' && !targetNames.has(n)) {
+        findings.push({
+          path: [...base, 'arguments', 'parameters', i, 'name'],
+          message: `parameter "${n}" is not a parameter of WorkflowTemplate ${refName}`,
+        });
+      }
+    });
+    for (const p of targetParams) {
+      const o = asObj(p);
+      if (
+        o &&
+        typeof o.name === 'string' &&
+        o.value === undefined &&
+        o.valueFrom === undefined &&
+        !params.has(o.name)
+      ) {
+        findings.push({
+          path: [...base, 'arguments'],
+          message: `required parameter "${o.name}" of WorkflowTemplate ${refName} is not set`,
+        });
+      }
+    }
+    return findings;
+  }
+
+  if (templates.length === 0) {
+    findings.push({ path: base, message: 'workflow spec has no templates' });
+    return findings;
+  }
+  params = new Set(names(ownParams));
+  podSecurity = asObj(spec.securityContext);
+  entrypoint = spec.entrypoint;
+  templates = asArray(spec.templates);
+
+  const byName = new Map<string, Obj>();
+  templates.forEach((t, i) => {
+    const o = asObj(t);
+    if (!o || typeof o.name !== 'string') return;
+    if (byName.has(o.name))
+      findings.push({ path: [...base, 'templates', i, 'name'], message: `duplicate template "${o.name}"` });
+    byName.set(o.name, o);
+  });
+
+  if (typeof entrypoint !== 'string' || !byName.has(entrypoint)) {
+    findings.push({
+      path: [...base, 'entrypoint'],
+      message: `entrypoint "${String(entrypoint)}" is not a template`,
+    });
+  }
+  if (typeof spec.onExit === 'string' && !byName.has(spec.onExit)) {
+    findings.push({ path: [...base, 'onExit'], message: `onExit template "${spec.onExit}" does not exist` });
+  }
+
+  // Workflow-level fields (arguments, volumes, metadata...) see only workflow variables.
+  const globalScope: Scope = { workflowParams: params, item: false, strict: false };
+  for (const key of Object.keys(spec)) {
+    if (key === 'templates') continue;
+    findings.push(...checkVariables(spec[key], [...base, key], globalScope));
+  }
+
+  const outputsOf = (templateName: unknown): ReadonlySet<string> | undefined => {
+    if (typeof templateName !== 'string') return undefined;
+    const t = byName.get(templateName);
+    return t ? new Set(names(asObj(t.outputs)?.parameters)) : undefined;
+  };
+
+  templates.forEach((t, i) => {
+    const tmpl = asObj(t);
+    if (!tmpl) return;
+    const tPath = [...base, 'templates', i];
+    const inputs = new Set(names(asObj(tmpl.inputs)?.parameters));
+    const tmplPodSecurity = { ...podSecurity, ...asObj(tmpl.securityContext) };
+    const dag = asObj(tmpl.dag);
+    const steps = Array.isArray(tmpl.steps) ? tmpl.steps : undefined;
+
+    if (dag || steps) {
+      if (tmpl.retryStrategy !== undefined) {
+        findings.push({
+          path: [...tPath, 'retryStrategy'],
+          message:
+            'retryStrategy on a dag/steps template is not honoured for exit codes; put it on the container template',
+        });
+      }
+    }
+
+    if (dag) {
+      findings.push(...checkDag(dag, [...tPath, 'dag'], { byName, inputs, params, outputsOf }));
+    } else if (steps) {
+      findings.push(...checkSteps(steps, [...tPath, 'steps'], { byName, inputs, params, outputsOf }));
+    } else {
+      // A leaf template: its own fields see inputs, workflow parameters and its own outputs.
+      const scope: Scope = {
+        workflowParams: params,
+        inputs,
+        item: false,
+        strict: false,
+        outputs: new Set(names(asObj(tmpl.outputs)?.parameters)),
+      };
+      findings.push(...checkVariables(tmpl, tPath, scope));
+      const container = asObj(tmpl.container) ?? asObj(tmpl.script);
+      if (container) {
+        const field = tmpl.container ? 'container' : 'script';
+        findings.push(...checkImage(container.image, [...tPath, field, 'image'], policy));
+        findings.push(...checkContainer(container, [...tPath, field], tmplPodSecurity));
+        findings.push(...checkRetry(tmpl.retryStrategy, tPath));
+      }
+      for (const field of ['initContainers', 'sidecars'] as const) {
+        asArray(tmpl[field]).forEach((c, j) => {
+          const o = asObj(c);
+          if (!o) return;
+          findings.push(...checkImage(o.image, [...tPath, field, j, 'image'], policy));
+          findings.push(...checkContainer(o, [...tPath, field, j], tmplPodSecurity));
+        });
+      }
+    }
+  });
+  return findings;
+}
+
+interface Ctx {
+  byName: ReadonlyMap<string, Obj>;
+  inputs: ReadonlySet<string>;
+  params: ReadonlySet<string>;
+  outputsOf(templateName: unknown): ReadonlySet<string> | undefined;
+}
+
+function checkCall(node: Obj, path: PathStep[], ctx: Ctx): Finding[] {
+  const findings: Finding[] = [];
+  if (node.templateRef !== undefined || node.inline !== undefined) return findings;
+  const name = node.template;
+  const target = typeof name === 'string' ? ctx.byName.get(name) : undefined;
+  if (!target) {
+    findings.push({ path: [...path, 'template'], message: `template "${String(name)}" does not exist` });
+    return findings;
+  }
+  const passed = new Set(names(asObj(node.arguments)?.parameters));
+  const declared = asArray(asObj(target.inputs)?.parameters);
+  const declaredNames = new Set(names(declared));
+  for (const p of declared) {
+    const o = asObj(p);
+    if (
+      o &&
+      typeof o.name === 'string' &&
+      o.value === undefined &&
+      o.default === undefined &&
+      !passed.has(o.name)
+    ) {
+      findings.push({
+        path,
+        message: `input parameter "${o.name}" of template "${String(name)}" is not passed`,
+      });
+    }
+  }
+  asArray(asObj(node.arguments)?.parameters).forEach((p, i) => {
+    const n = asObj(p)?.name;
+    if (typeof n === 'string' && !declaredNames.has(n)) {
+      findings.push({
+        path: [...path, 'arguments', 'parameters', i, 'name'],
+        message: `template "${String(name)}" has no input parameter "${n}"`,
+      });
+    }
+  });
+  return findings;
+}
+
+function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
+  const findings: Finding[] = [];
+  const tasks = asArray(dag.tasks)
+    .map((t, i) => ({ task: asObj(t), i }))
+    .filter((x): x is { task: Obj; i: number } => x.task !== undefined);
+  const taskNames = new Map<string, number>();
+  for (const { task, i } of tasks) {
+    if (typeof task.name !== 'string') continue;
+    if (taskNames.has(task.name))
+      findings.push({ path: [...path, 'tasks', i, 'name'], message: `duplicate task "${task.name}"` });
+    taskNames.set(task.name, i);
+  }
+  const deps = new Map<string, string[]>();
+  for (const { task, i } of tasks) {
+    const tName = String(task.name);
+    const list: string[] = [];
+    asArray(task.dependencies).forEach((d, j) => {
+      if (typeof d !== 'string' || !taskNames.has(d)) {
+        findings.push({
+          path: [...path, 'tasks', i, 'dependencies', j],
+          message: `task "${tName}" depends on unknown task "${String(d)}"`,
+        });
+      } else list.push(d);
+    });
+    if (typeof task.depends === 'string') {
+      for (const d of dependsNames(task.depends)) {
+        if (!taskNames.has(d)) {
+          findings.push({
+            path: [...path, 'tasks', i, 'depends'],
+            message: `task "${tName}" depends on unknown task "${d}"`,
+          });
+        } else list.push(d);
+      }
+    }
+    deps.set(tName, list);
+  }
+  const cycle = findCycle(deps);
+  if (cycle) {
+    const first = taskNames.get(cycle[0] ?? '') ?? 0;
+    findings.push({ path: [...path, 'tasks', first], message: `dependency cycle: ${cycle.join(' -> ')}` });
+  }
+  if (typeof dag.target === 'string' && !dag.target.includes('{{')) {
+    for (const t of dag.target.split(' ').filter(Boolean)) {
+      if (!taskNames.has(t))
+        findings.push({ path: [...path, 'target'], message: `target "${t}" is not a task of this DAG` });
+    }
+  }
+  findings.push(
+    ...checkVariables(Object.fromEntries(Object.entries(dag).filter(([k]) => k !== 'tasks')), path, {
+      workflowParams: ctx.params,
+      inputs: ctx.inputs,
+      item: false,
+      strict: false,
+    }),
+  );
+  const outputsByTask = new Map<string, ReadonlySet<string> | undefined>();
+  for (const { task } of tasks) outputsByTask.set(String(task.name), ctx.outputsOf(task.template));
+  for (const { task, i } of tasks) {
+    const tPath = [...path, 'tasks', i];
+    findings.push(...checkCall(task, tPath, ctx));
+    const scope: Scope = {
+      workflowParams: ctx.params,
+      inputs: ctx.inputs,
+      nodes: { kind: 'tasks', byName: outputsByTask, upstream: ancestors(String(task.name), deps) },
+      item: hasItems(task),
+      strict: hasItems(task),
+    };
+    findings.push(...checkVariables(task, tPath, scope));
+  }
+  return findings;
+}
+
+function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, ReadonlySet<string> | undefined>();
+  groups.forEach((group, g) => {
+    const earlier = new Set(seen.keys());
+    const inGroup: Array<[Obj, number]> = [];
+    asArray(group).forEach((s, j) => {
+      const step = asObj(s);
+      if (step) inGroup.push([step, j]);
+    });
+    for (const [step, j] of inGroup) {
+      const sPath = [...path, g, j];
+      findings.push(...checkCall(step, sPath, ctx));
+      const scope: Scope = {
+        workflowParams: ctx.params,
+        inputs: ctx.inputs,
+        nodes: { kind: 'steps', byName: seen, upstream: earlier },
+        item: hasItems(step),
+        strict: hasItems(step),
+      };
+      findings.push(...checkVariables(step, sPath, scope));
+    }
+    for (const [step] of inGroup) seen.set(String(step.name), ctx.outputsOf(step.template));
+  });
+  return findings;
+}
+
+/** Task names in a `depends` expression such as `(a.Succeeded || b) && !c.Failed`. */
+export function dependsNames(expression: string): string[] {
+  return expression
+    .replace(/[()!]/g, ' ')
+    .split(/&&|\|\|/)
+    .map((s) =>
+      s.trim().replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)$/, ''),
+    )
+    .filter(Boolean);
+}
+
+function ancestors(task: string, deps: ReadonlyMap<string, string[]>): Set<string> {
+  const out = new Set<string>();
+  const stack = [...(deps.get(task) ?? [])];
+  while (stack.length > 0) {
+    const d = stack.pop() as string;
+    if (out.has(d)) continue;
+    out.add(d);
+    stack.push(...(deps.get(d) ?? []));
+  }
+  return out;
+}
+
+/** A cycle in the dependency graph as a list of names (first repeated at the end), or undefined. */
+export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    const s = state.get(n);
+    if (s === 'done') return undefined;
+    if (s === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
+    state.set(n, 'visiting');
+    stack.push(n);
+    for (const d of deps.get(n) ?? []) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return undefined;
+  };
+  for (const n of deps.keys()) {
+    const c = visit(n);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+const WORKFLOW_BUILTINS =
+  /^workflow\.(name|namespace|uid|serviceAccountName|mainEntrypoint|status|failures|duration|priority|creationTimestamp(\..+)?|scheduledTime|labels(\..+)?|annotations(\..+)?|outputs\..+|parameters|parameters\.json)$/;
+
+/** Every `{{...}}` in `value` must resolve in `scope` (Argo variables), and nothing unknown may sit where Argo is strict. */
+function checkVariables(value: unknown, path: PathStep[], scope: Scope): Finding[] {
+  const findings: Finding[] = [];
+  for (const [s, p] of stringsIn(value, path)) {
+    for (const tag of findTags(s)) {
+      const problem =
+        tag.kind === 'expression' ? checkExpression(tag.text, scope) : checkSimple(tag.text, tag.raw, scope);
+      if (problem) findings.push({ path: p, message: problem });
+    }
+  }
+  return findings;
+}
+
+function checkSimple(text: string, raw: string, scope: Scope): string | undefined {
+  if (!looksLikeArgoVariable(text) && text !== 'retries') {
+    return scope.strict
+      ? `{{${raw}}} is not an Argo variable: in a task/step with withItems/withParam/withSequence Argo resolves every tag strictly and fails at run time (keep Jinja in container templates)`
+      : undefined;
+  }
+  if (text === 'item' || text.startsWith('item.')) {
+    return scope.item ? undefined : `{{${text}}} used outside withItems/withParam/withSequence`;
+  }
+  if (text.startsWith('workflow.parameters.')) {
+    const name = text.slice('workflow.parameters.'.length);
+    return scope.workflowParams.has(name) ? undefined : `{{${text}}}: workflow has no parameter "${name}"`;
+  }
+  if (text.startsWith('workflow.')) {
+    return WORKFLOW_BUILTINS.test(text) ? undefined : `{{${text}}}: unknown workflow variable`;
+  }
+  if (text.startsWith('inputs.parameters.')) {
+    const name = text.slice('inputs.parameters.'.length);
+    return scope.inputs?.has(name) ? undefined : `{{${text}}}: template has no input parameter "${name}"`;
+  }
+  if (text.startsWith('inputs.'))
+    return text === 'inputs.parameters' || text.startsWith('inputs.artifacts.')
+      ? undefined
+      : `{{${text}}}: unknown variable`;
+  if (text.startsWith('outputs.parameters.')) {
+    const name = text.slice('outputs.parameters.'.length).replace(/\.path$/, '');
+    return scope.outputs?.has(name) ? undefined : `{{${text}}}: template has no output parameter "${name}"`;
+  }
+  if (text.startsWith('tasks.') || text.startsWith('steps.')) {
+    const [kind, name, ...rest] = text.split('.');
+    return checkNodeRef(kind as 'tasks' | 'steps', name ?? '', rest.join('.'), scope, text);
+  }
+  if (text === 'pod.name' || text === 'retries') return undefined;
+  return `{{${text}}}: unknown variable`;
+}
+
+function checkNodeRef(
+  kind: 'tasks' | 'steps',
+  name: string,
+  rest: string,
+  scope: Scope,
+  text: string,
+): string | undefined {
+  if (!scope.nodes || scope.nodes.kind !== kind) return `{{${text}}}: no ${kind} in scope here`;
+  if (!scope.nodes.byName.has(name))
+    return `{{${text}}}: unknown ${kind === 'tasks' ? 'task' : 'step'} "${name}"`;
+  if (!scope.nodes.upstream.has(name)) {
+    return `{{${text}}}: "${name}" is not ${kind === 'tasks' ? 'a dependency' : 'an earlier step'}, its outputs may not exist yet`;
+  }
+  const m = /^outputs\.parameters\.(.+)$/.exec(rest);
+  if (m) {
+    const outputs = scope.nodes.byName.get(name);
+    if (outputs && !outputs.has(m[1] ?? ''))
+      return `{{${text}}}: template of "${name}" has no output parameter "${m[1]}"`;
+  }
+  return undefined;
+}
+
+function checkExpression(expression: string, scope: Scope): string | undefined {
+  for (const ref of expressionRefs(expression)) {
+    switch (ref.root) {
+      case 'workflow.parameters':
+        if (!scope.workflowParams.has(ref.name)) return `{{=...}}: workflow has no parameter "${ref.name}"`;
+        break;
+      case 'inputs.parameters':
+        if (!scope.inputs?.has(ref.name)) return `{{=...}}: template has no input parameter "${ref.name}"`;
+        if (scope.strict) {
+          return `{{=...}} refers to inputs.parameters.${ref.name} in a task/step with withItems/withParam/withSequence; Argo evaluates it strictly without template inputs — use {{inputs.parameters.${ref.name}}} or workflow variables`;
+        }
+        break;
+      case 'item':
+        if (!scope.item) return '{{=...}} uses item outside withItems/withParam/withSequence';
+        break;
+      default: {
+        const problem = checkNodeRef(ref.root, ref.name, ref.rest ?? '', scope, `${ref.root}.${ref.name}`);
+        if (problem) return problem;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Retry only what the exit-code table calls retryable; the expression must name documented codes only. */
+export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
+  const r = asObj(retry);
+  const path = [...tPath, 'retryStrategy'];
+  if (!r)
+    return [
+      { path: tPath, message: 'container template has no retryStrategy (retry exit 75 only, with backoff)' },
+    ];
+  const findings: Finding[] = [];
+  if (typeof r.expression !== 'string') {
+    findings.push({
+      path,
+      message: 'retryStrategy has no expression: without one Argo retries every failure; retry exit 75 only',
+    });
+    return findings;
+  }
+  if (!/lastRetry\.exitCode/.test(r.expression)) {
+    findings.push({
+      path: [...path, 'expression'],
+      message: 'retry expression must decide on lastRetry.exitCode',
+    });
+  }
+  const codes = [...r.expression.matchAll(/(?<![\w.])['"]?(\d+)['"]?(?![\w.])/g)].map((m) => Number(m[1]));
+  for (const code of codes) {
+    const cls = EXIT_CLASSES.find((c) => c.code === code);
+    if (!cls) {
+      findings.push({
+        path: [...path, 'expression'],
+        message: `retry expression names exit code ${code}, which is not in the exit-code table (${EXIT_CLASSES.map((c) => c.code).join(', ')})`,
+      });
+    } else if (!cls.retry) {
+      findings.push({
+        path: [...path, 'expression'],
+        message: `retry expression names exit code ${code} (${cls.name}), which the exit-code table marks as not retryable`,
+      });
+    }
+  }
+  if (r.backoff === undefined) findings.push({ path, message: 'retryStrategy has no backoff' });
+  return findings;
+}

@@ -1,0 +1,104 @@
+import type { Finding, PathStep } from './source.js';
+
+type Obj = Record<string, unknown>;
+
+export function asObj(value: unknown): Obj | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** What the image rule needs to know about the images manifest. */
+export interface ImagePolicy {
+  readonly registry: string;
+  readonly refs: readonly string[];
+}
+
+/** Our images must be exactly what the manifest publishes; any image must be pinned (tag other than latest, or digest). */
+export function checkImage(image: unknown, path: PathStep[], policy: ImagePolicy | undefined): Finding[] {
+  if (typeof image !== 'string' || image === '') return [{ path, message: 'container has no image' }];
+  if (image.includes('{{')) return [{ path, message: `image "${image}" is templated; pin it in the YAML` }];
+  const findings: Finding[] = [];
+  const at = image.indexOf('@');
+  const nameTag = at >= 0 ? image.slice(0, at) : image;
+  const lastSlash = nameTag.lastIndexOf('/');
+  const colon = nameTag.indexOf(':', lastSlash + 1);
+  const tag = colon >= 0 ? nameTag.slice(colon + 1) : undefined;
+  if (tag === 'latest') findings.push({ path, message: `image "${image}" uses :latest; pin a version` });
+  else if (tag === undefined && at < 0)
+    findings.push({ path, message: `image "${image}" has no tag or digest; pin a version` });
+  if (policy && image.startsWith(`${policy.registry}/`) && !policy.refs.includes(image)) {
+    findings.push({
+      path,
+      message: `image "${image}" is not in images/images.json (known: ${policy.refs.join(', ')})`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * Pod Security Standard "restricted" for one container, given the pod-level securityContext, plus this project's
+ * rules: read-only root filesystem and resource requests/limits.
+ */
+export function checkContainer(container: Obj, path: PathStep[], podSecurity: Obj | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const sc = asObj(container.securityContext);
+  const scPath = [...path, 'securityContext'];
+  const name = typeof container.name === 'string' ? container.name : 'container';
+  const at = sc ? scPath : path;
+  if (!sc)
+    findings.push({ path, message: `${name}: no securityContext (Pod Security "restricted" needs one)` });
+  const runAsNonRoot = sc?.runAsNonRoot ?? podSecurity?.runAsNonRoot;
+  if (runAsNonRoot !== true)
+    findings.push({ path: at, message: `${name}: runAsNonRoot must be true (restricted)` });
+  if (sc && sc.allowPrivilegeEscalation !== false) {
+    findings.push({ path: at, message: `${name}: allowPrivilegeEscalation must be false (restricted)` });
+  }
+  if (sc?.privileged === true)
+    findings.push({ path: at, message: `${name}: privileged containers are not allowed` });
+  const drop = asArray(asObj(sc?.capabilities)?.drop);
+  if (sc && !drop.includes('ALL'))
+    findings.push({ path: at, message: `${name}: capabilities.drop must include ALL (restricted)` });
+  const add = asArray(asObj(sc?.capabilities)?.add).filter((c) => c !== 'NET_BIND_SERVICE');
+  if (add.length > 0)
+    findings.push({
+      path: at,
+      message: `${name}: capabilities.add ${add.join(',')} not allowed (restricted)`,
+    });
+  const seccomp = asObj(sc?.seccompProfile)?.type ?? asObj(podSecurity?.seccompProfile)?.type;
+  if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
+    findings.push({
+      path: at,
+      message: `${name}: seccompProfile.type must be RuntimeDefault or Localhost (restricted)`,
+    });
+  }
+  if (sc && sc.readOnlyRootFilesystem !== true) {
+    findings.push({
+      path: at,
+      message: `${name}: readOnlyRootFilesystem must be true (mount an emptyDir for scratch)`,
+    });
+  }
+  const resources = asObj(container.resources);
+  if (!asObj(resources?.requests) || !asObj(resources?.limits)) {
+    findings.push({ path, message: `${name}: set resources.requests and resources.limits` });
+  }
+  return findings;
+}
+
+/** Checks a Kubernetes PodSpec (CronJob/Job): every container and init container. */
+export function checkPodSpec(podSpec: Obj, path: PathStep[], policy: ImagePolicy | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const podSecurity = asObj(podSpec.securityContext);
+  for (const field of ['initContainers', 'containers'] as const) {
+    asArray(podSpec[field]).forEach((c, i) => {
+      const container = asObj(c);
+      if (!container) return;
+      const cPath = [...path, field, i];
+      findings.push(...checkImage(container.image, [...cPath, 'image'], policy));
+      findings.push(...checkContainer(container, cPath, podSecurity));
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,249 @@
+import {
+  ClusterWorkflowTemplate,
+  CronWorkflow,
+  Workflow,
+  WorkflowTemplate,
+} from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { Finding, PathStep } from './source.js';
+
+/** The published models (ajv-compiled validators) we check documents against, by `apiVersion` + `kind`. */
+interface ModelClass {
+  prototype: { validate(): void };
+}
+
+const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
+  ['argoproj.io/v1alpha1/Workflow', Workflow],
+  ['argoproj.io/v1alpha1/WorkflowTemplate', WorkflowTemplate],
+  ['argoproj.io/v1alpha1/ClusterWorkflowTemplate', ClusterWorkflowTemplate],
+  ['argoproj.io/v1alpha1/CronWorkflow', CronWorkflow],
+  ['batch/v1/CronJob', CronJob],
+  ['batch/v1/Job', Job],
+  ['v1/ConfigMap', ConfigMap],
+  ['v1/Secret', Secret],
+  ['v1/ServiceAccount', ServiceAccount],
+  ['rbac.authorization.k8s.io/v1/Role', Role],
+  ['rbac.authorization.k8s.io/v1/RoleBinding', RoleBinding],
+  ['rbac.authorization.k8s.io/v1/ClusterRole', ClusterRole],
+  ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', ClusterRoleBinding],
+]);
+
+/** API versions Kubernetes (or Argo) removed: applying them to a current cluster fails. */
+const REMOVED_APIS: ReadonlyArray<{
+  apiVersion: string;
+  kinds?: readonly string[];
+  removedIn: string;
+  use: string;
+}> = [
+  { apiVersion: 'batch/v1beta1', kinds: ['CronJob'], removedIn: 'Kubernetes 1.25', use: 'batch/v1' },
+  { apiVersion: 'batch/v2alpha1', removedIn: 'Kubernetes 1.21', use: 'batch/v1' },
+  { apiVersion: 'extensions/v1beta1', removedIn: 'Kubernetes 1.22', use: 'apps/v1 or networking.k8s.io/v1' },
+  { apiVersion: 'apps/v1beta1', removedIn: 'Kubernetes 1.16', use: 'apps/v1' },
+  { apiVersion: 'apps/v1beta2', removedIn: 'Kubernetes 1.16', use: 'apps/v1' },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1beta1',
+    removedIn: 'Kubernetes 1.22',
+    use: 'rbac.authorization.k8s.io/v1',
+  },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1alpha1',
+    removedIn: 'Kubernetes 1.22',
+    use: 'rbac.authorization.k8s.io/v1',
+  },
+  {
+    apiVersion: 'policy/v1beta1',
+    removedIn: 'Kubernetes 1.25',
+    use: 'policy/v1 (PodSecurityPolicy has no successor)',
+  },
+  { apiVersion: 'networking.k8s.io/v1beta1', removedIn: 'Kubernetes 1.22', use: 'networking.k8s.io/v1' },
+  { apiVersion: 'autoscaling/v2beta1', removedIn: 'Kubernetes 1.25', use: 'autoscaling/v2' },
+  { apiVersion: 'autoscaling/v2beta2', removedIn: 'Kubernetes 1.26', use: 'autoscaling/v2' },
+  { apiVersion: 'argoproj.io/v1alpha3', removedIn: 'Argo 2.0', use: 'argoproj.io/v1alpha1' },
+];
+
+export function removedApiFinding(apiVersion: string, kind: string): Finding | undefined {
+  const hit = REMOVED_APIS.find((r) => r.apiVersion === apiVersion && (!r.kinds || r.kinds.includes(kind)));
+  if (!hit) return undefined;
+  return {
+    path: ['apiVersion'],
+    message: `${apiVersion} ${kind} was removed in ${hit.removedIn}; use ${hit.use}`,
+  };
+}
+
+export function isKnownKind(apiVersion: string, kind: string): boolean {
+  return MODELS.has(`${apiVersion}/${kind}`);
+}
+
+export function knownKinds(): string[] {
+  return [...MODELS.keys()];
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Validates one document against its published schema and rejects unknown fields.
+ *
+ * The npm models ship ajv-compiled validators that check the types of the properties they know and ignore the rest.
+ * To add strictness without copying schemas, the document is wrapped in proxies that record every property the
+ * validator reads: a key present in the document that the validator never looked at is not in the schema.
+ */
+export function validateAgainstSchema(doc: Record<string, unknown>): Finding[] {
+  const apiVersion = String(doc.apiVersion ?? '');
+  const kind = String(doc.kind ?? '');
+  const model = MODELS.get(`${apiVersion}/${kind}`);
+  if (!model) {
+    return [
+      {
+        path: ['kind'],
+        message: `unsupported kind ${apiVersion}/${kind}: dp lint knows ${knownKinds().join(', ')}`,
+      },
+    ];
+  }
+  const accessed = new WeakMap<object, Set<string>>();
+  const proxies = new WeakMap<object, object>();
+  const wrap = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const existing = proxies.get(value);
+    if (existing) return existing;
+    const seen = new Set<string>();
+    accessed.set(value, seen);
+    const proxy = new Proxy(value, {
+      get(target, key, receiver) {
+        if (typeof key === 'string') seen.add(key);
+        return wrap(Reflect.get(target, key, receiver));
+      },
+    });
+    proxies.set(value, proxy);
+    return proxy;
+  };
+  const findings: Finding[] = [];
+  const subject = MODEL_FIXES.wrapParallelSteps(doc);
+  try {
+    model.prototype.validate.call(wrap(subject));
+  } catch (error) {
+    const errors = (error as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(errors)) throw error;
+    for (const e of dedupe(errors)) {
+      const f = ajvFinding(e);
+      findings.push({ ...f, path: MODEL_FIXES.unwrapPath(f.path) });
+    }
+  }
+  const walk = (value: unknown, path: PathStep[]): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+      return;
+    }
+    const seen = accessed.get(value);
+    if (!seen) return; // the validator never descended here (a type error is reported instead)
+    for (const [key, child] of Object.entries(value)) {
+      if (!seen.has(key) && !MODEL_FIXES.upstreamField(path, key, child)) {
+        findings.push({
+          path: MODEL_FIXES.unwrapPath([...path, key]),
+          message: `unknown field "${key}" (not in the ${kind} schema)`,
+        });
+        continue;
+      }
+      walk(child, [...path, key]);
+    }
+  };
+  walk(subject, []);
+  return findings;
+}
+
+/**
+ * Where @kubernetes-models/argo-workflows 2.0.0 differs from Argo v4.1.2's own types (pkg/apis/workflow/v1alpha1):
+ * - ParallelSteps is generated as an object `{steps: [...]}` (a kubebuilder workaround); on the wire a step group is a
+ *   plain list of WorkflowStep (workflow_types.go `type ParallelSteps`, custom UnmarshalJSON). We wrap before validating.
+ * - Parameter.description (workflow_types.go, `Description *AnyString`) is missing from the model.
+ */
+const MODEL_FIXES = {
+  wrapParallelSteps(doc: Record<string, unknown>): Record<string, unknown> {
+    const wrapTemplates = (spec: unknown): unknown => {
+      if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return spec;
+      const s = spec as Record<string, unknown>;
+      if (!Array.isArray(s.templates)) return spec;
+      return {
+        ...s,
+        templates: s.templates.map((t) => {
+          if (!t || typeof t !== 'object' || !Array.isArray((t as Record<string, unknown>).steps)) return t;
+          const tt = t as Record<string, unknown>;
+          return { ...tt, steps: (tt.steps as unknown[]).map((g) => (Array.isArray(g) ? { steps: g } : g)) };
+        }),
+      };
+    };
+    const spec = doc.spec as Record<string, unknown> | undefined;
+    if (!spec || typeof spec !== 'object') return doc;
+    if (doc.kind === 'CronWorkflow')
+      return { ...doc, spec: { ...spec, workflowSpec: wrapTemplates(spec.workflowSpec) } };
+    return { ...doc, spec: wrapTemplates(spec) };
+  },
+  unwrapPath(path: readonly PathStep[]): PathStep[] {
+    const out: PathStep[] = [];
+    for (let i = 0; i < path.length; i++) {
+      out.push(path[i] as PathStep);
+      if (
+        path[i] === 'steps' &&
+        typeof path[i + 1] === 'number' &&
+        path[i + 2] === 'steps' &&
+        path[i - 2] === 'templates'
+      ) {
+        out.push(path[i + 1] as PathStep);
+        i += 2;
+      }
+    }
+    return out;
+  },
+  upstreamField(path: PathStep[], key: string, value: unknown): boolean {
+    return key === 'description' && typeof value === 'string' && path[path.length - 2] === 'parameters';
+  },
+};
+
+function dedupe(errors: AjvError[]): AjvError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function ajvFinding(e: AjvError): Finding {
+  const path: PathStep[] = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const where = path.length === 0 ? 'document' : path.join('.');
+  let message: string;
+  switch (e.keyword) {
+    case 'required':
+      message = `${where}: missing required field "${String(e.params.missingProperty)}"`;
+      break;
+    case 'type':
+      message = `${where}: must be ${String(e.params.type)}`;
+      break;
+    case 'enum':
+      message = `${where}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
+      break;
+    default:
+      message = `${where}: ${e.message ?? e.keyword}`;
+  }
+  return { path, message: `schema: ${message}` };
+}
