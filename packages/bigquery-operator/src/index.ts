@@ -1,1 +1,7 @@
-export {};
+export {
+  type BigQueryOperatorKwargs,
+  definition,
+  harvestOutputs,
+  kwargsSchema,
+  runBigQueryOperator,
+} from './definition.js';

@@ -1,0 +1,169 @@
+import {
+  BIGQUERY_ENDPOINT_FLAG,
+  bigQueryFor,
+  classifyAirflowBigQueryLog,
+  formatTableName,
+  parseTableName,
+  renderTemplatedFields,
+  resolveBigQueryTarget,
+  rowsWritten,
+  runQueryJob,
+  type TableName,
+  TableNameError,
+  toOperatorError,
+} from '@data-pipeline/bigquery-client';
+import {
+  type NativeContext,
+  type NativeResult,
+  type OperatorDefinition,
+  OperatorError,
+} from '@data-pipeline/runner';
+import { z } from 'zod';
+
+const udfResource = z
+  .object({ resourceUri: z.string().min(1).optional(), inlineCode: z.string().min(1).optional() })
+  .strict()
+  .refine((r) => (r.resourceUri === undefined) !== (r.inlineCode === undefined), {
+    message: 'each UDF resource needs exactly one of resourceUri or inlineCode',
+  });
+
+/** Airflow 1.8.2 `BigQueryOperator.__init__` kwargs, with 1.8.2's defaults. */
+export const kwargsSchema = z.object({
+  bql: z
+    .string()
+    .min(1, 'must not be empty')
+    .refine((s) => !s.endsWith('.sql'), {
+      message:
+        'ends with .sql: Airflow 1.8.2 would look it up as a template file in the DAG folder; pass the file as @path',
+    })
+    .describe(
+      'The SQL to run (Jinja-templated with the Airflow 1.8.2 context); `@file` reads it from a file',
+    ),
+  destination_dataset_table: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Templated destination `(project:|project.)dataset.table[$YYYYMMDD]`; without it the result is not stored',
+    ),
+  write_disposition: z
+    .enum(['WRITE_EMPTY', 'WRITE_TRUNCATE', 'WRITE_APPEND'])
+    .default('WRITE_EMPTY')
+    .describe('What to do when the destination (partition) has data'),
+  allow_large_results: z
+    .boolean()
+    .default(false)
+    .describe('Allow large results (legacy SQL with a destination)'),
+  use_legacy_sql: z
+    .boolean()
+    .default(true)
+    .describe('Legacy SQL (1.8.2 default: true). Use `false` for `#standardSQL` queries'),
+  udf_config: z
+    .array(udfResource)
+    .optional()
+    .describe(
+      'JSON list of UDF resources `[{"resourceUri": "gs://..."}|{"inlineCode": "..."}]` (legacy SQL)',
+    ),
+  bigquery_conn_id: z
+    .string()
+    .min(1)
+    .default('bigquery_default')
+    .describe('Airflow connection id for BigQuery'),
+  delegate_to: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Account to impersonate; accepted but has no effect, as in 1.8.2 (see README)'),
+});
+
+export type BigQueryOperatorKwargs = z.infer<typeof kwargsSchema>;
+
+const WAITING_RE = /Waiting for job to complete : ([^,\s]+), (\S+)/;
+
+/** Airflow engine: 1.8.2 logs `Waiting for job to complete : <project>, <job_id>` while polling. */
+export function harvestOutputs(taskLog: readonly string[]): Record<string, string> {
+  for (let i = taskLog.length - 1; i >= 0; i--) {
+    const m = WAITING_RE.exec(taskLog[i] as string);
+    if (m) return { 'job-id': m[2] as string };
+  }
+  return {};
+}
+
+function bqlDialectConflict(bql: string, useLegacySql: boolean): string | undefined {
+  const first = bql.trimStart().split('\n', 1)[0]?.trim().toLowerCase() ?? '';
+  if (first === '#standardsql' && useLegacySql) return '#standardSQL query with use_legacy_sql=true';
+  if (first === '#legacysql' && !useLegacySql) return '#legacySQL query with use_legacy_sql=false';
+  return undefined;
+}
+
+/** The native engine: BigQueryOperator.execute of 1.8.2 on @google-cloud/bigquery. */
+export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwargs>): Promise<NativeResult> {
+  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
+  const { kwargs } = renderTemplatedFields(ctx, ['bql', 'destination_dataset_table']);
+  const conflict = bqlDialectConflict(kwargs.bql, kwargs.use_legacy_sql);
+  if (conflict) {
+    // BigQuery itself rejects this pair; say so before spending a job.
+    throw new OperatorError('invalid-input', `bql: ${conflict} (the dialect prefix and the flag must agree)`);
+  }
+  let destination: TableName | undefined;
+  if (kwargs.destination_dataset_table) {
+    try {
+      destination = parseTableName(kwargs.destination_dataset_table, target.projectId);
+    } catch (err) {
+      if (err instanceof TableNameError) {
+        throw new OperatorError('invalid-input', `destination_dataset_table: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+  if (kwargs.delegate_to)
+    ctx.log.warn('delegate_to has no effect (Airflow 1.8.2 never passes it to the credentials)');
+  ctx.log.info(`Executing: ${kwargs.bql}`);
+  const bq = bigQueryFor(ctx, target);
+  try {
+    const result = await runQueryJob(bq, {
+      projectId: target.projectId,
+      query: kwargs.bql,
+      useLegacySql: kwargs.use_legacy_sql,
+      destination,
+      writeDisposition: kwargs.write_disposition,
+      allowLargeResults: kwargs.allow_large_results,
+      udfResources: kwargs.udf_config,
+      signal: ctx.signal,
+      log: (m) => ctx.log.info(m),
+    });
+    const rows = destination ? await rowsWritten(bq, result) : '';
+    ctx.log.info('query job done', {
+      job_id: result.jobId,
+      destination: destination ? formatTableName(destination) : null,
+      rows_written: rows,
+    });
+    return {
+      outputs: {
+        'job-id': result.jobId,
+        destination: destination ? formatTableName(destination) : '',
+        'rows-written': rows,
+      },
+    };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    throw toOperatorError(err, 'BigQuery query');
+  }
+}
+
+export const definition: OperatorDefinition<typeof kwargsSchema> = {
+  name: 'bigquery-operator',
+  version: '0.1.0',
+  description:
+    'Airflow 1.8.2 BigQueryOperator: run a (templated) query, optionally into a (partitioned) table',
+  airflowClass: 'airflow.contrib.operators.bigquery_operator.BigQueryOperator',
+  kwargs: kwargsSchema,
+  templatedFields: ['bql', 'destination_dataset_table'],
+  fileFields: ['bql'],
+  outputs: ['job-id', 'destination', 'rows-written'],
+  extraFlags: [BIGQUERY_ENDPOINT_FLAG],
+  harvestOutputs,
+  classifyLog: classifyAirflowBigQueryLog,
+  native: runBigQueryOperator,
+  engines: ['airflow', 'native'],
+};

@@ -1,0 +1,172 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
+
+const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));
+let fake: FakeBigQuery;
+const dirs: (() => void)[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeBigQuery();
+});
+afterAll(async () => {
+  await fake.close();
+  for (const d of dirs) d();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.onQuery = () => ({ schema: [{ name: 'repo', type: 'STRING' }], rows: [['a/b'], ['c/d']] });
+});
+
+function outDir(): string {
+  const d = tempDir('bqop-out-');
+  dirs.push(d.cleanup);
+  return d.path;
+}
+
+const base = (outputs: string) => [
+  '--engine',
+  'native',
+  '--task-id',
+  'bq_write_to_github_agg',
+  '--dag-id',
+  'bigquery_github_trends_v1',
+  '--execution-date',
+  '2024-03-01',
+  '--gcp-project',
+  'my-proj',
+  '--outputs-dir',
+  outputs,
+  '--bigquery-endpoint',
+  fake.url,
+];
+
+describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint)', () => {
+  it('writes a templated query into dataset.table$YYYYMMDD with WRITE_TRUNCATE', async () => {
+    const out = outDir();
+    const r = await runCli(BIN, [
+      ...base(out),
+      '--bql',
+      '#standardSQL\nSELECT "{{ yesterday_ds_nodash }}" AS date, "{{ macros.ds_add(ds, -7) }}" AS since',
+      '--use-legacy-sql',
+      'false',
+      '--destination-dataset-table',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a BigQuery partition decorator
+      'github_trends.github_agg${{ yesterday_ds_nodash }}',
+      '--write-disposition',
+      'WRITE_TRUNCATE',
+      '--allow-large-results',
+      'true',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const insert = fake.requests.find((q) => q.method === 'POST' && q.path === '/projects/my-proj/jobs');
+    expect((insert!.body as { configuration: unknown }).configuration).toEqual({
+      query: {
+        query: '#standardSQL\nSELECT "20240229" AS date, "2024-02-23" AS since',
+        useLegacySql: false,
+        allowLargeResults: true,
+        writeDisposition: 'WRITE_TRUNCATE',
+        destinationTable: {
+          projectId: 'my-proj',
+          datasetId: 'github_trends',
+          tableId: 'github_agg$20240229',
+        },
+      },
+    });
+    const o = readOutputs(out);
+    expect(o['exit-class']).toBe('success');
+    expect(o['exit-code']).toBe('0');
+    expect(o['job-id']).toMatch(/^airflow_[0-9a-f]{32}$/);
+    expect(o.destination).toBe('my-proj:github_trends.github_agg$20240229');
+    expect(o['rows-written']).toBe('2');
+    expect(r.stdout).toContain('Waiting for job to complete : my-proj, ');
+  });
+
+  it('reads bql from @file and defaults to legacy SQL and WRITE_EMPTY without destination', async () => {
+    const out = outDir();
+    const sqlDir = tempDir('bqop-sql-');
+    dirs.push(sqlDir.cleanup);
+    const { writeFileSync } = await import('node:fs');
+    const file = `${sqlDir.path}/q.sql`;
+    writeFileSync(
+      file,
+      'SELECT table_id FROM [githubarchive:day.__TABLES__] WHERE table_id = "{{ ds_nodash }}"\n',
+    );
+    const r = await runCli(BIN, [...base(out), '--bql', `@${file}`]);
+    expect(r.code).toBe(0);
+    const insert = fake.requests.find((q) => q.method === 'POST');
+    expect((insert!.body as { configuration: unknown }).configuration).toEqual({
+      query: {
+        query: 'SELECT table_id FROM [githubarchive:day.__TABLES__] WHERE table_id = "20240301"',
+        useLegacySql: true,
+      },
+    });
+    expect(readOutputs(out)).toMatchObject({ destination: '', 'rows-written': '' });
+  });
+
+  it.each([
+    [403, 'accessDenied', 77, 'permission-denied'],
+    [429, 'rateLimitExceeded', 75, 'transient'],
+    [500, 'backendError', 75, 'transient'],
+    [404, 'notFound', 78, 'configuration'],
+  ])('jobs.insert HTTP %i %s → exit %i', async (status, reason, code, cls) => {
+    fake.inject({
+      method: 'POST',
+      path: /\/jobs$/,
+      status,
+      reason,
+      message: `Not found: Project my-proj`,
+      times: 1,
+    });
+    const out = outDir();
+    const r = await runCli(BIN, [...base(out), '--bql', 'SELECT 1']);
+    expect(r.code).toBe(code);
+    expect(readOutputs(out)['exit-class']).toBe(cls);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a failed job (missing table in the query) → 65 with the job error', async () => {
+    fake.onQuery = () => ({
+      error: { reason: 'notFound', message: 'Not found: Table my-proj:github_trends.nope' },
+    });
+    const out = outDir();
+    const r = await runCli(BIN, [...base(out), '--bql', 'SELECT * FROM [github_trends.nope]']);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('BigQuery job failed. Final error was: notFound: Not found: Table');
+  });
+
+  it.each([
+    [['--bql', '{{ macros.ds_addd(ds, 1) }}'], 65, /UndefinedError/],
+    [
+      ['--bql', 'SELECT 1', '--destination-dataset-table', 'p:ds.t.x'],
+      65,
+      /Use either : or \. to specify project/,
+    ],
+    [['--bql', 'SELECT 1', '--destination-dataset-table', 'nodataset'], 65, /Expect format of/],
+    [['--bql', '#standardSQL\nSELECT 1'], 65, /#standardSQL query with use_legacy_sql=true/],
+    [['--bql', 'queries/daily.sql'], 64, /ends with \.sql/],
+    [['--bql', 'SELECT 1', '--write-disposition', 'WRITE_SOMETIMES'], 64, /write-disposition/],
+    [['--bql', 'SELECT 1', '--use-legacy-sql', 'maybe'], 64, /use-legacy-sql/],
+    [['--bql', 'SELECT 1', '--udf-config', '{"not":"a list"}'], 64, /udf-config/],
+    [['--bql', 'SELECT 1', '--create-disposition', 'CREATE_IF_NEEDED'], 64, /create-disposition/],
+    [[], 64, /bql/],
+  ])('bad input %j → one line, exit %i', async (args, code, message) => {
+    const out = outDir();
+    const r = await runCli(BIN, [...base(out), ...(args as string[])]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fake.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
+  });
+
+  it('no GCP project → 78', async () => {
+    const out = outDir();
+    const args = base(out).filter((a, i, all) => a !== '--gcp-project' && all[i - 1] !== '--gcp-project');
+    const r = await runCli(BIN, [...args, '--bql', 'SELECT 1']);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/project/i);
+  });
+});
