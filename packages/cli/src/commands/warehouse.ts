@@ -1,5 +1,191 @@
+import { resolve } from 'node:path';
+// EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
+import { EXIT_CODES } from '@data-pipeline/lint';
+import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 
-export function registerWarehouse(_program: Command): void {
-  // `dp warehouse` is added by its owning issue.
+const DEFAULT_DATA_DIR = '.data';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  dataDir: string;
+  inMemory?: boolean;
+  project: string;
+}
+
+interface SeedOptions {
+  from: string;
+  to: string;
+  scale: string;
+  seed: string;
+  dataDir: string;
+  url?: string;
+}
+
+/** A failure the command reports as one line with an exit code from the shared table. */
+class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `dp warehouse serve|seed`: the embedded BigQuery-compatible warehouse. This is the command's edge: it alone touches
+ * process signals and stdout; the warehouse package below is pure API.
+ */
+export function registerWarehouse(program: Command): void {
+  const warehouse = program
+    .command('warehouse')
+    .description('embedded BigQuery-compatible warehouse (REST v2 on loopback)');
+  usageExit(warehouse);
+
+  const serve = warehouse
+    .command('serve')
+    .description('serve BigQuery REST v2 until SIGTERM/SIGINT; prints the URL once it accepts requests')
+    .option('--port <port>', 'TCP port (0 = any free port)', '9050')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--data-dir <dir>', 'directory of the DuckDB file (warehouse.duckdb)', DEFAULT_DATA_DIR)
+    .option('--in-memory', 'keep everything in memory (nothing persists)')
+    .option('--project <id>', 'default project for requests without one', 'local-project');
+  usageExit(serve);
+  serve.action(async (options: ServeOptions, cmd: Command) => {
+    const port = parsePort(options.port, cmd);
+    try {
+      const running = await startWarehouse({
+        port,
+        host: options.host,
+        dataDir: options.inMemory ? null : resolve(options.dataDir),
+        projectId: options.project,
+      });
+      process.stdout.write(
+        `warehouse listening on ${running.url} (${options.inMemory ? 'in memory' : `data dir ${resolve(options.dataDir)}`})\n`,
+      );
+      await new Promise<void>((done) => {
+        const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          process.stdout.write(`warehouse stopping (${signal})\n`);
+          running
+            .stop()
+            .catch((e: unknown) =>
+              process.stderr.write(`dp warehouse: error while stopping: ${messageOf(e)}\n`),
+            )
+            .finally(() => {
+              process.exitCode = signal === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+              done();
+            });
+        };
+        const onTerm = () => stop('SIGTERM');
+        const onInt = () => stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+    } catch (e) {
+      fail(cmd, startFailure(e, options));
+    }
+  });
+
+  const seed = warehouse
+    .command('seed')
+    .description(
+      'create the example public data: githubarchive.day.YYYYMMDD and bigquery-public-data.hacker_news.full',
+    )
+    .requiredOption('--from <date>', 'first day (YYYY-MM-DD, UTC)')
+    .requiredOption('--to <date>', 'last day, inclusive (YYYY-MM-DD)')
+    .option('--scale <n>', 'size knob: 1 ≈ 2,000 GitHub events a day; 1000 ≈ 2 million', '1')
+    .option('--seed <n>', 'random seed (same seed → same rows)', '42')
+    .option('--data-dir <dir>', 'directory of the DuckDB file (when no server holds it)', DEFAULT_DATA_DIR)
+    .option('--url <url>', 'seed a running `dp warehouse serve` instead of opening the data dir');
+  usageExit(seed);
+  seed.action(async (options: SeedOptions, cmd: Command) => {
+    for (const [flag, value] of [
+      ['--from', options.from],
+      ['--to', options.to],
+    ] as const) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+        cmd.error(`dp warehouse seed: ${flag} must be YYYY-MM-DD, got "${clip(value)}"`);
+    }
+    const scale = Number(options.scale);
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 5000) {
+      cmd.error(`dp warehouse seed: --scale must be a number in (0, 5000], got "${clip(options.scale)}"`);
+    }
+    if (!/^-?\d{1,9}$/.test(options.seed)) cmd.error(`dp warehouse seed: --seed must be an integer`);
+    const opts = { from: options.from, to: options.to, scale, seed: Number(options.seed) };
+    try {
+      let report: SeedReport;
+      if (options.url) {
+        if (!/^https?:\/\/[^\s]+$/.test(options.url))
+          cmd.error('dp warehouse seed: --url must be an http(s) URL');
+        report = await seedSampleData({ url: options.url }, opts);
+      } else {
+        const wh = await Warehouse.open({ dataDir: resolve(options.dataDir) });
+        try {
+          report = await seedSampleData(wh, opts);
+        } finally {
+          await wh.close();
+        }
+      }
+      process.stdout.write(
+        `seeded ${report.seeded.length} day(s) (${report.githubEvents} GitHub events, ${report.hackerNewsItems} HN items); ` +
+          `${report.skipped.length} already present\n`,
+      );
+    } catch (e) {
+      const reason = (e as { reason?: string }).reason;
+      fail(cmd, new CommandFailure(`dp warehouse seed: ${messageOf(e)}`, seedExit(reason, e)));
+    }
+  });
+}
+
+function seedExit(reason: string | undefined, e: unknown): number {
+  if (reason === 'invalid') return EXIT_CODES['invalid-input'];
+  if (/in use by another warehouse process/.test(messageOf(e))) return EXIT_CODES.configuration;
+  if (/fetch failed|ECONNREFUSED/.test(messageOf(e))) return EXIT_CODES.transient;
+  return EXIT_CODES['task-failed'];
+}
+
+function startFailure(e: unknown, options: ServeOptions): CommandFailure {
+  const code = (e as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new CommandFailure(
+      `dp warehouse serve: port ${options.port} on ${options.host} is already in use`,
+      EXIT_CODES.transient,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+    return new CommandFailure(
+      `dp warehouse serve: cannot bind ${options.host}:${options.port} (${code})`,
+      EXIT_CODES.configuration,
+    );
+  }
+  return new CommandFailure(`dp warehouse serve: ${messageOf(e)}`, EXIT_CODES.configuration);
+}
+
+function parsePort(text: string, cmd: Command): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    cmd.error(`dp warehouse serve: --port must be an integer 0-65535, got "${clip(text)}"`);
+  }
+  return Number(text);
+}
+
+/** Commander's own usage errors default to exit 1; ours is 64. */
+function usageExit(command: Command): void {
+  const reportError = command.error.bind(command);
+  command.error = (message, options) =>
+    reportError(message, { ...options, exitCode: options?.exitCode ?? EXIT_CODES.usage });
+}
+
+function fail(cmd: Command, failure: CommandFailure): never {
+  return cmd.error(failure.message, { exitCode: failure.exitCode, code: 'dp.warehouse' });
+}
+
+function messageOf(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
