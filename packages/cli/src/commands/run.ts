@@ -1,5 +1,206 @@
-import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import {
+  EXIT_CODES,
+  formatSummary,
+  ImagesError,
+  ProgressReporter,
+  runLocal,
+  SpecError,
+  TemplateError,
+  WarehouseError,
+  WorkflowError,
+} from '@data-pipeline/local';
+import type { Command, CommanderError } from 'commander';
 
-export function registerRun(_program: Command): void {
-  // `dp run` is added by its owning issue.
+/**
+ * The process edge of `dp run`, `dp query` and `dp example`: stdout/stderr, env, exit codes and signals.
+ * Everything else lives in @data-pipeline/local and takes these as arguments.
+ */
+export interface CommandIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly stderrIsTTY: boolean;
+  readonly columns: number | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  setExitCode(code: number): void;
+  /** Aborted on SIGINT/SIGTERM; `signalExitCode()` then tells which. */
+  readonly signal: AbortSignal;
+  signalExitCode(): number | undefined;
+  dispose(): void;
+}
+
+export function processIo(): CommandIo {
+  const controller = new AbortController();
+  let received: number | undefined;
+  const onInt = () => {
+    received = EXIT_CODES.interrupted;
+    controller.abort();
+  };
+  const onTerm = () => {
+    received = EXIT_CODES.terminated;
+    controller.abort();
+  };
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    stderrIsTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
+    columns: process.stderr.columns,
+    env: process.env,
+    cwd: process.cwd(),
+    setExitCode: (c) => {
+      process.exitCode = c;
+    },
+    signal: controller.signal,
+    signalExitCode: () => received,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+/** Commander usage errors (unknown flag, missing argument) exit 64 with commander's one-line message. */
+export function usageExit(cmd: Command): Command {
+  return cmd.exitOverride((e: CommanderError) => {
+    if (
+      e.code === 'commander.helpDisplayed' ||
+      e.code === 'commander.version' ||
+      e.code === 'commander.help'
+    ) {
+      process.exit(0);
+    }
+    process.exit(EXIT_CODES.usage);
+  });
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Known failures → one line + the documented exit code. Anything else is a bug and keeps its message (no stack). */
+export function reportError(io: CommandIo, prefix: string, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(`${prefix}: ${message.split('\n')[0]}\n`);
+  if (e instanceof UsageError) io.setExitCode(EXIT_CODES.usage);
+  else if (
+    e instanceof SpecError ||
+    e instanceof WorkflowError ||
+    e instanceof TemplateError ||
+    e instanceof ImagesError
+  )
+    io.setExitCode(EXIT_CODES['invalid-input']);
+  else if (e instanceof WarehouseError) io.setExitCode(EXIT_CODES.configuration);
+  else io.setExitCode(EXIT_CODES['task-failed']);
+}
+
+export function parseParams(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`-p expects name=value, got ${JSON.stringify(p)}`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+export function parseSecrets(list: readonly string[], cwd: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of list) {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new UsageError(`--secret expects name=path, got a value without '='`);
+    out.set(s.slice(0, i), resolve(cwd, s.slice(i + 1)));
+  }
+  return out;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Only what a step needs from the caller's environment; never the whole thing (no stray credentials). */
+export function stepBaseEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'SYSTEMROOT'];
+  const out: Record<string, string> = {};
+  for (const k of keep) if (env[k] !== undefined) out[k] = env[k]!;
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('AIRFLOW_CONN_') && v !== undefined) out[k] = v;
+  return out;
+}
+
+export interface RunFlags {
+  param: string[];
+  warehouse: string;
+  dataDir: string;
+  engine: string;
+  entrypoint?: string;
+  secret: string[];
+  imagesManifest?: string;
+  verbose?: boolean;
+}
+
+export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<void> {
+  try {
+    if (flags.warehouse !== 'embedded' && flags.warehouse !== 'bigquery')
+      throw new UsageError(
+        `--warehouse must be embedded or bigquery, got ${JSON.stringify(flags.warehouse)}`,
+      );
+    if (flags.engine !== 'native' && flags.engine !== 'airflow')
+      throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
+    const parameters = parseParams(flags.param);
+    const secrets = parseSecrets(flags.secret, io.cwd);
+    const reporter = new ProgressReporter({ write: io.err, isTTY: io.stderrIsTTY, columns: io.columns });
+    const result = await runLocal({
+      workflowFile: resolve(io.cwd, file),
+      parameters,
+      warehouse: flags.warehouse,
+      dataDir: resolve(io.cwd, flags.dataDir),
+      engine: flags.engine,
+      ...(flags.entrypoint ? { entrypoint: flags.entrypoint } : {}),
+      secrets,
+      ...(flags.imagesManifest ? { imagesManifest: resolve(io.cwd, flags.imagesManifest) } : {}),
+      baseEnv: stepBaseEnv(io.env),
+      reporter,
+      log: (l) => io.err(`${l}\n`),
+      ...(flags.verbose ? { onLine: (node: string, line: string) => io.err(`${node} | ${line}\n`) } : {}),
+      signal: io.signal,
+    });
+    reporter.finish();
+    io.out(formatSummary(result, Date.now(), result.workflow.name));
+    const sig = io.signalExitCode();
+    if (sig !== undefined) io.setExitCode(sig);
+    else if (result.phase !== 'Succeeded') io.setExitCode(EXIT_CODES['task-failed']);
+  } catch (e) {
+    reportError(io, 'dp run', e);
+  }
+}
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description(
+      'run an Argo Workflow YAML locally: containers become local processes, BigQuery the embedded warehouse',
+    )
+    .argument('<workflow.yaml>', 'the Argo Workflow file (the same file you submit to a cluster)')
+    .option('-p, --param <name=value>', 'workflow parameter (repeatable)', collect, [])
+    .option('--warehouse <embedded|bigquery>', 'embedded local warehouse or real BigQuery (ADC)', 'embedded')
+    .option('--data-dir <dir>', 'data directory of the embedded warehouse (and step logs)', '.data')
+    .option('--engine <native|airflow>', 'operator engine passed to every step as DP_ENGINE', 'native')
+    .option('--entrypoint <template>', 'start at this template instead of spec.entrypoint')
+    .option(
+      '--secret <name=path>',
+      'Kubernetes Secret as a local file or directory (repeatable)',
+      collect,
+      [],
+    )
+    .option('--images-manifest <file>', 'images manifest (default: images/images.json above the workflow)')
+    .option('-v, --verbose', 'stream every step output line to stderr')
+    .action(async (file: string, flags: RunFlags) => {
+      const io = processIo();
+      try {
+        await runCommand(file, flags, io);
+      } finally {
+        io.dispose();
+      }
+    });
+  usageExit(cmd);
 }

@@ -1,0 +1,166 @@
+/**
+ * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
+ * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks); never touches `process`.
+ */
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Reporter, type RunResult, runWorkflow } from './engine.js';
+import { ProcessExecutor } from './executor.js';
+import type { Clock } from './functions.js';
+import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
+import { parseWorkflow, type Workflow } from './spec.js';
+import { type StartedWarehouse, startEmbeddedWarehouse } from './warehouse.js';
+
+export interface LocalRunOptions {
+  readonly workflowFile: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly warehouse: 'embedded' | 'bigquery';
+  readonly dataDir: string;
+  readonly engine: 'native' | 'airflow';
+  readonly entrypoint?: string;
+  readonly secrets: ReadonlyMap<string, string>;
+  /** images/images.json; default: found from the workflow file's directory upwards, then from this package. */
+  readonly imagesManifest?: string;
+  /** Environment handed to every step (PATH, HOME, ...; the CLI passes its own). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly clock?: Clock;
+  readonly timeScale?: number;
+  readonly reporter?: Reporter;
+  readonly onLine?: (node: string, line: string) => void;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
+  /** Seed sample data for the run (embedded warehouse only). Default true. */
+  readonly seed?: boolean;
+  /** Reuse an already running warehouse instead of starting one (tests, `dp example`). */
+  readonly warehouseUrl?: string;
+}
+
+export interface LocalRunResult extends RunResult {
+  readonly workflow: Workflow;
+  readonly runDate: string;
+  readonly warehouseUrl?: string;
+  readonly timings: { readonly totalMs: number; readonly warehouseStartMs: number; readonly seedMs: number };
+}
+
+export const DEFAULT_PROJECT = 'local-project';
+
+export function ymd(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+export function addDays(yyyymmdd: string, days: number): string {
+  const ms = Date.UTC(
+    Number(yyyymmdd.slice(0, 4)),
+    Number(yyyymmdd.slice(4, 6)) - 1,
+    Number(yyyymmdd.slice(6, 8)),
+  );
+  return ymd(ms + days * 86_400_000);
+}
+
+export function dashed(yyyymmdd: string): string {
+  return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
+}
+
+/** The run date the workflow will use: `-p run-date`, else the day of the creation timestamp (UTC). */
+export function effectiveRunDate(parameters: Readonly<Record<string, string>>, now: number): string {
+  const given = parameters['run-date'];
+  if (given && !/^\d{8}$/.test(given))
+    throw new ImagesError(`run-date must be YYYYMMDD, got ${JSON.stringify(given)}`);
+  return given || ymd(now);
+}
+
+/** Days the sample data must cover: R-(backfill days + 2) … R (the SQL reads day tables up to R-1 and 28-day windows). */
+export function seedRange(
+  runDate: string,
+  parameters: Readonly<Record<string, string>>,
+): { from: string; to: string } {
+  const backfill = Number(parameters['backfill-num-days'] ?? 40) || 40;
+  return { from: dashed(addDays(runDate, -Math.max(backfill, 40) - 2)), to: dashed(runDate) };
+}
+
+export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
+  const clock = opts.clock ?? Date.now;
+  const t0 = clock();
+  const text = await readFile(opts.workflowFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new ImagesError(`${opts.workflowFile}: cannot read (${e.code ?? e.message})`);
+  });
+  const workflow = parseWorkflow(text, opts.workflowFile);
+  const manifest =
+    opts.imagesManifest ??
+    findImagesManifest(resolve(opts.workflowFile, '..')) ??
+    findImagesManifest(import.meta.dirname);
+  if (!manifest) throw new ImagesError('images/images.json not found (pass --images-manifest)');
+  const images = loadImageBindings(manifest);
+
+  const parameters: Record<string, string> = { ...opts.parameters };
+  const declared = new Set((workflow.spec.arguments?.parameters ?? []).map((p) => p.name));
+  if (opts.warehouse === 'embedded' && declared.has('gcp-project') && !parameters['gcp-project'])
+    parameters['gcp-project'] = DEFAULT_PROJECT;
+  const runDate = effectiveRunDate(parameters, clock());
+
+  let wh: StartedWarehouse | undefined;
+  let warehouseUrl = opts.warehouseUrl;
+  let warehouseStartMs = 0;
+  let seedMs = 0;
+  const runDir = await mkdtemp(join(tmpdir(), 'dp-run-'));
+  try {
+    if (opts.warehouse === 'embedded') {
+      if (!warehouseUrl) {
+        await mkdir(opts.dataDir, { recursive: true });
+        const t = clock();
+        wh = await startEmbeddedWarehouse({
+          dataDir: opts.dataDir,
+          projectId: parameters['gcp-project'] ?? DEFAULT_PROJECT,
+        });
+        warehouseStartMs = clock() - t;
+        warehouseUrl = wh.url;
+        opts.log?.(`embedded warehouse at ${wh.url} (data in ${opts.dataDir})`);
+      }
+      if (opts.seed !== false) {
+        const range = seedRange(runDate, parameters);
+        const t = clock();
+        await wh?.seed(range);
+        if (!wh) await (await import('./warehouse.js')).seedAt(warehouseUrl!, range);
+        seedMs = clock() - t;
+        opts.log?.(`sample data ${range.from} .. ${range.to} ready`);
+      }
+    }
+    const overrideEnv: Record<string, string> = { DP_ENGINE: opts.engine };
+    if (warehouseUrl) overrideEnv.BIGQUERY_EMULATOR_HOST = warehouseUrl;
+    const executor = new ProcessExecutor({
+      images,
+      secrets: opts.secrets,
+      configMaps: workflow.configMaps,
+      baseEnv: opts.baseEnv,
+      overrideEnv,
+      allowMissingSecrets: opts.warehouse === 'embedded',
+      workDir: runDir,
+      logDir: join(
+        opts.dataDir,
+        'logs',
+        `${workflow.name}-${new Date(clock()).toISOString().replace(/[:.]/g, '')}`,
+      ),
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    });
+    const result = await runWorkflow(workflow, {
+      parameters,
+      executor,
+      clock,
+      ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
+      ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+      ...(opts.reporter ? { reporter: opts.reporter } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return {
+      ...result,
+      workflow,
+      runDate,
+      ...(warehouseUrl ? { warehouseUrl } : {}),
+      timings: { totalMs: clock() - t0, warehouseStartMs, seedMs },
+    };
+  } finally {
+    await wh?.stop();
+    await rm(runDir, { recursive: true, force: true });
+  }
+}

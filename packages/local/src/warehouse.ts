@@ -1,0 +1,164 @@
+/**
+ * The embedded warehouse as dp run uses it: started in-process from `@data-pipeline/warehouse`, seeded with sample data,
+ * and queried over its BigQuery REST API (the same door the operators use).
+ */
+
+export interface StartedWarehouse {
+  readonly url: string;
+  seed(range: { from: string; to: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface WarehouseModule {
+  startWarehouse(opts: {
+    port?: number;
+    host?: string;
+    dataDir?: string | null;
+    projectId?: string;
+  }): Promise<{ url: string; port: number; stop(): Promise<void> }>;
+  seedSampleData(
+    target: { url: string },
+    opts: { from: string; to: string; scale?: number; seed?: number },
+  ): Promise<unknown>;
+}
+
+export class WarehouseError extends Error {
+  override readonly name = 'WarehouseError';
+}
+
+async function loadModule(): Promise<WarehouseModule> {
+  const name = '@data-pipeline/warehouse';
+  let mod: Partial<WarehouseModule>;
+  try {
+    mod = (await import(name)) as Partial<WarehouseModule>;
+  } catch (e) {
+    throw new WarehouseError(
+      `cannot load ${name} (${(e as Error).message.split('\n')[0]}); run npm run build`,
+    );
+  }
+  if (typeof mod.startWarehouse !== 'function' || typeof mod.seedSampleData !== 'function')
+    throw new WarehouseError(`${name} does not export startWarehouse/seedSampleData yet`);
+  return mod as WarehouseModule;
+}
+
+/** Whether the embedded warehouse can be used at all (tests skip when it cannot). */
+export async function embeddedWarehouseAvailable(): Promise<boolean> {
+  try {
+    await loadModule();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startEmbeddedWarehouse(opts: {
+  dataDir: string | null;
+  projectId: string;
+}): Promise<StartedWarehouse> {
+  const mod = await loadModule();
+  const wh = await mod.startWarehouse({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: opts.dataDir,
+    projectId: opts.projectId,
+  });
+  return {
+    url: wh.url,
+    seed: async (range) => {
+      await mod.seedSampleData({ url: wh.url }, range);
+    },
+    stop: () => wh.stop(),
+  };
+}
+
+export async function seedAt(url: string, range: { from: string; to: string }): Promise<void> {
+  const mod = await loadModule();
+  await mod.seedSampleData({ url }, range);
+}
+
+export type Row = Record<string, unknown>;
+
+interface FieldSchema {
+  name: string;
+  type: string;
+  mode?: string;
+  fields?: FieldSchema[];
+}
+
+/** Converts BigQuery's f/v row encoding into plain objects (numbers for INT64/FLOAT64, ISO text for TIMESTAMP). */
+export function decodeRows(schema: FieldSchema[], rows: { f: { v: unknown }[] }[]): Row[] {
+  const cell = (field: FieldSchema, v: unknown): unknown => {
+    if (v === null || v === undefined) return null;
+    if (field.mode === 'REPEATED')
+      return (v as { v: unknown }[]).map((x) => cell({ ...field, mode: 'NULLABLE' }, x.v));
+    switch (field.type) {
+      case 'INTEGER':
+      case 'INT64':
+      case 'FLOAT':
+      case 'FLOAT64':
+      case 'NUMERIC':
+        return Number(v);
+      case 'BOOLEAN':
+      case 'BOOL':
+        return v === 'true' || v === true;
+      case 'TIMESTAMP': {
+        const n = Number(v);
+        const ms = String(v).includes('.') || n < 1e14 ? n * 1000 : n / 1000;
+        return new Date(ms).toISOString();
+      }
+      case 'RECORD':
+      case 'STRUCT':
+        return Object.fromEntries(
+          (field.fields ?? []).map((f, i) => [f.name, cell(f, (v as { f: { v: unknown }[] }).f[i]?.v)]),
+        );
+      default:
+        return v;
+    }
+  };
+  return rows.map((r) => Object.fromEntries(schema.map((f, i) => [f.name, cell(f, r.f[i]?.v)])));
+}
+
+export interface QueryResult {
+  readonly fields: string[];
+  readonly rows: Row[];
+}
+
+/** Runs one query through the REST API (`jobs.query` + `getQueryResults` paging). */
+export async function queryWarehouse(
+  url: string,
+  sql: string,
+  opts: { projectId: string; useLegacySql?: boolean; maxRows?: number },
+): Promise<QueryResult> {
+  const base = `${url.replace(/\/$/, '')}/bigquery/v2/projects/${encodeURIComponent(opts.projectId)}`;
+  const call = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${base}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json' },
+    });
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    const err = (body as { error?: { message?: string } }).error;
+    if (!res.ok || err) throw new WarehouseError(err?.message ?? `HTTP ${res.status}`);
+    return body;
+  };
+  const useLegacySql = opts.useLegacySql ?? /^\s*#legacySQL/i.test(sql);
+  let body = await call('/queries', {
+    method: 'POST',
+    body: JSON.stringify({ query: sql, useLegacySql, timeoutMs: 60_000, maxResults: 10_000 }),
+  });
+  const job = body.jobReference as { jobId: string; location?: string } | undefined;
+  while (body.jobComplete === false && job) {
+    body = await call(`/queries/${encodeURIComponent(job.jobId)}?timeoutMs=10000`);
+  }
+  const schema = ((body.schema as { fields?: FieldSchema[] } | undefined)?.fields ?? []) as FieldSchema[];
+  const rows: Row[] = decodeRows(schema, (body.rows ?? []) as { f: { v: unknown }[] }[]);
+  let token = body.pageToken as string | undefined;
+  const max = opts.maxRows ?? Number.POSITIVE_INFINITY;
+  while (token && job && rows.length < max) {
+    const page = await call(
+      `/queries/${encodeURIComponent(job.jobId)}?pageToken=${encodeURIComponent(token)}&maxResults=10000`,
+    );
+    rows.push(...decodeRows(schema, (page.rows ?? []) as { f: { v: unknown }[] }[]));
+    token = page.pageToken as string | undefined;
+  }
+  return { fields: schema.map((f) => f.name), rows: rows.slice(0, Number.isFinite(max) ? max : undefined) };
+}
