@@ -9,3 +9,4 @@ export {
   type TranslateResult,
   translateQuery,
 } from './translate.js';
+export { type BigQueryFieldType, bigQueryTypeOfDuckType } from './types.js';

@@ -100,7 +100,13 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
   // per paren depth: are we inside a FROM list, and which SELECT owns this depth
   interface Level {
     fromList: boolean;
-    select?: { stars: number[]; exclude: Set<string>; qualifiedStars: { idx: number; qual: string }[] };
+    select?: {
+      stars: number[];
+      exclude: Set<string>;
+      qualifiedStars: { idx: number; qual: string }[];
+      start: number;
+      aliases?: string[];
+    };
     pseudoAliases: Map<string, string[]>;
   }
   const stack: Level[] = [{ fromList: false, pseudoAliases: new Map() }];
@@ -158,7 +164,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     if (isPunct(prev, '.')) continue; // a field or a qualified name part
     if (word === 'SELECT') {
       finishSelect(lvl);
-      lvl.select = { stars: [], exclude: new Set(), qualifiedStars: [] };
+      lvl.select = { stars: [], exclude: new Set(), qualifiedStars: [], start: i + 1 };
       lvl.pseudoAliases = new Map();
       lvl.fromList = false;
       continue;
@@ -168,9 +174,13 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
         i = targetItem(tokens, i + 1, ctx, out) - 1;
         continue;
       }
+      if (lvl.select && !lvl.select.aliases) lvl.select.aliases = selectAliases(tokens, lvl.select.start, i);
       lvl.fromList = true;
       i = fromItem(tokens, i + 1, ctx, out, lvl.select ? lvl : undefined) - 1;
       continue;
+    }
+    if (word === 'GROUP' && isWord(next, 'BY') && lvl.select?.aliases) {
+      groupByAliases(tokens, nextIdx + 1, lvl.select.aliases, out);
     }
     if (word === 'JOIN') {
       lvl.fromList = true;
@@ -222,6 +232,82 @@ function addExcept(tokens: Token[], out: string[], starIdx: number, cols: string
     }
   }
   out[starIdx] = `${out[starIdx]} EXCEPT (${list})`;
+}
+
+/** Output names of a select list (lower-cased, '' when unnamed), in order. */
+function selectAliases(tokens: Token[], start: number, end: number): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let last: Token | undefined;
+  let afterAs = false;
+  let simplePath = true;
+  const flush = () => {
+    const named = last && (last.kind === 'ident' || last.kind === 'quoted') && (afterAs || simplePath);
+    names.push(named && last ? unquote(last).toLowerCase() : '');
+    last = undefined;
+    afterAs = false;
+    simplePath = true;
+  };
+  for (let k = start; k < end; k++) {
+    const t = tokens[k] as Token;
+    if (t.kind === 'ws') continue;
+    if (t.kind === 'punct' && (t.text === '(' || t.text === '[')) depth++;
+    else if (t.kind === 'punct' && (t.text === ')' || t.text === ']')) depth--;
+    else if (depth === 0 && isPunct(t, ',')) {
+      flush();
+      continue;
+    }
+    if (depth !== 0) {
+      simplePath = false;
+      continue;
+    }
+    if (isWord(t, 'AS')) {
+      afterAs = true;
+      continue;
+    }
+    if (!(t.kind === 'ident' || t.kind === 'quoted' || isPunct(t, '.'))) simplePath = false;
+    if (isWord(t, 'DISTINCT', 'ALL') && last === undefined) continue;
+    last = t;
+  }
+  flush();
+  return names;
+}
+
+/**
+ * GoogleSQL resolves a bare name in GROUP BY to a SELECT-list alias before a FROM column; DuckDB does the reverse.
+ * Rewrites such names into ordinals.
+ */
+function groupByAliases(tokens: Token[], start: number, aliases: string[], out: string[]): void {
+  let depth = 0;
+  let itemStart = -1;
+  let itemTokens = 0;
+  const check = () => {
+    const t = tokens[itemStart];
+    if (itemTokens === 1 && t && (t.kind === 'ident' || t.kind === 'quoted')) {
+      const idx = aliases.indexOf(unquote(t).toLowerCase());
+      if (idx >= 0) out[itemStart] = String(idx + 1);
+    }
+    itemStart = -1;
+    itemTokens = 0;
+  };
+  for (let k = start; k < tokens.length; k++) {
+    const t = tokens[k] as Token;
+    if (t.kind === 'ws') continue;
+    if (
+      depth === 0 &&
+      (isPunct(t, ')') || isPunct(t, ';') || (t.kind === 'ident' && CLAUSE_END.has(t.text.toUpperCase())))
+    )
+      break;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    if (depth === 0 && isPunct(t, ',')) {
+      check();
+      continue;
+    }
+    if (itemStart < 0) itemStart = k;
+    itemTokens++;
+  }
+  if (itemStart >= 0) check();
 }
 
 /** Names introduced by WITH (CTEs) and by AS (aliases) anywhere in the statement. */

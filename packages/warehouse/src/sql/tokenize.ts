@@ -24,7 +24,8 @@ const IDENT_PART = /[A-Za-z0-9_]/;
  * A small lossless tokenizer for GoogleSQL / legacy SQL. It only has to know where strings, comments and quoted
  * identifiers start and end so the rewriting passes never touch their contents; joining all `text`s gives the input.
  */
-export function tokenize(sql: string): Token[] {
+export function tokenize(sql: string, opts: { duck?: boolean } = {}): Token[] {
+  const duck = opts.duck === true;
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
@@ -36,7 +37,7 @@ export function tokenize(sql: string): Token[] {
       out.push({ kind: 'ws', text: sql.slice(start, i), pos: start });
       continue;
     }
-    if ((c === '-' && sql[i + 1] === '-') || c === '#') {
+    if ((c === '-' && sql[i + 1] === '-') || (c === '#' && !duck)) {
       while (i < n && sql[i] !== '\n') i++;
       out.push({ kind: 'ws', text: sql.slice(start, i), pos: start });
       continue;
@@ -54,8 +55,8 @@ export function tokenize(sql: string): Token[] {
       while (j < n && IDENT_PART.test(sql[j] as string)) j++;
       const word = sql.slice(i, j);
       const q = sql[j];
-      if ((q === "'" || q === '"') && /^(r|b|rb|br)$/i.test(word)) {
-        i = scanString(sql, j, /r/i.test(word));
+      if ((q === "'" || q === '"') && (duck ? /^e$/i.test(word) : /^(r|b|rb|br)$/i.test(word))) {
+        i = scanString(sql, j, !duck && /r/i.test(word), false);
         out.push({ kind: 'string', text: sql.slice(start, i), pos: start });
         continue;
       }
@@ -64,7 +65,8 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (c === "'" || c === '"') {
-      i = scanString(sql, i, false);
+      // DuckDB strings have no backslash escapes ('' doubles a quote, which scans as two adjacent literals)
+      i = scanString(sql, i, duck, duck);
       out.push({ kind: 'string', text: sql.slice(start, i), pos: start });
       continue;
     }
@@ -79,7 +81,11 @@ export function tokenize(sql: string): Token[] {
       out.push({ kind: 'quoted', text: sql.slice(start, i), pos: start });
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
+    const prevTok = out[out.length - 1];
+    const afterName =
+      prevTok !== undefined &&
+      (prevTok.kind === 'ident' || prevTok.kind === 'quoted' || prevTok.text === ')' || prevTok.text === ']');
+    if (/[0-9]/.test(c) || (c === '.' && !afterName && /[0-9]/.test(sql[i + 1] ?? ''))) {
       if (c === '0' && /[xX]/.test(sql[i + 1] ?? '')) {
         i += 2;
         while (i < n && /[0-9A-Fa-f]/.test(sql[i] as string)) i++;
@@ -135,9 +141,9 @@ export function tokenize(sql: string): Token[] {
   return out;
 }
 
-function scanString(sql: string, i: number, raw: boolean): number {
+function scanString(sql: string, i: number, raw: boolean, plain: boolean): number {
   const q = sql[i] as string;
-  const triple = sql.slice(i, i + 3) === q.repeat(3);
+  const triple = !plain && sql.slice(i, i + 3) === q.repeat(3);
   const start = i;
   i += triple ? 3 : 1;
   while (i < sql.length) {
@@ -146,7 +152,7 @@ function scanString(sql: string, i: number, raw: boolean): number {
       i += 2;
       continue;
     }
-    if (c === '\\' && raw) {
+    if (c === '\\' && raw && !plain) {
       // in raw strings a backslash still keeps the quote from ending the literal
       i += 2;
       continue;
@@ -155,7 +161,7 @@ function scanString(sql: string, i: number, raw: boolean): number {
       if (sql.slice(i, i + 3) === q.repeat(3)) return i + 3;
     } else {
       if (c === q) return i + 1;
-      if (c === '\n') break;
+      if (c === '\n' && !plain) break;
     }
     i++;
   }

@@ -112,7 +112,7 @@ function firstLine(s: string): string {
 
 /** Fixes the transpiler's DuckDB output where BigQuery's types need more than the default mapping. */
 function postprocess(duck: string): string {
-  const toks = tokenize(duck);
+  const toks = tokenize(duck, { duck: true });
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     if (t.kind !== 'ident') continue;
