@@ -80,3 +80,23 @@ export function* stringsIn(
     for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
   }
 }
+
+/**
+ * Argo's non-strict simple-tag substitution (util/template/simple_template.go): a tag whose trimmed text is in `values`
+ * is replaced; any other tag, expression tags included, is written back byte for byte.
+ */
+export function substituteSimpleTags(s: string, values: Readonly<Record<string, string>>): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const start = s.indexOf('{{', from);
+    if (start < 0) break;
+    const end = s.indexOf('}}', start + 2);
+    if (end < 0) break;
+    const raw = s.slice(start + 2, end);
+    const value = raw.startsWith('=') ? undefined : values[raw.trim()];
+    out += s.slice(from, start) + (value ?? `{{${raw}}}`);
+    from = end + 2;
+  }
+  return out + s.slice(from);
+}

@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT_CLASSES } from '@data-pipeline/runner';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  evaluateExpression,
+  list,
+  loadYaml,
+  loadYamlDocs,
+  type Obj,
+  obj,
+  paramDefaults,
+  repoRoot,
+  resolveArgo,
+  templatesOf,
+} from './helpers.js';
+
+const DAILY = 'workflows/bigquery_step_workflow.yaml';
+const INIT = 'workflows/bigquery_step_init_workflow.yaml';
+
+/** Argo's env for expressions: nested workflow.parameters / inputs.parameters plus the creation time stamp. */
+function argoEnv(
+  workflowParams: Record<string, string>,
+  inputs: Record<string, string> = {},
+  item?: string,
+): Obj {
+  return {
+    workflow: {
+      parameters: workflowParams,
+      creationTimestamp: { s: String(Date.UTC(2026, 10, 23, 23, 30) / 1000) },
+    },
+    inputs: { parameters: inputs },
+    ...(item === undefined ? {} : { item }),
+  };
+}
+
+function flatValues(workflowParams: Record<string, string>, inputs: Record<string, string>, item?: string) {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(workflowParams)) values[`workflow.parameters.${k}`] = v;
+  for (const [k, v] of Object.entries(inputs)) values[`inputs.parameters.${k}`] = v;
+  if (item !== undefined) values.item = item;
+  return values;
+}
+
+function argParams(node: Obj, wp: Record<string, string>, inputs: Record<string, string>, item?: string) {
+  const out: Record<string, string> = {};
+  for (const p of list(obj(node.arguments).parameters)) {
+    out[String(p.name)] = resolveArgo(
+      String(p.value),
+      flatValues(wp, inputs, item),
+      argoEnv(wp, inputs, item),
+    );
+  }
+  return out;
+}
+
+/** The execution date the `main` DAG computes once and hands to `pipeline`. */
+function executionDateOf(workflow: Obj, wp: Record<string, string>): string {
+  const main = templatesOf(workflow).get('main') as Obj;
+  const task = list(obj(main.dag).tasks)[0] as Obj;
+  expect(task.template).toBe('pipeline');
+  return argParams(task, wp, {})['execution-date'] as string;
+}
+
+describe('daily workflow', () => {
+  const workflow = loadYaml(DAILY);
+  const templates = templatesOf(workflow);
+
+  it('has the DAG edges of the true data dependencies of the seven tasks', () => {
+    const dag = obj((templates.get('pipeline') as Obj).dag);
+    const edges = list(dag.tasks).flatMap((t) =>
+      ((t.dependencies as string[] | undefined) ?? []).map((d) => `${d} -> ${t.name}`),
+    );
+    expect(edges.sort()).toEqual(
+      [
+        'check-github-data -> write-github-daily',
+        'check-hn-data -> write-hn-agg',
+        'write-github-daily -> write-github-agg',
+        'write-hn-agg -> write-hn-github-agg',
+        'write-github-agg -> write-hn-github-agg',
+        'write-hn-github-agg -> check-hn-github-agg',
+      ].sort(),
+    );
+    // every ordering of the original step groups that is a real data dependency is kept (transitively)
+    expect(list(dag.tasks).map((t) => t.name)).toHaveLength(7);
+  });
+
+  it('requires gcp-project (no value) and defaults the rest', () => {
+    expect(paramDefaults(workflow)).toEqual({
+      'gcp-project': undefined,
+      'run-date': '',
+      dataset: 'github_trends',
+      target: '',
+      'gcp-secret': 'bigquery-sa-secret',
+    });
+    expect(obj((templates.get('pipeline') as Obj).dag).target).toBe('{{workflow.parameters.target}}');
+  });
+
+  it('computes the execution date once: run-date, or today in UTC from the creation time', () => {
+    expect(executionDateOf(workflow, { 'run-date': '20240301' })).toBe('20240301');
+    expect(executionDateOf(workflow, { 'run-date': '' })).toBe('20261123');
+  });
+
+  it('retries only the retryable exit codes of the exit-code table', () => {
+    const retryable = EXIT_CLASSES.filter((c) => c.retry).map((c) => c.code);
+    for (const t of templates.values()) {
+      if (!t.container) continue;
+      const expression = String(obj(t.retryStrategy).expression);
+      for (const c of EXIT_CLASSES) {
+        const retried = evaluateExpression(expression, { lastRetry: { exitCode: String(c.code) } });
+        expect(retried, `${String(t.name)} exit ${c.code}`).toBe(retryable.includes(c.code));
+      }
+    }
+  });
+});
+
+describe('init workflow', () => {
+  const workflow = loadYaml(INIT);
+  const templates = templatesOf(workflow);
+  const defaults = paramDefaults(workflow);
+
+  /** Interprets the backfill part of the init DAG: lanes (withSequence) of recursive steps. Returns execution dates per lane. */
+  function backfillDates(wp: Record<string, string>): string[][] {
+    const executionDate = executionDateOf(workflow, wp);
+    const pipeline = obj((templates.get('pipeline') as Obj).dag);
+    const task = list(pipeline.tasks).find((t) => t.name === 'backfill') as Obj;
+    const count = Number(resolveArgo(String(obj(task.withSequence).count), flatValues(wp, {}), argoEnv(wp)));
+    const lanes: string[][] = [];
+    for (let item = 0; item < count; item++) {
+      const args = argParams(task, wp, { 'execution-date': executionDate }, String(item));
+      const dates: string[] = [];
+      runSteps(String(task.template), args, wp, dates, 0);
+      lanes.push(dates);
+    }
+    return lanes;
+  }
+
+  function runSteps(
+    name: string,
+    inputs: Record<string, string>,
+    wp: Record<string, string>,
+    out: string[],
+    depth: number,
+  ) {
+    if (depth > 100) throw new Error('recursion too deep');
+    const t = templates.get(name) as Obj;
+    if (!Array.isArray(t.steps)) {
+      out.push(inputs['execution-date'] as string);
+      return;
+    }
+    for (const group of t.steps as Obj[][]) {
+      for (const step of group) {
+        const values = flatValues(wp, inputs);
+        const when =
+          step.when === undefined ? 'true' : resolveArgo(String(step.when), values, argoEnv(wp, inputs));
+        if (when !== 'true') continue;
+        runSteps(String(step.template), argParams(step, wp, inputs), wp, out, depth + 1);
+      }
+    }
+  }
+
+  const previousDay = (d: string, n: number) => {
+    const t = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)) - n * 86_400_000;
+    return new Date(t).toISOString().slice(0, 10).replaceAll('-', '');
+  };
+
+  it.each(['4', '1', '3', '7', '40', '64'])(
+    'fans out to exactly 40 distinct days R-40 .. R-1 (parallelism %s)',
+    (parallelism) => {
+      const wp = { ...defaults, 'run-date': '20240310', parallelism } as Record<string, string>;
+      const lanes = backfillDates(wp);
+      expect(lanes.length).toBe(Number(parallelism));
+      const executionDates = lanes.flat();
+      expect(executionDates).toHaveLength(40);
+      expect(new Set(executionDates).size).toBe(40);
+      // an execution date E writes the partition of E-1
+      const dataDays = new Set(executionDates.map((d) => previousDay(d, 1)));
+      const expected = new Set(Array.from({ length: 40 }, (_, i) => previousDay('20240310', i + 1)));
+      expect(dataDays).toEqual(expected);
+      expect(expected.has('20240229')).toBe(true); // leap day inside the window
+      expect(expected.has('20240130')).toBe(true); // R-40
+      // lanes never exceed the parallelism: each lane is sequential
+      expect(Math.max(...lanes.map((l) => l.length))).toBe(Math.ceil(40 / Math.min(Number(parallelism), 40)));
+    },
+  );
+
+  it('defaults: parallelism 4, 40 days, run-date today (UTC) at creation', () => {
+    expect(defaults.parallelism).toBe('4');
+    expect(defaults['backfill-num-days']).toBe('40');
+    const lanes = backfillDates(defaults as Record<string, string>);
+    const dataDays = lanes
+      .flat()
+      .map((d) => previousDay(d, 1))
+      .sort();
+    expect(dataDays[0]).toBe('20261014');
+    expect(dataDays.at(-1)).toBe('20261122');
+  });
+
+  it('ensures the dataset, then the four tables with their schemas', () => {
+    const pipeline = obj((templates.get('pipeline') as Obj).dag);
+    const tables = list(pipeline.tasks).find((t) => t.name === 'ensure-tables') as Obj;
+    expect(tables.dependencies).toEqual(['ensure-dataset']);
+    expect(tables.withItems).toEqual([
+      'github_daily_metrics',
+      'github_agg',
+      'hackernews_agg',
+      'hackernews_github_agg',
+    ]);
+    const args = (obj((templates.get('ensure-table') as Obj).container).args as string[]).join(' ');
+    expect(args).toContain('--schema=builtin:{{inputs.parameters.table}}');
+    expect(args).toContain('--time-partitioning-type=DAY');
+  });
+});
+
+describe('CronJob', () => {
+  const docs = [
+    'cronjobs/bigquery_hn_github_trends_cron.yaml',
+    'cronjobs/parameters-configmap.yaml',
+    'cronjobs/bigquery-step-workflow-configmap.yaml',
+    'cronjobs/submitter-rbac.yaml',
+  ].flatMap(loadYamlDocs);
+  const cron = docs.find((d) => d.kind === 'CronJob') as Obj;
+  const podSpec = obj(obj(obj(obj(cron.spec).jobTemplate).spec).template).spec as Obj;
+  const container = list(podSpec.containers)[0] as Obj;
+  const args = container.args as string[];
+  const mounts = list(container.volumeMounts);
+  const configMapAt = (path: string) => {
+    const mount = mounts.find((m) => path.startsWith(`${String(m.mountPath)}/`)) as Obj;
+    const volume = list(podSpec.volumes).find((v) => v.name === mount.name) as Obj;
+    const name = obj(volume.configMap).name;
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && obj(d.metadata).name === name) as Obj;
+    return obj(cm.data)[path.slice(String(mount.mountPath).length + 1)] as string;
+  };
+
+  it('submits exactly the checked-in daily workflow with the ConfigMap parameters and waits', () => {
+    expect(container.image).toBe('quay.io/argoproj/argocli:v4.1.2');
+    expect(args[0]).toBe('submit');
+    const workflowText = configMapAt(args[1] as string);
+    expect(workflowText).toBe(readFileSync(join(repoRoot, DAILY), 'utf8'));
+    const paramFile = (args.find((a) => a.startsWith('--parameter-file=')) as string).split('=')[1] as string;
+    const parameters = parse(configMapAt(paramFile)) as Record<string, string>;
+    const workflowParams = Object.keys(paramDefaults(loadYaml(DAILY)));
+    expect(Object.keys(parameters).every((k) => workflowParams.includes(k))).toBe(true);
+    expect(parameters['gcp-project']).toBeTypeOf('string');
+    expect(args).toContain('--wait');
+  });
+
+  it('runs daily at 23:30 UTC, never overlapping, as a least-privilege ServiceAccount', () => {
+    const spec = obj(cron.spec);
+    expect(cron.apiVersion).toBe('batch/v1');
+    expect(spec.schedule).toBe('30 23 * * *');
+    expect(spec.timeZone).toBe('Etc/UTC');
+    expect(spec.concurrencyPolicy).toBe('Forbid');
+    expect(spec.startingDeadlineSeconds).toBeGreaterThan(0);
+    const role = docs.find((d) => d.kind === 'Role') as Obj;
+    const binding = docs.find((d) => d.kind === 'RoleBinding') as Obj;
+    expect(list(role.rules)).toEqual([
+      { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list', 'watch'] },
+    ]);
+    expect(list(binding.subjects)[0]?.name).toBe(podSpec.serviceAccountName);
+    expect(obj(binding.roleRef).name).toBe(obj(role.metadata).name);
+  });
+});
+
+describe('CronWorkflow alternative', () => {
+  it('lives outside cronjobs/ and refers to the generated WorkflowTemplate of the daily workflow', () => {
+    const cron = loadYaml('deploy/cronworkflow/bigquery-step-cronworkflow.yaml');
+    const template = loadYaml('deploy/cronworkflow/bigquery-step-workflowtemplate.yaml');
+    const spec = obj(cron.spec);
+    expect(spec.schedules).toEqual(['30 23 * * *']);
+    expect(obj(obj(spec.workflowSpec).workflowTemplateRef).name).toBe(obj(template.metadata).name);
+    expect(template.spec).toEqual(loadYaml(DAILY).spec);
+  });
+});
