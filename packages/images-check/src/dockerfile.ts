@@ -20,7 +20,8 @@ export interface DockerfileFinding {
     | 'no-pipe-to-shell'
     | 'copy-source-exists'
     | 'unresolved-variable'
-    | 'no-remote-add';
+    | 'no-remote-add'
+    | 'no-build-tools';
   readonly message: string;
 }
 
@@ -35,6 +36,9 @@ export interface DockerfileCheckOptions {
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const PIPE_TO_SHELL = /\b(?:curl|wget)\b[^;&|]*\|\s*(?:sudo\s+)?(?:\/(?:usr\/)?bin\/)?(?:ba|da|z|k)?sh\b/;
+const INSTALL = /\b(?:apt-get|apt|apk|yum|dnf|microdnf)\s+(?:-\S+\s+)*(?:install|add)\b([^;&|]*)/g;
+const BUILD_TOOL =
+  /^(?:build-essential|build-base|gcc(?:-\d+)?|g\+\+(?:-\d+)?|clang|make|cmake|[a-z0-9.+-]+-dev(?:el)?)$/;
 const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 /** Expands `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR:+alt}` the way the Dockerfile frontend does. */
@@ -114,7 +118,8 @@ function sourceExists(contextDir: string, source: string): boolean {
  * Checks one Dockerfile's text. Rules (see the package README):
  * every FROM (and every COPY --from / RUN --mount from= that names an image) is a stage or pinned by tag + digest,
  * or one of our own manifest images; no `latest`; the final stage sets a numeric non-root USER;
- * no `curl|sh` / `wget|sh`; no ADD of a URL; every COPY/ADD source exists in the context.
+ * no `curl|sh` / `wget|sh`; no ADD of a URL; no compiler or -dev package installed in the final stage; every COPY/ADD
+ * source exists in the context.
  */
 export function checkDockerfile(text: string, options: DockerfileCheckOptions = {}): DockerfileFinding[] {
   const findings: DockerfileFinding[] = [];
@@ -204,12 +209,25 @@ export function checkDockerfile(text: string, options: DockerfileCheckOptions = 
     }
     if (keyword === 'RUN') {
       const body = instr.getArgumentsContent() ?? '';
-      if (PIPE_TO_SHELL.test(body.replace(/\\\n/g, ' '))) {
+      const flat = body.replace(/\\\n/g, ' ');
+      if (PIPE_TO_SHELL.test(flat)) {
         findings.push({
           line: at,
           rule: 'no-pipe-to-shell',
           message: 'RUN pipes a download into a shell (curl|sh)',
         });
+      }
+      if (inFinal) {
+        const tools = [...flat.matchAll(INSTALL)].flatMap((m) =>
+          (m[1] ?? '').split(/\s+/).filter((w) => BUILD_TOOL.test(w.replace(/[=:].*$/, ''))),
+        );
+        if (tools.length > 0) {
+          findings.push({
+            line: at,
+            rule: 'no-build-tools',
+            message: `the final stage installs build tools (${tools.join(', ')}); build in an earlier stage`,
+          });
+        }
       }
       for (const f of (instr as ModifiableInstruction).getFlags?.() ?? []) {
         if (f.getName() !== 'mount') continue;

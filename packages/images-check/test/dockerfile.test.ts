@@ -64,6 +64,16 @@ USER 10001:10001
     ],
     ['curl | /bin/sh', `FROM node:24@${D}\nRUN curl -s https://x | /bin/sh\nUSER 1\n`, 'no-pipe-to-shell'],
     ['ADD of a URL', `FROM node:24@${D}\nADD https://x.example/a.tgz /a\nUSER 1\n`, 'no-remote-add'],
+    [
+      'a compiler in the final stage',
+      `FROM node:24@${D}\nRUN apt-get update && apt-get install -y --no-install-recommends gcc libffi-dev\nUSER 1\n`,
+      'no-build-tools',
+    ],
+    [
+      'build-essential in the final stage',
+      `FROM node:24@${D}\nRUN apt-get install -y build-essential=12.9\nUSER 1\n`,
+      'no-build-tools',
+    ],
     ['a missing COPY source', `FROM node:24@${D}\nCOPY nope.txt /\nUSER 1\n`, 'copy-source-exists'],
     [
       'a missing JSON-form source',
@@ -99,6 +109,11 @@ USER 10001:10001
       'from-pinned',
     );
     expect(rules(text, { buildArgs: { BASE_IMAGE: `ghcr.io/x/airflow-base:sha-1@${D}` } })).toEqual([]);
+  });
+
+  it('allows build tools in earlier stages and runtime libraries in the final one', () => {
+    const text = `FROM node:24@${D} AS b\nRUN apt-get install -y build-essential\nFROM node:24@${D}\nRUN apt-get install -y libxml2 make-guile-doc\nUSER 1\n`;
+    expect(rules(text)).toEqual([]);
   });
 
   it('reports 1-based line numbers', () => {

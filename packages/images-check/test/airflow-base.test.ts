@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const dir = join(repoRoot, 'images/airflow-base');
+const norm = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
+const lines = (file: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter(Boolean);
+
+const constraints = new Map(
+  lines('constraints.txt').map((l) => {
+    const m = l.match(/^([A-Za-z0-9._-]+)==(\d+(?:\.\d+)*)$/);
+    if (!m) throw new Error(`constraints.txt: not an exact pin: ${l}`);
+    return [norm(m[1]!), m[2]!] as const;
+  }),
+);
+
+type V = number[];
+const parse = (v: string): V => v.split('.').map(Number);
+const cmp = (a: V, b: V) => {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+};
+/** Does every version a pin admits (`1.2.3`, or the series `1.2.*`) satisfy `spec` (e.g. `>=0.8.3`)? */
+function satisfies(pin: string, spec: string): boolean {
+  const m = spec.match(/^(>=|<=|==|<|>)(.+)$/)!;
+  const [op, target] = [m[1]!, parse(m[2]!)];
+  const series = pin.endsWith('.*');
+  const low = parse(pin.replace('.*', ''));
+  const high = series ? [...low.slice(0, -1), (low[low.length - 1] ?? 0) + 1] : low; // exclusive upper end
+  switch (op) {
+    case '>=':
+      return cmp(low, target) >= 0;
+    case '>':
+      return cmp(low, target) > 0;
+    case '<':
+      return series ? cmp(high, target) <= 0 : cmp(low, target) < 0;
+    case '<=':
+      return !series && cmp(low, target) <= 0;
+    default:
+      return !series && cmp(low, target) === 0;
+  }
+}
+
+// apache-airflow 1.8.2 setup.py install_requires + gcp_api (reference §7.3), and the extra bounds of §7.4.
+const RANGES: Record<string, string[]> = {
+  alembic: ['>=0.8.3', '<0.9'],
+  croniter: ['>=0.3.8', '<0.4'],
+  dill: ['>=0.2.2', '<0.3'],
+  flask: ['>=0.11', '<0.12'],
+  'flask-admin': ['==1.4.1'],
+  'flask-cache': ['>=0.13.1', '<0.14'],
+  'flask-login': ['==0.2.11'],
+  'flask-swagger': ['==0.2.13'],
+  'flask-wtf': ['==0.14'],
+  funcsigs: ['==1.0.0'],
+  future: ['>=0.15.0', '<0.16'],
+  gitpython: ['>=2.0.2'],
+  gunicorn: ['>=19.3.0', '<19.4.0'],
+  jinja2: ['>=2.7.3', '<2.9.0'],
+  lxml: ['>=3.6.0', '<4.0'],
+  markdown: ['>=2.5.2', '<3.0'],
+  pandas: ['>=0.17.1', '<=0.22.0'],
+  psutil: ['>=4.2.0', '<5.0.0'],
+  pygments: ['>=2.0.1', '<3.0'],
+  'python-daemon': ['>=2.1.1', '<2.2'],
+  'python-dateutil': ['>=2.3', '<3'],
+  'python-nvd3': ['==0.14.2'],
+  requests: ['>=2.5.1', '<3'],
+  setproctitle: ['>=1.1.8', '<2'],
+  sqlalchemy: ['>=1.1.15', '<1.2'],
+  tabulate: ['>=0.7.5', '<0.8.0'],
+  thrift: ['>=0.9.2', '<0.10'],
+  'zope-deprecation': ['>=4.0', '<5.0'],
+  'google-api-python-client': ['>=1.5.0', '<1.6.0'],
+  oauth2client: ['>=2.0.2', '<2.1.0'],
+  'pandas-gbq': ['==0.1.6'],
+  httplib2: ['<1'],
+  pyopenssl: ['>=0.1'],
+  werkzeug: ['<1.0'],
+  itsdangerous: ['<2.1'],
+  markupsafe: ['<2.1'],
+  wtforms: ['<3.0'],
+  click: ['<8'],
+  setuptools: ['<=59.6'],
+};
+
+describe('airflow-base Python pins', () => {
+  it('pins every requirement (install_requires + gcp_api) in constraints.txt', () => {
+    const missing = lines('requirements.txt')
+      .map(norm)
+      .filter((r) => !constraints.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(Object.entries(RANGES))('pins %s inside the range Airflow 1.8.2 needs', (name, specs) => {
+    const pin = constraints.get(name);
+    expect(pin, `${name} is not in constraints.txt`).toBeDefined();
+    for (const spec of specs) expect(satisfies(pin!, spec), `${name}==${pin} vs ${spec}`).toBe(true);
+  });
+
+  it('checks ranges correctly (the helper itself)', () => {
+    expect(satisfies('0.3.*', '<0.4')).toBe(true);
+    expect(satisfies('0.3.*', '<0.3.5')).toBe(false);
+    expect(satisfies('1.0', '<1.0')).toBe(false);
+    expect(satisfies('0.14.1', '<1.0')).toBe(true);
+  });
+});
+
+describe('airflow-base Dockerfile', () => {
+  const text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  const df = DockerfileParser.parse(text);
+  const args = new Map(
+    df.getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]),
+  );
+
+  it('starts from Python 3.6.15 on Debian bullseye and copies Node.js 24', () => {
+    expect(args.get('PYTHON_IMAGE')).toMatch(/^python:3\.6\.15-slim-bullseye@sha256:[0-9a-f]{64}$/);
+    expect(args.get('NODE_IMAGE')).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(text).toMatch(/COPY --from=node \/usr\/local\/bin\/node \/usr\/local\/bin\/node/);
+  });
+
+  it('builds the airflow sdist with pip 9.0.3 and --no-deps, everything else with modern pip and the constraints', () => {
+    expect(text).toMatch(
+      /pip install 'pip==9\.0\.3'[\s\S]*pip wheel --no-deps [^\n]*'apache-airflow==1\.8\.2'/,
+    );
+    expect(text).toMatch(/pip install 'pip==21\.3\.1'[\s\S]*-c constraints\.txt -r requirements\.txt/);
+    expect(text.indexOf("'pip==21.3.1'")).toBeLessThan(text.indexOf("'pip==9.0.3'"));
+  });
+
+  it('turns the example DAGs off, runs as uid 10001, and installs from wheels without a compiler', () => {
+    const froms = df.getFROMs();
+    const finalStart = froms[froms.length - 1]!.getRange().start.line;
+    const finalText = text.split('\n').slice(finalStart).join('\n');
+    expect(finalText).toMatch(/AIRFLOW__CORE__LOAD_EXAMPLES=False/);
+    expect(finalText).toMatch(/^USER 10001:10001$/m);
+    expect(finalText).toMatch(/--mount=type=bind,from=wheels/);
+    expect(finalText).not.toMatch(/build-essential|apt-get install/);
+  });
+});
