@@ -1,0 +1,18 @@
+class AirflowException(Exception):
+    pass
+
+
+class AirflowConfigException(AirflowException):
+    pass
+
+
+class AirflowSensorTimeout(AirflowException):
+    pass
+
+
+class AirflowTaskTimeout(AirflowException):
+    pass
+
+
+class AirflowSkipException(AirflowException):
+    pass

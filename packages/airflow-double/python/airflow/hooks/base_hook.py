@@ -1,0 +1,3 @@
+class BaseHook(object):
+    def __init__(self, source=None):
+        pass

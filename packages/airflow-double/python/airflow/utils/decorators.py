@@ -1,0 +1,2 @@
+def apply_defaults(func):
+    return func
