@@ -24,6 +24,7 @@ export {
   checkRepoDockerfiles,
   checkYamlImages,
   ciBuildArgs,
+  finalUid,
   formatFinding,
   operatorPackages,
   type RepoFinding,
@@ -31,5 +32,6 @@ export {
   workspacePackages,
   type YamlImage,
   yamlImages,
+  yamlRunAsUsers,
 } from './repo.js';
 export { actionlint, checkActionPins, checkPermissions, type WorkflowFinding } from './workflows.js';

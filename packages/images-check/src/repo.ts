@@ -237,3 +237,24 @@ export function checkYamlImages(
   }
   return findings;
 }
+
+/** The numeric uid the final stage of a Dockerfile runs as (its last USER), or undefined. */
+export function finalUid(dockerfileText: string): number | undefined {
+  const finalStage = dockerfileText.split(/^FROM\s/im).pop() ?? '';
+  const users = [...finalStage.matchAll(/^USER\s+(\d+)(?::\d+)?\s*$/gim)];
+  const last = users[users.length - 1];
+  return last ? Number(last[1]) : undefined;
+}
+
+/** Every `runAsUser` value set in the YAML files under `dirs`. */
+export function yamlRunAsUsers(repoRoot: string, dirs: readonly string[]): { file: string; uid: number }[] {
+  const out: { file: string; uid: number }[] = [];
+  for (const dir of dirs) {
+    for (const full of yamlFiles(join(repoRoot, dir))) {
+      for (const m of readFileSync(full, 'utf8').matchAll(/^\s*runAsUser:\s*(\d+)\s*$/gm)) {
+        out.push({ file: relative(repoRoot, full), uid: Number(m[1]) });
+      }
+    }
+  }
+  return out;
+}

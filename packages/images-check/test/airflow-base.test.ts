@@ -136,12 +136,12 @@ describe('airflow-base Dockerfile', () => {
     expect(text.indexOf("'pip==21.3.1'")).toBeLessThan(text.indexOf("'pip==9.0.3'"));
   });
 
-  it('turns the example DAGs off, runs as uid 10001, and installs from wheels without a compiler', () => {
+  it('turns the example DAGs off, runs as uid 65532, and installs from wheels without a compiler', () => {
     const froms = df.getFROMs();
     const finalStart = froms[froms.length - 1]!.getRange().start.line;
     const finalText = text.split('\n').slice(finalStart).join('\n');
     expect(finalText).toMatch(/AIRFLOW__CORE__LOAD_EXAMPLES=False/);
-    expect(finalText).toMatch(/^USER 10001:10001$/m);
+    expect(finalText).toMatch(/^USER 65532:65532$/m);
     expect(finalText).toMatch(/--mount=type=bind,from=wheels/);
     expect(finalText).not.toMatch(/build-essential|apt-get install/);
   });

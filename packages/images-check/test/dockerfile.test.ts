@@ -24,7 +24,7 @@ COPY ["packages/op", "/app/"]
 RUN --mount=type=bind,from=build,target=/x echo ok
 FROM node:24.18.1-bookworm-slim@${D}
 COPY --from=build /src /src
-USER 10001:10001
+USER 65532:65532
 `;
     expect(checkDockerfile(text, { contextDir: ctx })).toEqual([]);
   });

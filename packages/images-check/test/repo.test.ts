@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,12 +7,14 @@ import {
   checkRepoDockerfiles,
   checkYamlImages,
   ciBuildArgs,
+  finalUid,
   formatFinding,
   imageRef,
   loadImagesManifest,
   operatorPackages,
   parseImagesManifest,
   yamlImages,
+  yamlRunAsUsers,
 } from '../src/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -44,6 +46,24 @@ describe('the repository', () => {
     expect(checkYamlImages(repoRoot, manifest, YAML_DIRS).map(formatFinding)).toEqual([]);
     const ours = found.filter((y) => y.image.startsWith(`${manifest.registry}/`));
     expect(ours.length).toBeGreaterThan(0);
+  });
+
+  it('runs every image as the same numeric uid, the one the YAML securityContexts use', () => {
+    const uids = new Set(
+      [...new Set(manifest.images.map((i) => i.dockerfile))].map((f) =>
+        finalUid(readFileSync(join(repoRoot, f), 'utf8')),
+      ),
+    );
+    expect([...uids]).toEqual([65532]);
+    // Only files whose pods run our images (the CronJob runs the argo CLI image, with that image's own user).
+    const ours = new Set(
+      yamlImages(repoRoot, YAML_DIRS)
+        .filter((y) => y.image.startsWith(`${manifest.registry}/`))
+        .map((y) => y.file),
+    );
+    for (const y of yamlRunAsUsers(repoRoot, YAML_DIRS).filter((u) => ours.has(u.file))) {
+      expect(y, y.file).toMatchObject({ uid: 65532 });
+    }
   });
 
   it('gives operator images their base as BASE_IMAGE', () => {
