@@ -96,6 +96,7 @@ function selectTasks(dag: DagInfo, regex: string | undefined, ignoreDeps: boolea
       cliFrames('backfill', 'include_upstream=not args.ignore_dependencies)'),
     );
   }
+  const byId = new Map(dag.tasks.map((t) => [t.task_id, t]));
   const chosen = new Set(dag.tasks.filter((t) => re.test(t.task_id)).map((t) => t.task_id));
   if (!ignoreDeps) {
     const stack = [...chosen];
