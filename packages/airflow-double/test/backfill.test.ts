@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOG_LINE, airflow, baseEnv, cleanupHomes, makeHome, writeContractDag } from './helpers.js';
+
+afterAll(cleanupHomes);
+
+async function initialisedHome(extraEnv: Record<string, string> = {}) {
+  const home = makeHome();
+  const env = baseEnv(home, extraEnv);
+  const init = await airflow(['initdb'], env);
+  expect(init.code).toBe(0);
+  return { home, env };
+}
+
+const taskLog = (home: string, dag: string, task: string, iso: string) =>
+  readFileSync(join(home, 'logs', dag, task, iso), 'utf8');
+
+describe('airflow backfill', () => {
+  it('runs a BigQueryOperator DAG: exact stdout lines, task log path/format, exit 0', async () => {
+    const { home, env } = await initialisedHome();
+    const bql = 'SELECT "{{ ds }}" AS d, \'{{ yesterday_ds_nodash }}\'\nFROM `t.{{ macros.ds_add(ds, -6) }}`';
+    writeContractDag(home, { kwargs: { bql, use_legacy_sql: false } });
+    const started = Date.now();
+    const r = await airflow(['backfill', '-s', '2018-01-10', '-e', '2018-01-10', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'], env);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/\{__init__\.py:57\} INFO - Using executor SequentialExecutor$/);
+    expect(lines[1]).toMatch(new RegExp(`\\{models\\.py:168\\} INFO - Filling up the DagBag from ${home}/dags/my_dag\\.py$`));
+    expect(r.stdout).toContain('{base_executor.py:50} INFO - Adding to queue: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py');
+    expect(r.stdout).toContain('{sequential_executor.py:40} INFO - Executing command: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py');
+    const logPath = join(home, 'logs', 'my_dag', 'my_task', '2018-01-10T00:00:00');
+    expect(lines).toContain(`Logging into: ${logPath}`);
+    expect(r.stdout).toMatch(
+      /\{jobs\.py:2020\} INFO - \[backfill progress\] \| finished run 1 of 1 \| tasks waiting: 0 \| succeeded: 1 \| kicked_off: 0 \| failed: 0 \| skipped: 0 \| deadlocked: 0 \| not ready: 0\n/,
+    );
+    expect(lines.at(-1)).toMatch(/\{jobs\.py:2065\} INFO - Backfill done\. Exiting\.$/);
+    for (const l of lines) if (!l.startsWith('Logging into: ')) expect(l).toMatch(LOG_LINE);
+
+    expect(statSync(logPath).mode & 0o777).toBe(0o666);
+    expect(statSync(join(home, 'logs', 'my_dag', 'my_task')).mode & 0o777).toBe(0o775);
+    const log = taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00').trimEnd().split('\n');
+    expect(log[0]).toMatch(/\{models\.py:168\} INFO - Filling up the DagBag from .*my_dag\.py$/);
+    expect(log[1]).toMatch(/\{base_task_runner\.py:112\} INFO - Running: \['bash', '-c', 'airflow run my_dag my_task 2018-01-10T00:00:00 --job_id \d+ --raw -sd DAGS_FOLDER\/my_dag\.py'\]$/);
+    const text = log.join('\n');
+    expect(text).toMatch(/\{base_task_runner\.py:95\} INFO - Subtask: \[[^\]]+\] \{models\.py:1358\} INFO - Executing <Task\(BigQueryOperator\): my_task> on 2018-01-10 00:00:00/);
+    expect(text).toContain('{bigquery_operator.py:76} INFO - Executing: SELECT "2018-01-10" AS d, \'20180109\'\n');
+    expect(text).toMatch(/INFO - Subtask: FROM `t\.2018-01-04`\n/);
+    expect(text).toMatch(/Waiting for job to complete : proj-1, job_\w+/);
+    expect(log.at(-1)).toMatch(/\{jobs\.py:2124\} INFO - Task exited with return code 0$/);
+    expect(text).not.toContain('SECRET-KEY-MARKER');
+
+    // Rerun in the same DB: the TI is already successful → nothing runs, exit 0, log not appended.
+    const again = await airflow(['backfill', '-s', '20180110', 'my_dag'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('Executing command');
+    expect(again.stdout).toContain('succeeded: 1');
+    expect(taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00').trimEnd().split('\n')).toHaveLength(log.length);
+  });
+
+  it('stores connections written by the DAG file through the ORM, encrypted, listed by `connections -l`', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home, {
+      connections: [
+        { conn_id: 'bigquery_default', conn_type: 'google_cloud_platform', extra: '{"extra__google_cloud_platform__project": "p"}' },
+        { conn_id: 'pg', conn_type: 'postgres', host: 'db', login: 'u', password: 'PASSWORD-MARKER', port: 5432 },
+      ],
+      operator: 'airflow.operators.dummy_operator.DummyOperator',
+      kwargs: {},
+    });
+    const r = await airflow(['backfill', '-s', '2018-01-10', 'my_dag'], env);
+    expect(r.code).toBe(0);
+    const db = readFileSync(join(home, 'airflow.db'), 'utf8');
+    expect(db).not.toContain('PASSWORD-MARKER');
+    expect(db).not.toContain('extra__google_cloud_platform__project');
+    const list = await airflow(['connections', '-l'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db'\s+│\s+5432 │ True\s+│ False\s+│ None/);
+    expect(list.stdout).toContain("'google_cloud_platform'");
+    expect(list.stdout).not.toContain("'bigquery'    ");
+    expect(list.stdout).not.toContain('PASSWORD-MARKER');
+  });
+
+  it('fails like 1.8.2 when the DB was never initialised', async () => {
+    const home = makeHome();
+    writeContractDag(home);
+    const r = await airflow(['backfill', '-s', '2018-01-10', 'my_dag'], baseEnv(home));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Failed to import:');
+    expect(r.stdout).toContain('sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such table: connection');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'airflow.exceptions.AirflowException: dag_id could not be found: my_dag. Either the dag did not exist or it failed to parse.',
+    );
+  });
+
+  it('without initdb and without ORM use, dies on the job table', async () => {
+    const home = makeHome();
+    writeContractDag(home, { connections: [] });
+    const r = await airflow(['backfill', '-s', '2018-01-10', 'my_dag'], baseEnv(home));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^sqlalchemy\.exc\.OperationalError: \(sqlite3\.OperationalError\) no such table: job \[SQL: 'INSERT INTO job /,
+    );
+  });
+
+  it('reports an import error with the traceback, then dag_id could not be found', async () => {
+    const { home, env } = await initialisedHome();
+    writeFileSync(
+      join(home, 'dags', 'broken.py'),
+      'from airflow import DAG\nfrom airflow.contrib.operators.bigquery_operator import BigQueryOperatr\n',
+    );
+    writeFileSync(join(home, 'dags', 'ignored.py'), 'raise SystemExit("no DAG keyword here")\n');
+    const r = await airflow(['backfill', '-s', '2018-01-10', 'broken'], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`\\{models\\.py:267\\} ERROR - Failed to import: ${home}/dags/broken\\.py\\nTraceback \\(most recent call last\\):`));
+    expect(r.stdout).toMatch(/ImportError: cannot import name 'BigQueryOperatr'/);
+    expect(r.stdout).not.toContain('ignored.py');
+    expect(r.stderr).toContain('dag_id could not be found: broken. Either the dag did not exist or it failed to parse.');
+  });
+
+  it('needs -s or -e', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home);
+    const r = await airflow(['backfill', 'my_dag'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('airflow.exceptions.AirflowException: Provide a start_date and/or end_date');
+  });
+
+  it('walks a daily cron schedule; off-tick -s alone runs nothing (exit 0, no progress line)', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home, { schedule_interval: '@daily', operator: 'airflow.operators.dummy_operator.DummyOperator', kwargs: {} });
+    const three = await airflow(['backfill', '-s', '2018-01-10', '-e', '2018-01-12', 'my_dag'], env);
+    expect(three.code).toBe(0);
+    expect(readdirSync(join(home, 'logs', 'my_dag', 'my_task')).sort()).toEqual([
+      '2018-01-10T00:00:00',
+      '2018-01-11T00:00:00',
+      '2018-01-12T00:00:00',
+    ]);
+    expect(three.stdout).toContain('finished run 3 of 3');
+    const off = await airflow(['backfill', '-s', '2018-02-01T10:30:00', 'my_dag'], env);
+    expect(off.code).toBe(0);
+    expect(off.stdout).not.toContain('[backfill progress]');
+    expect(off.stdout).toContain('Backfill done. Exiting.');
+  });
+
+  it('deadlocks on an execution date in the future', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home, { operator: 'airflow.operators.dummy_operator.DummyOperator', kwargs: {} });
+    const r = await airflow(['backfill', '-s', '2999-01-01', 'my_dag'], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("dependency 'Execution Date' FAILED: Execution date 2999-01-01T00:00:00 is in the future");
+    expect(r.stderr).toContain('airflow.exceptions.AirflowException: ---------------------------------------------------\nBackfillJob is deadlocked. These tasks have succeeded:\nset()\n');
+    expect(r.stderr).toContain(' These tasks are deadlocked:\n{<TaskInstance: my_dag.my_task 2999-01-01 00:00:00 [scheduled]>}\n');
+  });
+});
