@@ -46,7 +46,7 @@ export function workflowTemplate(workflowText: string): string {
     const last = metadata.items.pop();
     if (last !== undefined) metadata.items.unshift(last);
   }
-  return banner(DAILY_WORKFLOW) + doc.toString({ lineWidth: 0 });
+  return banner(DAILY_WORKFLOW) + doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** Everything generated, computed from the files under `repoRoot`. */

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DEFAULT_LINT_PATHS, generatedFiles, lintPaths, updateGenerated } from '@data-pipeline/lint';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixtures, repoRoot } from './helpers.js';
+
+const run = promisify(execFile);
+const dp = join(repoRoot, 'packages', 'cli', 'bin', 'dp.js');
+
+async function dpLint(args: string[], cwd = repoRoot) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [dp, 'lint', ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+describe('the repository', () => {
+  it('lints clean: workflows/, cronjobs/, deploy/', () => {
+    const { files, problems } = lintPaths([...DEFAULT_LINT_PATHS], { cwd: repoRoot });
+    expect(problems).toEqual([]);
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('has its generated files up to date', () => {
+    for (const g of generatedFiles(repoRoot)) {
+      expect(
+        readFileSync(join(repoRoot, g.path), 'utf8'),
+        `${g.path} is stale: run dp lint --update-generated`,
+      ).toBe(g.content);
+    }
+  });
+
+  it('keeps the CronWorkflow out of cronjobs/ (kubectl apply -f cronjobs/ must not schedule twice)', () => {
+    const kinds = lintPaths(['cronjobs'], { cwd: repoRoot }).files.map((f) => readFileSync(f, 'utf8'));
+    expect(kinds.some((text) => /^kind: CronWorkflow/m.test(text))).toBe(false);
+    expect(kinds.filter((text) => /^kind: CronJob/m.test(text))).toHaveLength(1);
+  });
+});
+
+describe('generated files', () => {
+  it('are reported stale when the workflow changes, and rewritten by updateGenerated', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dp-lint-'));
+    temps.push(root);
+    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy'])
+      cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+    const wf = join(root, 'workflows', 'bigquery_step_workflow.yaml');
+    writeFileSync(
+      wf,
+      readFileSync(wf, 'utf8').replace('activeDeadlineSeconds: 21600', 'activeDeadlineSeconds: 21601'),
+    );
+    const stale = lintPaths(['cronjobs', 'deploy'], { cwd: root, repoRoot: root }).problems;
+    expect(stale.map((p) => `${p.file}:${p.line}: ${p.message}`).sort()).toEqual([
+      'cronjobs/bigquery-step-workflow-configmap.yaml:1: stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
+      'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml:1: stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
+    ]);
+    expect(updateGenerated(root).sort()).toEqual([
+      'cronjobs/bigquery-step-workflow-configmap.yaml',
+      'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml',
+    ]);
+    expect(lintPaths(['cronjobs', 'deploy'], { cwd: root, repoRoot: root }).problems).toEqual([]);
+  });
+});
+
+describe('dp lint (subprocess)', () => {
+  it('exits 0 and prints nothing on the repository', async () => {
+    const r = await dpLint([]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('prints file:line: message and exits 1 on problems', async () => {
+    const r = await dpLint(['bad/dependency-cycle.yaml', 'bad/image-latest.yaml'], fixtures);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('bad/dependency-cycle.yaml:19: dependency cycle: a -> b -> a');
+    expect(lines.every((l) => /^bad\/[\w-]+\.yaml:\d+: /.test(l))).toBe(true);
+    expect(r.stderr).toMatch(/^dp lint: \d+ problem\(s\) in 2 file\(s\)\n$/);
+  });
+
+  it('answers bad usage with one line and exit 64', async () => {
+    const missing = await dpLint(['no-such-dir']);
+    expect(missing).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: 'dp lint: no such file or directory: no-such-dir\n',
+    });
+    const unknown = await dpLint(['--frobnicate']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--update-generated rewrites stale generated files in a copy of the repo', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dp-lint-cli-'));
+    temps.push(root);
+    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy'])
+      cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+    mkdirSync(join(root, 'extra'));
+    writeFileSync(join(root, 'cronjobs', 'bigquery-step-workflow-configmap.yaml'), 'stale\n');
+    const before = await dpLint(['--cwd', root]);
+    expect(before.code).toBe(1);
+    const after = await dpLint(['--cwd', root, '--update-generated']);
+    expect(after).toEqual({
+      code: 0,
+      stdout: 'updated cronjobs/bigquery-step-workflow-configmap.yaml\n',
+      stderr: '',
+    });
+  });
+});
