@@ -1,3 +1,5 @@
+import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
+
 /**
  * BigQuery functions whose DuckDB namesake (or the transpiler's mapping) has different semantics. The rewrite pass renames
  * them before transpiling, so the transpiler passes the call through untouched, and DUCKDB_MACROS implements them.
@@ -10,6 +12,87 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   REGEXP_CONTAINS: 'regexp_matches',
   REGEXP_EXTRACT: 'bq_regexp_extract',
   REGEXP_SUBSTR: 'bq_regexp_extract',
+  DATE_TRUNC: 'bq_date_trunc',
+  DATETIME_TRUNC: 'bq_datetime_trunc',
+  TIMESTAMP_TRUNC: 'bq_timestamp_trunc',
+  TIME_TRUNC: 'bq_time_trunc',
+  DATE_DIFF: 'bq_date_diff',
+  DATETIME_DIFF: 'bq_datetime_diff',
+  TIMESTAMP_DIFF: 'bq_timestamp_diff',
+  TIME_DIFF: 'bq_time_diff',
+  LAST_DAY: 'bq_last_day',
+};
+
+/** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
+export const WRAPS: Record<string, [string, string?]> = {
+  DATE_ADD: ['bq_date'],
+  DATE_SUB: ['bq_date'],
+  TIMESTAMP_MICROS: ['bq_tstz'],
+  TIMESTAMP_MILLIS: ['bq_tstz'],
+  TIMESTAMP_SECONDS: ['bq_tstz'],
+  PARSE_TIMESTAMP: ['bq_tstz'],
+  GENERATE_TIMESTAMP_ARRAY: ['bq_tstz_array'],
+};
+
+/** Token ranges [start, end) of the top-level arguments of the call whose '(' is at `open`. */
+export function callArgs(tokens: Token[], open: number): [number, number][] {
+  const close = matchClose(tokens, open);
+  if (close < 0) return [];
+  const args: [number, number][] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (t.text === ',' && depth === 0) {
+      args.push([start, k]);
+      start = k + 1;
+    }
+  }
+  if (nextSig(tokens, start) !== -1 && nextSig(tokens, start) < close) args.push([start, close]);
+  return args;
+}
+
+/** A date-part argument (`MONTH`, `WEEK(MONDAY)`) becomes a string literal our macros switch on. */
+function partArg(index: number) {
+  return (tokens: Token[], _fn: number, open: number, out: string[]) => {
+    const arg = callArgs(tokens, open)[index];
+    if (!arg) return;
+    const k = nextSig(tokens, arg[0]);
+    const t = tokens[k];
+    if (t?.kind !== 'ident') return;
+    let text = t.text.toUpperCase();
+    let end = k + 1;
+    const p = nextSig(tokens, k + 1);
+    if (isPunct(tokens[p], '(')) {
+      const c = matchClose(tokens, p);
+      const inner = tokens[nextSig(tokens, p + 1)];
+      if (c < 0 || !inner) return;
+      text = `${text}(${inner.text.toUpperCase()})`;
+      end = c + 1;
+    }
+    if (nextSig(tokens, end) !== -1 && nextSig(tokens, end) < arg[1]) return; // not a bare part name
+    for (let m = k; m < end; m++) out[m] = '';
+    out[k] = `'${text.replace(/[^A-Z0-9_()]/g, '')}'`;
+  };
+}
+
+/** Per-function token surgery before transpiling. */
+export const SPECIAL_CALLS: Record<
+  string,
+  (tokens: Token[], fn: number, open: number, out: string[]) => void
+> = {
+  DATE_TRUNC: partArg(1),
+  DATETIME_TRUNC: partArg(1),
+  TIMESTAMP_TRUNC: partArg(1),
+  TIME_TRUNC: partArg(1),
+  DATE_DIFF: partArg(2),
+  DATETIME_DIFF: partArg(2),
+  TIMESTAMP_DIFF: partArg(2),
+  TIME_DIFF: partArg(2),
+  LAST_DAY: partArg(1),
 };
 
 /** Legacy SQL functions (only renamed when the dialect is legacy). */
@@ -69,7 +152,44 @@ export const FORMAT_FIRST_ARG = new Set([
  * DuckDB macros implementing BigQuery semantics. Run them once per connection (TEMP macros live with the connection);
  * the server helper does this for every DuckDB connection it opens.
  */
+const TRUNC_PARTS = "('MICROSECOND','MILLISECOND','SECOND','MINUTE','HOUR','DAY','MONTH','QUARTER','YEAR')";
+const UNIT_US =
+  "CASE part WHEN 'MICROSECOND' THEN 1 WHEN 'MILLISECOND' THEN 1000 WHEN 'SECOND' THEN 1000000 WHEN 'MINUTE' THEN 60000000 " +
+  "WHEN 'HOUR' THEN 3600000000 WHEN 'DAY' THEN 86400000000 ELSE NULL END";
+
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CAST(x AS DATE)`,
+  `CREATE OR REPLACE TEMP MACRO bq_tstz(x) AS CAST(x AS TIMESTAMPTZ)`,
+  `CREATE OR REPLACE TEMP MACRO bq_tstz_array(x) AS CAST(x AS TIMESTAMPTZ[])`,
+  `CREATE OR REPLACE TEMP MACRO bq_weekday(part) AS CASE part WHEN 'WEEK(MONDAY)' THEN 1 WHEN 'WEEK(TUESDAY)' THEN 2
+     WHEN 'WEEK(WEDNESDAY)' THEN 3 WHEN 'WEEK(THURSDAY)' THEN 4 WHEN 'WEEK(FRIDAY)' THEN 5 WHEN 'WEEK(SATURDAY)' THEN 6 ELSE 0 END`,
+  // truncation of a naive TIMESTAMP to a BigQuery date part (WEEK = WEEK(SUNDAY), ISOWEEK, ISOYEAR included)
+  `CREATE OR REPLACE TEMP MACRO bq_trunc(ts, part) AS CASE
+     WHEN part LIKE 'WEEK%' THEN date_trunc('day', ts) - to_days(CAST((dayofweek(ts) - bq_weekday(part) + 7) % 7 AS INTEGER))
+     WHEN part = 'ISOWEEK' THEN date_trunc('week', ts)
+     WHEN part = 'ISOYEAR' THEN CAST(date_trunc('week', make_date(CAST(isoyear(ts) AS BIGINT), 1, 4)) AS TIMESTAMP)
+     ELSE date_trunc(CASE WHEN part IN ${TRUNC_PARTS} THEN part ELSE 'DAY' END, ts) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_date_trunc(d, part) AS CAST(bq_trunc(CAST(CAST(d AS DATE) AS TIMESTAMP), part) AS DATE)`,
+  `CREATE OR REPLACE TEMP MACRO bq_datetime_trunc(d, part) AS bq_trunc(CAST(d AS TIMESTAMP), part)`,
+  `CREATE OR REPLACE TEMP MACRO bq_timestamp_trunc(t, part) AS CAST(bq_trunc(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP), part) AS TIMESTAMPTZ),
+     (t, part, tz) AS timezone(tz, bq_trunc(timezone(tz, CAST(t AS TIMESTAMPTZ)), part))`,
+  `CREATE OR REPLACE TEMP MACRO bq_time_trunc(t, part) AS CAST(bq_trunc(CAST('1970-01-01' AS DATE) + CAST(t AS TIME), part) AS TIME)`,
+  // DATE_DIFF/DATETIME_DIFF count part boundaries from DAY up; TIMESTAMP_DIFF and sub-day parts count whole elapsed units
+  `CREATE OR REPLACE TEMP MACRO bq_boundaries(a, b, part) AS CASE
+     WHEN part LIKE 'WEEK%' OR part = 'ISOWEEK' THEN (CAST(bq_trunc(a, part) AS DATE) - CAST(bq_trunc(b, part) AS DATE)) // 7
+     WHEN part = 'ISOYEAR' THEN isoyear(a) - isoyear(b)
+     WHEN part = 'DAY' THEN CAST(a AS DATE) - CAST(b AS DATE)
+     WHEN part IN ('MONTH', 'QUARTER', 'YEAR') THEN date_diff(part, b, a)
+     ELSE (epoch_us(a) - epoch_us(b)) // (${UNIT_US}) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_date_diff(a, b, part) AS bq_boundaries(CAST(CAST(a AS DATE) AS TIMESTAMP), CAST(CAST(b AS DATE) AS TIMESTAMP), part)`,
+  `CREATE OR REPLACE TEMP MACRO bq_datetime_diff(a, b, part) AS bq_boundaries(CAST(a AS TIMESTAMP), CAST(b AS TIMESTAMP), part)`,
+  `CREATE OR REPLACE TEMP MACRO bq_timestamp_diff(a, b, part) AS (epoch_us(CAST(a AS TIMESTAMPTZ)) - epoch_us(CAST(b AS TIMESTAMPTZ))) // (${UNIT_US})`,
+  `CREATE OR REPLACE TEMP MACRO bq_time_diff(a, b, part) AS (epoch_us(CAST('1970-01-01' AS DATE) + CAST(a AS TIME)) - epoch_us(CAST('1970-01-01' AS DATE) + CAST(b AS TIME))) // (${UNIT_US})`,
+  `CREATE OR REPLACE TEMP MACRO bq_last_day(d) AS last_day(CAST(d AS DATE)),
+     (d, part) AS CASE part WHEN 'MONTH' THEN last_day(CAST(d AS DATE))
+       WHEN 'YEAR' THEN make_date(year(CAST(d AS DATE)), 12, 31)
+       WHEN 'QUARTER' THEN CAST(date_trunc('quarter', CAST(d AS DATE)) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)
+       ELSE CAST(bq_trunc(CAST(CAST(d AS DATE) AS TIMESTAMP), part) + INTERVAL 6 DAY AS DATE) END`,
   `CREATE OR REPLACE TEMP MACRO bq_format_timestamp(f, ts) AS strftime(CAST(ts AS TIMESTAMPTZ), f),
      (f, ts, tz) AS strftime(CAST(timezone(tz, CAST(ts AS TIMESTAMPTZ)) AS TIMESTAMP), f)`,
   `CREATE OR REPLACE TEMP MACRO bq_format_date(f, d) AS strftime(CAST(d AS DATE), f)`,

@@ -1,5 +1,12 @@
 import { SqlError, syntaxError } from './errors.js';
-import { convertFormat, FORMAT_FIRST_ARG, FUNCTION_RENAMES, LEGACY_RENAMES } from './functions.js';
+import {
+  convertFormat,
+  FORMAT_FIRST_ARG,
+  FUNCTION_RENAMES,
+  LEGACY_RENAMES,
+  SPECIAL_CALLS,
+  WRAPS,
+} from './functions.js';
 import { parameterSql, type QueryParameter } from './params.js';
 import { type ResolvedTable, type TableRef, tableRefFromParts } from './tables.js';
 import { isPunct, isWord, join, matchClose, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
@@ -174,6 +181,8 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
         i = targetItem(tokens, i + 1, ctx, out) - 1;
         continue;
       }
+      // EXTRACT(x FROM y), TRIM(.. FROM ..), IS [NOT] DISTINCT FROM: not a FROM clause
+      if (!lvl.select || isWord(prev, 'DISTINCT')) continue;
       if (lvl.select && !lvl.select.aliases) lvl.select.aliases = selectAliases(tokens, lvl.select.start, i);
       lvl.fromList = true;
       i = fromItem(tokens, i + 1, ctx, out, lvl.select ? lvl : undefined) - 1;
@@ -604,6 +613,17 @@ function renameFunction(
   if (isPunct(prev, '.')) return i;
   const renamed = (ctx.legacy ? LEGACY_RENAMES[word] : undefined) ?? FUNCTION_RENAMES[word];
   if (renamed) out[i] = renamed;
+  const open = nextSig(tokens, i + 1);
+  const special = SPECIAL_CALLS[word];
+  if (special) special(tokens, i, open, out);
+  const wrap = WRAPS[word];
+  if (wrap) {
+    const close = matchClose(tokens, open);
+    if (close > 0) {
+      out[i] = `${wrap[0]}(${wrap[1] ?? out[i]}`;
+      out[close] = `${out[close]})`;
+    }
+  }
   if (FORMAT_FIRST_ARG.has(word)) {
     const a = nextSig(tokens, nextSig(tokens, i + 1) + 1);
     const at = tokens[a];

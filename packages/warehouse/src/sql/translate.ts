@@ -119,6 +119,11 @@ function postprocess(duck: string): string {
     const w = t.text.toUpperCase();
     const n = toks[i + 1];
     const hasArgs = n !== undefined && n.kind === 'punct' && n.text === '(';
+    if (w === 'INTERVAL' && n?.kind === 'ws' && toks[i + 2]?.text === '-' && toks[i + 3]?.kind === 'number') {
+      // DuckDB wants INTERVAL '-3' DAY, not INTERVAL -3 DAY
+      (toks[i + 2] as Token).text = `'-${(toks[i + 3] as Token).text}'`;
+      (toks[i + 3] as Token).text = '';
+    }
     if ((w === 'DECIMAL' || w === 'NUMERIC') && !hasArgs) t.text = 'DECIMAL(38, 9)';
     else if ((w === 'BIGNUMERIC' || w === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
