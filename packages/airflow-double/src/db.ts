@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
 import { operationalError, PythonException } from './errors.js';
 import type { Fernet } from './fernet.js';
 
@@ -10,52 +9,60 @@ import type { Fernet } from './fernet.js';
  * atomically (write to a temporary file, then rename) on every commit. Node 20 has no built-in sqlite; the tables
  * the double needs fit in one document. An empty or missing file is an uninitialised database, as with sqlite.
  */
-const connectionRow = z.object({
-  id: z.number().int(),
-  conn_id: z.string().nullable(),
-  conn_type: z.string().nullable(),
-  host: z.string().nullable(),
-  schema: z.string().nullable(),
-  login: z.string().nullable(),
-  password: z.string().nullable(),
-  port: z.number().int().nullable(),
-  extra: z.string().nullable(),
-  is_encrypted: z.boolean(),
-  is_extra_encrypted: z.boolean(),
-});
-export type ConnectionRow = z.infer<typeof connectionRow>;
+export interface ConnectionRow {
+  id: number;
+  conn_id: string | null;
+  conn_type: string | null;
+  host: string | null;
+  schema: string | null;
+  login: string | null;
+  password: string | null;
+  port: number | null;
+  extra: string | null;
+  is_encrypted: boolean;
+  is_extra_encrypted: boolean;
+}
 
-const dagRunRow = z.object({
-  id: z.number().int(),
-  dag_id: z.string(),
-  execution_date: z.string(),
-  run_id: z.string(),
-  state: z.string(),
-  external_trigger: z.boolean(),
-});
-export type DagRunRow = z.infer<typeof dagRunRow>;
+export interface DagRunRow {
+  id: number;
+  dag_id: string;
+  execution_date: string;
+  run_id: string;
+  state: string;
+  external_trigger: boolean;
+}
 
-const taskInstanceRow = z.object({
-  dag_id: z.string(),
-  task_id: z.string(),
-  execution_date: z.string(),
-  state: z.string().nullable(),
-  try_number: z.number().int(),
-  job_id: z.number().int().nullable(),
-});
-export type TaskInstanceRow = z.infer<typeof taskInstanceRow>;
+export interface TaskInstanceRow {
+  dag_id: string;
+  task_id: string;
+  execution_date: string;
+  state: string | null;
+  try_number: number;
+  job_id: number | null;
+}
 
-const document = z.object({
-  format: z.literal('airflow-double-db'),
-  version: z.literal(1),
-  alembic_version: z.string(),
-  next_id: z.number().int(),
-  connections: z.array(connectionRow),
-  dag_runs: z.array(dagRunRow),
-  task_instances: z.array(taskInstanceRow),
-  dags: z.array(z.string()),
-});
-export type DbDocument = z.infer<typeof document>;
+export interface DbDocument {
+  format: 'airflow-double-db';
+  version: 1;
+  alembic_version: string;
+  next_id: number;
+  connections: ConnectionRow[];
+  dag_runs: DagRunRow[];
+  task_instances: TaskInstanceRow[];
+  dags: string[];
+}
+
+/** Shape check of a document this package wrote (anything else is "not a database"). */
+function isDocument(v: unknown): v is DbDocument {
+  if (!v || typeof v !== 'object') return false;
+  const d = v as Record<string, unknown>;
+  return (
+    d.format === 'airflow-double-db' &&
+    d.version === 1 &&
+    typeof d.next_id === 'number' &&
+    ['connections', 'dag_runs', 'task_instances', 'dags'].every((k) => Array.isArray(d[k]))
+  );
+}
 
 /** Plain view of a connection (password/extra decrypted). */
 export interface PlainConnection {
@@ -83,10 +90,13 @@ export class MetadataDb {
     if (!existsSync(path)) closeSync(openSync(path, 'a', 0o644));
     const text = readFileSync(path, 'utf8');
     if (text.length === 0) return new MetadataDb(path, undefined);
-    let parsed: DbDocument;
+    let parsed: unknown;
     try {
-      parsed = document.parse(JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
+      parsed = undefined;
+    }
+    if (!isDocument(parsed)) {
       throw new PythonException(
         'sqlalchemy.exc.DatabaseError',
         '(sqlite3.DatabaseError) file is not a database',

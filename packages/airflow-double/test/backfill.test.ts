@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOG_LINE, airflow, baseEnv, cleanupHomes, makeHome, writeContractDag } from './helpers.js';
+import { airflow, baseEnv, cleanupHomes, LOG_LINE, makeHome, writeContractDag } from './helpers.js';
 
 afterAll(cleanupHomes);
 
@@ -22,15 +22,24 @@ describe('airflow backfill', () => {
     const bql = 'SELECT "{{ ds }}" AS d, \'{{ yesterday_ds_nodash }}\'\nFROM `t.{{ macros.ds_add(ds, -6) }}`';
     writeContractDag(home, { kwargs: { bql, use_legacy_sql: false } });
     const started = Date.now();
-    const r = await airflow(['backfill', '-s', '2018-01-10', '-e', '2018-01-10', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'], env);
+    const r = await airflow(
+      ['backfill', '-s', '2018-01-10', '-e', '2018-01-10', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'],
+      env,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/\{__init__\.py:57\} INFO - Using executor SequentialExecutor$/);
-    expect(lines[1]).toMatch(new RegExp(`\\{models\\.py:168\\} INFO - Filling up the DagBag from ${home}/dags/my_dag\\.py$`));
-    expect(r.stdout).toContain('{base_executor.py:50} INFO - Adding to queue: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py');
-    expect(r.stdout).toContain('{sequential_executor.py:40} INFO - Executing command: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py');
+    expect(lines[1]).toMatch(
+      new RegExp(`\\{models\\.py:168\\} INFO - Filling up the DagBag from ${home}/dags/my_dag\\.py$`),
+    );
+    expect(r.stdout).toContain(
+      '{base_executor.py:50} INFO - Adding to queue: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py',
+    );
+    expect(r.stdout).toContain(
+      '{sequential_executor.py:40} INFO - Executing command: airflow run my_dag my_task 2018-01-10T00:00:00 --local -sd DAGS_FOLDER/my_dag.py',
+    );
     const logPath = join(home, 'logs', 'my_dag', 'my_task', '2018-01-10T00:00:00');
     expect(lines).toContain(`Logging into: ${logPath}`);
     expect(r.stdout).toMatch(
@@ -43,10 +52,16 @@ describe('airflow backfill', () => {
     expect(statSync(join(home, 'logs', 'my_dag', 'my_task')).mode & 0o777).toBe(0o775);
     const log = taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00').trimEnd().split('\n');
     expect(log[0]).toMatch(/\{models\.py:168\} INFO - Filling up the DagBag from .*my_dag\.py$/);
-    expect(log[1]).toMatch(/\{base_task_runner\.py:112\} INFO - Running: \['bash', '-c', 'airflow run my_dag my_task 2018-01-10T00:00:00 --job_id \d+ --raw -sd DAGS_FOLDER\/my_dag\.py'\]$/);
+    expect(log[1]).toMatch(
+      /\{base_task_runner\.py:112\} INFO - Running: \['bash', '-c', 'airflow run my_dag my_task 2018-01-10T00:00:00 --job_id \d+ --raw -sd DAGS_FOLDER\/my_dag\.py'\]$/,
+    );
     const text = log.join('\n');
-    expect(text).toMatch(/\{base_task_runner\.py:95\} INFO - Subtask: \[[^\]]+\] \{models\.py:1358\} INFO - Executing <Task\(BigQueryOperator\): my_task> on 2018-01-10 00:00:00/);
-    expect(text).toContain('{bigquery_operator.py:76} INFO - Executing: SELECT "2018-01-10" AS d, \'20180109\'\n');
+    expect(text).toMatch(
+      /\{base_task_runner\.py:95\} INFO - Subtask: \[[^\]]+\] \{models\.py:1358\} INFO - Executing <Task\(BigQueryOperator\): my_task> on 2018-01-10 00:00:00/,
+    );
+    expect(text).toContain(
+      '{bigquery_operator.py:76} INFO - Executing: SELECT "2018-01-10" AS d, \'20180109\'\n',
+    );
     expect(text).toMatch(/INFO - Subtask: FROM `t\.2018-01-04`\n/);
     expect(text).toMatch(/Waiting for job to complete : proj-1, job_\w+/);
     expect(log.at(-1)).toMatch(/\{jobs\.py:2124\} INFO - Task exited with return code 0$/);
@@ -57,15 +72,28 @@ describe('airflow backfill', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('Executing command');
     expect(again.stdout).toContain('succeeded: 1');
-    expect(taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00').trimEnd().split('\n')).toHaveLength(log.length);
+    expect(taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00').trimEnd().split('\n')).toHaveLength(
+      log.length,
+    );
   });
 
   it('stores connections written by the DAG file through the ORM, encrypted, listed by `connections -l`', async () => {
     const { home, env } = await initialisedHome();
     writeContractDag(home, {
       connections: [
-        { conn_id: 'bigquery_default', conn_type: 'google_cloud_platform', extra: '{"extra__google_cloud_platform__project": "p"}' },
-        { conn_id: 'pg', conn_type: 'postgres', host: 'db', login: 'u', password: 'PASSWORD-MARKER', port: 5432 },
+        {
+          conn_id: 'bigquery_default',
+          conn_type: 'google_cloud_platform',
+          extra: '{"extra__google_cloud_platform__project": "p"}',
+        },
+        {
+          conn_id: 'pg',
+          conn_type: 'postgres',
+          host: 'db',
+          login: 'u',
+          password: 'PASSWORD-MARKER',
+          port: 5432,
+        },
       ],
       operator: 'airflow.operators.dummy_operator.DummyOperator',
       kwargs: {},
@@ -89,7 +117,9 @@ describe('airflow backfill', () => {
     const r = await airflow(['backfill', '-s', '2018-01-10', 'my_dag'], baseEnv(home));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Failed to import:');
-    expect(r.stdout).toContain('sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such table: connection');
+    expect(r.stdout).toContain(
+      'sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such table: connection',
+    );
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
       'airflow.exceptions.AirflowException: dag_id could not be found: my_dag. Either the dag did not exist or it failed to parse.',
     );
@@ -114,10 +144,16 @@ describe('airflow backfill', () => {
     writeFileSync(join(home, 'dags', 'ignored.py'), 'raise SystemExit("no DAG keyword here")\n');
     const r = await airflow(['backfill', '-s', '2018-01-10', 'broken'], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`\\{models\\.py:267\\} ERROR - Failed to import: ${home}/dags/broken\\.py\\nTraceback \\(most recent call last\\):`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `\\{models\\.py:267\\} ERROR - Failed to import: ${home}/dags/broken\\.py\\nTraceback \\(most recent call last\\):`,
+      ),
+    );
     expect(r.stdout).toMatch(/ImportError: cannot import name 'BigQueryOperatr'/);
     expect(r.stdout).not.toContain('ignored.py');
-    expect(r.stderr).toContain('dag_id could not be found: broken. Either the dag did not exist or it failed to parse.');
+    expect(r.stderr).toContain(
+      'dag_id could not be found: broken. Either the dag did not exist or it failed to parse.',
+    );
   });
 
   it('needs -s or -e', async () => {
@@ -125,12 +161,18 @@ describe('airflow backfill', () => {
     writeContractDag(home);
     const r = await airflow(['backfill', 'my_dag'], env);
     expect(r.code).toBe(1);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('airflow.exceptions.AirflowException: Provide a start_date and/or end_date');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'airflow.exceptions.AirflowException: Provide a start_date and/or end_date',
+    );
   });
 
   it('walks a daily cron schedule; off-tick -s alone runs nothing (exit 0, no progress line)', async () => {
     const { home, env } = await initialisedHome();
-    writeContractDag(home, { schedule_interval: '@daily', operator: 'airflow.operators.dummy_operator.DummyOperator', kwargs: {} });
+    writeContractDag(home, {
+      schedule_interval: '@daily',
+      operator: 'airflow.operators.dummy_operator.DummyOperator',
+      kwargs: {},
+    });
     const three = await airflow(['backfill', '-s', '2018-01-10', '-e', '2018-01-12', 'my_dag'], env);
     expect(three.code).toBe(0);
     expect(readdirSync(join(home, 'logs', 'my_dag', 'my_task')).sort()).toEqual([
@@ -150,8 +192,14 @@ describe('airflow backfill', () => {
     writeContractDag(home, { operator: 'airflow.operators.dummy_operator.DummyOperator', kwargs: {} });
     const r = await airflow(['backfill', '-s', '2999-01-01', 'my_dag'], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("dependency 'Execution Date' FAILED: Execution date 2999-01-01T00:00:00 is in the future");
-    expect(r.stderr).toContain('airflow.exceptions.AirflowException: ---------------------------------------------------\nBackfillJob is deadlocked. These tasks have succeeded:\nset()\n');
-    expect(r.stderr).toContain(' These tasks are deadlocked:\n{<TaskInstance: my_dag.my_task 2999-01-01 00:00:00 [scheduled]>}\n');
+    expect(r.stdout).toContain(
+      "dependency 'Execution Date' FAILED: Execution date 2999-01-01T00:00:00 is in the future",
+    );
+    expect(r.stderr).toContain(
+      'airflow.exceptions.AirflowException: ---------------------------------------------------\nBackfillJob is deadlocked. These tasks have succeeded:\nset()\n',
+    );
+    expect(r.stderr).toContain(
+      ' These tasks are deadlocked:\n{<TaskInstance: my_dag.my_task 2999-01-01 00:00:00 [scheduled]>}\n',
+    );
   });
 });
