@@ -1,17 +1,23 @@
-import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
-import { AuthClient } from 'google-auth-library';
+// Type-only imports: the client libraries are loaded lazily (createBigQuery), so an operator CLI that runs the
+// Airflow engine, prints --help or fails validation never pays for loading them.
+import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
+import type { AuthClient } from 'google-auth-library';
 
 /** Auth client for a local BigQuery-compatible endpoint: no credentials, empty headers. */
-export class NoAuthClient extends AuthClient {
-  override async getRequestHeaders(): Promise<Headers> {
-    return new Headers();
+async function noAuthClient(): Promise<AuthClient> {
+  const { AuthClient: Base } = await import('google-auth-library');
+  class NoAuthClient extends Base {
+    override async getRequestHeaders(): Promise<Headers> {
+      return new Headers();
+    }
+    override async getAccessToken(): Promise<{ token: null }> {
+      return { token: null };
+    }
+    override request(): never {
+      throw new Error('NoAuthClient cannot send requests by itself');
+    }
   }
-  override async getAccessToken(): Promise<{ token: null }> {
-    return { token: null };
-  }
-  override request(): never {
-    throw new Error('NoAuthClient cannot send requests by itself');
-  }
+  return new NoAuthClient();
 }
 
 export interface CreateBigQueryOptions {
@@ -43,7 +49,8 @@ export function normalizeEndpoint(endpoint: string): string {
  * `GOOGLE_APPLICATION_CREDENTIALS` from `env`, then Application Default Credentials (gcloud / metadata server).
  * Retries are off: transient failures surface as exit 75 and Argo's retryStrategy retries the step.
  */
-export function createBigQuery(options: CreateBigQueryOptions): BigQuery {
+export async function createBigQuery(options: CreateBigQueryOptions): Promise<BigQuery> {
+  const { BigQuery } = await import('@google-cloud/bigquery');
   // `timeout` is honoured by @google-cloud/common's Service (per request) but missing from BigQueryOptions' type.
   const base: BigQueryOptions & { timeout: number } = {
     projectId: options.projectId,
@@ -56,7 +63,7 @@ export function createBigQuery(options: CreateBigQueryOptions): BigQuery {
     return new BigQuery({
       ...base,
       apiEndpoint: normalizeEndpoint(options.endpoint),
-      authClient: new NoAuthClient(),
+      authClient: await noAuthClient(),
     });
   }
   const keyFile = options.keyFile ?? options.env.GOOGLE_APPLICATION_CREDENTIALS;

@@ -1,4 +1,4 @@
-export { type CreateBigQueryOptions, createBigQuery, NoAuthClient, normalizeEndpoint } from './client.js';
+export { type CreateBigQueryOptions, createBigQuery, normalizeEndpoint } from './client.js';
 export {
   BigQueryJobError,
   classifyAirflowBigQueryLog,

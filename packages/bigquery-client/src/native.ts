@@ -42,9 +42,9 @@ export function resolveBigQueryTarget(ctx: NativeContext<unknown>, connId: strin
   return { projectId, keyFile: keyFromConn || ctx.keyFile, endpoint };
 }
 
-export function bigQueryFor(ctx: NativeContext<unknown>, target: BigQueryTarget): BigQuery {
+export async function bigQueryFor(ctx: NativeContext<unknown>, target: BigQueryTarget): Promise<BigQuery> {
   try {
-    return createBigQuery({ ...target, env: ctx.env });
+    return await createBigQuery({ ...target, env: ctx.env });
   } catch (err) {
     throw new OperatorError('configuration', `cannot set up the BigQuery client: ${(err as Error).message}`);
   }

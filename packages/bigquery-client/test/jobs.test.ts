@@ -38,7 +38,7 @@ describe('normalizeEndpoint', () => {
 describe('runQueryJob against a local endpoint', () => {
   it('sends 1.8.2 job configuration with the decorator destination and no auth header', async () => {
     fake.pollsBeforeDone = 2;
-    const client = bq();
+    const client = await bq();
     const logs: string[] = [];
     const r = await runQueryJob(client, {
       projectId: 'proj',
@@ -68,7 +68,12 @@ describe('runQueryJob against a local endpoint', () => {
   });
 
   it('without a destination sends only query + useLegacySql (legacy default made explicit)', async () => {
-    await runQueryJob(bq(), { projectId: 'proj', query: 'SELECT 1', useLegacySql: true, pollIntervalMs: 1 });
+    await runQueryJob(await bq(), {
+      projectId: 'proj',
+      query: 'SELECT 1',
+      useLegacySql: true,
+      pollIntervalMs: 1,
+    });
     const insert = fake.requests.find((q) => q.method === 'POST');
     expect((insert!.body as { configuration: unknown }).configuration).toEqual({
       query: { query: 'SELECT 1', useLegacySql: true },
@@ -77,7 +82,7 @@ describe('runQueryJob against a local endpoint', () => {
 
   it('a job errorResult becomes BigQueryJobError with its class', async () => {
     fake.onQuery = () => ({ error: { reason: 'invalidQuery', message: 'Unrecognized name: x' } });
-    const err = await runQueryJob(bq(), {
+    const err = await runQueryJob(await bq(), {
       projectId: 'proj',
       query: 'SELECT x',
       useLegacySql: false,
@@ -96,15 +101,17 @@ describe('runQueryJob against a local endpoint', () => {
     [400, 'invalid', 'invalid-input'],
   ])('jobs.insert HTTP %i %s → %s', async (status, reason, cls) => {
     fake.inject({ method: 'POST', path: /\/jobs$/, status, reason, times: 1 });
-    const err = await runQueryJob(bq(), { projectId: 'proj', query: 'SELECT 1', useLegacySql: false }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runQueryJob(await bq(), {
+      projectId: 'proj',
+      query: 'SELECT 1',
+      useLegacySql: false,
+    }).catch((e: unknown) => e);
     expect(classifyBigQueryError(err)).toBe(cls);
   });
 
   it('retries 500/503 while polling, like the 1.8.2 hook', async () => {
     fake.inject({ method: 'GET', path: /\/jobs\/[^/]+$/, status: 503, times: 2 });
-    const r = await runQueryJob(bq(), {
+    const r = await runQueryJob(await bq(), {
       projectId: 'proj',
       query: 'SELECT 1',
       useLegacySql: false,
@@ -116,7 +123,7 @@ describe('runQueryJob against a local endpoint', () => {
   it('cancels the job when aborted while polling', async () => {
     fake.pollsBeforeDone = 1000;
     const ac = new AbortController();
-    const p = runQueryJob(bq(), {
+    const p = runQueryJob(await bq(), {
       projectId: 'proj',
       query: 'SELECT 1',
       useLegacySql: false,

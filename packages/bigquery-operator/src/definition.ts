@@ -119,7 +119,7 @@ export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwa
   if (kwargs.delegate_to)
     ctx.log.warn('delegate_to has no effect (Airflow 1.8.2 never passes it to the credentials)');
   ctx.log.info(`Executing: ${kwargs.bql}`);
-  const bq = bigQueryFor(ctx, target);
+  const bq = await bigQueryFor(ctx, target);
   try {
     const result = await runQueryJob(bq, {
       projectId: target.projectId,
