@@ -40,12 +40,6 @@ export async function initdb(ctx: CommandContext): Promise<number> {
   if (ctx.options.outcome === 'initdb-fail') {
     throw operationalError('unable to open database file');
   }
-  if (ctx.options.outcome === 'db-locked') {
-    throw operationalError(
-      'database is locked',
-      'CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)',
-    );
-  }
   if (db.createSchema()) {
     for (let k = 1; k <= MIGRATIONS; k++) {
       const prev = k === 1 ? '' : `double${String(k - 1).padStart(2, '0')}`;
