@@ -33,11 +33,17 @@ export class Database {
     this.idle = readers;
   }
 
-  static async open(path: string | null, readers = 4): Promise<Database> {
+  /** `setup` statements run on every connection (e.g. the SQL translator's TEMP macros). */
+  static async open(
+    path: string | null,
+    setupStatements: readonly string[] = [],
+    readers = 4,
+  ): Promise<Database> {
     const instance = await DuckDBInstance.create(path ?? ':memory:');
     const setup = async () => {
       const c = await instance.connect();
       await c.run("SET TimeZone='UTC'");
+      for (const stmt of setupStatements) await c.run(stmt);
       return c;
     };
     const writer = await setup();

@@ -8,7 +8,7 @@ import type { Database } from './db.js';
 import { lit } from './db.js';
 import { invalid } from './errors.js';
 import { normalizeRow } from './rows.js';
-import { duckColumnsDdl, type FieldSchema, fieldOfDuckType } from './types.js';
+import { duckColumnsDdl, type FieldSchema, fieldOfDuckType, jsonInsertPlan } from './types.js';
 
 export interface Loaded {
   schema: FieldSchema[];
@@ -85,9 +85,10 @@ async function loadNdjson(
   }
   return db.read(async (c) => {
     await c.run(`CREATE TABLE ${staging} (${duckColumnsDdl(schema).join(', ')})`);
-    const struct = `STRUCT(${duckColumnsDdl(schema).join(', ')})[]`;
+    const plan = jsonInsertPlan(schema);
+    const struct = plan.struct;
     const cols = schema.map((f) => `"${f.name}"`).join(', ');
-    const select = schema.map((f) => `r."${f.name}"`).join(', ');
+    const select = plan.select.join(', ');
     let batch: Record<string, unknown>[] = [];
     let bad = 0;
     let firstError = '';

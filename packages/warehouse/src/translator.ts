@@ -2,6 +2,8 @@ import type { ResolvedTable, TableRef } from './resolve.js';
 
 /** The SQL translator's surface the server uses (implemented in ./sql by its own module). */
 export interface Translator {
+  /** Statements (TEMP macros) the translated SQL relies on; run on every connection. */
+  DUCKDB_MACROS?: readonly string[];
   detectDialect(sql: string, useLegacySql?: boolean): { dialect: 'standard' | 'legacy'; sql: string };
   translateQuery(
     sql: string,
@@ -17,6 +19,8 @@ export interface Translator {
 }
 
 let loaded: Promise<Translator | undefined> | undefined;
+/** Why the translator could not be loaded (reported in the error of every query). */
+export let translatorLoadError = '';
 
 /**
  * Loads ./sql/index.js lazily by a computed specifier, so this package builds and its storage tests run while the
@@ -30,8 +34,8 @@ export function loadTranslator(): Promise<Translator | undefined> {
       if (typeof mod.translateQuery === 'function' && typeof mod.detectDialect === 'function') {
         return mod as Translator;
       }
-    } catch {
-      // not built yet
+    } catch (e) {
+      translatorLoadError = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     }
     return undefined;
   })();

@@ -93,16 +93,31 @@ export function normalizeSchema(fields: unknown, path = ''): FieldSchema[] {
 }
 
 /** DuckDB column type of a BigQuery field. Field names were validated, so quoting is safe. */
-export function duckTypeOf(field: FieldSchema): string {
+export function duckTypeOf(field: FieldSchema, bytesAsText = false): string {
   const base =
     field.type === 'RECORD'
-      ? `STRUCT(${(field.fields ?? []).map((f) => `"${f.name}" ${duckTypeOf(f)}`).join(', ')})`
-      : (DUCK_OF[field.type] ?? 'VARCHAR');
+      ? `STRUCT(${(field.fields ?? []).map((f) => `"${f.name}" ${duckTypeOf(f, bytesAsText)}`).join(', ')})`
+      : bytesAsText && field.type === 'BYTES'
+        ? 'VARCHAR'
+        : (DUCK_OF[field.type] ?? 'VARCHAR');
   return field.mode === 'REPEATED' ? `${base}[]` : base;
 }
 
 export function duckColumnsDdl(fields: readonly FieldSchema[]): string[] {
   return fields.map((f) => `"${f.name}" ${duckTypeOf(f)}`);
+}
+
+const hasBytes = (f: FieldSchema): boolean => f.type === 'BYTES' || (f.fields ?? []).some(hasBytes);
+
+/**
+ * How JSON rows become table rows: `INSERT ... SELECT <select> FROM (SELECT unnest(CAST(?::JSON AS <struct>)) AS r)`.
+ * BYTES travel as `\xNN` text (JSON has no bytes) and are cast to BLOB, which decodes the escapes.
+ */
+export function jsonInsertPlan(fields: readonly FieldSchema[]): { struct: string; select: string[] } {
+  return {
+    struct: `STRUCT(${fields.map((f) => `"${f.name}" ${duckTypeOf(f, true)}`).join(', ')})[]`,
+    select: fields.map((f) => (hasBytes(f) ? `CAST(r."${f.name}" AS ${duckTypeOf(f)})` : `r."${f.name}"`)),
+  };
 }
 
 /** BigQuery field of a DuckDB result column. */

@@ -32,7 +32,7 @@ import {
 } from './ids.js';
 import { makeResolver, partitionFilter, tableNotFound } from './resolve.js';
 import { normalizeRow, type RowError } from './rows.js';
-import { loadTranslator, type Translator } from './translator.js';
+import { loadTranslator, type Translator, translatorLoadError } from './translator.js';
 import {
   duckColumnsDdl,
   duckTypeOf,
@@ -40,6 +40,7 @@ import {
   estimateRowBytes,
   type FieldSchema,
   fieldOfDuckType,
+  jsonInsertPlan,
   normalizeSchema,
   type TimestampFormat,
 } from './types.js';
@@ -140,9 +141,10 @@ export class Warehouse {
       await mkdir(opts.dataDir, { recursive: true });
       path = join(opts.dataDir, 'warehouse.duckdb');
     }
+    const translator = opts.translator ?? (await loadTranslator());
     let db: Database;
     try {
-      db = await Database.open(path);
+      db = await Database.open(path, translator?.DUCKDB_MACROS ?? []);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg))
@@ -150,7 +152,6 @@ export class Warehouse {
       throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
     }
     const catalog = await db.write((c) => Catalog.load(c));
-    const translator = opts.translator ?? (await loadTranslator());
     const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts);
     await wh.dropExpiredResults();
     return wh;
@@ -718,7 +719,11 @@ export class Warehouse {
     running: Running,
   ): Promise<JobOutcome> {
     const tr = this.translator;
-    if (!tr) throw invalidQuery('The SQL translator is not available in this build.');
+    if (!tr) {
+      throw invalidQuery(
+        `The SQL translator is not available in this build${translatorLoadError ? `: ${translatorLoadError}` : ''}.`,
+      );
+    }
     if (typeof cfg.query !== 'string' || cfg.query.trim() === '')
       throw invalid('Required parameter is missing: query');
     const useLegacy = typeof cfg.useLegacySql === 'boolean' ? cfg.useLegacySql : undefined;
@@ -1277,9 +1282,8 @@ async function insertJsonRows(
   rows: Record<string, unknown>[],
   partitionTime: string | undefined,
 ): Promise<void> {
-  const struct = `STRUCT(${duckColumnsDdl(t.schema).join(', ')})[]`;
+  const { struct, select } = jsonInsertPlan(t.schema);
   const cols = t.schema.map((f) => `"${f.name}"`);
-  const select = t.schema.map((f) => `r."${f.name}"`);
   if (partitionTime !== undefined) {
     cols.push('_PARTITIONTIME');
     select.push(partitionTime);
