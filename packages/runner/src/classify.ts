@@ -151,6 +151,14 @@ export const NOTABLE_PATTERN = new RegExp(
   ].join('|'),
 );
 
+/**
+ * A cheap superset of NOTABLE_PATTERN made of plain literals only (V8 scans those several times faster than the
+ * full pattern); output blocks that miss it are not split into lines at all. A test checks it admits every
+ * notable line.
+ */
+export const NOTABLE_PREFILTER =
+  /rror|xception|could not be found|Failed to import|no such table|Provide a start|deadlocked|Denied|PERMISSION_DENIED|invalid|Invalid|Forbidden|Unauthorized|rateLimitExceeded|backendError|database is locked|timed out|imeout|reset|ECONNRESET|name resolution|Unavailable|Disconnected|isn't defined|Scope should|Unrecognised extension|No default project|P12|maximum amount|Traceback|FAILED|instances failed|backfill progress|Backfill done|Task exited/;
+
 function linesOf(ev: FailureEvidence, source: Source): readonly string[] {
   if (source === 'output') return ev.output;
   if (source === 'taskLog') return ev.taskLog;

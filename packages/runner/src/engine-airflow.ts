@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type AirflowHome, createAirflowHome, removeAirflowHome, writeRunFiles } from './airflow-home.js';
-import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN } from './classify.js';
+import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN, NOTABLE_PREFILTER } from './classify.js';
 import { formatDs, formatIsoNaive, type RunConfig } from './config.js';
 import type { ResolvedConnections } from './connections.js';
 import type { ExitClass } from './exit-codes.js';
 import type { RunnerLogger } from './logger.js';
 import { type OperatorDefinition, OperatorError } from './operator.js';
-import { findExecutable, runCommand } from './process.js';
+import { findExecutable, prefetchExeca, runCommand } from './process.js';
 import { LineEncoder, OutputWatcher, type Redactor } from './stream.js';
 
 export interface EngineOutcome {
@@ -145,7 +145,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
     const env = airflowEnv(inputs.env, home);
     const pretty = log.pretty;
     const run = async (phase: 'initdb' | 'backfill', args: string[]) => {
-      const watcher = new OutputWatcher(NOTABLE_PATTERN);
+      const watcher = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PREFILTER);
       log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
       const result = await runCommand({
         file: airflow,
@@ -160,7 +160,11 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         redactor: inputs.redactor,
         label: phase === 'initdb' ? 'airflow-initdb' : 'airflow',
         onBlock: watcher.feed,
-        onSpawn: (pid) => inputs.onSpawn?.(phase, pid),
+        spawner: phase === 'initdb' ? 'child_process' : 'execa',
+        onSpawn: (pid) => {
+          if (phase === 'initdb') prefetchExeca();
+          inputs.onSpawn?.(phase, pid);
+        },
       });
       return { result, watcher };
     };

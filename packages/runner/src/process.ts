@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, resolve } from 'node:path';
@@ -42,6 +43,8 @@ export interface CommandOptions {
   readonly redactor: Redactor;
   readonly label: string;
   readonly onBlock: (block: string) => void;
+  /** `child_process` for short commands (no import cost), `execa` for the backfill. */
+  readonly spawner: 'child_process' | 'execa';
   /** Called right after the child was spawned (benchmarks, tests). */
   readonly onSpawn?: (pid: number | undefined) => void;
 }
@@ -55,17 +58,49 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * Runs one command in its own process group, streaming stdout and stderr line by line into `out` as log records
- * (with backpressure: a slow `out` pauses the child's pipes). On abort the received signal is forwarded to the
- * group and, after the grace period, SIGKILL; once the leader is gone the group is SIGKILLed so nothing survives.
- */
-export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
+interface Started {
+  readonly child: ChildProcess;
+  readonly done: Promise<{
+    exitCode: number | undefined;
+    signal: string | undefined;
+    spawnError: string | undefined;
+  }>;
+}
+
+/** Plain node:child_process: starts in ~1 ms with nothing to import (used for `initdb`, the first child). */
+function startWithChildProcess(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+): Started {
+  const child = spawn(file, [...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<{
+    exitCode: number | undefined;
+    signal: string | undefined;
+    spawnError: string | undefined;
+  }>((resolve) => {
+    let spawnError: string | undefined;
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      spawnError = err.code ?? err.message.split('\n')[0];
+    });
+    child.once('close', (code, signal) =>
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, spawnError }),
+    );
+  });
+  return { child, done };
+}
+
+/** execa (the long-running `backfill`); its import is started while `initdb` runs, so it costs no wall time. */
+async function startWithExeca(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<Started> {
   const { execa } = await import('execa');
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  const child = execa(opts.file, [...opts.args], {
-    cwd: opts.cwd,
+  const child = execa(file, [...args], {
+    cwd,
     env,
     extendEnv: false,
     detached: true,
@@ -77,6 +112,34 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
     encoding: 'buffer',
     stripFinalNewline: false,
   });
+  const done = child.then((result) => ({
+    exitCode: result.exitCode,
+    signal: result.signal,
+    spawnError:
+      result.exitCode === undefined && result.signal === undefined && result.failed
+        ? ((result as { code?: string }).code ?? result.shortMessage?.split('\n')[0] ?? 'spawn failed')
+        : undefined,
+  }));
+  return { child, done };
+}
+
+/** Starts loading execa in the background (idempotent). */
+export function prefetchExeca(): void {
+  import('execa').catch(() => undefined);
+}
+
+/**
+ * Runs one command in its own process group, streaming stdout and stderr line by line into `out` as log records
+ * (with backpressure: a slow `out` pauses the child's pipes). On abort the received signal is forwarded to the
+ * group and, after the grace period, SIGKILL; once the leader is gone the group is SIGKILLed so nothing survives.
+ */
+export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+  const { child, done } =
+    opts.spawner === 'execa'
+      ? await startWithExeca(opts.file, opts.args, opts.cwd, env)
+      : startWithChildProcess(opts.file, opts.args, opts.cwd, env);
   opts.onSpawn?.(child.pid);
 
   const encoders: Promise<void>[] = [];
@@ -110,19 +173,10 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   else opts.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const result = await child;
+    const result = await done;
     if (aborted && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
     await Promise.all(encoders);
-    const spawnError =
-      result.exitCode === undefined && result.signal === undefined && result.failed
-        ? ((result as { code?: string }).code ?? result.shortMessage?.split('\n')[0] ?? 'spawn failed')
-        : undefined;
-    return {
-      exitCode: result.exitCode,
-      signal: result.signal,
-      spawnError,
-      aborted,
-    };
+    return { ...result, aborted };
   } finally {
     if (killTimer) clearTimeout(killTimer);
     opts.signal.removeEventListener('abort', onAbort);

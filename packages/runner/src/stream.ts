@@ -97,8 +97,13 @@ export class OutputWatcher {
   private recent: string[] = [];
   private recentChars = 0;
   readonly notable: string[] = [];
+  /**
+   * @param notablePattern lines to keep wherever they occur
+   * @param prefilter a cheap superset of notablePattern, tested on whole blocks first
+   */
   constructor(
     private readonly notablePattern: RegExp,
+    private readonly prefilter: RegExp = notablePattern,
     private readonly tailChars = 64 * 1024,
     private readonly maxNotable = 200,
   ) {}
@@ -109,7 +114,7 @@ export class OutputWatcher {
     while (this.recentChars > this.tailChars && this.recent.length > 1) {
       this.recentChars -= (this.recent.shift() as string).length;
     }
-    if (this.notable.length < this.maxNotable && this.notablePattern.test(block)) {
+    if (this.notable.length < this.maxNotable && this.prefilter.test(block)) {
       for (const line of block.split('\n')) {
         if (this.notablePattern.test(line)) {
           this.notable.push(line);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, type FailureEvidence, verifySuccess } from '../src/index.js';
+import {
+  classifyFailure,
+  type FailureEvidence,
+  NOTABLE_PATTERN,
+  NOTABLE_PREFILTER,
+  verifySuccess,
+} from '../src/index.js';
 
 const PROGRESS_OK =
   '[2026-11-24 12:00:00,000] {jobs.py:2020} INFO - [backfill progress] | finished run 1 of 1 | tasks waiting: 0 | succeeded: 1 | kicked_off: 0 | failed: 0 | skipped: 0 | deadlocked: 0 | not ready: 0';
@@ -155,5 +161,63 @@ describe('classifyFailure', () => {
     expect(
       classifyFailure(ev({ phase: 'initdb', exitCode: 1, output: ['database is locked'] })).exitClass,
     ).toBe('transient');
+  });
+});
+
+describe('NOTABLE_PREFILTER', () => {
+  // One sample per alternative of every rule pattern (and the success markers): the prefilter must admit them all.
+  const samples = [
+    'dag_id could not be found: x',
+    '{models.py:267} ERROR - Failed to import: /x.py',
+    'sqlite3.OperationalError: no such table: dag',
+    'AirflowException: Provide a start_date and/or end_date',
+    'BackfillJob is deadlocked.',
+    '<HttpError 403 when requesting>',
+    '<HttpError 401 when requesting>',
+    'returned "Access Denied: x"',
+    '"reason": "accessDenied"',
+    'PERMISSION_DENIED',
+    'invalid_grant',
+    'Invalid JWT Signature',
+    '403 Forbidden',
+    '401 Unauthorized',
+    'Request had invalid authentication credentials',
+    '<HttpError 429 when>',
+    '<HttpError 503 when>',
+    'rateLimitExceeded',
+    'backendError',
+    'database is locked',
+    'the read operation timed out',
+    'TimeoutError: x',
+    'socket.timeout: x',
+    'Connection reset by peer',
+    'ConnectionResetError: x',
+    'read ECONNRESET',
+    'Temporary failure in name resolution',
+    '503 Service Unavailable',
+    'http.client.RemoteDisconnected: x',
+    'BrokenPipeError: x',
+    '<HttpError 400 when>',
+    'invalidQuery',
+    '"reason": "invalid"',
+    'Syntax error: Unexpected',
+    "The conn_id `x` isn't defined",
+    'Scope should be defined when using a key file.',
+    'Unrecognised extension for key file.',
+    'AssertionError: INTERNAL: No default project is specified',
+    'Legacy P12 key file are not supported',
+    'Dag d has reached maximum amount of 16 dag runs',
+    'Some task instances failed:',
+    'Marking task as FAILED.',
+    'Traceback (most recent call last):',
+    '[backfill progress] | finished run 1 of 1',
+    'Backfill done. Exiting.',
+    'Task exited with return code 1',
+    'ValueError: boom',
+    'airflow.exceptions.AirflowException: x',
+  ];
+  it.each(samples)('admits %j', (line) => {
+    expect(NOTABLE_PATTERN.test(line)).toBe(true);
+    expect(NOTABLE_PREFILTER.test(line)).toBe(true);
   });
 });

@@ -72,7 +72,7 @@ describe('LineEncoder', () => {
 
 describe('OutputWatcher', () => {
   it('keeps notable lines from anywhere and only a bounded tail', () => {
-    const w = new OutputWatcher(NOTABLE_PATTERN, 100);
+    const w = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PATTERN, 100);
     w.feed('dag_id could not be found: d');
     for (let i = 0; i < 1000; i++) w.feed(`noise line ${i}`);
     expect(w.notable).toEqual(['dag_id could not be found: d']);
