@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const read = (f: string) => readFileSync(join(repoRoot, f), 'utf8');
+const dryRun = read('images/dry-run.sh');
+/** `$`+`{PACKAGE}` without writing a template-looking literal. */
+const v = (name: string) => `$${'{'}${name}}`;
+
+describe.each(['images/operator/Dockerfile', 'images/operator-native/Dockerfile'])('%s', (file) => {
+  const text = read(file);
+
+  it('runs the bin directly as PID 1 (exec-form ENTRYPOINT, no shell or init wrapper)', () => {
+    expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/entrypoint\.js"\]$/m);
+    expect(text).toContain(`ln -s "../packages/${v('PACKAGE')}/bin/${v('BIN')}.js" /app/bin/entrypoint.js`);
+    expect(text).toMatch(/^ENV NODE_ENV=production PATH=\/app\/bin:\$PATH$/m);
+    expect(text).not.toMatch(/tini|dumb-init|ENTRYPOINT \["\/bin\/(ba)?sh"/);
+  });
+
+  it('builds with the workspace install and ships production dependencies only', () => {
+    expect(text).toContain(
+      `npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/${v('PACKAGE')}" --include-workspace-root`,
+    );
+    expect(text).toContain(`npx tsc -b "packages/${v('PACKAGE')}"`);
+    expect(text).toContain(`npm ci --no-audit --no-fund --omit=dev --workspace "packages/${v('PACKAGE')}"`);
+    expect(text).toMatch(/^COPY --from=deps \/app\/node_modules \/app\/node_modules$/m);
+    expect(text).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
+  });
+
+  it('is replayed step for step by images/dry-run.sh', () => {
+    for (const step of [
+      'npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/$package" --include-workspace-root',
+      'npx tsc -b "packages/$package"',
+      'npm ci --no-audit --no-fund --omit=dev --workspace "packages/$package"',
+      'ln -s "../packages/$package/bin/$bin.js" bin/entrypoint.js',
+    ]) {
+      expect(dryRun).toContain(step);
+    }
+  });
+});
+
+describe('native images', () => {
+  it('default to the native engine', () => {
+    expect(read('images/operator-native/Dockerfile')).toMatch(/^ENV DP_ENGINE=native$/m);
+    expect(read('images/operator/Dockerfile')).not.toMatch(/DP_ENGINE/);
+  });
+});
