@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerExample } from './commands/example.js';
 import { registerLint } from './commands/lint.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
@@ -13,5 +14,6 @@ export function buildProgram(version: string): Command {
   registerLint(program);
   registerRun(program);
   registerQuery(program);
+  registerExample(program);
   return program;
 }

@@ -441,7 +441,7 @@ export class Interpreter {
     signal: AbortSignal,
   ): Promise<NodeResult> {
     const scope = this.inputsScope(template, args, node);
-    if (template.container) return this.runContainerNode(template, scope, node, signal);
+    if (template.container) return this.runContainerNode(template, scope, node, signal, args);
     const deadline = durationMs(
       template.activeDeadlineSeconds === undefined
         ? undefined
@@ -598,9 +598,21 @@ export class Interpreter {
     });
   }
 
-  private record(name: string, template: string): TaskRecord {
+  private readonly usedNames = new Map<string, number>();
+
+  /** A readable, unique display name: `github-daily`, then `github-daily(20261117)` when the name repeats. */
+  private uniqueName(name: string, args: Record<string, string> = {}): string {
+    let candidate = name;
+    if (this.usedNames.has(candidate) && Object.keys(args).length > 0 && !name.includes('('))
+      candidate = `${name}(${Object.values(args).join(',')})`;
+    const n = this.usedNames.get(candidate) ?? 0;
+    this.usedNames.set(candidate, n + 1);
+    return n === 0 ? candidate : `${candidate}#${n + 1}`;
+  }
+
+  private record(name: string, template: string, args?: Record<string, string>): TaskRecord {
     const rec: TaskRecord = {
-      name,
+      name: this.uniqueName(name, args),
       template,
       phase: 'Pending',
       attempts: 0,
@@ -931,8 +943,9 @@ export class Interpreter {
     scope: Record<string, string>,
     node: string,
     signal: AbortSignal,
+    args: Record<string, string>,
   ): Promise<NodeResult> {
-    const rec = this.record(node, template.name);
+    const rec = this.record(node, template.name, args);
     const fail = (phase: Phase, message: string): NodeResult => {
       rec.phase = phase;
       rec.message = message;

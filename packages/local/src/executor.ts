@@ -50,13 +50,24 @@ function escapeRe(s: string): string {
 
 /** Rewrites container paths (`/dp/outputs/x`, `--outputs-dir=/dp/outputs`) into local ones. */
 export function rewritePaths(text: string, mounts: readonly { mountPath: string; local: string }[]): string {
-  let out = text;
-  for (const m of [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length)) {
-    const mp = m.mountPath.replace(/\/+$/, '') || '/';
-    const re = new RegExp(`(^|[=:\\s,'"@])${escapeRe(mp)}(?=/|$|[\\s,'"])`, 'g');
-    out = out.replace(re, (_all, pre: string) => `${pre}${m.local}`);
+  if (mounts.length === 0) return text;
+  const byPath = new Map(mounts.map((m) => [m.mountPath.replace(/\/+$/, '') || '/', m.local]));
+  // One pass with the longest mount first, so a rewritten path is never rewritten again by a shorter mount (/tmp).
+  const alternatives = [...byPath.keys()].sort((a, b) => b.length - a.length).map(escapeRe);
+  const re = new RegExp(`(^|[=:\\s,'"@])(${alternatives.join('|')})(?=/|$|[\\s,'"])`, 'g');
+  return text.replace(re, (_all, pre: string, mp: string) => `${pre}${byPath.get(mp)}`);
+}
+
+/** The most useful last line of a step's output: a structured log line's `msg`, else the raw line. */
+function lastMessage(tail: readonly string[]): string | undefined {
+  const line = tail.filter((l) => l.trim() !== '').at(-1);
+  if (line?.trimStart().startsWith('{')) {
+    try {
+      const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+      if (typeof msg === 'string') return msg;
+    } catch {}
   }
-  return out;
+  return line;
 }
 
 export class ProcessExecutor implements Executor {
@@ -319,7 +330,7 @@ export class ProcessExecutor implements Executor {
         if (p.valueFrom?.default !== undefined) outputs[p.name] = p.valueFrom.default;
       }
     }
-    const last = tail.filter((l) => l.trim() !== '').at(-1);
+    const last = lastMessage(tail);
     return {
       exitCode: exit.code,
       ...(exit.code !== 0

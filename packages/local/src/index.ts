@@ -1,13 +1,16 @@
 // The one exit-code table (re-exported so `dp` commands need no second dependency on the runner).
 export { EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
 export * from './engine.js';
+export * from './example.js';
 export * from './executor.js';
 export { ExprError, evaluateExpr, formatValue, GoTime, type Value } from './expr.js';
+export * from './format.js';
 export { builtinFunctions, type Clock } from './functions.js';
 export { formatGo, parseGo, parseGoDuration } from './godate.js';
 export * from './images.js';
 export * from './local-run.js';
 export * from './progress.js';
+export * from './report.js';
 export * from './spec.js';
 export * from './template.js';
 export * from './warehouse.js';

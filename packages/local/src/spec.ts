@@ -3,7 +3,16 @@
  * Fields fall in three groups: interpreted, accepted without local effect (pod scheduling and security settings such as
  * `securityContext`, `resources`, `serviceAccountName`), and unsupported → `SpecError` naming the field, its YAML path and line.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Node as YamlNode,
+} from 'yaml';
 
 export class SpecError extends Error {
   override readonly name = 'SpecError';
@@ -254,7 +263,12 @@ function checkFields(
   desc: Desc,
   path: string,
   fail: (path: string, node: YamlNode | null | undefined, msg: string) => never,
+  doc?: Document,
 ): void {
+  if (isAlias(node) && doc) {
+    checkFields(node.resolve(doc) as YamlNode | undefined, desc, path, fail, doc);
+    return;
+  }
   if (desc === 'any' || desc === 'ignored' || node === null || node === undefined) return;
   if (desc === 'scalar' || desc === 'string') {
     if (!isScalar(node))
@@ -264,7 +278,7 @@ function checkFields(
   if ('list' in desc) {
     if (!isSeq(node)) fail(path, node, `${path} must be a list`);
     for (const [i, item] of node.items.entries())
-      checkFields(item as YamlNode, desc.list, `${path}[${i}]`, fail);
+      checkFields(item as YamlNode, desc.list, `${path}[${i}]`, fail, doc);
     return;
   }
   if ('map' in desc) {
@@ -285,7 +299,7 @@ function checkFields(
     const childPath = path ? `${path}.${key}` : key;
     if (child === undefined)
       fail(childPath, pair.key as YamlNode, `unsupported field ${childPath} (dp run does not implement it)`);
-    checkFields(pair.value as YamlNode, child, childPath, fail);
+    checkFields(pair.value as YamlNode, child, childPath, fail, doc);
   }
 }
 
@@ -340,7 +354,7 @@ export function parseWorkflow(text: string, file: string): Workflow {
         `kind ${String(value.kind)} is not supported (expected Workflow or WorkflowTemplate)`,
       );
     if (workflow) fail('kind', doc.contents, 'more than one Workflow in the file');
-    checkFields(doc.contents, WORKFLOW, '', fail);
+    checkFields(doc.contents, WORKFLOW, '', fail, doc);
     const spec = value.spec as Workflow['spec'] | undefined;
     if (!spec || !Array.isArray(spec.templates) || spec.templates.length === 0)
       fail('spec.templates', doc.contents, 'spec.templates is required and must not be empty');

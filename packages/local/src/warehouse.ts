@@ -76,6 +76,11 @@ export async function seedAt(url: string, range: { from: string; to: string }): 
   await mod.seedSampleData({ url }, range);
 }
 
+/** The warehouse answered a query with an error (invalid SQL, unknown table): the user's input, not our setup. */
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+}
+
 export type Row = Record<string, unknown>;
 
 interface FieldSchema {
@@ -137,7 +142,7 @@ export async function queryWarehouse(
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     const err = (body as { error?: { message?: string } }).error;
-    if (!res.ok || err) throw new WarehouseError(err?.message ?? `HTTP ${res.status}`);
+    if (!res.ok || err) throw new QueryError(err?.message ?? `HTTP ${res.status}`);
     return body;
   };
   const useLegacySql = opts.useLegacySql ?? /^\s*#legacySQL/i.test(sql);

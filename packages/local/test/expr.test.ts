@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { builtinFunctions, evaluateExpr, formatGo, GoTime, parseGo, parseGoDuration, type Value } from '../src/index.js';
+import {
+  builtinFunctions,
+  evaluateExpr,
+  formatGo,
+  GoTime,
+  parseGo,
+  parseGoDuration,
+  type Value,
+} from '../src/index.js';
 
 const NOW = Date.UTC(2026, 10, 24, 23, 30, 0); // 2026-11-24T23:30:00Z
 const env = (extra: Record<string, Value> = {}) => ({ ...builtinFunctions(() => NOW), ...extra });
@@ -24,14 +32,16 @@ describe('expr-lang subset', () => {
     expect(ev("x != '' ? x : 'dflt'", { x: 'given' })).toBe('given');
     expect(ev("'a' + 'b'")).toBe('ab');
     expect(ev("'abc' contains 'b' and 'abc' startsWith 'a'")).toBe(true);
-    expect(ev("2 in [1, 2]")).toBe(true);
+    expect(ev('2 in [1, 2]')).toBe(true);
   });
 
   it('reads nested scope with dots and brackets', () => {
     const workflow = { parameters: { 'run-date': '20261120', target: '' } };
     expect(ev("workflow.parameters['run-date']", { workflow })).toBe('20261120');
     expect(ev('workflow.parameters.target', { workflow })).toBe('');
-    expect(() => ev('workflow.parameters.nope', { workflow })).toThrow(/unknown name workflow.parameters.nope/);
+    expect(() => ev('workflow.parameters.nope', { workflow })).toThrow(
+      /unknown name workflow.parameters.nope/,
+    );
   });
 
   it('converts with int/float/string/asInt/asFloat', () => {
@@ -60,8 +70,12 @@ describe('sprig dates and Go layouts', () => {
   it('dateInZone with epoch seconds from creationTimestamp.s', () => {
     const s = String(Math.floor(NOW / 1000));
     expect(ev("sprig.dateInZone('20060102', asInt(s), 'UTC')", { s })).toBe('20261124');
-    expect(ev("sprig.dateInZone('2006-01-02 15:04', asInt(s) - 86400, 'UTC')", { s })).toBe('2026-11-23 23:30');
-    expect(ev("sprig.dateInZone('2006-01-02T15:04', asInt(s), 'Europe/Berlin')", { s })).toBe('2026-11-25T00:30');
+    expect(ev("sprig.dateInZone('2006-01-02 15:04', asInt(s) - 86400, 'UTC')", { s })).toBe(
+      '2026-11-23 23:30',
+    );
+    expect(ev("sprig.dateInZone('2006-01-02T15:04', asInt(s), 'Europe/Berlin')", { s })).toBe(
+      '2026-11-25T00:30',
+    );
   });
 
   it('a non-int date falls back to now, as sprig does', () => {

@@ -4,6 +4,7 @@ import {
   formatSummary,
   ImagesError,
   ProgressReporter,
+  QueryError,
   runLocal,
   SpecError,
   TemplateError,
@@ -87,6 +88,7 @@ export function reportError(io: CommandIo, prefix: string, e: unknown): void {
   if (e instanceof UsageError) io.setExitCode(EXIT_CODES.usage);
   else if (
     e instanceof SpecError ||
+    e instanceof QueryError ||
     e instanceof WorkflowError ||
     e instanceof TemplateError ||
     e instanceof ImagesError

@@ -1,0 +1,127 @@
+/**
+ * `npm start` (`dp example`): the init workflow, then the daily workflow for the most recent sample day, on one embedded
+ * warehouse; then the top rows of hackernews_github_agg and the HTML report.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Reporter } from './engine.js';
+import { formatRows } from './format.js';
+import { addDays, DEFAULT_PROJECT, type LocalRunResult, runLocal, seedRange, ymd } from './local-run.js';
+import { collectReportData, renderReport } from './report.js';
+import { queryWarehouse, startEmbeddedWarehouse } from './warehouse.js';
+
+export interface ExampleOptions {
+  readonly repoRoot: string;
+  readonly dataDir: string;
+  readonly reportPath: string;
+  /** Run date R of the daily run (YYYYMMDD); default today (UTC), so the data day is yesterday. */
+  readonly runDate?: string;
+  readonly engine: 'native' | 'airflow';
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly clock?: () => number;
+  readonly out: (text: string) => void;
+  readonly log: (line: string) => void;
+  readonly reporter?: (workflow: string) => Reporter | undefined;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExampleResult {
+  readonly runs: readonly LocalRunResult[];
+  readonly reportPath?: string;
+  readonly ok: boolean;
+  readonly timings: {
+    readonly totalMs: number;
+    readonly warehouseMs: number;
+    readonly workflowsMs: number;
+    readonly reportMs: number;
+  };
+}
+
+/** Finds the repository root (the directory holding workflows/ and images/images.json) from `start` upwards. */
+export function findRepoRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (
+      existsSync(join(dir, 'workflows', 'bigquery_step_workflow.yaml')) &&
+      existsSync(join(dir, 'images', 'images.json'))
+    )
+      return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
+  const clock = opts.clock ?? Date.now;
+  const t0 = clock();
+  const runDate = opts.runDate ?? ymd(clock());
+  const project = DEFAULT_PROJECT;
+  const parameters = { 'gcp-project': project, 'run-date': runDate };
+  await mkdir(opts.dataDir, { recursive: true });
+  let warehouseMs = 0;
+  let t = clock();
+  const wh = await startEmbeddedWarehouse({ dataDir: opts.dataDir, projectId: project });
+  const runs: LocalRunResult[] = [];
+  try {
+    await wh.seed(seedRange(runDate, parameters));
+    warehouseMs += clock() - t;
+    opts.log(
+      `embedded warehouse at ${wh.url}, data in ${opts.dataDir}; run date ${runDate} (data day ${addDays(runDate, -1)})`,
+    );
+    const workflowsStart = clock();
+    for (const file of ['bigquery_step_init_workflow.yaml', 'bigquery_step_workflow.yaml']) {
+      opts.log(`dp run workflows/${file}`);
+      const reporter = opts.reporter?.(file);
+      const result = await runLocal({
+        workflowFile: join(opts.repoRoot, 'workflows', file),
+        parameters,
+        warehouse: 'embedded',
+        warehouseUrl: wh.url,
+        seed: false,
+        dataDir: opts.dataDir,
+        engine: opts.engine,
+        secrets: new Map(),
+        imagesManifest: join(opts.repoRoot, 'images', 'images.json'),
+        baseEnv: opts.baseEnv,
+        clock,
+        ...(reporter ? { reporter } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      runs.push(result);
+      if (result.phase !== 'Succeeded') {
+        return {
+          runs,
+          ok: false,
+          timings: { totalMs: clock() - t0, warehouseMs, workflowsMs: clock() - workflowsStart, reportMs: 0 },
+        };
+      }
+    }
+    const workflowsMs = clock() - workflowsStart;
+    t = clock();
+    const top = await queryWarehouse(
+      wh.url,
+      `SELECT github_repo, hn_score, stars_last_1_day, stars_last_7_days, stars_last_28_days
+       FROM \`${project}.github_trends.hackernews_github_agg\`
+       WHERE _PARTITIONTIME = TIMESTAMP('${addDays(runDate, -1).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')}')
+       ORDER BY hn_score DESC LIMIT 10`,
+      { projectId: project, useLegacySql: false },
+    );
+    opts.out(`\nTop rows of github_trends.hackernews_github_agg for ${addDays(runDate, -1)}:\n`);
+    opts.out(formatRows(top, 'table'));
+    const data = await collectReportData(wh.url, { projectId: project, dataset: 'github_trends', runDate });
+    await mkdir(dirname(opts.reportPath), { recursive: true });
+    await writeFile(opts.reportPath, renderReport(data, new Date(clock())));
+    const reportMs = clock() - t;
+    opts.out(`\nReport: ${opts.reportPath}\n`);
+    return {
+      runs,
+      reportPath: opts.reportPath,
+      ok: true,
+      timings: { totalMs: clock() - t0, warehouseMs, workflowsMs, reportMs },
+    };
+  } finally {
+    await wh.stop();
+  }
+}
