@@ -11,7 +11,7 @@ export interface ConnectionsArgs {
   readonly conn_extra: string | undefined;
 }
 
-const say = (ctx: CommandContext, msg: string) => ctx.io.out(`\n\t${msg}\n`);
+const say = (ctx: CommandContext, msg: string) => ctx.io.out(`\n\t${msg}\n\n`);
 const pyList = (items: readonly string[]) => `[${items.map((i) => `'${i}'`).join(', ')}]`;
 
 /** reprlib.repr: strings quoted (Python repr) and elided to 30 characters; None/True/False/ints as Python shows them. */
