@@ -170,33 +170,45 @@ export interface YamlImage {
   readonly image: string;
 }
 
+/** `image:` values of one YAML text; YAML embedded in block scalars (e.g. a workflow inside a ConfigMap) is scanned too. */
+function scanImages(text: string, file: string, firstLine: number, out: YamlImage[]): void {
+  const lineOf = (offset: number) => firstLine + text.slice(0, offset).split('\n').length - 1;
+  for (const doc of parseAllDocuments(text)) {
+    const visit = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as {
+        items?: unknown[];
+        key?: unknown;
+        value?: unknown;
+        range?: [number, number, number];
+      };
+      if (Array.isArray(n.items)) {
+        for (const item of n.items) visit(item);
+        return;
+      }
+      if ('key' in n && 'value' in n) {
+        const key = n.key as { value?: unknown } | null;
+        const value = n.value as { value?: unknown; range?: [number, number, number] } | null;
+        if (key?.value === 'image' && typeof value?.value === 'string') {
+          out.push({ file, line: lineOf(value.range?.[0] ?? 0), image: value.value });
+        } else visit(n.value);
+        return;
+      }
+      if (typeof n.value === 'string' && /^\s*image:/m.test(n.value) && n.value.includes('\n')) {
+        // A block scalar's content starts on the line after its indicator (`|`, `>`).
+        scanImages(n.value, file, lineOf(n.range?.[0] ?? 0) + 1, out);
+      }
+    };
+    visit(doc.contents);
+  }
+}
+
 /** Every `image:` string value in the YAML files under `dirs` (relative to the repo root). */
 export function yamlImages(repoRoot: string, dirs: readonly string[]): YamlImage[] {
   const out: YamlImage[] = [];
   for (const dir of dirs) {
     for (const full of yamlFiles(join(repoRoot, dir))) {
-      const text = readFileSync(full, 'utf8');
-      const file = relative(repoRoot, full);
-      const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
-      for (const doc of parseAllDocuments(text)) {
-        const visit = (node: unknown): void => {
-          if (!node || typeof node !== 'object') return;
-          const n = node as { items?: unknown[]; key?: unknown; value?: unknown };
-          if (Array.isArray(n.items)) {
-            for (const item of n.items) visit(item);
-            return;
-          }
-          if ('key' in n && 'value' in n) {
-            const key = n.key as { value?: unknown } | null;
-            const value = n.value as { value?: unknown; range?: [number, number, number] } | null;
-            if (key?.value === 'image' && typeof value?.value === 'string') {
-              out.push({ file, line: lineOf(value.range?.[0] ?? 0), image: value.value });
-            }
-            visit(n.value);
-          }
-        };
-        visit(doc.contents);
-      }
+      scanImages(readFileSync(full, 'utf8'), relative(repoRoot, full), 1, out);
     }
   }
   return out;

@@ -172,6 +172,20 @@ describe('the checks fire on a broken repository', () => {
       ].join('\n'),
     );
     writeFileSync(join(dir, 'workflows/nested/b.yml'), 'image: "{{inputs.parameters.image}}"\n');
+    mkdirSync(join(dir, 'cronjobs'));
+    writeFileSync(
+      join(dir, 'cronjobs/cm.yaml'),
+      [
+        'kind: ConfigMap',
+        'data:',
+        '  workflow.yaml: |',
+        '    spec:',
+        '      templates:',
+        `        - container: { image: ${ok} }`,
+        '        - container:',
+        `            image: ${manifest.registry}/bigquery-operator:9.9.9`,
+      ].join('\n'),
+    );
     const out = checkYamlImages(dir, manifest, ['workflows', 'cronjobs']).map(formatFinding);
     expect(out).toEqual([
       `workflows/a.yaml:4: image ${manifest.registry}/bigquery-operator:0.0.1 is not produced by images/images.json`,
@@ -179,6 +193,7 @@ describe('the checks fire on a broken repository', () => {
       'workflows/a.yaml:7: image quay.io/argoproj/argocli:latest uses the latest tag',
       'workflows/a.yaml:7: image busybox uses the latest tag',
       'workflows/nested/b.yml:1: image {{inputs.parameters.image}} is templated; reference the manifest',
+      `cronjobs/cm.yaml:8: image ${manifest.registry}/bigquery-operator:9.9.9 is not produced by images/images.json`,
     ]);
   });
 });

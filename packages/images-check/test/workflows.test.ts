@@ -51,7 +51,11 @@ describe('GitHub Actions workflows', () => {
     expect(wf.jobs.bases?.needs).toBe('matrix');
     expect(wf.jobs.bases?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.bases)'));
     expect(wf.jobs.operators?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.operators)'));
-    expect(wf.env.PUSH).toBe(expr("github.event_name != 'pull_request'"));
+    expect(wf.env.PUSH).toBe(
+      expr(
+        "github.event_name != 'pull_request' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v'))",
+      ),
+    );
     const text = read('images.yml');
     expect(text).toContain('node images/matrix.mjs');
     expect(text).toMatch(/sbom: true/);
