@@ -1,1 +1,4 @@
-export {};
+import { main } from '@data-pipeline/runner/main';
+import { definition } from './definition.js';
+
+main(definition);

@@ -1,0 +1,215 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
+
+const BIN = fileURLToPath(new URL('../bin/bigquery-table.js', import.meta.url));
+let fake: FakeBigQuery;
+const dirs: (() => void)[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeBigQuery();
+});
+afterAll(async () => {
+  await fake.close();
+  for (const d of dirs) d();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+async function run(args: string[]) {
+  const d = tempDir('bqtable-out-');
+  dirs.push(d.cleanup);
+  const r = await runCli(BIN, [
+    '--engine',
+    'native',
+    '--task-id',
+    'create-bq-tables',
+    '--execution-date',
+    '2026-11-23',
+    '--gcp-project',
+    'my-proj',
+    '--outputs-dir',
+    d.path,
+    '--bigquery-endpoint',
+    fake.url,
+    ...args,
+  ]);
+  return { ...r, outputs: readOutputs(d.path) };
+}
+
+describe('bigquery-table (native, subprocess)', () => {
+  it('creates dataset and ingestion-time DAY-partitioned table, then is idempotent', async () => {
+    const args = [
+      '--dataset-id',
+      'github_trends',
+      '--table-id',
+      'github_agg',
+      '--schema',
+      'builtin:github_agg',
+      '--location',
+      'US',
+      '--description',
+      'GitHub 28/7/1-day rollups',
+      '--labels',
+      '{"pipeline":"github-trends"}',
+    ];
+    const first = await run(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.outputs).toMatchObject({
+      'exit-class': 'success',
+      table: 'my-proj:github_trends.github_agg',
+      created: 'true',
+      'dataset-created': 'true',
+    });
+    const t = fake.tables.get('my-proj:github_trends.github_agg') as {
+      timePartitioning: unknown;
+      schema: { fields: unknown[] };
+    };
+    expect(t.timePartitioning).toEqual({ type: 'DAY' });
+    expect(t.schema.fields).toHaveLength(8);
+    expect(fake.datasets.get('my-proj:github_trends')).toMatchObject({ location: 'US' });
+
+    fake.requests.length = 0;
+    const second = await run(args);
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({ created: 'false', updated: 'false', 'dataset-created': 'false' });
+    expect(fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
+
+    const relabel = await run([...args.slice(0, -1), '{"pipeline":"v2"}']);
+    expect(relabel.code).toBe(0);
+    expect(relabel.outputs).toMatchObject({ created: 'false', updated: 'true' });
+  });
+
+  it('partitions by a column and reads a schema @file', async () => {
+    const d = tempDir('bqtable-schema-');
+    dirs.push(d.cleanup);
+    const file = join(d.path, 'events.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        fields: [
+          { name: 'day', type: 'DATE', mode: 'REQUIRED' },
+          {
+            name: 'actor',
+            type: 'RECORD',
+            fields: [
+              { name: 'id', type: 'INTEGER' },
+              { name: 'login', type: 'STRING' },
+            ],
+          },
+        ],
+      }),
+    );
+    const r = await run([
+      '--dataset-id',
+      'events',
+      '--table-id',
+      'e',
+      '--schema',
+      `@${file}`,
+      '--time-partitioning-field',
+      'day',
+    ]);
+    expect(r.code).toBe(0);
+    expect((fake.tables.get('my-proj:events.e') as { timePartitioning: unknown }).timePartitioning).toEqual({
+      type: 'DAY',
+      field: 'day',
+    });
+  });
+
+  it('an existing table with a conflicting schema → 65 naming the columns, unchanged', async () => {
+    fake.datasets.set('my-proj:legacy', { id: 'my-proj:legacy' });
+    fake.tables.set('my-proj:legacy.github_daily_metrics', {
+      schema: {
+        fields: [
+          { name: 'date', type: 'DATE' },
+          { name: 'repo', type: 'STRING' },
+          { name: 'stars', type: 'STRING' },
+        ],
+      },
+      timePartitioning: { type: 'DAY' },
+    });
+    const r = await run([
+      '--dataset-id',
+      'legacy',
+      '--table-id',
+      'github_daily_metrics',
+      '--schema',
+      'builtin:github_daily_metrics',
+    ]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(
+      /conflicting schema: date: type DATE in the table, STRING wanted; stars: type STRING in the table, INTEGER wanted; forks: missing/,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
+  });
+
+  it('a table created without partitioning (the original bq mk without schema) conflicts too', async () => {
+    fake.datasets.set('my-proj:old', { id: 'my-proj:old' });
+    fake.tables.set('my-proj:old.hackernews_agg', { schema: { fields: [] } });
+    const r = await run([
+      '--dataset-id',
+      'old',
+      '--table-id',
+      'hackernews_agg',
+      '--schema',
+      'builtin:hackernews_agg',
+    ]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('the table is not time-partitioned');
+  });
+
+  it('dataset only', async () => {
+    const r = await run(['--dataset-id', 'only_ds']);
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ table: '', created: 'false', 'dataset-created': 'true' });
+  });
+
+  it.each([
+    [403, 'accessDenied', 77],
+    [429, 'rateLimitExceeded', 75],
+    [500, 'internalError', 75],
+  ])('HTTP %i %s → %i', async (status, reason, code) => {
+    fake.inject({ path: /\/datasets\/ds403$/, status, reason, times: 1 });
+    const r = await run(['--dataset-id', 'ds403']);
+    expect(r.code).toBe(code);
+  });
+
+  it.each([
+    [['--dataset-id', 'bad-name'], 64, /dataset-id/],
+    [['--dataset-id', 'ds', '--table-id', 't'], 64, /schema/],
+    [
+      ['--dataset-id', 'ds', '--table-id', 't', '--schema', '[{"name":"a","type":"NOPE"}]'],
+      65,
+      /schema is not a BigQuery JSON schema/,
+    ],
+    [['--dataset-id', 'ds', '--table-id', 't', '--schema', 'builtin:nope'], 65, /unknown builtin schema/],
+    [
+      [
+        '--dataset-id',
+        'ds',
+        '--table-id',
+        't',
+        '--schema',
+        'builtin:github_agg',
+        '--time-partitioning-field',
+        'repo',
+      ],
+      65,
+      /must be a DATE, TIMESTAMP or DATETIME column/,
+    ],
+    [['--dataset-id', 'ds', '--labels', '{"Bad":"x"}'], 64, /labels/],
+    [['--dataset-id', 'ds', '--engine', 'airflow'], 64, /airflow/],
+  ])('bad input %j → %i', async (args, code, msg) => {
+    const r = await run(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
