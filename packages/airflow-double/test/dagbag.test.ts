@@ -10,7 +10,11 @@ afterAll(cleanupHomes);
 
 const sink = () => {
   const chunks: string[] = [];
-  return { chunks, write: (c: string | Uint8Array) => (chunks.push(String(c)), true), once: () => undefined };
+  const write = (c: string | Uint8Array): boolean => {
+    chunks.push(String(c));
+    return true;
+  };
+  return { chunks, write, once: () => undefined };
 };
 
 async function fill(files: string[], dagsFolder: string, connections: null | [] = []) {
