@@ -66,6 +66,22 @@ describe('the repository', () => {
     }
   });
 
+  it('labels every image with the OCI source, version, revision and license', () => {
+    for (const file of new Set(manifest.images.map((i) => i.dockerfile))) {
+      const finalStage =
+        readFileSync(join(repoRoot, file), 'utf8')
+          .split(/^FROM\s/m)
+          .pop() ?? '';
+      for (const label of ['source', 'version', 'revision', 'title']) {
+        expect(finalStage, `${file} ${label}`).toMatch(
+          new RegExp(`org\\.opencontainers\\.image\\.${label}="[^"]+"`),
+        );
+      }
+      expect(finalStage, file).toContain('org.opencontainers.image.licenses="Apache-2.0"');
+      expect(finalStage, file).toMatch(/^ARG REVISION=/m);
+    }
+  });
+
   it('gives operator images their base as BASE_IMAGE', () => {
     const args = ciBuildArgs(manifest, 'bigquery-table');
     expect(args).toMatchObject({ PACKAGE: 'bigquery-table', BIN: 'bigquery-table' });
