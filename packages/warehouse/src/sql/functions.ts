@@ -21,6 +21,40 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   TIMESTAMP_DIFF: 'bq_timestamp_diff',
   TIME_DIFF: 'bq_time_diff',
   LAST_DAY: 'bq_last_day',
+  NORMALIZE: 'bq_normalize',
+  NORMALIZE_AND_CASEFOLD: 'bq_normalize_and_casefold',
+  JSON_QUERY: 'bq_json_query',
+  JSON_EXTRACT: 'bq_json_query',
+  JSON_VALUE: 'bq_json_value',
+  JSON_EXTRACT_SCALAR: 'bq_json_value',
+  JSON_QUERY_ARRAY: 'bq_json_query_array',
+  JSON_EXTRACT_ARRAY: 'bq_json_query_array',
+  JSON_VALUE_ARRAY: 'bq_json_value_array',
+  JSON_EXTRACT_STRING_ARRAY: 'bq_json_value_array',
+  BOOL: 'bq_json_bool',
+  FLOAT64: 'bq_json_float64',
+  INT64: 'bq_json_int64',
+  MD5: 'bq_md5',
+  SHA1: 'bq_sha1',
+  SHA256: 'bq_sha256',
+  BYTE_LENGTH: 'bq_byte_length',
+  OCTET_LENGTH: 'bq_byte_length',
+  LENGTH: 'bq_length',
+  CHAR_LENGTH: 'bq_length',
+  CHARACTER_LENGTH: 'bq_length',
+  LPAD: 'bq_lpad',
+  RPAD: 'bq_rpad',
+  PARSE_NUMERIC: 'bq_parse_numeric',
+  PARSE_BIGNUMERIC: 'bq_parse_numeric',
+  PERCENTILE_DISC: 'quantile_disc',
+  PERCENTILE_CONT: 'quantile_cont',
+  DATE_FROM_UNIX_DATE: 'bq_date_from_unix_date',
+  UNIX_DATE: 'bq_unix_date',
+  FORMAT: 'printf',
+  TO_CODE_POINTS: 'bq_to_code_points',
+  CODE_POINTS_TO_STRING: 'bq_code_points_to_string',
+  UNICODE: 'bq_unicode',
+  CHR: 'bq_chr',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -93,7 +127,56 @@ export const SPECIAL_CALLS: Record<
   TIMESTAMP_DIFF: partArg(2),
   TIME_DIFF: partArg(2),
   LAST_DAY: partArg(1),
+  NORMALIZE: partArg(1),
+  NORMALIZE_AND_CASEFOLD: partArg(1),
+  FORMAT: (tokens, _fn, open, out) => {
+    // %t (text form) is %s for printf; %T (literal form) is approximated the same way
+    const k = nextSig(tokens, open + 1);
+    const t = tokens[k];
+    if (t?.kind === 'string' && out[k] === t.text)
+      out[k] = t.text.replace(/%([-+ #0-9.']*)[tT]/g, '%$1s').replace(/%'/g, '%');
+  },
+  JSON_QUERY: jsonPathArg,
+  JSON_EXTRACT: jsonPathArg,
+  JSON_VALUE: jsonPathArg,
+  JSON_EXTRACT_SCALAR: jsonPathArg,
+  JSON_QUERY_ARRAY: jsonPathArg,
+  JSON_EXTRACT_ARRAY: jsonPathArg,
+  JSON_VALUE_ARRAY: jsonPathArg,
+  JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
+  ARRAY_AGG: aggregateLimit,
+  ARRAY_CONCAT_AGG: aggregateLimit,
 };
+
+/** JSONPath `$['a.b']` (BigQuery's legacy JSON functions) → `$."a.b"` (DuckDB). */
+function jsonPathArg(tokens: Token[], _fn: number, open: number, out: string[]): void {
+  const arg = callArgs(tokens, open)[1];
+  if (!arg) return;
+  const k = nextSig(tokens, arg[0]);
+  const t = tokens[k];
+  if (t?.kind !== 'string' || out[k] !== t.text) return;
+  out[k] = t.text.replace(/\[\\?'([^'\\]*)\\?'\]/g, '."$1"').replace(/\["([^"\\]*)\\?"\]/g, '."$1"');
+}
+
+/** ARRAY_AGG(x ... LIMIT n): DuckDB has no LIMIT inside aggregates, so slice the result. */
+function aggregateLimit(tokens: Token[], fn: number, open: number, out: string[]): void {
+  const close = matchClose(tokens, open);
+  let depth = 0;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth++;
+    else if (isPunct(t, ')') || isPunct(t, ']')) depth--;
+    else if (depth === 0 && t.kind === 'ident' && t.text.toUpperCase() === 'LIMIT') {
+      const n = nextSig(tokens, k + 1);
+      const nt = tokens[n];
+      if (nt?.kind !== 'number') return;
+      for (let m = k; m <= n; m++) out[m] = '';
+      out[fn] = `list_slice(${out[fn]}`;
+      out[close] = `${out[close]}, 1, ${nt.text})`;
+      return;
+    }
+  }
+}
 
 /** Legacy SQL functions (only renamed when the dialect is legacy). */
 export const LEGACY_RENAMES: Record<string, string> = {
@@ -157,7 +240,57 @@ const UNIT_US =
   "CASE part WHEN 'MICROSECOND' THEN 1 WHEN 'MILLISECOND' THEN 1000 WHEN 'SECOND' THEN 1000000 WHEN 'MINUTE' THEN 60000000 " +
   "WHEN 'HOUR' THEN 3600000000 WHEN 'DAY' THEN 86400000000 ELSE NULL END";
 
+/** A JSON macro with the path argument optional (default '$'); DuckDB macros cannot call themselves. */
+function jsonMacro(name: string, body: (path: string) => string): string {
+  return `CREATE OR REPLACE TEMP MACRO ${name}(j) AS ${body("'$'")}, (j, p) AS ${body('p')}`;
+}
+
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
+  `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
+  // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches
+  `CREATE OR REPLACE TEMP MACRO bq_json_at(j, p) AS CASE WHEN json_valid(CAST(j AS VARCHAR)) THEN json_extract(CAST(j AS VARCHAR), p) END`,
+  jsonMacro(
+    'bq_json_query',
+    (p) => `CASE WHEN json_type(bq_json_at(j, ${p})) <> 'NULL' THEN bq_json_at(j, ${p}) END`,
+  ),
+  jsonMacro(
+    'bq_json_value',
+    (p) =>
+      `CASE WHEN json_type(bq_json_at(j, ${p})) NOT IN ('OBJECT', 'ARRAY', 'NULL') THEN json_extract_string(bq_json_at(j, ${p}), '$') END`,
+  ),
+  jsonMacro(
+    'bq_json_query_array',
+    (p) =>
+      `CASE WHEN json_type(bq_json_at(j, ${p})) = 'ARRAY' THEN from_json(bq_json_at(j, ${p}), '["JSON"]') END`,
+  ),
+  jsonMacro(
+    'bq_json_value_array',
+    (p) => `CASE WHEN json_type(bq_json_at(j, ${p})) = 'ARRAY'
+       AND len(list_filter(from_json(bq_json_at(j, ${p}), '["JSON"]'), e -> json_type(e) IN ('OBJECT', 'ARRAY'))) = 0
+     THEN list_transform(from_json(bq_json_at(j, ${p}), '["JSON"]'), e -> json_extract_string(e, '$')) END`,
+  ),
+  `CREATE OR REPLACE TEMP MACRO bq_json_bool(j) AS CAST(CAST(j AS VARCHAR) AS BOOLEAN)`,
+  `CREATE OR REPLACE TEMP MACRO bq_json_float64(j) AS CAST(CAST(j AS VARCHAR) AS DOUBLE)`,
+  `CREATE OR REPLACE TEMP MACRO bq_json_int64(j) AS CAST(CAST(j AS VARCHAR) AS BIGINT)`,
+  `CREATE OR REPLACE TEMP MACRO bq_md5(x) AS unhex(md5(x))`,
+  `CREATE OR REPLACE TEMP MACRO bq_sha1(x) AS unhex(sha1(x))`,
+  `CREATE OR REPLACE TEMP MACRO bq_sha256(x) AS unhex(sha256(x))`,
+  // STRING and BYTES share these names in BigQuery; TRY_CAST keeps the branch DuckDB folds but never takes from failing
+  `CREATE OR REPLACE TEMP MACRO bq_byte_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN octet_length(TRY_CAST(x AS BLOB))
+     ELSE strlen(TRY_CAST(x AS VARCHAR)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN octet_length(TRY_CAST(x AS BLOB))
+     ELSE length(TRY_CAST(x AS VARCHAR)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_lpad(s, n) AS lpad(s, CAST(n AS INTEGER), ' '), (s, n, p) AS lpad(s, CAST(n AS INTEGER), p)`,
+  `CREATE OR REPLACE TEMP MACRO bq_rpad(s, n) AS rpad(s, CAST(n AS INTEGER), ' '), (s, n, p) AS rpad(s, CAST(n AS INTEGER), p)`,
+  `CREATE OR REPLACE TEMP MACRO bq_parse_numeric(s) AS CAST(trim(s) AS DECIMAL(38, 9))`,
+  `CREATE OR REPLACE TEMP MACRO bq_date_from_unix_date(n) AS CAST(DATE '1970-01-01' + CAST(n AS INTEGER) AS DATE)`,
+  `CREATE OR REPLACE TEMP MACRO bq_unix_date(d) AS CAST(CAST(d AS DATE) - DATE '1970-01-01' AS BIGINT)`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_code_points(s) AS list_transform(string_split(s, ''), c -> CAST(unicode(c) AS BIGINT))`,
+  `CREATE OR REPLACE TEMP MACRO bq_code_points_to_string(a) AS CASE WHEN len(list_filter(a, c -> c IS NULL)) > 0 THEN NULL
+     ELSE array_to_string(list_transform(a, c -> CASE WHEN c = 0 THEN '' ELSE chr(CAST(c AS INTEGER)) END), '') END`,
+  `CREATE OR REPLACE TEMP MACRO bq_unicode(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_chr(n) AS CASE WHEN n = 0 THEN '' ELSE chr(CAST(n AS INTEGER)) END`,
   `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CAST(x AS DATE)`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz(x) AS CAST(x AS TIMESTAMPTZ)`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz_array(x) AS CAST(x AS TIMESTAMPTZ[])`,

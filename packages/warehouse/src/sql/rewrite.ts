@@ -7,6 +7,7 @@ import {
   SPECIAL_CALLS,
   WRAPS,
 } from './functions.js';
+import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
 import { parameterSql, type QueryParameter } from './params.js';
 import { type ResolvedTable, type TableRef, tableRefFromParts } from './tables.js';
 import { isPunct, isWord, join, matchClose, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
@@ -136,6 +137,11 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
     if (t.kind === 'string' && /^(b|rb|br)/i.test(t.text)) {
       out[i] = placeholder(ctx, { kind: 'literal', duck: bytesLiteral(t, ctx.sql) });
+      continue;
+    }
+    if (t.kind === 'string') {
+      // resolve GoogleSQL escapes (\u00e9, \x41, raw and triple-quoted forms) ourselves; DuckDB strings have none
+      if (out[i] === t.text) out[i] = encodeStringLiteral(decodeStringLiteral(t, ctx.sql));
       continue;
     }
     if (t.kind === 'punct') {

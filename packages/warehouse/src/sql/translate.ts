@@ -124,8 +124,9 @@ function postprocess(duck: string): string {
       (toks[i + 2] as Token).text = `'-${(toks[i + 3] as Token).text}'`;
       (toks[i + 3] as Token).text = '';
     }
-    if ((w === 'DECIMAL' || w === 'NUMERIC') && !hasArgs) t.text = 'DECIMAL(38, 9)';
-    else if ((w === 'BIGNUMERIC' || w === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
+    // the transpiler prints types in upper case and keeps the user's spelling of aliases, so `AS numeric` stays
+    if (t.text === 'DECIMAL' && !hasArgs) t.text = 'DECIMAL(38, 9)';
+    else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
   return toks.map((t) => t.text).join('');
 }
