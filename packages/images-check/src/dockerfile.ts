@@ -32,6 +32,35 @@ export interface DockerfileCheckOptions {
   readonly contextDir?: string;
   /** Image references built by this repository in the same pipeline (CI pins them by digest when it builds). */
   readonly internalRefs?: readonly string[];
+  /** Lines of the context's .dockerignore: a COPY source it excludes is as missing as one that does not exist. */
+  readonly dockerignore?: readonly string[];
+}
+
+function ignorePatternToRegExp(pattern: string): RegExp {
+  const parts = pattern.split('/').map((seg) =>
+    seg === '**'
+      ? '(?:[^/]+/)*'
+      : `${seg
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')}/`,
+  );
+  return new RegExp(`^${parts.join('')}`);
+}
+
+/** Docker's .dockerignore semantics (simplified): patterns match a path or any of its parent directories, `**` spans
+ * directories, `!pattern` re-includes, the last matching line wins. */
+export function isDockerignored(path: string, lines: readonly string[]): boolean {
+  const target = `${normalize(path.replace(/^\/+/, '')).replace(/\/+$/, '')}/`;
+  let ignored = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const negate = line.startsWith('!');
+    const pattern = normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/+$/, '');
+    if (ignorePatternToRegExp(pattern).test(target)) ignored = !negate;
+  }
+  return ignored;
 }
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
@@ -260,7 +289,13 @@ export function checkDockerfile(text: string, options: DockerfileCheckOptions = 
           });
           continue;
         }
-        if (options.contextDir !== undefined && !sourceExists(options.contextDir, value)) {
+        if (options.dockerignore && !/[*?[]/.test(value) && isDockerignored(value, options.dockerignore)) {
+          findings.push({
+            line: at,
+            rule: 'copy-source-exists',
+            message: `${keyword} source ${value} is excluded by .dockerignore`,
+          });
+        } else if (options.contextDir !== undefined && !sourceExists(options.contextDir, value)) {
           findings.push({
             line: at,
             rule: 'copy-source-exists',

@@ -3,6 +3,7 @@ export {
   type DockerfileCheckOptions,
   type DockerfileFinding,
   expandVariables,
+  isDockerignored,
   splitImageRef,
 } from './dockerfile.js';
 export {

@@ -142,10 +142,12 @@ export function checkRepoDockerfiles(repoRoot: string, manifest: ImagesManifest)
       '',
     );
     for (const img of users) {
+      const ignoreFile = join(repoRoot, img.context, '.dockerignore');
       const list = checkDockerfile(text, {
         buildArgs: ciBuildArgs(manifest, img.name),
         contextDir: join(repoRoot, img.context),
         internalRefs,
+        ...(existsSync(ignoreFile) ? { dockerignore: readFileSync(ignoreFile, 'utf8').split('\n') } : {}),
       });
       add(file, list, ` (image ${img.name})`);
     }

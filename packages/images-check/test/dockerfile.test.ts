@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkDockerfile, expandVariables, splitImageRef } from '../src/index.js';
+import { checkDockerfile, expandVariables, isDockerignored, splitImageRef } from '../src/index.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 const ctx = mkdtempSync(join(tmpdir(), 'images-check-ctx-'));
@@ -116,6 +116,13 @@ USER 65532:65532
     expect(rules(text)).toEqual([]);
   });
 
+  it('treats a COPY source excluded by .dockerignore as missing', () => {
+    const text = `FROM node:24@${D}\nCOPY packages/op/bin/op.js /x\nUSER 1\n`;
+    expect(rules(text, { dockerignore: ['packages/*/bin'] })).toEqual(['copy-source-exists']);
+    expect(rules(text, { dockerignore: ['packages/*/bin', '!packages/op/bin/op.js'] })).toEqual([]);
+    expect(rules(text, { dockerignore: ['**/node_modules'] })).toEqual([]);
+  });
+
   it('reports 1-based line numbers', () => {
     const [finding] = checkDockerfile(`# c\nFROM node:24@${D}\nRUN curl x | sh\nUSER 1\n`);
     expect(finding).toMatchObject({ line: 3, rule: 'no-pipe-to-shell' });
@@ -123,6 +130,26 @@ USER 65532:65532
 });
 
 describe('helpers', () => {
+  it('matches .dockerignore patterns like Docker', () => {
+    const ignore = [
+      '# comment',
+      '.git',
+      '**/node_modules',
+      '**/*.tsbuildinfo',
+      'packages/*/test',
+      '/report/',
+    ];
+    expect(isDockerignored('.git', ignore)).toBe(true);
+    expect(isDockerignored('.github/workflows/ci.yml', ignore)).toBe(false);
+    expect(isDockerignored('node_modules/x', ignore)).toBe(true);
+    expect(isDockerignored('packages/a/node_modules', ignore)).toBe(true);
+    expect(isDockerignored('packages/a/dist/x.tsbuildinfo', ignore)).toBe(true);
+    expect(isDockerignored('packages/a/test/x.test.ts', ignore)).toBe(true);
+    expect(isDockerignored('packages/a/src/test.ts', ignore)).toBe(false);
+    expect(isDockerignored('report/index.html', ignore)).toBe(true);
+    expect(isDockerignored('packages/', ignore)).toBe(false);
+  });
+
   it('splits image references without mistaking a registry port for a tag', () => {
     expect(splitImageRef(`localhost:5000/a/b:1.2@${D}`)).toEqual({
       name: 'localhost:5000/a/b',
