@@ -58,6 +58,9 @@ export function airflowEnv(
   return out;
 }
 
+/** The DAG file passes these itself (`Operator(task_id=…, dag=…, **kwargs)`): a duplicate would break the import. */
+const RESERVED_KWARGS = ['task_id', 'dag'];
+
 /** Task log lines kept for classification and `harvestOutputs` (head + tail beyond this). */
 const TASK_LOG_KEEP_LINES = 50_000;
 
@@ -113,6 +116,17 @@ function outputsFor(
 export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<EngineOutcome> {
   const { definition, config, log } = inputs;
   const emptyOutputs = outputsFor(definition, {});
+  const airflowKwargs = definition.airflowKwargs
+    ? definition.airflowKwargs(config.kwargs as never)
+    : config.kwargs;
+  for (const reserved of RESERVED_KWARGS) {
+    if (reserved in airflowKwargs) {
+      throw new OperatorError(
+        'invalid-input',
+        `kwarg ${reserved} is set by the runner and must not be given`,
+      );
+    }
+  }
   const airflow = await findExecutable('airflow', inputs.env.PATH);
   if (!airflow) throw new OperatorError('configuration', '`airflow` was not found on PATH');
   const airflowClass =
@@ -136,7 +150,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         dag_id: config.dagId,
         task_id: config.taskId,
         operator: airflowClass,
-        kwargs: definition.airflowKwargs ? definition.airflowKwargs(config.kwargs as never) : config.kwargs,
+        kwargs: airflowKwargs,
         execution_date: formatIsoNaive(config.executionDate),
         connections_file: home.connectionsFile,
       },

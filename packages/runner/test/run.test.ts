@@ -118,3 +118,21 @@ describe('runOperatorCli with the native engine', () => {
     expect(io.err().trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('runOperatorCli with the Airflow engine (no airflow needed for these)', () => {
+  it('refuses kwargs named task_id or dag (they would break the DAG import) with 65', async () => {
+    const { z } = await import('zod');
+    const def = sampleDefinition({ kwargs: z.object({ dag: z.string() }), fileFields: [] });
+    const io = captureIO(['--task-id', 't', '--execution-date', '2026-11-23', '--dag', 'x']);
+    expect(await runOperatorCli(def, io)).toBe(65);
+    expect(io.err()).toBe('sample-operator: kwarg dag is set by the runner and must not be given\n');
+  });
+
+  it('airflow missing from PATH → 78 with one line', async () => {
+    const io = captureIO(['--task-id', 't', '--execution-date', '2026-11-23', '--bql', 'x'], {
+      PATH: '/nonexistent',
+    });
+    expect(await runOperatorCli(sampleDefinition(), io)).toBe(78);
+    expect(io.err()).toBe('sample-operator: `airflow` was not found on PATH\n');
+  });
+});

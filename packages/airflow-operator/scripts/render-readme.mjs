@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Rewrites the flag table of README.md from the definition (run after `tsc -b`).
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkReadmeFlagTable } from '@data-pipeline/runner';
+import { definition } from '../dist/definition.js';
+
+const readme = fileURLToPath(new URL('../README.md', import.meta.url));
+const { ok, expected } = await checkReadmeFlagTable(definition, readme);
+if (!ok) writeFileSync(readme, expected);
+console.log(ok ? 'README flag table is up to date' : 'README flag table rewritten');
