@@ -34,7 +34,9 @@ export function registerLint(program: Command): void {
   command.action((paths: string[], options: LintCommandOptions, cmd: Command) => {
     const cwd = resolve(options.cwd ?? '.');
     const repoRoot = findRepoRoot(cwd);
-    const targets = paths.length > 0 ? paths : [...DEFAULT_LINT_PATHS];
+    // Without paths: the repository's cluster YAML, wherever in the repository dp lint runs.
+    const targets =
+      paths.length > 0 ? paths : DEFAULT_LINT_PATHS.map((p) => (repoRoot ? resolve(repoRoot, p) : p));
     const { writeOut } = cmd.configureOutput();
     const out = (line: string) => writeOut?.(`${line}\n`);
     try {

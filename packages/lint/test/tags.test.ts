@@ -1,0 +1,78 @@
+import {
+  checkRetry,
+  dependsNames,
+  expressionRefs,
+  findCycle,
+  findTags,
+  substituteSimpleTags,
+} from '@data-pipeline/lint';
+import { describe, expect, it } from 'vitest';
+
+describe('tags as Argo sees them', () => {
+  it('finds simple and expression tags, keeping the raw text', () => {
+    expect(findTags('x {{ yesterday_ds }} {{=asInt(item) + 1}} {{inputs.parameters.a}}')).toEqual([
+      { raw: ' yesterday_ds ', kind: 'simple', text: 'yesterday_ds' },
+      { raw: '=asInt(item) + 1', kind: 'expression', text: 'asInt(item) + 1' },
+      { raw: 'inputs.parameters.a', kind: 'simple', text: 'inputs.parameters.a' },
+    ]);
+  });
+
+  it('substitutes known simple tags and writes every other tag back byte for byte', () => {
+    const decorator = '$'; // BigQuery partition decorator right before a Jinja tag
+    const s = `\`{{workflow.parameters.dataset}}.t${decorator}{{ yesterday_ds_nodash }}\` {{ macros.ds_add(ds, -7) }} {{=1+1}}`;
+    expect(substituteSimpleTags(s, { 'workflow.parameters.dataset': 'gh' })).toBe(
+      `\`gh.t${decorator}{{ yesterday_ds_nodash }}\` {{ macros.ds_add(ds, -7) }} {{=1+1}}`,
+    );
+    expect(
+      substituteSimpleTags('{{ workflow.parameters.dataset }}', { 'workflow.parameters.dataset': 'gh' }),
+    ).toBe('gh');
+  });
+
+  it("reads the variables of an expression, including the ['hyphen-name'] form", () => {
+    expect(
+      expressionRefs(
+        "workflow.parameters['run-date'] != '' ? inputs.parameters.index : tasks['write-a'].outputs.parameters.x + item",
+      ),
+    ).toEqual([
+      { root: 'workflow.parameters', name: 'run-date' },
+      { root: 'inputs.parameters', name: 'index' },
+      { root: 'tasks', name: 'write-a', rest: 'outputs.parameters.x' },
+      { root: 'item', name: 'item' },
+    ]);
+  });
+});
+
+describe('DAG helpers', () => {
+  it('reads task names from depends expressions', () => {
+    expect(dependsNames('(a.Succeeded || b) && !c.Failed')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('finds cycles and accepts DAGs', () => {
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findCycle(
+        new Map([
+          ['a', []],
+          ['b', ['a']],
+          ['c', ['a', 'b']],
+        ]),
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe('retry rule', () => {
+  it('accepts retrying exit 75 only, in either form Argo documents', () => {
+    for (const expression of ['asInt(lastRetry.exitCode) == 75', "lastRetry.exitCode == '75'"]) {
+      expect(checkRetry({ expression, backoff: { duration: '1s' } }, ['t'])).toEqual([]);
+    }
+  });
+});
