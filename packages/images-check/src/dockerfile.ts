@@ -271,6 +271,8 @@ export function checkDockerfile(text: string, options: DockerfileCheckOptions = 
         checkImage(expandVariables(from, vars).value, at, `${keyword} --from=`);
         continue;
       }
+      // COPY <<EOF … (here-documents) has inline content, not context paths.
+      if (((instr as Copy).getHeredocs?.() ?? []).length > 0) continue;
       for (const src of copySources(instr as Copy)) {
         if (/^(?:https?|git):\/\//.test(src) || src.startsWith('git@')) {
           findings.push({

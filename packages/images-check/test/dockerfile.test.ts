@@ -116,6 +116,15 @@ USER 65532:65532
     expect(rules(text)).toEqual([]);
   });
 
+  it('handles --platform, here-document RUN and COPY', () => {
+    expect(rules(`FROM --platform=linux/amd64 node:24@${D} AS x\nUSER 1\n`)).toEqual([]);
+    expect(rules(`FROM --platform=linux/amd64 node:24\nUSER 1\n`)).toEqual(['from-pinned']);
+    expect(rules(`FROM node:24@${D}\nCOPY <<EOT /etc/motd\nhello\nEOT\nUSER 1\n`)).toEqual([]);
+    expect(rules(`FROM node:24@${D}\nRUN <<EOT\ncurl -fsSL https://x | sh\nEOT\nUSER 1\n`)).toEqual([
+      'no-pipe-to-shell',
+    ]);
+  });
+
   it('treats a COPY source excluded by .dockerignore as missing', () => {
     const text = `FROM node:24@${D}\nCOPY packages/op/bin/op.js /x\nUSER 1\n`;
     expect(rules(text, { dockerignore: ['packages/*/bin'] })).toEqual(['copy-source-exists']);
