@@ -121,7 +121,7 @@ export async function runQueryJob(bq: BigQuery, o: QueryJobOptions): Promise<Que
   const location = job.jobReference?.location ?? o.location;
   const realJobId = job.jobReference?.jobId ?? jobId;
   o.log?.(`Waiting for job to complete : ${o.projectId}, ${realJobId}`);
-  let delay = o.pollIntervalMs ?? 250;
+  let delay = o.pollIntervalMs ?? 100;
   let transientPollErrors = 0;
   while (job.status?.state !== 'DONE') {
     try {
