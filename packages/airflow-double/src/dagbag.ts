@@ -161,7 +161,7 @@ export function fillDagBag(req: FillRequest): Promise<DagBagReport> {
       reject(
         e.code === 'ENOENT'
           ? new DoubleError(
-              `'${req.python}' not found on PATH; the airflow double runs DAG files with Python 3`,
+              `'${req.python}' not found; the airflow double runs DAG files with Python 3 (set AIRFLOW_DOUBLE_PYTHON)`,
             )
           : new DoubleError(`could not start ${req.python}: ${e.message}`),
       );

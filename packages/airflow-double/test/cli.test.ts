@@ -98,6 +98,19 @@ describe('process-wide behaviour', () => {
     );
   });
 
+  it('says so in one line when python3 cannot be started', async () => {
+    const home = makeHome();
+    writeFileSync(join(home, 'dags', 'd.py'), 'from airflow import DAG\n');
+    const r = await airflow(
+      ['backfill', '-s', '2018-01-10', 'd'],
+      baseEnv(home, { AIRFLOW_DOUBLE_PYTHON: '/nonexistent/python3' }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "airflow-double: '/nonexistent/python3' not found; the airflow double runs DAG files with Python 3 (set AIRFLOW_DOUBLE_PYTHON)\n",
+    );
+  });
+
   it('records argv of every invocation in AIRFLOW_DOUBLE_ARGV_LOG', async () => {
     const home = makeHome();
     const log = join(home, 'argv.jsonl');
