@@ -62,6 +62,8 @@ describe('GitHub Actions workflows', () => {
     expect(text).toMatch(/provenance: mode=max/);
     expect(text).toMatch(/cache-to: type=gha/);
     expect(text).toMatch(/actions\/attest-build-provenance@/);
+    // operator images are run once built: --help as the image's non-root uid, read-only root filesystem
+    expect(text).toMatch(/docker run --rm --read-only --tmpfs \/tmp --user 65532:65532 "\$REF" --help/);
   });
 });
 
