@@ -1,5 +1,13 @@
 import { EXIT_CLASSES } from '@data-pipeline/runner';
-import { asArray, asObj, checkContainer, checkImage, type ImagePolicy } from './pods.js';
+import {
+  asArray,
+  asObj,
+  checkCommand,
+  checkContainer,
+  checkImage,
+  checkSecretVolumes,
+  type ImagePolicy,
+} from './pods.js';
 import type { Finding, PathStep } from './source.js';
 import { expressionRefs, findTags, looksLikeArgoVariable, stringsIn } from './tags.js';
 
@@ -126,6 +134,29 @@ export function checkWorkflowSpec(
     return t ? new Set(names(asObj(t.outputs)?.parameters)) : undefined;
   };
 
+  // Secret volumes (workflow-level or template-level) and every container's mounts of them.
+  const containerMounts: Array<{ mounts: unknown; path: PathStep[] }> = [];
+  templates.forEach((t, i) => {
+    const tmpl = asObj(t);
+    for (const field of ['container', 'script'] as const) {
+      const c = asObj(tmpl?.[field]);
+      if (c)
+        containerMounts.push({
+          mounts: c.volumeMounts,
+          path: [...base, 'templates', i, field, 'volumeMounts'],
+        });
+    }
+  });
+  findings.push(...checkSecretVolumes(spec.volumes, [...base, 'volumes'], containerMounts));
+  templates.forEach((t, i) => {
+    const tmpl = asObj(t);
+    if (tmpl?.volumes !== undefined) {
+      findings.push(
+        ...checkSecretVolumes(tmpl.volumes, [...base, 'templates', i, 'volumes'], containerMounts),
+      );
+    }
+  });
+
   templates.forEach((t, i) => {
     const tmpl = asObj(t);
     if (!tmpl) return;
@@ -163,6 +194,7 @@ export function checkWorkflowSpec(
       if (container) {
         const field = tmpl.container ? 'container' : 'script';
         findings.push(...checkImage(container.image, [...tPath, field, 'image'], policy));
+        findings.push(...checkCommand(container, [...tPath, field], policy));
         findings.push(...checkContainer(container, [...tPath, field], tmplPodSecurity));
         findings.push(...checkRetry(tmpl.retryStrategy, tPath));
       }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
+import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
 import { checkWorkflowSpec } from './argo.js';
 import { generatedFiles } from './generate.js';
 import { asObj, checkPodSpec, type ImagePolicy } from './pods.js';
@@ -103,7 +103,10 @@ export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptio
 function imagePolicy(repoRoot: string): ImagePolicy | undefined {
   if (!existsSync(join(repoRoot, 'images', 'images.json'))) return undefined;
   const manifest = loadImagesManifest(repoRoot);
-  return { registry: manifest.registry, refs: imageRefs(manifest) };
+  const bins = new Map(
+    manifest.images.map((image) => [imageRef(image, manifest), image.bin ?? null] as const),
+  );
+  return { registry: manifest.registry, refs: imageRefs(manifest), bins };
 }
 
 function lintDocument(

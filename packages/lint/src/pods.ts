@@ -14,6 +14,59 @@ export function asArray(value: unknown): unknown[] {
 export interface ImagePolicy {
   readonly registry: string;
   readonly refs: readonly string[];
+  /** image ref → the bin the image puts on PATH (from the manifest), for checking `command`. */
+  readonly bins: ReadonlyMap<string, string | null>;
+}
+
+/** An image of ours runs its own bin: `command` (when given) must start with the bin the manifest declares. */
+export function checkCommand(container: Obj, path: PathStep[], policy: ImagePolicy | undefined): Finding[] {
+  if (!policy || typeof container.image !== 'string' || !Array.isArray(container.command)) return [];
+  const bin = policy.bins.get(container.image);
+  if (!bin || container.command[0] === bin) return [];
+  return [
+    {
+      path: [...path, 'command'],
+      message: `command ${JSON.stringify(container.command[0])} is not the bin of ${container.image} (images.json says ${bin})`,
+    },
+  ];
+}
+
+/**
+ * Secrets: a Secret volume needs an explicit defaultMode without group/other write and without other-read
+ * (0400/0440), and every mount of it must be readOnly.
+ */
+export function checkSecretVolumes(
+  volumes: unknown,
+  volumesPath: PathStep[],
+  mounts: ReadonlyArray<{ mounts: unknown; path: PathStep[] }>,
+): Finding[] {
+  const findings: Finding[] = [];
+  const secretNames = new Set<string>();
+  asArray(volumes).forEach((v, i) => {
+    const volume = asObj(v);
+    const secret = asObj(volume?.secret);
+    if (!volume || !secret) return;
+    secretNames.add(String(volume.name));
+    const mode = secret.defaultMode;
+    if (typeof mode !== 'number' || (mode & 0o037) !== 0) {
+      findings.push({
+        path: [...volumesPath, i, 'secret'],
+        message: `secret volume "${String(volume.name)}" needs defaultMode 256 (0400) or 288 (0440)`,
+      });
+    }
+  });
+  for (const { mounts: list, path } of mounts) {
+    asArray(list).forEach((m, j) => {
+      const mount = asObj(m);
+      if (mount && secretNames.has(String(mount.name)) && mount.readOnly !== true) {
+        findings.push({
+          path: [...path, j],
+          message: `secret volume "${String(mount.name)}" must be mounted readOnly: true`,
+        });
+      }
+    });
+  }
+  return findings;
 }
 
 /** Our images must be exactly what the manifest publishes; any image must be pinned (tag other than latest, or digest). */
@@ -97,8 +150,16 @@ export function checkPodSpec(podSpec: Obj, path: PathStep[], policy: ImagePolicy
       if (!container) return;
       const cPath = [...path, field, i];
       findings.push(...checkImage(container.image, [...cPath, 'image'], policy));
+      findings.push(...checkCommand(container, cPath, policy));
       findings.push(...checkContainer(container, cPath, podSecurity));
     });
   }
+  const mounts = (['initContainers', 'containers'] as const).flatMap((field) =>
+    asArray(podSpec[field]).map((c, i) => ({
+      mounts: asObj(c)?.volumeMounts,
+      path: [...path, field, i, 'volumeMounts'],
+    })),
+  );
+  findings.push(...checkSecretVolumes(podSpec.volumes, [...path, 'volumes'], mounts));
   return findings;
 }
