@@ -339,8 +339,29 @@ export function replaceFlagTable(readme: string, table: string): string {
 }
 
 /**
- * For operator packages' tests: `{ ok: true }` when the README's flag table matches the definition, else the
- * expected README text so the test can print a diff (and a script can write it).
+ * Markdown with every table row reduced to `| a | b |` (cells trimmed, separator cells `---`), so a table compares
+ * equal whether or not a formatter (biome formats Markdown) has aligned its columns.
+ */
+export function normalizeMarkdownTables(markdown: string): string {
+  return markdown
+    .split('\n')
+    .map((line) => {
+      const t = line.trim();
+      if (!t.startsWith('|') || !t.endsWith('|') || t.length < 2) return line;
+      const cells = t
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .map((c) => (/^:?-+:?$/.test(c) ? '---' : c));
+      return `| ${cells.join(' | ')} |`;
+    })
+    .join('\n');
+}
+
+/**
+ * For operator packages' tests: `ok` when the README's flag table matches the definition (column alignment
+ * ignored), plus the README text with a fresh table (`expected`) that a script can write (then format it with
+ * `biome format --write`).
  */
 export async function checkReadmeFlagTable(
   definition: OperatorDefinition,
@@ -349,5 +370,5 @@ export async function checkReadmeFlagTable(
   const { readFile } = await import('node:fs/promises');
   const actual = await readFile(readmePath, 'utf8');
   const expected = replaceFlagTable(actual, renderFlagTable(definition));
-  return { ok: expected === actual, expected, actual };
+  return { ok: normalizeMarkdownTables(expected) === normalizeMarkdownTables(actual), expected, actual };
 }
