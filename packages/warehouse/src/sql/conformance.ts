@@ -217,7 +217,9 @@ export async function runCase(conn: DuckDBConnection, c: ConformanceCase): Promi
   let rows: unknown[][];
   try {
     const reader = await conn.runAndReadAll(sql);
-    rows = reader.getRows().map((r) => r.map(normalizeValue));
+    // BigQuery returns NULL arrays as empty arrays
+    const isArray = reader.columnTypes().map((t) => String(t).endsWith(']'));
+    rows = reader.getRows().map((r) => r.map((v, i) => (v === null && isArray[i] ? [] : normalizeValue(v))));
   } catch (e) {
     if (c.expectError) return { id: c.id, pass: true };
     return {

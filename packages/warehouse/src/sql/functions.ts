@@ -1,3 +1,4 @@
+import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
 import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
 
 /**
@@ -55,6 +56,19 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CODE_POINTS_TO_STRING: 'bq_code_points_to_string',
   UNICODE: 'bq_unicode',
   CHR: 'bq_chr',
+  REGEXP_REPLACE: 'bq_regexp_replace',
+  REGEXP_INSTR: 'bq_regexp_instr',
+  INITCAP: 'bq_initcap',
+  CODE_POINTS_TO_BYTES: 'bq_code_points_to_bytes',
+  APPROX_QUANTILES: 'bq_approx_quantiles',
+  APPROX_TOP_COUNT: 'bq_approx_top_count',
+  BIT_XOR: '`bit_xor`',
+  LEFT: 'bq_left',
+  RIGHT: 'bq_right',
+  REVERSE: 'bq_reverse',
+  PARSE_TIME: 'bq_parse_time',
+  BIT_AND: '`bit_and`',
+  BIT_OR: '`bit_or`',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -66,6 +80,7 @@ export const WRAPS: Record<string, [string, string?]> = {
   TIMESTAMP_SECONDS: ['bq_tstz'],
   PARSE_TIMESTAMP: ['bq_tstz'],
   GENERATE_TIMESTAMP_ARRAY: ['bq_tstz_array'],
+  COUNTIF: ['bq_zero'],
 };
 
 /** Token ranges [start, end) of the top-level arguments of the call whose '(' is at `open`. */
@@ -145,6 +160,9 @@ export const SPECIAL_CALLS: Record<
   JSON_VALUE_ARRAY: jsonPathArg,
   JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
   ARRAY_AGG: aggregateLimit,
+  CONCAT: (tokens, fn, open, out) => {
+    if (callArgs(tokens, open).length === 1) out[fn] = 'bq_concat1'; // CONCAT(NULL) is NULL, not ''
+  },
   ARRAY_CONCAT_AGG: aggregateLimit,
 };
 
@@ -154,8 +172,9 @@ function jsonPathArg(tokens: Token[], _fn: number, open: number, out: string[]):
   if (!arg) return;
   const k = nextSig(tokens, arg[0]);
   const t = tokens[k];
-  if (t?.kind !== 'string' || out[k] !== t.text) return;
-  out[k] = t.text.replace(/\[\\?'([^'\\]*)\\?'\]/g, '."$1"').replace(/\["([^"\\]*)\\?"\]/g, '."$1"');
+  if (t?.kind !== 'string' || out[k] !== t.text || /^[bB]/.test(t.text)) return;
+  const path = decodeStringLiteral(t, '');
+  out[k] = encodeStringLiteral(path.replace(/\['([^']*)'\]/g, '."$1"').replace(/\["([^"]*)"\]/g, '."$1"'));
 }
 
 /** ARRAY_AGG(x ... LIMIT n): DuckDB has no LIMIT inside aggregates, so slice the result. */
@@ -212,11 +231,17 @@ const FORMAT_ELEMENTS: Record<string, string> = {
   '%Ez': '+00:00',
   '%Ey': '%Y',
   '%EY': '%Y',
+  '%E4Y': '%Y',
+  '%x': '%m/%d/%y',
+  '%X': '%H:%M:%S',
+  '%c': '%a %b %-d %H:%M:%S %Y',
   '%C': '%C',
 };
 
-export function convertFormat(f: string): string {
-  return f.replace(/%(E[0-9*]S|E[zyY]|.)/g, (m) => FORMAT_ELEMENTS[m] ?? m);
+export function convertFormat(f: string, parsing = false): string {
+  return f.replace(/%(E[0-9*]S|E4Y|E[zyY]|.)/g, (m) =>
+    parsing && m === '%Ez' ? '%z' : (FORMAT_ELEMENTS[m] ?? m),
+  );
 }
 
 /** Functions whose first argument is a format string (converted when it is a literal). */
@@ -245,7 +270,36 @@ function jsonMacro(name: string, body: (path: string) => string): string {
   return `CREATE OR REPLACE TEMP MACRO ${name}(j) AS ${body("'$'")}, (j, p) AS ${body('p')}`;
 }
 
+/** REGEXP_INSTR(s, r, pos, occurrence, occurrence_position) from match and split lists. */
+function regexpInstr(p: string, o: string, op: string): string {
+  const sub = `substr(s, ${p})`;
+  const lens = (list: string) => `coalesce(list_sum(list_transform(${list}, x -> length(x))), 0)`;
+  return `CASE WHEN s IS NULL OR r IS NULL OR ${p} IS NULL OR ${o} IS NULL OR ${op} IS NULL THEN NULL
+    WHEN ${p} > length(s) OR len(regexp_extract_all(${sub}, r)) < ${o} THEN 0
+    ELSE ${p} - 1 + ${lens(`list_slice(regexp_split_to_array(${sub}, r), 1, ${o})`)}
+      + ${lens(`list_slice(regexp_extract_all(${sub}, r), 1, ${o} - 1)`)} + 1
+      + CASE WHEN ${op} = 1 THEN length(regexp_extract_all(${sub}, r)[${o}]) ELSE 0 END END`;
+}
+
+const INITCAP_DELIMS = ` []{}()/|\\<>!?@"^#$&~_,.:;*%+-`;
+function initcap(delims: string): string {
+  return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1))
+    OR regexp_matches(substr(s, i - 1, 1), '\\s') THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
+}
+
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_zero(x) AS coalesce(x, 0)`,
+  `CREATE OR REPLACE TEMP MACRO bq_regexp_replace(s, r, t) AS regexp_replace(s, r, t, 'g')`,
+  `CREATE OR REPLACE TEMP MACRO bq_regexp_instr(s, r) AS ${regexpInstr('1', '1', '0')},
+     (s, r, p) AS ${regexpInstr('p', '1', '0')}, (s, r, p, o) AS ${regexpInstr('p', 'o', '0')},
+     (s, r, p, o, op) AS ${regexpInstr('p', 'o', 'op')}`,
+  `CREATE OR REPLACE TEMP MACRO bq_initcap(s) AS ${initcap(`'${INITCAP_DELIMS.replace(/'/g, "''")}'`)},
+     (s, d) AS ${initcap('d')}`,
+  `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
+  `CREATE OR REPLACE TEMP MACRO bq_approx_quantiles(x, n) AS quantile_disc(x, list_transform(range(n + 1), i -> i / n))`,
+  `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS list_transform(
+     list_slice(list_reverse_sort(list_transform(map_entries(histogram(x)), e -> {'c': e.value, 'v': e.key})), 1, n),
+     e -> {'value': e.v, 'count': CAST(e.c AS BIGINT)})`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches
@@ -276,17 +330,28 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_md5(x) AS unhex(md5(x))`,
   `CREATE OR REPLACE TEMP MACRO bq_sha1(x) AS unhex(sha1(x))`,
   `CREATE OR REPLACE TEMP MACRO bq_sha256(x) AS unhex(sha256(x))`,
-  // STRING and BYTES share these names in BigQuery; TRY_CAST keeps the branch DuckDB folds but never takes from failing
-  `CREATE OR REPLACE TEMP MACRO bq_byte_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN octet_length(TRY_CAST(x AS BLOB))
-     ELSE strlen(TRY_CAST(x AS VARCHAR)) END`,
-  `CREATE OR REPLACE TEMP MACRO bq_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN octet_length(TRY_CAST(x AS BLOB))
-     ELSE length(TRY_CAST(x AS VARCHAR)) END`,
-  `CREATE OR REPLACE TEMP MACRO bq_lpad(s, n) AS lpad(s, CAST(n AS INTEGER), ' '), (s, n, p) AS lpad(s, CAST(n AS INTEGER), p)`,
-  `CREATE OR REPLACE TEMP MACRO bq_rpad(s, n) AS rpad(s, CAST(n AS INTEGER), ' '), (s, n, p) AS rpad(s, CAST(n AS INTEGER), p)`,
+  // STRING and BYTES share these names in BigQuery: typed macro overloads dispatch (BYTES work on their hex text)
+  `CREATE OR REPLACE TEMP MACRO bq_byte_length(x BLOB) AS octet_length(x), (x VARCHAR) AS strlen(x)`,
+  `CREATE OR REPLACE TEMP MACRO bq_length(x BLOB) AS octet_length(x), (x VARCHAR) AS length(x)`,
+  `CREATE OR REPLACE TEMP MACRO bq_left(x BLOB, n) AS unhex(left(hex(x), 2 * n)), (x VARCHAR, n) AS left(x, n)`,
+  `CREATE OR REPLACE TEMP MACRO bq_right(x BLOB, n) AS unhex(right(hex(x), 2 * n)), (x VARCHAR, n) AS right(x, n)`,
+  `CREATE OR REPLACE TEMP MACRO bq_reverse(x BLOB) AS unhex(array_to_string(list_reverse(
+       list_transform(range(octet_length(x)), i -> substr(hex(x), 2 * i + 1, 2))), '')),
+     (x VARCHAR) AS reverse(x)`,
+  `CREATE OR REPLACE TEMP MACRO bq_lpad(x BLOB, n) AS unhex(lpad(hex(x), CAST(2 * n AS INTEGER), '20')),
+     (x VARCHAR, n) AS lpad(x, CAST(n AS INTEGER), ' '),
+     (x BLOB, n, p BLOB) AS unhex(lpad(hex(x), CAST(2 * n AS INTEGER), hex(p))),
+     (x VARCHAR, n, p VARCHAR) AS lpad(x, CAST(n AS INTEGER), p)`,
+  `CREATE OR REPLACE TEMP MACRO bq_rpad(x BLOB, n) AS unhex(rpad(hex(x), CAST(2 * n AS INTEGER), '20')),
+     (x VARCHAR, n) AS rpad(x, CAST(n AS INTEGER), ' '),
+     (x BLOB, n, p BLOB) AS unhex(rpad(hex(x), CAST(2 * n AS INTEGER), hex(p))),
+     (x VARCHAR, n, p VARCHAR) AS rpad(x, CAST(n AS INTEGER), p)`,
+  `CREATE OR REPLACE TEMP MACRO bq_concat1(x) AS CAST(x AS VARCHAR)`,
+  `CREATE OR REPLACE TEMP MACRO bq_parse_time(f, s) AS CAST(strptime('1970-01-01 ' || s, '%Y-%m-%d ' || f) AS TIME)`,
   `CREATE OR REPLACE TEMP MACRO bq_parse_numeric(s) AS CAST(trim(s) AS DECIMAL(38, 9))`,
   `CREATE OR REPLACE TEMP MACRO bq_date_from_unix_date(n) AS CAST(DATE '1970-01-01' + CAST(n AS INTEGER) AS DATE)`,
   `CREATE OR REPLACE TEMP MACRO bq_unix_date(d) AS CAST(CAST(d AS DATE) - DATE '1970-01-01' AS BIGINT)`,
-  `CREATE OR REPLACE TEMP MACRO bq_to_code_points(s) AS list_transform(string_split(s, ''), c -> CAST(unicode(c) AS BIGINT))`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_code_points(s) AS coalesce(list_transform(string_split(s, ''), c -> CAST(unicode(c) AS BIGINT)), [])`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_string(a) AS CASE WHEN len(list_filter(a, c -> c IS NULL)) > 0 THEN NULL
      ELSE array_to_string(list_transform(a, c -> CASE WHEN c = 0 THEN '' ELSE chr(CAST(c AS INTEGER)) END), '') END`,
   `CREATE OR REPLACE TEMP MACRO bq_unicode(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END`,
@@ -316,7 +381,10 @@ export const DUCKDB_MACROS: string[] = [
      ELSE (epoch_us(a) - epoch_us(b)) // (${UNIT_US}) END`,
   `CREATE OR REPLACE TEMP MACRO bq_date_diff(a, b, part) AS bq_boundaries(CAST(CAST(a AS DATE) AS TIMESTAMP), CAST(CAST(b AS DATE) AS TIMESTAMP), part)`,
   `CREATE OR REPLACE TEMP MACRO bq_datetime_diff(a, b, part) AS bq_boundaries(CAST(a AS TIMESTAMP), CAST(b AS TIMESTAMP), part)`,
-  `CREATE OR REPLACE TEMP MACRO bq_timestamp_diff(a, b, part) AS (epoch_us(CAST(a AS TIMESTAMPTZ)) - epoch_us(CAST(b AS TIMESTAMPTZ))) // (${UNIT_US})`,
+  `CREATE OR REPLACE TEMP MACRO bq_timestamp_diff(a, b, part) AS CASE
+     WHEN part LIKE 'WEEK%' OR part IN ('ISOWEEK', 'MONTH', 'QUARTER', 'YEAR', 'ISOYEAR')
+     THEN bq_boundaries(CAST(CAST(a AS TIMESTAMPTZ) AS TIMESTAMP), CAST(CAST(b AS TIMESTAMPTZ) AS TIMESTAMP), part)
+     ELSE (epoch_us(CAST(a AS TIMESTAMPTZ)) - epoch_us(CAST(b AS TIMESTAMPTZ))) // (${UNIT_US}) END`,
   `CREATE OR REPLACE TEMP MACRO bq_time_diff(a, b, part) AS (epoch_us(CAST('1970-01-01' AS DATE) + CAST(a AS TIME)) - epoch_us(CAST('1970-01-01' AS DATE) + CAST(b AS TIME))) // (${UNIT_US})`,
   `CREATE OR REPLACE TEMP MACRO bq_last_day(d) AS last_day(CAST(d AS DATE)),
      (d, part) AS CASE part WHEN 'MONTH' THEN last_day(CAST(d AS DATE))

@@ -228,6 +228,9 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
+    if (word === 'ARRAY' && isPunct(next, '(') && nextIdx > i + 1) {
+      for (let m = i + 1; m < nextIdx; m++) out[m] = ''; // `ARRAY (SELECT ...)` → ARRAY(SELECT ...)
+    }
     if (isPunct(next, '(')) {
       i = renameFunction(tokens, i, ctx, out, prev);
     }
@@ -625,7 +628,7 @@ function renameFunction(
   const wrap = WRAPS[word];
   if (wrap) {
     const close = matchClose(tokens, open);
-    if (close > 0) {
+    if (close > 0 && !isWord(tokens[nextSig(tokens, close + 1)], 'OVER')) {
       out[i] = `${wrap[0]}(${wrap[1] ?? out[i]}`;
       out[close] = `${out[close]})`;
     }
@@ -639,7 +642,7 @@ function renameFunction(
       !/^[rRbB]/.test(at.text) &&
       isPunct(tokens[nextSig(tokens, a + 1)], ',')
     ) {
-      out[a] = convertFormat(at.text);
+      out[a] = convertFormat(at.text, word.startsWith('PARSE_'));
     }
   }
   return i;
