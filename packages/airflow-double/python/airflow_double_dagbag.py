@@ -79,8 +79,26 @@ def describe_dag(dag, filepath):
     }
 
 
-class _Timeout(Exception):
-    pass
+STUB_DIR = os.path.dirname(os.path.abspath(__file__))
+SITE_PACKAGES = '/usr/local/lib/python3.6/site-packages'
+
+
+def import_traceback():
+    """The traceback as 1.8.2's DagBag logs it: from models.process_file down, stub paths shown as site-packages,
+    without this loader's frames and without the caret lines newer Pythons add."""
+    exc = traceback.TracebackException(*sys.exc_info())
+    here = os.path.abspath(__file__)
+    kept = [f for f in exc.stack if os.path.abspath(f.filename) != here and not f.filename.startswith('<frozen')]
+    exc.stack = traceback.StackSummary.from_list(kept)
+    lines = ''.join(exc.format()).splitlines()
+    out = ['Traceback (most recent call last):',
+           '  File "{}/airflow/models.py", line 263, in process_file'.format(SITE_PACKAGES),
+           '    m = imp.load_source(mod_name, filepath)']
+    for line in lines[1:] if lines and lines[0].startswith('Traceback') else lines:
+        if line.strip() and set(line.strip()) <= set('^~'):
+            continue
+        out.append(line.replace(STUB_DIR, SITE_PACKAGES))
+    return '\n'.join(out) + '\n'
 
 
 def load_file(filepath, timeout):
@@ -123,10 +141,8 @@ def main():
     for filepath in request['files']:
         try:
             found = load_file(filepath, request.get('timeout', 30))
-        except BaseException as error:  # noqa: BLE001 (Airflow's DagBag catches everything too)
-            if isinstance(error, (KeyboardInterrupt, SystemExit)) and not isinstance(error, SystemExit):
-                raise
-            import_errors.append({'path': filepath, 'traceback': traceback.format_exc()})
+        except Exception:  # DagBag.process_file catches Exception (SystemExit/KeyboardInterrupt escape)
+            import_errors.append({'path': filepath, 'traceback': import_traceback()})
             continue
         for dag in found:
             dag.fileloc = filepath
