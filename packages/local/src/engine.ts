@@ -701,6 +701,7 @@ export class Interpreter {
       phases.set(task.name, 'Running');
       const where = `templates.${template.name}.dag.tasks.${task.name}`;
       const p = (async () => {
+        await null; // let running.set() below happen before this task can finish
         let result: NodeResult;
         try {
           const instances = this.expand(task, local, where);
@@ -1044,6 +1045,11 @@ export class Interpreter {
         message = `Pod was active on the node longer than the specified deadline (${template.activeDeadlineSeconds}s)`;
       }
       if (phase === 'Succeeded') {
+        const values: Record<string, string> = { ...result.outputs };
+        for (const p of outputs)
+          if (values[p.name] === undefined && p.valueFrom?.default !== undefined)
+            values[p.name] = p.valueFrom.default;
+        result = { ...result, outputs: values };
         const missing = outputs.find((p) => result.outputs[p.name] === undefined);
         if (missing) {
           phase = 'Error';

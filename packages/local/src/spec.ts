@@ -328,8 +328,8 @@ export function parseWorkflow(text: string, file: string): Workflow {
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      const pos = e.linePos?.[0];
-      throw new SpecError(`${file}:${pos?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`);
+      const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
+      throw new SpecError(`${file}:${line}: invalid YAML: ${e.message.split('\n')[0]}`);
     }
     const value = doc.toJS() as Record<string, unknown> | null;
     if (value === null || value === undefined) continue;
