@@ -36,7 +36,10 @@ export function workflowConfigMap(workflowText: string): string {
 export function workflowTemplate(workflowText: string): string {
   const doc = parseDocument(workflowText);
   if (doc.errors.length > 0) throw new Error(`${DAILY_WORKFLOW}: ${doc.errors[0]?.message ?? 'YAML error'}`);
+  // The workflow's own header talks about `argo submit`; this file is used through the CronWorkflow instead.
   doc.commentBefore = null;
+  const first = (doc.contents as { items?: Array<{ key?: { commentBefore?: string | null } }> } | null)?.items?.[0];
+  if (first?.key) first.key.commentBefore = null;
   doc.set('kind', 'WorkflowTemplate');
   doc.deleteIn(['metadata', 'generateName']);
   const metadata = doc.get('metadata', true) as { items: unknown[] } | undefined;
@@ -46,7 +49,11 @@ export function workflowTemplate(workflowText: string): string {
     const last = metadata.items.pop();
     if (last !== undefined) metadata.items.unshift(last);
   }
-  return banner(DAILY_WORKFLOW) + doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return (
+    banner(DAILY_WORKFLOW) +
+    '# The daily workflow as a WorkflowTemplate, run by the CronWorkflow next to this file (see workflows/README.md).\n' +
+    doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+  );
 }
 
 /** Everything generated, computed from the files under `repoRoot`. */
