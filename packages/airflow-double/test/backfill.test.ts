@@ -16,7 +16,7 @@ async function initialisedHome(extraEnv: Record<string, string> = {}) {
 const taskLog = (home: string, dag: string, task: string, iso: string) =>
   readFileSync(join(home, 'logs', dag, task, iso), 'utf8');
 
-describe('airflow backfill', () => {
+describe.concurrent('airflow backfill', () => {
   it('runs a BigQueryOperator DAG: exact stdout lines, task log path/format, exit 0', async () => {
     const { home, env } = await initialisedHome();
     const bql = 'SELECT "{{ ds }}" AS d, \'{{ yesterday_ds_nodash }}\'\nFROM `t.{{ macros.ds_add(ds, -6) }}`';

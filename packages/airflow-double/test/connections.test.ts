@@ -8,7 +8,7 @@ afterAll(cleanupHomes);
 /** stdout after the `Using executor` line. */
 const body = (stdout: string) => stdout.split('\n').slice(1).join('\n');
 
-describe('airflow connections', () => {
+describe.concurrent('airflow connections', () => {
   it('without initdb dies with OperationalError (exit 1)', async () => {
     const home = makeHome();
     const r = await airflow(['connections', '-l'], baseEnv(home));

@@ -32,7 +32,7 @@ const ran = (home: string) =>
         .sort()
     : [];
 
-describe('backfill flags', () => {
+describe.concurrent('backfill flags', () => {
   it('runs a chain in topological order across iterations; depends_on_past deadlocks a fresh DB unless -I', async () => {
     const { home, env } = await chainHome();
     const r = await airflow(['backfill', '-s', '2018-01-10', 'chain'], env);

@@ -32,7 +32,7 @@ async function scripted(
 const FAILED_BLOCK =
   "airflow.exceptions.AirflowException: ---------------------------------------------------\nSome task instances failed:\n{('my_dag', 'my_task', datetime.datetime(2018, 1, 10, 0, 0))}\n";
 
-describe('scripted outcomes (AIRFLOW_DOUBLE_OUTCOME)', () => {
+describe.concurrent('scripted outcomes (AIRFLOW_DOUBLE_OUTCOME)', () => {
   it('task-failed: traceback + Marking task as FAILED. in the task log, failure block on stderr, exit 1', async () => {
     const { home, r } = await scripted('task-failed');
     expect(r.code).toBe(1);
