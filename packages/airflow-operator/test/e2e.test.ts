@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -68,6 +68,21 @@ interface RunOptions {
   env?: Record<string, string>;
   /** Send this signal once the task log shows the task started. */
   signal?: NodeJS.Signals;
+  /** Run the bin as PID 1 of a new PID namespace (`unshare -p -f`), like a container entrypoint. */
+  pid1?: boolean;
+}
+
+const canUnshare = spawnSync('unshare', ['-p', '-f', 'true']).status === 0;
+
+/** The runner's host pid: unshare's only child when run as PID 1, else the spawned process itself. */
+function runnerPid(child: ChildProcess, pid1: boolean): number | undefined {
+  if (!pid1) return child.pid;
+  try {
+    const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+    return Number(children.split(' ')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const BASH = [
@@ -96,19 +111,23 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
     ...(opts.args ?? BASH),
   ];
   const started = Date.now();
-  const child = spawn(process.execPath, args, {
-    env: {
-      PATH: `${DOUBLE_BIN}:${process.env.PATH}`,
-      HOME: dir,
-      TMPDIR: scratch,
-      GOOGLE_APPLICATION_CREDENTIALS: keyFile,
-      AIRFLOW_DOUBLE_OUTCOME: opts.outcome ?? 'success',
-      AIRFLOW_DOUBLE_ARGV_LOG: argvLog,
-      DP_KILL_GRACE_PERIOD: '5',
-      ...opts.env,
+  const child = spawn(
+    opts.pid1 ? 'unshare' : process.execPath,
+    opts.pid1 ? ['-p', '-f', process.execPath, ...args] : args,
+    {
+      env: {
+        PATH: `${DOUBLE_BIN}:${process.env.PATH}`,
+        HOME: dir,
+        TMPDIR: scratch,
+        GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+        AIRFLOW_DOUBLE_OUTCOME: opts.outcome ?? 'success',
+        AIRFLOW_DOUBLE_ARGV_LOG: argvLog,
+        DP_KILL_GRACE_PERIOD: '5',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let stdout = '';
   let stderr = '';
   let signalled = false;
@@ -116,7 +135,10 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
     stdout += c;
     if (opts.signal && !signalled && stdout.includes('"src":"airflow"') && stdout.includes('Logging into:')) {
       signalled = true;
-      setTimeout(() => child.kill(opts.signal), 200);
+      setTimeout(() => {
+        const pid = runnerPid(child, opts.pid1 === true);
+        if (pid) process.kill(pid, opts.signal);
+      }, 200);
     }
   });
   child.stderr.setEncoding('utf8').on('data', (c: string) => {
@@ -239,6 +261,17 @@ describe.skipIf(!doubleBuilt)('airflow-operator end to end against the airflow d
     for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid} still alive`).toThrow();
     expect(r.tmp).toEqual([]);
   });
+
+  it.skipIf(!canUnshare)(
+    'as PID 1 of a PID namespace (container entrypoint): SIGTERM still → 143',
+    async () => {
+      const r = await runOperator({ outcome: 'hang', signal: 'SIGTERM', pid1: true });
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.ms).toBeLessThan(10_000);
+      expect(r.outputs['exit-class']).toBe('terminated');
+      expect(r.tmp).toEqual([]);
+    },
+  );
 
   it('hang + SIGINT → 130', async () => {
     const r = await runOperator({ outcome: 'hang', signal: 'SIGINT' });

@@ -135,8 +135,9 @@ try {
   ];
   console.log('runner bench (medians of %d runs for start-up; one streaming run)', RUNS);
   for (const [name, value, base, ratio, target, ok] of rows) {
+    const verdict = target ? `target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}` : '';
     console.log(
-      `  ${name.padEnd(32)} ${value.padStart(10)}  ${base.padEnd(24)} ${ratio.padStart(7)}  target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}`,
+      `  ${name.padEnd(40)} ${value.padStart(10)}  ${base.padEnd(24)} ${ratio.padStart(7)}  ${verdict}`,
     );
   }
 } finally {

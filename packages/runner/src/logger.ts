@@ -47,7 +47,13 @@ export async function createLogger(opts: {
     const { default: pretty } = await import('pino-pretty');
     logger = pino(
       base,
-      pretty({ destination: opts.stdout as unknown as NodeJS.WritableStream, sync: true, colorize: true }),
+      pretty({
+        destination: opts.stdout as unknown as NodeJS.WritableStream,
+        sync: true,
+        colorize: true,
+        singleLine: true,
+        translateTime: 'UTC:HH:MM:ss.l',
+      }),
     );
   } else {
     logger = pino(base, opts.stdout as unknown as NodeJS.WritableStream);
