@@ -62,13 +62,11 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CODE_POINTS_TO_BYTES: 'bq_code_points_to_bytes',
   APPROX_QUANTILES: 'bq_approx_quantiles',
   APPROX_TOP_COUNT: 'bq_approx_top_count',
-  BIT_XOR: '`bit_xor`',
+  APPROX_TOP_SUM: 'bq_approx_top_sum',
   LEFT: 'bq_left',
   RIGHT: 'bq_right',
   REVERSE: 'bq_reverse',
   PARSE_TIME: 'bq_parse_time',
-  BIT_AND: '`bit_and`',
-  BIT_OR: '`bit_or`',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -160,6 +158,7 @@ export const SPECIAL_CALLS: Record<
   JSON_VALUE_ARRAY: jsonPathArg,
   JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
   ARRAY_AGG: aggregateLimit,
+  STRING_AGG: stringAggLimit,
   CONCAT: (tokens, fn, open, out) => {
     if (callArgs(tokens, open).length === 1) out[fn] = 'bq_concat1'; // CONCAT(NULL) is NULL, not ''
   },
@@ -175,6 +174,38 @@ function jsonPathArg(tokens: Token[], _fn: number, open: number, out: string[]):
   if (t?.kind !== 'string' || out[k] !== t.text || /^[bB]/.test(t.text)) return;
   const path = decodeStringLiteral(t, '');
   out[k] = encodeStringLiteral(path.replace(/\['([^']*)'\]/g, '."$1"').replace(/\["([^"]*)"\]/g, '."$1"'));
+}
+
+/** STRING_AGG(x, sep [ORDER BY ...] LIMIT n) → array_to_string(list_slice(ARRAY_AGG(x [ORDER BY ...]), 1, n), sep). */
+function stringAggLimit(tokens: Token[], fn: number, open: number, out: string[]): void {
+  const close = matchClose(tokens, open);
+  let depth = 0;
+  let comma = -1;
+  let orderAt = -1;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth++;
+    else if (isPunct(t, ')') || isPunct(t, ']')) depth--;
+    else if (depth !== 0) continue;
+    else if (isPunct(t, ',') && comma < 0) comma = k;
+    else if (t.kind === 'ident' && t.text.toUpperCase() === 'ORDER' && orderAt < 0) orderAt = k;
+    else if (t.kind === 'ident' && t.text.toUpperCase() === 'LIMIT') {
+      const n = nextSig(tokens, k + 1);
+      const nt = tokens[n];
+      if (nt?.kind !== 'number') return;
+      const sepEnd = orderAt > comma ? orderAt : k;
+      let sep = "','";
+      if (comma >= 0) {
+        sep = out.slice(comma + 1, sepEnd).join('');
+        for (let m = comma; m < sepEnd; m++) out[m] = '';
+        out[comma] = ' ';
+      }
+      for (let m = k; m <= n; m++) out[m] = '';
+      out[fn] = 'array_to_string(list_slice(ARRAY_AGG';
+      out[close] = `${out[close]}, 1, ${nt.text}), ${sep})`;
+      return;
+    }
+  }
 }
 
 /** ARRAY_AGG(x ... LIMIT n): DuckDB has no LIMIT inside aggregates, so slice the result. */
@@ -281,6 +312,14 @@ function regexpInstr(p: string, o: string, op: string): string {
       + CASE WHEN ${op} = 1 THEN length(regexp_extract_all(${sub}, r)[${o}]) ELSE 0 END END`;
 }
 
+/** APPROX_TOP_COUNT / APPROX_TOP_SUM from a list aggregate `agg` (bound as l) and a per-key measure (k = the key). */
+function topK(agg: string, measure: string, field: string, key = 'e'): string {
+  const keys = `list_concat(list_distinct(list_transform(l, e -> ${key})), CASE WHEN len(list_filter(l, e -> ${key} IS NULL)) > 0 THEN [NULL] ELSE [] END)`;
+  const scored = `list_transform(${keys}, k -> {'nn': (${measure}) IS NOT NULL, 'm': ${measure}, 'k': k})`;
+  return `(SELECT list_transform(list_slice(list_sort(${scored}, 'DESC'), 1, n), e -> {'value': e.k, '${field}': e.m})
+    FROM (SELECT ${agg} AS l))`;
+}
+
 const INITCAP_DELIMS = ` []{}()/|\\<>!?@"^#$&~_,.:;*%+-`;
 function initcap(delims: string): string {
   return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1))
@@ -288,6 +327,8 @@ function initcap(delims: string): string {
 }
 
 export const DUCKDB_MACROS: string[] = [
+  // GoogleSQL sorts NULLs first ascending and last descending
+  `SET default_null_order = 'nulls_first_on_asc_last_on_desc'`,
   `CREATE OR REPLACE TEMP MACRO bq_zero(x) AS coalesce(x, 0)`,
   `CREATE OR REPLACE TEMP MACRO bq_regexp_replace(s, r, t) AS regexp_replace(s, r, t, 'g')`,
   `CREATE OR REPLACE TEMP MACRO bq_regexp_instr(s, r) AS ${regexpInstr('1', '1', '0')},
@@ -297,9 +338,10 @@ export const DUCKDB_MACROS: string[] = [
      (s, d) AS ${initcap('d')}`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_quantiles(x, n) AS quantile_disc(x, list_transform(range(n + 1), i -> i / n))`,
-  `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS list_transform(
-     list_slice(list_reverse_sort(list_transform(map_entries(histogram(x)), e -> {'c': e.value, 'v': e.key})), 1, n),
-     e -> {'value': e.v, 'count': CAST(e.c AS BIGINT)})`,
+  // top-k over the aggregated list, NULL keys included (histogram() would drop them); ties by value, NULL sums last
+  `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
+  `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches

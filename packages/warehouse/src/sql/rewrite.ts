@@ -175,6 +175,16 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     const nextIdx = nextSig(tokens, i + 1);
     const next = tokens[nextIdx];
     if (isPunct(prev, '.')) continue; // a field or a qualified name part
+    if (
+      word === 'OFFSET' &&
+      !isPunct(next, '(') &&
+      !isWord(prev, 'WITH') &&
+      next?.kind !== 'number' &&
+      next?.kind !== 'param'
+    ) {
+      out[i] = '`offset`'; // a name (WITH OFFSET AS offset) that DuckDB reserves
+      continue;
+    }
     if (word === 'SELECT') {
       finishSelect(lvl);
       lvl.select = { stars: [], exclude: new Set(), qualifiedStars: [], start: i + 1 };
@@ -228,6 +238,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
+    if (word === 'CAST' || word === 'SAFE_CAST') castToBytes(tokens, i, nextIdx, out);
     if (word === 'ARRAY' && isPunct(next, '(') && nextIdx > i + 1) {
       for (let m = i + 1; m < nextIdx; m++) out[m] = ''; // `ARRAY (SELECT ...)` → ARRAY(SELECT ...)
     }
@@ -646,6 +657,18 @@ function renameFunction(
     }
   }
   return i;
+}
+
+/** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
+function castToBytes(tokens: Token[], cast: number, open: number, out: string[]): void {
+  if (!isPunct(tokens[open], '(')) return;
+  const close = matchClose(tokens, open);
+  const ty = prevSig(tokens, close);
+  const as = prevSig(tokens, ty);
+  if (!isWord(tokens[ty], 'BYTES') || !isWord(tokens[as], 'AS')) return;
+  out[cast] = 'bq_to_bytes';
+  out[as] = '';
+  out[ty] = '';
 }
 
 /** SAFE.FN(...) → TRY(FN(...)); NET.FN(...) → bq_net_fn(...). Returns true when handled. */
