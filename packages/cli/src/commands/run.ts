@@ -138,6 +138,7 @@ export interface RunFlags {
   secret: string[];
   imagesManifest?: string;
   verbose?: boolean;
+  timeScale?: string;
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<void> {
@@ -148,6 +149,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       );
     if (flags.engine !== 'native' && flags.engine !== 'airflow')
       throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
+    const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
+    if (timeScale !== undefined && !(timeScale > 0 && timeScale <= 1))
+      throw new UsageError(`--time-scale must be a number in (0, 1], got ${JSON.stringify(flags.timeScale)}`);
     const parameters = parseParams(flags.param);
     const secrets = parseSecrets(flags.secret, io.cwd);
     const reporter = new ProgressReporter({ write: io.err, isTTY: io.stderrIsTTY, columns: io.columns });
@@ -162,6 +166,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       ...(flags.imagesManifest ? { imagesManifest: resolve(io.cwd, flags.imagesManifest) } : {}),
       baseEnv: stepBaseEnv(io.env),
       reporter,
+      ...(timeScale !== undefined ? { timeScale } : {}),
       log: (l) => io.err(`${l}\n`),
       ...(flags.verbose ? { onLine: (node: string, line: string) => io.err(`${node} | ${line}\n`) } : {}),
       signal: io.signal,
@@ -196,6 +201,10 @@ export function registerRun(program: Command): void {
     )
     .option('--images-manifest <file>', 'images manifest (default: images/images.json above the workflow)')
     .option('-v, --verbose', 'stream every step output line to stderr')
+    .option(
+      '--time-scale <factor>',
+      'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
+    )
     .action(async (file: string, flags: RunFlags) => {
       const io = processIo();
       try {
