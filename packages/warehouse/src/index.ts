@@ -66,7 +66,7 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
+          setTimeout(() => server.closeAllConnections(), 500).unref();
         });
         await warehouse.close();
       })();

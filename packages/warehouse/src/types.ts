@@ -303,3 +303,19 @@ export function estimateRowBytes(fields: readonly FieldSchema[]): number {
   }
   return total;
 }
+
+/** Encodes a page given column-wise (DuckDB's fast path): one pass per column, then rows assembled. */
+export function encodeColumns(
+  fields: readonly FieldSchema[],
+  columns: readonly (readonly DuckDBValue[])[],
+  ts: TimestampFormat,
+): { f: { v: Cell }[] }[] {
+  const n = columns[0]?.length ?? 0;
+  const rows: { f: { v: Cell }[] }[] = new Array(n);
+  for (let r = 0; r < n; r++) rows[r] = { f: new Array(fields.length) };
+  fields.forEach((field, c) => {
+    const col = columns[c] ?? [];
+    for (let r = 0; r < n; r++) rows[r]!.f[c] = { v: encodeValue(field, col[r] ?? null, ts) };
+  });
+  return rows;
+}

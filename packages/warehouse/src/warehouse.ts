@@ -36,7 +36,7 @@ import { loadTranslator, type Translator, translatorLoadError } from './translat
 import {
   duckColumnsDdl,
   duckTypeOf,
-  encodeRow,
+  encodeColumns,
   estimateRowBytes,
   type FieldSchema,
   fieldOfDuckType,
@@ -440,14 +440,14 @@ export class Warehouse {
       const reader = await c.runAndReadAll(
         `SELECT ${cols} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
       );
-      return [count, reader.getRows()] as const;
+      return [count, encodeColumns(fields, reader.getColumns(), ts)] as const;
     });
     const nextOffset = offset + rows.length;
     return {
       kind: 'bigquery#tableDataList',
       etag: etag(total),
       totalRows: String(total),
-      rows: rows.map((r) => encodeRow(fields, r, ts)),
+      rows,
       ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
     };
   }
@@ -649,12 +649,12 @@ export class Warehouse {
       const reader = await c.runAndReadAll(
         `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
       );
-      return reader.getRows();
+      return encodeColumns(schema, reader.getColumns(), ts);
     });
     const nextOffset = offset + rows.length;
     return {
       ...common,
-      rows: rows.map((r) => encodeRow(schema, r, ts)),
+      rows,
       ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
     };
   }

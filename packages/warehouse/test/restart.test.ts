@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clientFor, raw } from './helpers.js';
+
+const DP = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/dp.js');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** Spawns `dp warehouse serve` and resolves with its URL once it prints the listening line. */
+function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [DP, 'warehouse', 'serve', '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[0], output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dp warehouse serve exited early (${code}):\n${out}`));
+    });
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+
+describe('restart after kill', () => {
+  it('a server killed mid-job loses no committed job and restarts cleanly', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wh-restart-'));
+    dirs.push(dir);
+    const first = await serve(dir);
+    const bq = clientFor(first.url);
+    await bq.createDataset('keep', { description: 'survives' });
+    await bq.dataset('keep').createTable('t', {
+      schema: [{ name: 'n', type: 'INTEGER' }],
+      timePartitioning: { type: 'DAY' },
+    });
+    await bq
+      .dataset('keep')
+      .table('t')
+      .insert([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    const [done] = await bq.createQueryJob({
+      query: 'SELECT n * 10 AS m FROM keep.t',
+      destination: bq.dataset('keep').table('out$20261120'),
+      jobId: 'committed_job',
+    });
+    expect(done.metadata.status.state).toBe('DONE');
+
+    // a long job, killed while it runs
+    const long = raw(first.url, 'POST', '/bigquery/v2/projects/local-project/jobs', {
+      jobReference: { jobId: 'killed_job' },
+      configuration: {
+        query: {
+          query:
+            'SELECT a * b AS p FROM UNNEST(GENERATE_ARRAY(1, 2500)) AS a CROSS JOIN UNNEST(GENERATE_ARRAY(1, 2500)) AS b',
+          useLegacySql: false,
+          destinationTable: { projectId: 'local-project', datasetId: 'keep', tableId: 'big' },
+        },
+      },
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    await long;
+
+    const second = await serve(dir);
+    const bq2 = clientFor(second.url);
+    const [ds] = await bq2.dataset('keep').getMetadata();
+    expect(ds.description).toBe('survives');
+    const [rows] = await bq2.query('SELECT SUM(n) AS s, COUNT(*) AS c FROM keep.t');
+    expect(rows).toEqual([{ s: 6, c: 3 }]);
+    const [out] = await bq2.query('SELECT m FROM keep.out WHERE _PARTITIONDATE = "2026-11-20" ORDER BY m');
+    expect(out.map((r) => r.m)).toEqual([10, 20, 30]);
+    const [job] = await bq2.job('committed_job').getMetadata();
+    expect(job.status.state).toBe('DONE');
+    const [results] = await bq2.job('committed_job').getQueryResults();
+    expect(results.map((r) => r.m).sort()).toEqual([10, 20, 30]);
+    // the killed job either committed completely or left nothing behind
+    const [exists] = await bq2.dataset('keep').table('big').exists();
+    if (exists) {
+      const [n] = await bq2.query('SELECT COUNT(*) AS n FROM keep.big');
+      expect(n[0].n).toBe(6_250_000);
+    }
+    const [tables] = await bq2.dataset('keep').getTables();
+    expect(tables.map((t) => t.id).sort()).toEqual(exists ? ['big', 'out', 't'] : ['out', 't']);
+
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).toBe(143);
+    expect(second.output()).toMatch(/stopping \(SIGTERM\)/);
+    // and it starts again from the cleanly closed file
+    const third = await serve(dir);
+    const [again] = await clientFor(third.url).query('SELECT COUNT(*) AS c FROM keep.t');
+    expect(again[0].c).toBe(3);
+    third.child.kill('SIGINT');
+    expect(await exited(third.child)).toBe(130);
+  });
+});
