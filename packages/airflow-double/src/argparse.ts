@@ -98,6 +98,13 @@ export const COMMANDS: Partial<Record<Subcommand, CommandSpec>> = {
     positionals: [],
   },
   initdb: { options: [], positionals: [] },
+  list_dags: {
+    options: [
+      opt(['-sd', '--subdir'], 'subdir', 'value', 'file or folder to load DAGs from'),
+      opt(['-r', '--report'], 'report', 'flag', 'show DagBag loading report'),
+    ],
+    positionals: [],
+  },
   version: { options: [], positionals: [] },
 };
 

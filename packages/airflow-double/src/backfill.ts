@@ -73,6 +73,29 @@ export async function loadDagBag(ctx: CommandContext, subdir: string, db: Metada
   return { report, connections: report.connections ?? plain ?? [] };
 }
 
+export interface ListDagsArgs {
+  readonly subdir: string | undefined;
+  readonly report: boolean;
+}
+
+/** `airflow list_dags` (reference §1.7); import failures are logged but do not change the exit code. */
+export async function listDags(args: ListDagsArgs, ctx: CommandContext): Promise<number> {
+  const dagsFolder = ctx.config.get('core', 'dags_folder');
+  const subdir = processSubdir(args.subdir, dagsFolder, ctx.env.HOME ?? '/', ctx.cwd);
+  ctx.io.log('models.py:168', 'INFO', `Filling up the DagBag from ${subdir}`);
+  const db = ctx.db();
+  const { report } = await loadDagBag(ctx, subdir, db.initialised ? db : undefined);
+  for (const e of report.import_errors) {
+    ctx.io.log('models.py:267', 'ERROR', `Failed to import: ${e.path}\n${e.traceback.replace(/\n$/, '')}`);
+  }
+  const rule = '-'.repeat(67);
+  const ids = report.dags.map((d) => d.dag_id).sort();
+  ctx.io.out(`\n\n${rule}\nDAGS\n${rule}\n${ids.join('\n')}\n\n`);
+  if (args.report)
+    ctx.io.out(`DagBag loading stats for ${subdir} (details not emulated by the airflow double)`);
+  return 0;
+}
+
 interface Ti {
   readonly key: string;
   readonly task: DagTask;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ParsedArgs, parseArgv } from './argparse.js';
-import { type BackfillArgs, backfill, type CommandContext } from './backfill.js';
+import { type BackfillArgs, backfill, type CommandContext, type ListDagsArgs, listDags } from './backfill.js';
 import { loadConfig, sqlitePath } from './config.js';
 import { type ConnectionsArgs, connections } from './connections.js';
 import { MetadataDb } from './db.js';
@@ -109,6 +109,8 @@ export async function main(deps: MainDeps): Promise<number> {
         return connections(v as unknown as ConnectionsArgs, ctx);
       case 'backfill':
         return await backfill(v as unknown as BackfillArgs, ctx);
+      case 'list_dags':
+        return await listDags(v as unknown as ListDagsArgs, ctx);
       default:
         throw new DoubleError(
           `the '${parsed.subcommand}' subcommand of Airflow 1.8.2 is not implemented by this test double`,

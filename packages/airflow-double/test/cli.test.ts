@@ -82,11 +82,25 @@ describe('process-wide behaviour', () => {
 
   it('refuses real-but-unimplemented subcommands with one line, exit 1', async () => {
     const home = makeHome();
-    const r = await airflow(['list_dags'], baseEnv(home));
+    const r = await airflow(['test', 'd', 't', '2018-01-01'], baseEnv(home));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "airflow-double: the 'list_dags' subcommand of Airflow 1.8.2 is not implemented by this test double\n",
+      "airflow-double: the 'test' subcommand of Airflow 1.8.2 is not implemented by this test double\n",
     );
+  });
+
+  it('list_dags prints the DAGS block (import errors logged, exit 0)', async () => {
+    const home = makeHome();
+    writeFileSync(
+      join(home, 'dags', 'a.py'),
+      'from datetime import datetime\nfrom airflow import DAG\nb = DAG("b_dag", start_date=datetime(2018, 1, 1))\na = DAG("a_dag", start_date=datetime(2018, 1, 1))\n',
+    );
+    writeFileSync(join(home, 'dags', 'broken.py'), 'from airflow import DAG\nraise RuntimeError("nope")\n');
+    const r = await airflow(['list_dags'], baseEnv(home));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ERROR - Failed to import: ');
+    const rule = '-'.repeat(67);
+    expect(r.stdout.endsWith(`\n\n${rule}\nDAGS\n${rule}\na_dag\nb_dag\n\n`)).toBe(true);
   });
 
   it('rejects a bad AIRFLOW_DOUBLE_OUTCOME with one line', async () => {
