@@ -210,7 +210,7 @@ export function renderReport(data: ReportData, generatedAt: Date): string {
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-.charts { display: flex; flex-wrap: wrap; gap: 2rem; }
+.charts { display: flex; flex-wrap: wrap; gap: 2rem; } figure { margin: 0; }
 svg { background: #fafafa; border: 1px solid #ddd; max-width: 100%; height: auto; }
 .axis { stroke: #333; } .grid { stroke: #e5e5e5; } .tick { font-size: 11px; fill: #555; } .label { font-size: 12px; fill: #333; }
 .point { fill: #ff6600; fill-opacity: 0.75; stroke: #993d00; }
