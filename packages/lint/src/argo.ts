@@ -197,6 +197,7 @@ export function checkWorkflowSpec(
         findings.push(...checkCommand(container, [...tPath, field], policy));
         findings.push(...checkContainer(container, [...tPath, field], tmplPodSecurity));
         findings.push(...checkRetry(tmpl.retryStrategy, tPath));
+        findings.push(...checkOutputsDir(tmpl, container, tPath, field));
       }
       for (const field of ['initContainers', 'sidecars'] as const) {
         asArray(tmpl[field]).forEach((c, j) => {
@@ -540,5 +541,41 @@ export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
     }
   }
   if (r.backoff === undefined) findings.push({ path, message: 'retryStrategy has no backoff' });
+  return findings;
+}
+
+/**
+ * Output parameters are files the runner writes into `--outputs-dir`: every `valueFrom.path` must lie in that
+ * directory, and with a read-only root filesystem the directory must be a mounted volume.
+ */
+function checkOutputsDir(tmpl: Obj, container: Obj, tPath: PathStep[], field: string): Finding[] {
+  const args = asArray(container.args).filter((a): a is string => typeof a === 'string');
+  const i = args.findIndex((a) => a === '--outputs-dir' || a.startsWith('--outputs-dir='));
+  if (i < 0) return [];
+  const dir =
+    (args[i]?.startsWith('--outputs-dir=') ? args[i]?.slice('--outputs-dir='.length) : args[i + 1]) ?? '';
+  const findings: Finding[] = [];
+  const argPath = [...tPath, field, 'args', i];
+  const mounted = asArray(container.volumeMounts).some((m) => {
+    const mountPath = asObj(m)?.mountPath;
+    return (
+      typeof mountPath === 'string' &&
+      (dir === mountPath || dir.startsWith(`${mountPath.replace(/\/$/, '')}/`))
+    );
+  });
+  if (!mounted)
+    findings.push({
+      path: argPath,
+      message: `--outputs-dir ${dir} is not on a mounted volume (the root filesystem is read-only)`,
+    });
+  asArray(asObj(tmpl.outputs)?.parameters).forEach((p, j) => {
+    const path = asObj(asObj(p)?.valueFrom)?.path;
+    if (typeof path === 'string' && !path.startsWith(`${dir.replace(/\/$/, '')}/`)) {
+      findings.push({
+        path: [...tPath, 'outputs', 'parameters', j, 'valueFrom', 'path'],
+        message: `output parameter file ${path} is not in --outputs-dir ${dir}`,
+      });
+    }
+  });
   return findings;
 }

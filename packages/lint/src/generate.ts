@@ -38,7 +38,8 @@ export function workflowTemplate(workflowText: string): string {
   if (doc.errors.length > 0) throw new Error(`${DAILY_WORKFLOW}: ${doc.errors[0]?.message ?? 'YAML error'}`);
   // The workflow's own header talks about `argo submit`; this file is used through the CronWorkflow instead.
   doc.commentBefore = null;
-  const first = (doc.contents as { items?: Array<{ key?: { commentBefore?: string | null } }> } | null)?.items?.[0];
+  const first = (doc.contents as { items?: Array<{ key?: { commentBefore?: string | null } }> } | null)
+    ?.items?.[0];
   if (first?.key) first.key.commentBefore = null;
   doc.set('kind', 'WorkflowTemplate');
   doc.deleteIn(['metadata', 'generateName']);
