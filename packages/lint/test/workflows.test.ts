@@ -97,6 +97,31 @@ describe('daily workflow', () => {
     expect(obj((templates.get('pipeline') as Obj).dag).target).toBe('{{workflow.parameters.target}}');
   });
 
+  it('runs one task plus its dependencies with -p target=...', () => {
+    const dag = obj((templates.get('pipeline') as Obj).dag);
+    const deps = new Map(
+      list(dag.tasks).map((t) => [String(t.name), (t.dependencies as string[] | undefined) ?? []]),
+    );
+    const closure = (targets: string) => {
+      const out = new Set<string>();
+      const stack = targets.split(' ').filter(Boolean);
+      while (stack.length > 0) {
+        const t = stack.pop() as string;
+        if (!deps.has(t)) throw new Error(`unknown task ${t}`);
+        if (!out.has(t)) stack.push(...(deps.get(t) as string[]));
+        out.add(t);
+      }
+      return [...out].sort();
+    };
+    expect(closure('write-hn-agg')).toEqual(['check-hn-data', 'write-hn-agg']);
+    expect(closure('write-github-agg')).toEqual([
+      'check-github-data',
+      'write-github-agg',
+      'write-github-daily',
+    ]);
+    expect(closure('check-hn-github-agg')).toHaveLength(7);
+  });
+
   it('computes the execution date once: run-date, or today in UTC from the creation time', () => {
     expect(executionDateOf(workflow, { 'run-date': '20240301' })).toBe('20240301');
     expect(executionDateOf(workflow, { 'run-date': '' })).toBe('20261123');
