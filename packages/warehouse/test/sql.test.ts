@@ -294,6 +294,30 @@ describe('running translated SQL on DuckDB', () => {
     expect((await q('SELECT COUNT(*) FROM d.p')).rows).toEqual([['2']]);
   });
 
+  it('reads struct parameter fields (@s.a)', async () => {
+    const r = await q('SELECT @s.a AS a, @s.b AS b', [
+      {
+        name: 's',
+        parameterType: {
+          type: 'STRUCT',
+          structTypes: [
+            { name: 'a', type: { type: 'INT64' } },
+            { name: 'b', type: { type: 'STRING' } },
+          ],
+        },
+        parameterValue: { structValues: { a: { value: '7' }, b: { value: 'x' } } },
+      },
+    ]);
+    expect(r).toEqual({ names: ['a', 'b'], rows: [['7', 'x']] });
+  });
+
+  it('keeps backticked names that are DuckDB keywords (at, by, select) as names', async () => {
+    const r = await q(
+      'SELECT MIN(`at`) AS `select`, `by` FROM (SELECT 1 AS `at`, 2 AS `by`) AS t GROUP BY `by`',
+    );
+    expect(r).toEqual({ names: ['select', 'by'], rows: [[1, 2]] });
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

@@ -87,13 +87,38 @@ const NOT_ALIAS = new Set([
   'IN',
 ]);
 
+/** DuckDB keywords (reserved, type_function and column_name categories of duckdb_keywords()) that cannot be bare names. */
+const DUCKDB_KEYWORDS = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create default ' +
+    'deferrable desc describe distinct do else end except false fetch for foreign from group having in initially intersect ' +
+    'into lambda lateral leading limit not null offset on only or order pivot pivot_longer pivot_wider placing primary ' +
+    'qualify references returning select show some summarize symmetric table then to trailing true union unique unpivot ' +
+    'using variadic when where window with anti asof at authorization binary by collation columns concurrently cross ' +
+    'freeze full generated glob ilike inner is isnull join left like map natural notnull outer overlaps positional right ' +
+    'semi similar struct tablesample try_cast unpack verbose between bigint bit boolean char character coalesce dec ' +
+    'decimal exists extract float grouping grouping_id inout int integer interval national nchar none nullif numeric out ' +
+    'overlay position precision real row setof smallint substring time timestamp treat trim values varchar'
+  ).split(' '),
+);
+
+/** DuckDB keywords that GoogleSQL allows as bare names (not GoogleSQL keywords, not used as types or functions here). */
+const UNQUOTED_DUCK_KEYWORDS = new Set(
+  (
+    'analyse analyze asymmetric both check column constraint deferrable describe do foreign initially leading ' +
+    'lambda only pivot_longer pivot_wider placing primary references returning show summarize symmetric trailing ' +
+    'unique variadic anti asof authorization binary collation columns concurrently freeze generated glob ilike isnull ' +
+    'notnull overlaps positional semi similar unpack verbose inout national nchar none out setof'
+  ).split(' '),
+);
+
 /** Backtick-quoted identifier text → its name. */
 export function unquote(t: Token): string {
   if (t.kind === 'quoted') return t.text.slice(1, -1).replace(/\\(.)/g, '$1');
   return t.text;
 }
 
-function _duckIdent(name: string): string {
+function duckIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
@@ -169,8 +194,20 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       }
       continue;
     }
+    if (t.kind === 'quoted') {
+      // a backticked name DuckDB would read as a keyword (at, by, select...) must reach DuckDB double-quoted
+      const name = unquote(t);
+      if (DUCKDB_KEYWORDS.has(name.toLowerCase()) && !isPunct(tokens[nextSig(tokens, i + 1)], '(')) {
+        out[i] = placeholder(ctx, { kind: 'literal', duck: duckIdent(name) });
+      }
+      continue;
+    }
     if (t.kind !== 'ident') continue;
     const word = t.text.toUpperCase();
+    if (UNQUOTED_DUCK_KEYWORDS.has(t.text.toLowerCase()) && !isPunct(tokens[nextSig(tokens, i + 1)], '(')) {
+      out[i] = placeholder(ctx, { kind: 'literal', duck: duckIdent(t.text) });
+      continue;
+    }
     const prev = tokens[prevSig(tokens, i)];
     const nextIdx = nextSig(tokens, i + 1);
     const next = tokens[nextIdx];
