@@ -5,7 +5,7 @@ import { bootstrapConnections, type ResolvedConnections } from './connections.js
 import type { EngineOutcome } from './engine-airflow.js';
 import { EXIT_CODES, type ExitClass } from './exit-codes.js';
 import { renderHelp } from './flags.js';
-import { createLogger, type RunnerLogger } from './logger.js';
+import { createLogger, type Logging, type RunnerLogger } from './logger.js';
 import { type NativeContext, type OperatorDefinition, OperatorError } from './operator.js';
 import { writeOutputs } from './outputs.js';
 import { Redactor } from './stream.js';
@@ -104,6 +104,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
   let redactor = new Redactor([]);
   let outputsDir = outputsDirFromArgv(io.argv);
   let log: RunnerLogger | undefined;
+  let logging: Logging | undefined;
   let outputs: Record<string, string> = Object.fromEntries(definition.outputs.map((n) => [n, '']));
 
   const finish = async (exitClass: ExitClass, message?: string): Promise<number> => {
@@ -131,6 +132,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
     } else {
       log?.info('done', { exit_class: cls, exit_code: code });
     }
+    await logging?.close();
     return code;
   };
 
@@ -161,12 +163,13 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
       requireJsonKeyPath: config.engine === 'airflow',
     });
     redactor = new Redactor(connections.secrets);
-    log = await createLogger({
+    logging = createLogger({
       stdout: io.stdout,
       pretty: config.logFormat ? config.logFormat === 'pretty' : io.isTTY,
       redactor,
       fields: { task_id: config.taskId },
     });
+    log = logging.log;
     log.info('starting', {
       operator: definition.name,
       version: definition.version,
@@ -179,6 +182,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
 
     let outcome: EngineOutcome;
     if (config.engine === 'native') {
+      await logging.start();
       outcome = await runNative(definition, config, connections, io, log);
     } else {
       const { runAirflowEngine } = await import('./engine-airflow.js');
@@ -190,10 +194,13 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
         tmpdir: io.env.TMPDIR || tmpdir(),
         log,
         redactor,
-        out: io.stdout,
+        out: logging.out,
         signal: io.signal,
         signalName: () => signalName(io.signal),
-        ...(io.onSpawn ? { onSpawn: io.onSpawn } : {}),
+        onSpawn: (phase, pid) => {
+          void logging?.start();
+          io.onSpawn?.(phase, pid);
+        },
       });
     }
     outputs = { ...outputs, ...outcome.outputs };
