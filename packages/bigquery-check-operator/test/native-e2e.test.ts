@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { readOutputs, runCli, runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
 import {
   type FakeBigQuery,
   type QueryAnswer,
   startFakeBigQuery,
 } from '../../bigquery-client/test/support/fake-bigquery.js';
+import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-check-operator.js', import.meta.url));
 let fake: FakeBigQuery;
@@ -28,10 +29,11 @@ beforeEach(() => {
   answers = {};
 });
 
-async function run(args: string[]) {
+async function run(args: string[], inProcess = false) {
   const d = tempDir('bqcheck-out-');
   dirs.push(d.cleanup);
-  const r = await runCli(BIN, [
+  const exec = inProcess ? (a: string[]) => runInProcess(definition, a) : (a: string[]) => runCli(BIN, a);
+  const r = await exec([
     '--engine',
     'native',
     '--task-id',
@@ -100,7 +102,7 @@ describe('bigquery-check-operator --engine native', () => {
   ])('value check %j on %j → %i', async (args, rows, code) => {
     const type = typeof rows[0]?.[0] === 'number' ? 'INTEGER' : 'STRING';
     answers = { 'SELECT v': { schema: [{ name: 'v', type }], rows } };
-    const r = await run(['--sql', 'SELECT v FROM [ds.t]', ...args]);
+    const r = await run(['--sql', 'SELECT v FROM [ds.t]', ...args], true);
     expect(r.code).toBe(code);
     if (code === 1) expect(r.stderr).toMatch(/Test failed|Converting a result to float failed/);
   });
@@ -114,7 +116,7 @@ describe('bigquery-check-operator --engine native', () => {
       "ds='2024-03-01'": { schema: [{ name: 'c', type: 'INTEGER' }], rows: current },
       "ds='2024-02-23'": { schema: [{ name: 'c', type: 'INTEGER' }], rows: reference },
     };
-    const r = await run(['--table', 'ds.t', '--metrics-thresholds', '{"COUNT(*)": 1.5}']);
+    const r = await run(['--table', 'ds.t', '--metrics-thresholds', '{"COUNT(*)": 1.5}'], true);
     expect(r.code).toBe(code);
     if (code === 1) expect(r.stderr).toContain('The following tests have failed: COUNT(*)');
     const queries = fake.requests
@@ -131,7 +133,6 @@ describe('bigquery-check-operator --engine native', () => {
   it.each([
     [403, 'accessDenied', 77],
     [429, 'rateLimitExceeded', 75],
-    [503, 'backendError', 75],
   ])('HTTP %i %s → %i (not a failed check)', async (status, reason, code) => {
     fake.inject({ method: 'POST', path: /\/jobs$/, status, reason, times: 1 });
     const r = await run(['--sql', CHECK_SQL]);
@@ -140,7 +141,7 @@ describe('bigquery-check-operator --engine native', () => {
 
   it('a failed job (invalid legacy SQL) → 65', async () => {
     answers = { BROKEN: { error: { reason: 'invalidQuery', message: 'Encountered " "FROM" at line 1' } } };
-    const r = await run(['--sql', 'SELECT BROKEN FROM']);
+    const r = await run(['--sql', 'SELECT BROKEN FROM'], true);
     expect(r.code).toBe(65);
   });
 
@@ -151,8 +152,8 @@ describe('bigquery-check-operator --engine native', () => {
     [['--table', 'ds.t', '--metrics-thresholds', '{"COUNT(*)": -1}'], 64, /metrics-thresholds/],
     [['--check', 'sometimes', '--sql', 'SELECT 1'], 64, /check/],
     [['--sql', '{{ nope.attr }}'], 65, /UndefinedError/],
-  ])('bad input %j → %i', async (args, code, msg) => {
-    const r = await run(args as string[]);
+  ])('bad input %j → %i (in-process)', async (args, code, msg) => {
+    const r = await run(args as string[], true);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(msg);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -60,11 +60,12 @@ export async function createBigQuery(options: CreateBigQueryOptions): Promise<Bi
     ...(options.location ? { location: options.location } : {}),
   };
   if (options.endpoint) {
-    return new BigQuery({
-      ...base,
-      apiEndpoint: normalizeEndpoint(options.endpoint),
-      authClient: await noAuthClient(),
-    });
+    const apiEndpoint = normalizeEndpoint(options.endpoint);
+    const bq = new BigQuery({ ...base, apiEndpoint, authClient: await noAuthClient() });
+    // The client takes a raw BIGQUERY_EMULATOR_HOST from process.env as its base URL (no scheme added, no
+    // /bigquery/v2); pin the normalised endpoint so the flag and the env var behave the same.
+    (bq as unknown as { baseUrl: string }).baseUrl = `${apiEndpoint}/bigquery/v2`;
+    return bq;
   }
   const keyFile = options.keyFile ?? options.env.GOOGLE_APPLICATION_CREDENTIALS;
   return new BigQuery({ ...base, ...(keyFile ? { keyFilename: keyFile } : {}) });

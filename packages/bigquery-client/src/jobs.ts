@@ -53,7 +53,7 @@ export interface QueryJobOptions {
   readonly udfResources?: readonly Record<string, unknown>[] | undefined;
   readonly location?: string | undefined;
   readonly signal?: AbortSignal;
-  /** First poll delay; doubles up to `maxPollIntervalMs` (1.8.2 polls every 5 s). */
+  /** First poll delay; grows 1.5× up to `maxPollIntervalMs` (1.8.2 polls every 5 s). */
   readonly pollIntervalMs?: number;
   readonly maxPollIntervalMs?: number;
   readonly log?: (msg: string) => void;
@@ -130,7 +130,7 @@ export async function runQueryJob(bq: BigQuery, o: QueryJobOptions): Promise<Que
       await cancelJob(bq, o.projectId, realJobId, location);
       throw err;
     }
-    delay = Math.min(delay * 2, o.maxPollIntervalMs ?? 5000);
+    delay = Math.min(Math.round(delay * 1.5), o.maxPollIntervalMs ?? 5000);
     try {
       job = await bigQueryRest<JobResource>(bq, {
         uri: `/jobs/${encodeURIComponent(realJobId)}`,

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { readOutputs, runCli, runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
 import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
+import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));
 let fake: FakeBigQuery;
@@ -153,13 +154,52 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     [['--bql', 'SELECT 1', '--udf-config', '{"not":"a list"}'], 64, /udf-config/],
     [['--bql', 'SELECT 1', '--create-disposition', 'CREATE_IF_NEEDED'], 64, /create-disposition/],
     [[], 64, /bql/],
-  ])('bad input %j → one line, exit %i', async (args, code, message) => {
+  ])('bad input %j → one line, exit %i (in-process)', async (args, code, message) => {
     const out = outDir();
-    const r = await runCli(BIN, [...base(out), ...(args as string[])]);
+    const r = await runInProcess(definition, [...base(out), ...(args as string[])]);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(fake.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
+  });
+
+  it('without an endpoint a bad service-account key fails locally with 77, key content never printed', async () => {
+    const out = outDir();
+    const d = tempDir('bqop-key-');
+    dirs.push(d.cleanup);
+    const { writeFileSync } = await import('node:fs');
+    const key = `${d.path}/key.json`;
+    const marker = 'KEY-CONTENT-MARKER-51c2';
+    writeFileSync(
+      key,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'my-proj',
+        private_key: `-----BEGIN PRIVATE KEY-----\n${marker}\n-----END PRIVATE KEY-----\n`,
+        client_email: 'sa@my-proj.iam.gserviceaccount.com',
+        token_uri: 'http://127.0.0.1:9/token',
+      }),
+    );
+    const args = base(out).filter(
+      (a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint',
+    );
+    const r = await runCli(BIN, [...args, '--bql', 'SELECT 1'], { GOOGLE_APPLICATION_CREDENTIALS: key });
+    expect(r.code).toBe(77);
+    expect(r.stdout + r.stderr).not.toContain(marker);
+    expect(readOutputs(out)['exit-class']).toBe('permission-denied');
+  });
+
+  it('BIGQUERY_EMULATOR_HOST (host:port, no scheme) works instead of --bigquery-endpoint', async () => {
+    const out = outDir();
+    const args = base(out).filter(
+      (a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint',
+    );
+    const r = await runCli(BIN, [...args, '--bql', 'SELECT 1'], {
+      BIGQUERY_EMULATOR_HOST: fake.url.replace('http://', ''),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(fake.requests.some((q) => q.method === 'POST')).toBe(true);
   });
 
   it('no GCP project → 78', async () => {

@@ -47,3 +47,35 @@ export function tempDir(prefix: string): { path: string; cleanup: () => void } {
 export function readOutputs(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
+
+/**
+ * Runs an operator CLI in-process through the runner's `runOperatorCli` (the same code path as the bin minus
+ * `process` wiring). For large bad-input matrices, where a subprocess per case would cost seconds.
+ */
+export async function runInProcess(
+  definition: import('@data-pipeline/runner').OperatorDefinition,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { PassThrough } = await import('node:stream');
+  const { runOperatorCli } = await import('@data-pipeline/runner');
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await runOperatorCli(definition, {
+    argv: [...args],
+    env: { PATH: process.env.PATH, ...env },
+    stdout,
+    stderr,
+    signal: new AbortController().signal,
+    isTTY: false,
+  });
+  return { code, stdout: out, stderr: err };
+}
