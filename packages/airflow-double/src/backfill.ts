@@ -480,7 +480,8 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       'INFO',
       `[backfill progress] | finished run ${finishedRuns} of ${totalRuns} | tasks waiting: ${toRun.size} | succeeded: ${succeeded.length} | kicked_off: 0 | failed: ${failed.length} | skipped: ${skipped.length} | deadlocked: ${deadlocked.length} | not ready: ${notReady.size}`,
     );
-    if (toRun.size > 0 && deadlocked.length === 0) await ctx.sleep(options.heartbeatMs);
+    // BackfillJob.heartbeat() closes every iteration, including the last one.
+    await ctx.sleep(options.heartbeatMs);
   }
 
   let err = '';
