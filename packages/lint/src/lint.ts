@@ -52,8 +52,11 @@ export function collectYamlFiles(paths: readonly string[], cwd: string): string[
   for (const p of paths) {
     const abs = resolve(cwd, p);
     if (!existsSync(abs)) throw new LintUsageError(`no such file or directory: ${p}`);
-    if (statSync(abs).isDirectory()) walk(abs);
-    else out.push(abs);
+    if (statSync(abs).isDirectory()) {
+      const before = out.length;
+      walk(abs);
+      if (out.length === before) throw new LintUsageError(`no .yaml/.yml files under ${p}`);
+    } else out.push(abs);
   }
   return [...new Set(out)];
 }

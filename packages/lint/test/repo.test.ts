@@ -94,6 +94,13 @@ describe('dp lint (subprocess)', () => {
       stdout: '',
       stderr: 'dp lint: no such file or directory: no-such-dir\n',
     });
+    const empty = mkdtempSync(join(tmpdir(), 'dp-lint-empty-'));
+    temps.push(empty);
+    expect(await dpLint([empty])).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: `dp lint: no .yaml/.yml files under ${empty}\n`,
+    });
     const unknown = await dpLint(['--frobnicate']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
