@@ -63,6 +63,7 @@ def describe_dag(dag, filepath):
             'kwargs': json_safe(task._double_explicit),
             'values': known,
             'template_fields': list(cls.template_fields),
+            'template_ext': list(getattr(cls, 'template_ext', ())),
             'upstream': task.upstream_task_ids,
             'downstream': task.downstream_task_ids,
             'is_base_operator': isinstance(task, BaseOperator),

@@ -20,6 +20,8 @@ export interface DagTask {
   /** Effective attribute values after default_args and the operator's defaults. */
   readonly values: Record<string, unknown>;
   readonly template_fields: readonly string[];
+  /** Extensions that make a templated string a template FILE name (e.g. `.sql`). */
+  readonly template_ext: readonly string[];
   readonly upstream: readonly string[];
   readonly downstream: readonly string[];
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { DagInfo, DagTask } from './dagbag.js';
 import type { PlainConnection } from './db.js';
 import { PythonException } from './errors.js';
@@ -199,7 +199,19 @@ function execute(r: TaskRunRequest, log: TaskLog): void {
   const render = (field: string): string => {
     const v = task.values[field];
     if (typeof v !== 'string') return str(v);
-    return task.template_fields.includes(field) ? renderTemplate(v, ctx, params) : v;
+    if (!task.template_fields.includes(field)) return v;
+    // 1.8.2: a templated string ending in one of template_ext is the NAME of a template file in the DAG's folder.
+    if ((task.template_ext ?? []).some((ext) => v.endsWith(ext))) {
+      const file = isAbsolute(v) ? v : join(dirname(dag.fileloc), v);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new PythonException('jinja2.exceptions.TemplateNotFound', v);
+      }
+      return renderTemplate(text, ctx, params);
+    }
+    return renderTemplate(v, ctx, params);
   };
   const scripted = r.options.outcome;
   const failure = (): PythonException => {

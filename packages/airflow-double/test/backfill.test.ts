@@ -156,6 +156,23 @@ describe.concurrent('airflow backfill', () => {
     );
   });
 
+  it('treats a templated string ending in .sql as a template file name, like 1.8.2', async () => {
+    const { home, env } = await initialisedHome();
+    writeFileSync(join(home, 'dags', 'query.sql'), 'SELECT "{{ ds_nodash }}"\n');
+    writeContractDag(home, { kwargs: { bql: 'query.sql' } });
+    const ok = await airflow(['backfill', '-s', '2018-01-10', 'my_dag'], env);
+    expect(ok.code).toBe(0);
+    expect(taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00')).toContain(
+      'INFO - Executing: SELECT "20180110"',
+    );
+    writeContractDag(home, { kwargs: { bql: 'SELECT 1 -- rules in notes.sql' } });
+    const bad = await airflow(['backfill', '-s', '2018-01-11', 'my_dag'], env);
+    expect(bad.code).toBe(1);
+    expect(taskLog(home, 'my_dag', 'my_task', '2018-01-11T00:00:00')).toContain(
+      'Subtask: jinja2.exceptions.TemplateNotFound: SELECT 1 -- rules in notes.sql',
+    );
+  });
+
   it('needs -s or -e', async () => {
     const { home, env } = await initialisedHome();
     writeContractDag(home);
