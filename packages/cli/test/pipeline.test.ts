@@ -1,0 +1,177 @@
+/**
+ * End to end: the two checked-in workflows run with `dp run` (subprocesses, embedded warehouse, native engine),
+ * then the warehouse is checked against an independent computation from the seeded sample data.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addDays,
+  dashed,
+  embeddedWarehouseAvailable,
+  queryWarehouse,
+  type Row,
+  startEmbeddedWarehouse,
+} from '@data-pipeline/local';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
+const INIT = join(repo, 'workflows', 'bigquery_step_init_workflow.yaml');
+const DAILY = join(repo, 'workflows', 'bigquery_step_workflow.yaml');
+const PROJECT = 'local-project';
+const R = '20261120';
+const D = addDays(R, -1);
+
+const tmp = mkdtempSync(join(tmpdir(), 'dp-pipeline-'));
+const dataDir = join(tmp, 'data');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DP, ...args], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function withWarehouse<T>(fn: (q: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {
+  const wh = await startEmbeddedWarehouse({ dataDir, projectId: PROJECT });
+  try {
+    return await fn(async (sql) => (await queryWarehouse(wh.url, sql, { projectId: PROJECT })).rows);
+  } finally {
+    await wh.stop();
+  }
+}
+
+const T = (t: string) => `\`${PROJECT}.github_trends.${t}\``;
+
+async function snapshot(): Promise<Record<string, string[]>> {
+  return withWarehouse(async (q) => {
+    const out: Record<string, string[]> = {};
+    for (const t of ['github_daily_metrics', 'github_agg', 'hackernews_agg', 'hackernews_github_agg']) {
+      const rows = await q(`SELECT *, _PARTITIONTIME AS pt FROM ${T(t)}`);
+      out[t] = rows.map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))).sort();
+    }
+    return out;
+  });
+}
+
+async function partitions(q: (sql: string) => Promise<Row[]>): Promise<string[]> {
+  const rows = await q(`#legacySQL
+SELECT partition_id FROM [${PROJECT}:github_trends.github_daily_metrics$__PARTITIONS_SUMMARY__]`);
+  return rows.map((r) => String(r.partition_id)).sort();
+}
+
+/** hackernews_github_agg for data day D, computed in JS from the raw sample rows (no aggregation in SQL). */
+async function expectedJoin(q: (sql: string) => Promise<Row[]>) {
+  const starsByDay = new Map<string, Map<string, number>>();
+  for (let i = 1; i <= 28; i++) {
+    const day = addDays(R, -i);
+    const events = await q(
+      `SELECT type, repo.name AS repo FROM \`githubarchive.day.${day}\` WHERE type = 'WatchEvent'`,
+    );
+    const m = new Map<string, number>();
+    for (const e of events) m.set(String(e.repo), (m.get(String(e.repo)) ?? 0) + 1);
+    starsByDay.set(day, m);
+  }
+  const stories = await q(
+    "SELECT id, `by` AS submitter, url, score, timestamp FROM `bigquery-public-data.hacker_news.full` WHERE type = 'story'",
+  );
+  const from = Date.parse(`${dashed(D)}T00:00:00Z`);
+  const to = Date.parse(`${dashed(R)}T00:00:00Z`);
+  const groups = new Map<string, { id: string; url: string | null; score: number }>();
+  for (const s of stories) {
+    const ts = Date.parse(String(s.timestamp));
+    const url = String(s.url ?? '');
+    if (!(ts > from && ts < to) || !url.includes('https://github.com') || url.includes('github.com/blog/'))
+      continue;
+    const extracted = /(https?:\/\/github.com\/[^/]*\/[^/#?]*)/.exec(url)?.[1] ?? null;
+    const key = JSON.stringify([s.submitter, s.id, extracted]);
+    const g = groups.get(key) ?? { id: String(s.id), url: extracted, score: 0 };
+    g.score += Number(s.score ?? 0);
+    groups.set(key, g);
+  }
+  const sum = (repoName: string, days: string[]) => {
+    const v = days.map((d) => starsByDay.get(d)?.get(repoName)).filter((x): x is number => x !== undefined);
+    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0);
+  };
+  const window28 = Array.from({ length: 28 }, (_, i) => addDays(R, -1 - i));
+  const reposWithActivity = new Set([...starsByDay.values()].flatMap((m) => [...m.keys()]));
+  return [...groups.values()]
+    .map((g) => {
+      const repoName = g.url?.replace(/^https?:\/\/github.com\//, '');
+      const known = repoName !== undefined && reposWithActivity.has(repoName);
+      return {
+        hn_story_id: g.id,
+        github_url: g.url,
+        hn_score: g.score,
+        stars_last_1_day: known ? sum(repoName!, [D]) : null,
+        stars_last_28_days: known ? sum(repoName!, window28) : null,
+      };
+    })
+    .sort((a, b) => a.hn_story_id.localeCompare(b.hn_story_id));
+}
+
+const ready = existsSync(INIT) && existsSync(DAILY) && (await embeddedWarehouseAvailable());
+if (!ready) console.warn('pipeline e2e skipped: workflows/ or the embedded warehouse is missing');
+
+describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, native engine)', () => {
+  it('init then daily for the same run-date: 4 tables, 40 partitions, join equals an independent computation, check passes', async () => {
+    const init = await dp(['run', INIT, '-p', `run-date=${R}`, '--data-dir', dataDir]);
+    expect(init.stdout + init.stderr).toMatch(/workflow bigquery-data-pipeline-init-local Succeeded/);
+    expect(init.code).toBe(0);
+    const daily = await dp(['run', DAILY, '-p', `run-date=${R}`, '--data-dir', dataDir]);
+    expect(daily.stdout).toMatch(/^check-hn-github-agg\s+Succeeded/m);
+    expect(daily.code).toBe(0);
+
+    await withWarehouse(async (q) => {
+      const tables = await q(`SELECT table_id FROM ${T('__TABLES__')}`);
+      expect(tables.map((t) => t.table_id).sort()).toEqual([
+        'github_agg',
+        'github_daily_metrics',
+        'hackernews_agg',
+        'hackernews_github_agg',
+      ]);
+      const parts = await partitions(q);
+      expect(parts).toHaveLength(40);
+      expect(parts[0]).toBe(addDays(R, -40));
+      expect(parts.at(-1)).toBe(D);
+
+      const actual = (
+        await q(
+          `SELECT hn_story_id, github_url, hn_score, stars_last_1_day, stars_last_28_days FROM ${T('hackernews_github_agg')}
+           WHERE _PARTITIONTIME = TIMESTAMP('${dashed(D)}')`,
+        )
+      )
+        .map((r) => ({ ...r, hn_story_id: String(r.hn_story_id) }))
+        .sort((a, b) => a.hn_story_id.localeCompare(b.hn_story_id));
+      const expected = await expectedJoin(q);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.some((r) => r.stars_last_28_days !== null)).toBe(true);
+      expect(actual).toEqual(expected);
+    });
+  }, 600_000);
+
+  it('rerunning the same run-date leaves identical tables; the next day adds one partition', async () => {
+    const before = await snapshot();
+    const again = await dp(['run', DAILY, '-p', `run-date=${R}`, '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+    expect(await snapshot()).toEqual(before);
+
+    const next = await dp(['run', DAILY, '-p', `run-date=${addDays(R, 1)}`, '--data-dir', dataDir]);
+    expect(next.code).toBe(0);
+    await withWarehouse(async (q) => {
+      const parts = await partitions(q);
+      expect(parts).toHaveLength(41);
+      expect(parts.at(-1)).toBe(R);
+    });
+  }, 600_000);
+});

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { embeddedWarehouseAvailable } from '@data-pipeline/local';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const DP = join(import.meta.dirname, '..', 'bin', 'dp.js');
+const tmp = mkdtempSync(join(tmpdir(), 'dp-query-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DP, ...args], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', HOME: tmp },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const ready = await embeddedWarehouseAvailable();
+if (!ready) console.warn('dp query tests skipped: the embedded warehouse is not built');
+
+describe.skipIf(!ready)('dp query', () => {
+  const sql = "SELECT 1 AS n, 'a,\"b' AS s UNION ALL SELECT 2, NULL ORDER BY n";
+  const dir = ['--data-dir', join(tmp, 'data')];
+
+  it('prints a table, JSON (array of row objects) and CSV', async () => {
+    const table = await dp(['query', sql, ...dir]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^n \| s\s*$/m);
+    expect(table.stdout).toMatch(/^2 \| NULL$/m);
+    expect(table.stdout).toMatch(/\(2 rows\)/);
+    const json = await dp(['query', sql, ...dir, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { n: 1, s: 'a,"b' },
+      { n: 2, s: null },
+    ]);
+    const csv = await dp(['query', sql, ...dir, '--format', 'csv']);
+    expect(csv.stdout).toBe('n,s\r\n1,"a,""b"\r\n2,\r\n');
+  });
+
+  it('bad SQL exits 65 with one line; a bad format exits 64', async () => {
+    const bad = await dp(['query', 'SELEC 1', ...dir]);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^dp query: /);
+    const fmt = await dp(['query', 'SELECT 1', ...dir, '--format', 'xml']);
+    expect(fmt.code).toBe(64);
+    expect(fmt.stderr).toMatch(/--format must be table, json or csv/);
+    const missing = await dp(['query', 'SELECT * FROM nope.nothing', ...dir]);
+    expect(missing.code).toBe(65);
+    expect(missing.stderr).toMatch(/[Nn]ot found/);
+  });
+});
