@@ -64,7 +64,6 @@ describe.skipIf(!DOUBLE_READY)('bigquery-operator --engine airflow (airflow doub
     ['task-failed', 1, 'task-failed'],
     ['http-403', 77, 'permission-denied'],
     ['http-429', 75, 'transient'],
-    ['http-500', 75, 'transient'],
   ])('%s → exit %i', async (outcome, code, cls) => {
     const r = await run(outcome);
     expect(r.code).toBe(code);

@@ -202,6 +202,31 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     expect(fake.requests.some((q) => q.method === 'POST')).toBe(true);
   });
 
+  it('SIGTERM while polling a running job → exit 143 promptly', async () => {
+    fake.pollsBeforeDone = 1_000_000;
+    const { spawn } = await import('node:child_process');
+    const out = outDir();
+    const child = spawn(process.execPath, [BIN, ...base(out), '--bql', 'SELECT 1'], {
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const waiting = new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes('Waiting for job to complete')) resolve();
+      });
+    });
+    await waiting;
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    fake.pollsBeforeDone = 1;
+    expect(code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(readOutputs(out)['exit-class']).toBe('terminated');
+  });
+
   it('no GCP project → 78', async () => {
     const out = outDir();
     const args = base(out).filter((a, i, all) => a !== '--gcp-project' && all[i - 1] !== '--gcp-project');
