@@ -48,10 +48,10 @@ export function checkWorkflowSpec(
 ): Finding[] {
   const findings: Finding[] = [];
   const ownParams = asArray(asObj(spec.arguments)?.parameters);
-  let templates = asArray(spec.templates);
-  let params = new Set(names(ownParams));
-  let podSecurity = asObj(spec.securityContext);
-  let entrypoint = spec.entrypoint;
+  const templates = asArray(spec.templates);
+  const params = new Set(names(ownParams));
+  const podSecurity = asObj(spec.securityContext);
+  const entrypoint = spec.entrypoint;
 
   const ref = asObj(spec.workflowTemplateRef);
   if (ref) {
@@ -97,10 +97,6 @@ export function checkWorkflowSpec(
     findings.push({ path: base, message: 'workflow spec has no templates' });
     return findings;
   }
-  params = new Set(names(ownParams));
-  podSecurity = asObj(spec.securityContext);
-  entrypoint = spec.entrypoint;
-  templates = asArray(spec.templates);
 
   const byName = new Map<string, Obj>();
   templates.forEach((t, i) => {
