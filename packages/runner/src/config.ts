@@ -294,6 +294,16 @@ export function parseInvocation(
     }
   }
 
+  // A key the schema does not know is almost always a typo: refuse it instead of silently dropping it.
+  const known = new Set(Object.keys(definition.kwargs.shape as Record<string, unknown>));
+  const unknown = Object.keys(kwargs).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new OperatorError(
+      'invalid-input',
+      `--kwargs-file: unknown kwarg(s) ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} (see --help)`,
+    );
+  }
+
   const result = definition.kwargs.safeParse(kwargs);
   if (!result.success) {
     const issue = result.error.issues[0];

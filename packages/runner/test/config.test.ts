@@ -101,6 +101,22 @@ describe('parseInvocation', () => {
     expect(run([...base.slice(0, 4), '--bql', '@@literal']).kwargs.bql).toBe('@literal');
   });
 
+  it('refuses unknown keys in --kwargs-file (65) instead of dropping them', () => {
+    const d = tempDir();
+    dirs.push(d.cleanup);
+    writeFileSync(join(d.path, 'k.json'), JSON.stringify({ bql: 'x', use_legacy_sqll: false }));
+    const e = failure([
+      '--task-id',
+      't',
+      '--execution-date',
+      '20261123',
+      '--kwargs-file',
+      join(d.path, 'k.json'),
+    ]);
+    expect(e.exitClass).toBe('invalid-input');
+    expect(e.message).toBe('--kwargs-file: unknown kwarg(s) "use_legacy_sqll" (see --help)');
+  });
+
   it('help and version win over everything else', () => {
     expect(parseInvocation(sampleDefinition(), ['--help', '--bogus-is-not-reached'], {}).kind).toBe('help');
   });
