@@ -40,10 +40,13 @@ export interface ParsedFile {
   readonly problems: Problem[];
 }
 
-/** Parses every document of a YAML stream, keeping enough to report `file:line` for any path (aliases included). */
+/**
+ * Parses every document of a YAML stream, keeping enough to report `file:line` for any path (aliases included).
+ * YAML 1.1, as Kubernetes and the argo CLI read manifests (go-yaml): `0400` is octal 256, `yes`/`no` are booleans.
+ */
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' });
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
   if (!Array.isArray(docs)) {
