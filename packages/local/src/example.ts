@@ -102,7 +102,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
     t = clock();
     const top = await queryWarehouse(
       wh.url,
-      `SELECT github_repo, hn_score, stars_last_1_day, stars_last_7_days, stars_last_28_days
+      `SELECT github_url, hn_score, stars_last_1_day, stars_last_7_days, stars_last_28_days
        FROM \`${project}.github_trends.hackernews_github_agg\`
        WHERE _PARTITIONTIME = TIMESTAMP('${addDays(runDate, -1).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3')}')
        ORDER BY hn_score DESC LIMIT 10`,
