@@ -67,6 +67,7 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   RIGHT: 'bq_right',
   REVERSE: 'bq_reverse',
   PARSE_TIME: 'bq_parse_time',
+  INSTR: 'bq_instr',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -79,6 +80,7 @@ export const WRAPS: Record<string, [string, string?]> = {
   PARSE_TIMESTAMP: ['bq_tstz'],
   GENERATE_TIMESTAMP_ARRAY: ['bq_tstz_array'],
   COUNTIF: ['bq_zero'],
+  ARRAY_AGG: ['bq_no_null_elements'],
 };
 
 /** Token ranges [start, end) of the top-level arguments of the call whose '(' is at `open`. */
@@ -143,11 +145,24 @@ export const SPECIAL_CALLS: Record<
   NORMALIZE: partArg(1),
   NORMALIZE_AND_CASEFOLD: partArg(1),
   FORMAT: (tokens, _fn, open, out) => {
-    // %t (text form) is %s for printf; %T (literal form) is approximated the same way
+    // printf has no %t (text form) nor %T (literal form): %s over the text, or over bq_sql_literal(arg) for %T
     const k = nextSig(tokens, open + 1);
     const t = tokens[k];
-    if (t?.kind === 'string' && out[k] === t.text)
-      out[k] = t.text.replace(/%([-+ #0-9.']*)[tT]/g, '%$1s').replace(/%'/g, '%');
+    if (t?.kind !== 'string' || out[k] !== t.text || /^[bB]/.test(t.text)) return;
+    const f = decodeStringLiteral(t, '');
+    const args = callArgs(tokens, open);
+    let n = 0;
+    for (const m of f.matchAll(/%([-+ #0-9.']*)([a-zA-Z%])/g)) {
+      if (m[2] === '%') continue;
+      n++;
+      const a = args[n];
+      if (m[2] === 'T' && a) {
+        // decorate the delimiters around the argument: its own tokens may still be renamed by the main pass
+        out[a[0] - 1] = `${out[a[0] - 1]} bq_sql_literal(`;
+        out[a[1]] = `)${out[a[1]]}`;
+      }
+    }
+    out[k] = encodeStringLiteral(f.replace(/%([-+ #0-9.']*)[tT]/g, '%$1s').replace(/%'/g, '%'));
   },
   JSON_QUERY: jsonPathArg,
   JSON_EXTRACT: jsonPathArg,
@@ -326,7 +341,22 @@ function initcap(delims: string): string {
     OR regexp_matches(substr(s, i - 1, 1), '\\s') THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
 }
 
+/** INSTR(s, sub, pos, occurrence): overlapping occurrences; a negative pos searches backwards from the end. */
+function instr(p: string, o: string): string {
+  const match = 'i -> substr(s, i, length(sub)) = sub';
+  return `CASE WHEN s IS NULL OR sub IS NULL OR ${p} IS NULL OR ${o} IS NULL THEN NULL
+    WHEN ${p} > 0 THEN coalesce(list_filter(range(${p}, length(s) - length(sub) + 2), ${match})[${o}], 0)
+    ELSE coalesce(list_filter(list_reverse(range(1, least(length(s) + ${p} + 2, length(s) - length(sub) + 2))), ${match})[${o}], 0) END`;
+}
+
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_instr(s, sub) AS ${instr('1', '1')}, (s, sub, p) AS ${instr('p', '1')},
+     (s, sub, p, o) AS ${instr('p', 'o')}`,
+  `CREATE OR REPLACE TEMP MACRO bq_no_null_elements(l) AS CASE WHEN len(list_filter(l, e -> e IS NULL)) > 0
+     THEN error('Array cannot have a null element; error in writing field') ELSE l END`,
+  // FORMAT('%T'): the value as a GoogleSQL literal
+  `CREATE OR REPLACE TEMP MACRO bq_sql_literal(x VARCHAR) AS '"' || replace(replace(x, '\\', '\\\\'), '"', '\\"') || '"',
+     (x) AS CAST(x AS VARCHAR)`,
   // GoogleSQL sorts NULLs first ascending and last descending
   `SET default_null_order = 'nulls_first_on_asc_last_on_desc'`,
   `CREATE OR REPLACE TEMP MACRO bq_zero(x) AS coalesce(x, 0)`,

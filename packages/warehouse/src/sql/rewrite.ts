@@ -276,8 +276,9 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
     if (word === 'CAST' || word === 'SAFE_CAST') castToBytes(tokens, i, nextIdx, out);
-    if (word === 'ARRAY' && isPunct(next, '(') && nextIdx > i + 1) {
+    if (word === 'ARRAY' && isPunct(next, '(')) {
       for (let m = i + 1; m < nextIdx; m++) out[m] = ''; // `ARRAY (SELECT ...)` → ARRAY(SELECT ...)
+      arraySubquerySetOp(tokens, nextIdx, out);
     }
     if (isPunct(next, '(')) {
       i = renameFunction(tokens, i, ctx, out, prev);
@@ -694,6 +695,26 @@ function renameFunction(
     }
   }
   return i;
+}
+
+/** ARRAY(SELECT .. UNION ALL SELECT ..): the transpiler needs the set operation wrapped in a derived table. */
+function arraySubquerySetOp(tokens: Token[], open: number, out: string[]): void {
+  if (!isWord(tokens[nextSig(tokens, open + 1)], 'SELECT', 'WITH')) return;
+  const close = matchClose(tokens, open);
+  let depth = 0;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    else if (
+      (depth === 0 && isWord(t, 'UNION', 'INTERSECT')) ||
+      (depth === 0 && isWord(t, 'EXCEPT') && !isPunct(tokens[prevSig(tokens, k)], '*'))
+    ) {
+      out[open] = '(SELECT * FROM (';
+      out[close] = `)${out[close]}`;
+      return;
+    }
+  }
 }
 
 /** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
