@@ -21,12 +21,10 @@ describe.concurrent('airflow backfill', () => {
     const { home, env } = await initialisedHome();
     const bql = 'SELECT "{{ ds }}" AS d, \'{{ yesterday_ds_nodash }}\'\nFROM `t.{{ macros.ds_add(ds, -6) }}`';
     writeContractDag(home, { kwargs: { bql, use_legacy_sql: false } });
-    const started = Date.now();
     const r = await airflow(
       ['backfill', '-s', '2018-01-10', '-e', '2018-01-10', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'],
       env,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
