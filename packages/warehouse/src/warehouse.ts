@@ -810,13 +810,15 @@ export class Warehouse {
     const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
     const { schema, totalRows } = await this.db.read(async (c) => {
       running.connection = c;
+      let created: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
       try {
-        await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
+        created = await c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
       } finally {
         running.connection = undefined;
       }
+      // CREATE TABLE AS answers with one `Count` row: the number of rows it wrote.
+      const n = Number(created.getRows()[0]?.[0] ?? 0);
       const reader = await c.runAndReadAll(`SELECT * FROM ${resultTable} LIMIT 0`);
-      const n = await countRows(c, resultTable);
       return { schema: schemaOf(reader.columnNames(), reader.columnTypes()), totalRows: n };
     });
     if (running.cancelled) {
@@ -1099,9 +1101,10 @@ export class Warehouse {
   private async refreshStats(c: DuckDBConnection, t: TableMeta, touched: Set<string>): Promise<TableMeta> {
     const now = Date.now();
     const phys = physicalName(t.uid);
-    const numRows = await countRows(c, phys);
     const partitions: Record<string, PartitionMeta> = {};
+    let numRows = 0;
     if (t.timePartitioning) {
+      // One scan gives both the partition summary and the total.
       const expr = t.timePartitioning.field
         ? `strftime(CAST("${t.timePartitioning.field}" AS DATE), '%Y%m%d')`
         : `strftime(_PARTITIONTIME, '%Y%m%d')`;
@@ -1117,7 +1120,10 @@ export class Warehouse {
           lastModifiedTime: changed ? now : old.lastModifiedTime,
           numRows: Number(n),
         };
+        numRows += Number(n);
       }
+    } else {
+      numRows = await countRows(c, phys);
     }
     return {
       ...t,

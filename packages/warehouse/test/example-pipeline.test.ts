@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_TABLES, exampleSql } from '../src/example-sql.js';
 import { type RunningWarehouse, seedSampleData } from '../src/index.js';
-import { EXAMPLE_TABLES, exampleSql } from './example-sql.js';
 import { clientFor, startTestWarehouse } from './helpers.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The example pipeline's SQL (reference §8.3), rendered for `ds` the way Airflow 1.8.2 renders its templates
- * (yesterday_ds = ds - 1 day, macros.ds_add). Shared by the end-to-end test and the bench.
+ * The example pipeline's SQL (the original project's 7 tasks), rendered for `ds` the way Airflow 1.8.2 renders its
+ * templates (yesterday_ds = ds - 1 day, macros.ds_add). Used by the end-to-end test and the bench.
  */
 export const EXAMPLE_TABLES = [
   'github_daily_metrics',
