@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ConnectionSpec, OperatorError } from './operator.js';
 
 /** Scope written to the Google connections: 1.8.2 requires a scope whenever a key path is set (reference §4.2). */
@@ -244,7 +244,10 @@ export function connectionsFromEnv(env: Readonly<Record<string, string | undefin
 export async function bootstrapConnections(inputs: ConnectionInputs): Promise<ResolvedConnections> {
   const registered = new Map<string, ConnectionSpec>();
   const secrets: string[] = [];
-  const keyPath = inputs.env.GOOGLE_APPLICATION_CREDENTIALS || undefined;
+  // Absolute, because Airflow runs with its home as working directory.
+  const keyPath = inputs.env.GOOGLE_APPLICATION_CREDENTIALS
+    ? resolve(inputs.env.GOOGLE_APPLICATION_CREDENTIALS)
+    : undefined;
   let gcpProject = inputs.gcpProject;
   if (keyPath) {
     const key = await readKeyFile(keyPath, inputs.requireJsonKeyPath);
