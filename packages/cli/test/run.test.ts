@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,27 @@ describe('dp run with fixture images', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/longer than the specified deadline/);
     expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('SIGTERM stops the running step (its process group) and exits 143', async () => {
+    const pidFile = join(tmp, 'sleep.pid');
+    const child = spawn(
+      process.execPath,
+      [DP, 'run', fixture('sleep.yaml'), '-p', `pid-file=${pidFile}`, ...common],
+      {
+        cwd: tmp,
+        env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' },
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const stepPid = Number(readFileSync(pidFile, 'utf8'));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stdout).toMatch(/^slow\s+Failed/m);
+    expect(() => process.kill(stepPid, 0)).toThrow();
   });
 
   it('an image that is not in the manifest fails its task with a clear message', async () => {

@@ -51,6 +51,7 @@ describe.skipIf(!existsSync(INIT) || !existsSync(DAILY))('the checked-in workflo
     // the Jinja destination decorator reaches the operator untouched
     const dest = runs.find((r) => r.template === 'write-github-daily')!;
     expect(arg(dest, '--destination-dataset-table')).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Jinja tag, passed through untouched
       'p:github_trends.github_daily_metrics${{ yesterday_ds_nodash }}',
     );
     // the secret volume name is resolved from the workflow parameter
