@@ -57,11 +57,6 @@ describe.skipIf(!DOUBLE_READY)('bigquery-check-operator --engine airflow (airflo
     expect(r.outputs['exit-class']).toBe('task-failed');
   });
 
-  it.each([['http-403', 77]])('%s → %i', async (outcome, code) => {
-    const r = await run(outcome, ['--sql', SQL]);
-    expect(r.code).toBe(code);
-  });
-
   it.each([
     [['--sql', 'SELECT COUNT(*) FROM [ds.t]', '--pass-value', '42', '--tolerance', '0.1']],
     [

@@ -86,7 +86,7 @@ describe('bigquery-check-operator --engine native', () => {
         rows: [[0, 'x']],
       },
     };
-    const r = await run(['--sql', 'SELECT COUNT(*), "x" FROM [ds.t]']);
+    const r = await run(['--sql', 'SELECT COUNT(*), "x" FROM [ds.t]'], true);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Test failed\. Results: \[0, 'x'\]\. Query: SELECT COUNT/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

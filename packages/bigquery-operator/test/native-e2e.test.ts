@@ -108,11 +108,11 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
   });
 
   it.each([
-    [403, 'accessDenied', 77, 'permission-denied'],
-    [429, 'rateLimitExceeded', 75, 'transient'],
-    [500, 'backendError', 75, 'transient'],
-    [404, 'notFound', 78, 'configuration'],
-  ])('jobs.insert HTTP %i %s → exit %i', async (status, reason, code, cls) => {
+    [403, 'accessDenied', 77, 'permission-denied', true],
+    [429, 'rateLimitExceeded', 75, 'transient', true],
+    [500, 'backendError', 75, 'transient', false],
+    [404, 'notFound', 78, 'configuration', false],
+  ])('jobs.insert HTTP %i %s → exit %i', async (status, reason, code, cls, subprocess) => {
     fake.inject({
       method: 'POST',
       path: /\/jobs$/,
@@ -122,7 +122,8 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
       times: 1,
     });
     const out = outDir();
-    const r = await runCli(BIN, [...base(out), '--bql', 'SELECT 1']);
+    const args = [...base(out), '--bql', 'SELECT 1'];
+    const r = subprocess ? await runCli(BIN, args) : await runInProcess(definition, args);
     expect(r.code).toBe(code);
     expect(readOutputs(out)['exit-class']).toBe(cls);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -134,7 +135,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
       error: { reason: 'notFound', message: 'Not found: Table my-proj:github_trends.nope' },
     });
     const out = outDir();
-    const r = await runCli(BIN, [...base(out), '--bql', 'SELECT * FROM [github_trends.nope]']);
+    const r = await runInProcess(definition, [...base(out), '--bql', 'SELECT * FROM [github_trends.nope]']);
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('BigQuery job failed. Final error was: notFound: Not found: Table');
   });
@@ -230,7 +231,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
   it('no GCP project → 78', async () => {
     const out = outDir();
     const args = base(out).filter((a, i, all) => a !== '--gcp-project' && all[i - 1] !== '--gcp-project');
-    const r = await runCli(BIN, [...args, '--bql', 'SELECT 1']);
+    const r = await runInProcess(definition, [...args, '--bql', 'SELECT 1']);
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/project/i);
   });

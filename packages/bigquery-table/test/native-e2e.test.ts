@@ -136,14 +136,17 @@ describe('bigquery-table (native, subprocess)', () => {
       },
       timePartitioning: { type: 'DAY' },
     });
-    const r = await run([
-      '--dataset-id',
-      'legacy',
-      '--table-id',
-      'github_daily_metrics',
-      '--schema',
-      'builtin:github_daily_metrics',
-    ]);
+    const r = await run(
+      [
+        '--dataset-id',
+        'legacy',
+        '--table-id',
+        'github_daily_metrics',
+        '--schema',
+        'builtin:github_daily_metrics',
+      ],
+      true,
+    );
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(
       /conflicting schema: date: type DATE in the table, STRING wanted; stars: type STRING in the table, INTEGER wanted; forks: missing/,
