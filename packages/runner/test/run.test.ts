@@ -99,6 +99,19 @@ describe('runOperatorCli with the native engine', () => {
     }
   });
 
+  it('logs readable lines (pino-pretty) on a TTY', async () => {
+    const def = sampleDefinition({
+      native: async (ctx) => {
+        ctx.log.info('hello from native');
+        return { outputs: {} };
+      },
+    });
+    const io = { ...captureIO(argv(outDir())), isTTY: true };
+    expect(await runOperatorCli(def, io)).toBe(0);
+    expect(io.out()).toMatch(/INFO.*hello from native/);
+    expect(io.out().split('\n')[0]?.startsWith('{')).toBe(false);
+  });
+
   it('prints help and version without writing anything', async () => {
     const outputs = outDir();
     const io = captureIO(['--help', '--outputs-dir', outputs]);
