@@ -1,3 +1,4 @@
+import { templateContext } from '@data-pipeline/airflow-templates';
 import { EXIT_CLASSES } from '@data-pipeline/runner';
 import {
   asArray,
@@ -9,7 +10,7 @@ import {
   type ImagePolicy,
 } from './pods.js';
 import type { Finding, PathStep } from './source.js';
-import { expressionRefs, findTags, looksLikeArgoVariable, stringsIn } from './tags.js';
+import { expressionRefs, findTags, jinjaNames, looksLikeArgoVariable, stringsIn } from './tags.js';
 
 type Obj = Record<string, unknown>;
 
@@ -194,6 +195,9 @@ export function checkWorkflowSpec(
         findings.push(...checkContainer(container, [...tPath, field], tmplPodSecurity));
         findings.push(...checkRetry(tmpl.retryStrategy, tPath));
         findings.push(...checkOutputsDir(tmpl, container, tPath, field));
+        if (typeof container.image === 'string' && policy?.bins.get(container.image)) {
+          findings.push(...checkJinja(container, [...tPath, field]));
+        }
       }
       for (const field of ['initContainers', 'sidecars'] as const) {
         asArray(tmpl[field]).forEach((c, j) => {
@@ -573,5 +577,33 @@ function checkOutputsDir(tmpl: Obj, container: Obj, tPath: PathStep[], field: st
       });
     }
   });
+  return findings;
+}
+
+/** The names Airflow 1.8.2 puts in a task's template context (from @data-pipeline/airflow-templates). */
+const AIRFLOW_CONTEXT_NAMES: ReadonlySet<string> = new Set(
+  Object.keys(templateContext(new Date(Date.UTC(2020, 0, 1)), { dagId: 'lint', taskId: 'lint' })),
+);
+
+/**
+ * Jinja in an operator container (the Airflow template fields) may only read names of Airflow 1.8.2's template
+ * context: Jinja renders an unknown name as an empty string, so `{{ yesterday_ds_nodsh }}` would silently query the
+ * wrong table.
+ */
+function checkJinja(container: Obj, path: PathStep[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [s, p] of stringsIn(container, path)) {
+    for (const tag of findTags(s)) {
+      if (tag.kind !== 'simple' || looksLikeArgoVariable(tag.text) || tag.text === 'retries') continue;
+      for (const name of jinjaNames(tag.text)) {
+        if (!AIRFLOW_CONTEXT_NAMES.has(name)) {
+          findings.push({
+            path: p,
+            message: `Jinja name "${name}" in {{${tag.raw}}} is not in Airflow 1.8.2's template context (it would render as an empty string)`,
+          });
+        }
+      }
+    }
+  }
   return findings;
 }

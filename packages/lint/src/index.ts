@@ -25,4 +25,4 @@ export {
   updateGenerated,
 } from './lint.js';
 export { type Finding, formatPath, type Problem, parseYamlFile } from './source.js';
-export { expressionRefs, findTags, substituteSimpleTags, type Tag } from './tags.js';
+export { expressionRefs, findTags, jinjaNames, substituteSimpleTags, type Tag } from './tags.js';

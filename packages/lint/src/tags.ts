@@ -100,3 +100,30 @@ export function substituteSimpleTags(s: string, values: Readonly<Record<string, 
   }
   return out + s.slice(from);
 }
+
+const JINJA_WORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'in',
+  'is',
+  'if',
+  'else',
+  'true',
+  'false',
+  'none',
+  'True',
+  'False',
+  'None',
+]);
+
+/** Top-level names a Jinja expression reads (`macros.ds_add(ds, -7)` → macros, ds); filters and literals excluded. */
+export function jinjaNames(expression: string): string[] {
+  const code = expression.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''").split('|')[0] ?? '';
+  const names = new Set<string>();
+  for (const m of code.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) {
+    const name = m[1] as string;
+    if (!JINJA_WORDS.has(name)) names.add(name);
+  }
+  return [...names];
+}

@@ -4,6 +4,7 @@ import {
   expressionRefs,
   findCycle,
   findTags,
+  jinjaNames,
   substituteSimpleTags,
 } from '@data-pipeline/lint';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,13 @@ describe('tags as Argo sees them', () => {
       { root: 'tasks', name: 'write-a', rest: 'outputs.parameters.x' },
       { root: 'item', name: 'item' },
     ]);
+  });
+});
+
+describe('Jinja names', () => {
+  it('reads the top-level names, not attributes, literals, keywords or filters', () => {
+    expect(jinjaNames('macros.ds_add(ds, -7)')).toEqual(['macros', 'ds']);
+    expect(jinjaNames("ds if params.x else 'yesterday_ds' | upper")).toEqual(['ds', 'params']);
   });
 });
 
