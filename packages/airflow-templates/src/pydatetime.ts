@@ -42,20 +42,18 @@ function daysInMonth(year: number, month: number): number {
 }
 
 export class PyDatetime {
-  /** Milliseconds since the epoch of the naive wall-clock time, read as UTC. */
-  readonly #ms: number;
-  readonly microsecond: number;
+  /** Microseconds since the epoch of the naive wall-clock time, read as UTC. */
+  readonly #us: number;
 
-  constructor(ms: number, microsecond = 0) {
-    if (!Number.isFinite(ms)) throw new PyValueError('invalid datetime');
-    const floored = Math.floor(ms);
-    this.#ms = floored;
-    this.microsecond = microsecond === 0 ? (ms - floored) * 1000 : microsecond;
+  constructor(epochMs: number, extraMicroseconds = 0) {
+    if (!Number.isFinite(epochMs) || !Number.isFinite(extraMicroseconds))
+      throw new PyValueError('invalid datetime');
+    this.#us = Math.round(epochMs * 1000) + Math.round(extraMicroseconds);
     if (this.year < 1 || this.year > 9999) throw new PyValueError('date value out of range');
   }
 
   static fromDate(d: Date): PyDatetime {
-    return new PyDatetime(d.getTime() - d.getUTCMilliseconds(), d.getUTCMilliseconds() * 1000);
+    return new PyDatetime(d.getTime());
   }
 
   static of(
@@ -80,12 +78,20 @@ export class PyDatetime {
     if (hour < 0 || hour > 23) throw new PyValueError('hour must be in 0..23');
     if (minute < 0 || minute > 59) throw new PyValueError('minute must be in 0..59');
     if (second < 0 || second > 59) throw new PyValueError('second must be in 0..59');
+    if (microsecond < 0 || microsecond > 999_999) throw new PyValueError('microsecond must be in 0..999999');
     const d = new Date(0);
     d.setUTCFullYear(year, month - 1, day);
     d.setUTCHours(hour, minute, second, 0);
     return new PyDatetime(d.getTime(), microsecond);
   }
 
+  /** 0..999999, like Python. */
+  get microsecond(): number {
+    return ((this.#us % 1_000_000) + 1_000_000) % 1_000_000;
+  }
+  get #ms(): number {
+    return Math.floor(this.#us / 1000);
+  }
   get #d(): Date {
     return new Date(this.#ms);
   }
@@ -121,12 +127,9 @@ export class PyDatetime {
   epochMs(): number {
     return this.#ms;
   }
-  /** Whole/fractional days added like `datetime + timedelta(days)`. */
+  /** Whole/fractional days added like `datetime + timedelta(days)` (rounded to microseconds). */
   addDays(days: number): PyDatetime {
-    const totalUs = this.microsecond + days * DAY_MS * 1000;
-    const msPart = Math.floor(totalUs / 1000);
-    const us = Math.round(totalUs - msPart * 1000);
-    return new PyDatetime(this.#ms + msPart, us);
+    return new PyDatetime(0, this.#us + Math.round(days * DAY_MS * 1000));
   }
   date(): PyDate {
     return new PyDate(this);
