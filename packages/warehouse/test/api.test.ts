@@ -276,8 +276,10 @@ describe('query jobs', () => {
       params: { cut: bq.timestamp('2026-11-21T00:00:00Z') },
     });
     expect(ts[0].n).toBe(2);
-    const [st] = await bq.query({ query: 'SELECT @s AS s', params: { s: { a: 1, b: 'two' } } });
-    expect(st).toEqual([{ s: { a: 1, b: 'two' } }]);
+    const [st] = await bq.query({ query: 'SELECT @s.a AS a, @s.b AS b', params: { s: { a: 1, b: 'two' } } });
+    expect(st).toEqual([{ a: 1, b: 'two' }]);
+    const [whole] = await bq.query({ query: 'SELECT @s AS s', params: { s: { a: 1, b: 'two' } } });
+    expect(whole).toEqual([{ s: { a: 1, b: 'two' } }]);
   });
 
   it('DML reports numDmlAffectedRows and updates table stats', async () => {

@@ -118,3 +118,89 @@ describe('restart after kill', () => {
     expect(await exited(third.child)).toBe(130);
   });
 });
+
+function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [DP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('dp warehouse: bad input answers one line and the documented exit code', () => {
+  const usage: [string[], number, RegExp][] = [
+    [['warehouse', 'serve', '--port', 'abc'], 64, /--port must be an integer/],
+    [['warehouse', 'serve', '--port', '70000'], 64, /--port must be an integer/],
+    [['warehouse', 'serve', '--bogus'], 64, /unknown option/],
+    [['warehouse', 'seed', '--from', '2026-11-01'], 64, /--to/],
+    [['warehouse', 'seed', '--from', 'yesterday', '--to', '2026-11-01'], 64, /--from must be YYYY-MM-DD/],
+    [['warehouse', 'seed', '--from', '2026-11-01', '--to', '2026-11-02', '--scale', '-1'], 64, /--scale/],
+    [
+      ['warehouse', 'seed', '--from', '2026-11-05', '--to', '2026-11-01', '--url', 'http://127.0.0.1:1'],
+      75,
+      /fetch failed|ECONNREFUSED/,
+    ],
+  ];
+  it(`${usage.length} bad command lines (run in parallel)`, async () => {
+    const results = await Promise.all(usage.map(([args]) => dp(args)));
+    results.forEach((res, i) => {
+      const [args, code, message] = usage[i]!;
+      expect({ args, code: res.code }).toEqual({ args, code });
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(res.stderr).toMatch(message);
+    });
+  });
+
+  it('seeding a data dir held by a running server exits 78; the port being taken exits 75; seed --url works', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wh-cli-'));
+    dirs.push(dir);
+    const running = await serve(dir);
+    const locked = await dp([
+      'warehouse',
+      'seed',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-01',
+      '--data-dir',
+      dir,
+    ]);
+    expect(locked.code).toBe(78);
+    expect(locked.stderr).toMatch(/in use by another warehouse process/);
+    const port = new URL(running.url).port;
+    const taken = await dp(['warehouse', 'serve', '--port', port, '--in-memory']);
+    expect(taken.code).toBe(75);
+    expect(taken.stderr).toMatch(/already in use/);
+    const seeded = await dp([
+      'warehouse',
+      'seed',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-02',
+      '--url',
+      running.url,
+    ]);
+    expect(seeded.code).toBe(0);
+    expect(seeded.stdout).toMatch(/seeded 2 day\(s\)/);
+    const again = await dp([
+      'warehouse',
+      'seed',
+      '--from',
+      '2026-11-01',
+      '--to',
+      '2026-11-02',
+      '--url',
+      running.url,
+    ]);
+    expect(again.stdout).toMatch(/seeded 0 day\(s\).*2 already present/);
+    running.child.kill('SIGTERM');
+    await exited(running.child);
+  });
+});
