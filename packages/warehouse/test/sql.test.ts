@@ -131,6 +131,9 @@ describe('table names are found syntactically', () => {
     expect(refsOf('SELECT a FROM [bigquery-public-data:hacker_news.full] LIMIT 1', { legacy: true })).toEqual(
       [{ project: 'bigquery-public-data', dataset: 'hacker_news', table: 'full' }],
     );
+    expect(refsOf('SELECT COUNT(*) FROM publicdata:samples.shakespeare', { legacy: true })).toEqual([
+      { project: 'publicdata', dataset: 'samples', table: 'shakespeare' },
+    ]);
     expect(refsOf('SELECT a FROM [d.t$20261120]', { legacy: true })).toEqual([
       { dataset: 'd', table: 't', decorator: '20261120' },
     ]);
@@ -148,6 +151,15 @@ describe('table names are found syntactically', () => {
     expect(ins.targetTable).toMatchObject({ dataset: 'd', table: 't', access: 'write' });
     expect(ins.sql).toContain('INSERT INTO "w"');
     expect(translateQuery('DELETE FROM d.t WHERE a = 1', base).statementKind).toBe('delete');
+    // BigQuery's optional INTO/FROM and the table name usable as alias in DML
+    expect(translateQuery('INSERT d.t (a) VALUES (1)', base).sql).toBe('INSERT INTO "w" (a) VALUES (1)');
+    expect(translateQuery('DELETE d.t WHERE t.a = 1', base).sql).toBe('DELETE FROM "w" AS "t" WHERE t.a = 1');
+    expect(translateQuery('UPDATE d.t SET a = 2 WHERE t.a = 1', base).sql).toBe(
+      'UPDATE "w" AS "t" SET a = 2 WHERE t.a = 1',
+    );
+    expect(translateQuery('UPDATE d.t x SET a = 2 WHERE x.a = 1', base).sql).toBe(
+      'UPDATE "w" AS x SET a = 2 WHERE x.a = 1',
+    );
     expect(translateQuery('UPDATE d.t SET a = 2 WHERE TRUE', base).statementKind).toBe('update');
     expect(translateQuery('SELECT 1', base).statementKind).toBe('select');
     expect(translateQuery('WITH x AS (SELECT 1 AS a) SELECT a FROM x', base).statementKind).toBe('select');

@@ -231,7 +231,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
     if (word === 'FROM') {
       if (isWord(prev, 'DELETE')) {
-        i = targetItem(tokens, i + 1, ctx, out) - 1;
+        i = targetItem(tokens, i + 1, ctx, out, 'alias') - 1;
         continue;
       }
       // EXTRACT(x FROM y), TRIM(.. FROM ..), IS [NOT] DISTINCT FROM: not a FROM clause
@@ -262,7 +262,10 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       if (isPunct(next, '(') || isWord(next, 'SET', 'VALUES', 'ROW', 'INTO', 'FROM')) continue;
       if (word === 'INTO' && !isWord(prev, 'INSERT', 'MERGE')) continue;
       if ((word === 'INSERT' || word === 'UPDATE' || word === 'DELETE') && isWord(prev, 'THEN')) continue;
-      i = targetItem(tokens, i + 1, ctx, out) - 1;
+      // BigQuery allows `INSERT t ...`, `DELETE t ...`, `MERGE t ...`; DuckDB needs INTO / FROM
+      const mode =
+        word === 'INSERT' ? 'into' : word === 'DELETE' ? 'from' : word === 'INTO' ? 'plain' : 'alias';
+      i = targetItem(tokens, i + 1, ctx, out, mode) - 1;
       continue;
     }
     if (word === 'TABLE' || word === 'VIEW') {
@@ -424,6 +427,17 @@ function readPath(tokens: Token[], i: number): Path | null {
       display += '*';
       k++;
     }
+    // legacy SQL writes project:dataset.table without brackets too
+    if (
+      isPunct(tokens[k], ':') &&
+      (tokens[k + 1]?.kind === 'ident' || tokens[k + 1]?.kind === 'number') &&
+      parts.length === 0
+    ) {
+      const next = tokens[k + 1] as Token;
+      piece += `:${next.text}`;
+      display += `:${next.text}`;
+      k += 2;
+    }
     parts.push(piece);
     if (isPunct(tokens[k], '.') && tokens[k + 1] && tokens[k + 1]?.kind !== 'ws') {
       display += '.';
@@ -554,8 +568,17 @@ function finishUnnest(
   return after;
 }
 
-/** The written table of INSERT/UPDATE/DELETE/MERGE/CREATE/DROP. */
-function targetItem(tokens: Token[], i: number, ctx: RewriteContext, out: string[]): number {
+/**
+ * The written table of INSERT/UPDATE/DELETE/MERGE/CREATE/DROP. `mode`: 'alias' adds the table name as alias when the
+ * statement gives none (BigQuery lets `t.col` name the target), 'into'/'from' also supply the keyword DuckDB requires.
+ */
+function targetItem(
+  tokens: Token[],
+  i: number,
+  ctx: RewriteContext,
+  out: string[],
+  mode: 'plain' | 'alias' | 'into' | 'from' = 'plain',
+): number {
   const k = nextSig(tokens, i);
   if (k < 0) return i;
   const t = tokens[k] as Token;
@@ -583,7 +606,12 @@ function targetItem(tokens: Token[], i: number, ctx: RewriteContext, out: string
   ctx.targetTable ??= ref;
   ctx.rangeNames.add(ref.table.toLowerCase());
   blank(out, k, end);
-  out[k] = placeholder(ctx, { kind: 'table', ref, resolved });
+  const d: Deferred = { kind: 'table', ref, resolved };
+  if (mode === 'alias' || mode === 'from') {
+    const [alias] = readAlias(tokens, end);
+    if (alias === undefined && !isWord(tokens[nextSig(tokens, end)], 'AS')) d.alias = ref.table;
+  }
+  out[k] = `${mode === 'into' ? 'INTO ' : mode === 'from' ? 'FROM ' : ''}${placeholder(ctx, d)}`;
   return end;
 }
 
