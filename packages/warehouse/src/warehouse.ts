@@ -484,9 +484,9 @@ export class Warehouse {
       },
     };
     const running: Running = { done: Promise.resolve(), cancelled: false };
-    running.done = this.execute(record, kinds[0]!, configuration[kinds[0]!], running).finally(() =>
-      this.running.delete(key),
-    );
+    running.done = this.execute(record, kinds[0]!, configuration[kinds[0]!], running)
+      .catch((e: unknown) => this.logger.error('job crashed', { jobId, error: String(e) }))
+      .finally(() => this.running.delete(key));
     this.running.set(key, running);
     this.pendingRecords.set(key, record);
     await waitFor(running.done, waitMs);
@@ -1498,10 +1498,12 @@ function etag(n: number): string {
 function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    p.finally(() => {
+    const done = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    // then(done, done): a rejected job promise must never become an unhandled rejection.
+    p.then(done, done);
   });
 }
 
