@@ -1,0 +1,28 @@
+// `npm run bench`: renderTemplate (Jinja semantics on top of nunjucks) vs plain nunjucks on the same template,
+// measured in the same run. Target: ratio ≤ 1.5× (the Undefined/None wrapping must stay cheap).
+import nunjucks from 'nunjucks';
+import { renderTemplate, templateContext } from '../dist/index.js';
+
+const SQL = `#standardSQL
+SELECT "{{ yesterday_ds_nodash }}" as date, repo,
+  SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("{{ macros.ds_add(ds, -7) }}") AND TIMESTAMP("{{ yesterday_ds }}"), stars, null)) AS s7
+FROM \`github_trends.github_daily_metrics\`
+WHERE _PARTITIONTIME BETWEEN TIMESTAMP("{{ macros.ds_add(ds, -28) }}") AND TIMESTAMP("{{ yesterday_ds }}")
+GROUP BY date, repo
+`;
+const ctx = templateContext(new Date('2026-11-23T00:00:00Z'), { dagId: 'd', taskId: 't' });
+const env = new nunjucks.Environment(null, { autoescape: false });
+const N = 5000;
+
+function time(fn) {
+  for (let i = 0; i < 300; i++) fn(); // warm-up
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+const base = time(() => env.renderString(SQL, ctx));
+const ours = time(() => renderTemplate(SQL, ctx));
+const ratio = ours / base;
+console.log(
+  `airflow-templates: ${N} renders — nunjucks ${base.toFixed(0)} ms, renderTemplate ${ours.toFixed(0)} ms, ratio ${ratio.toFixed(2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'OVER'}`,
+);
