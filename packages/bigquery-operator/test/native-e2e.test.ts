@@ -228,6 +228,22 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     expect(readOutputs(out)['exit-class']).toBe('terminated');
   });
 
+  it.each([
+    [{ bql: 'SELECT 1', write_disposition: 'WRITE_ALWAYS' }, /write-disposition/],
+    [{ bql: 'SELECT 1', create_disposition: 'CREATE_IF_NEEDED' }, /create_disposition/],
+    [['not', 'an', 'object'], /JSON object/],
+  ])('bad --kwargs-file %j → 65 (in-process)', async (kwargs, message) => {
+    const out = outDir();
+    const d = tempDir('bqop-kw-');
+    dirs.push(d.cleanup);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${d.path}/kwargs.json`, JSON.stringify(kwargs));
+    const r = await runInProcess(definition, [...base(out), '--kwargs-file', `${d.path}/kwargs.json`]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('no GCP project → 78', async () => {
     const out = outDir();
     const args = base(out).filter((a, i, all) => a !== '--gcp-project' && all[i - 1] !== '--gcp-project');
