@@ -3,7 +3,7 @@
  * then the warehouse is checked against an independent computation from the seeded sample data.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -173,5 +173,25 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
       expect(parts).toHaveLength(41);
       expect(parts.at(-1)).toBe(R);
     });
+  }, 600_000);
+
+  it('dp example (npm start): init + daily, top rows, a self-contained report/index.html', async () => {
+    const runDate = addDays(R, 2);
+    const report = join(tmp, 'report', 'index.html');
+    const r = await dp(['example', '--data-dir', dataDir, '--run-date', runDate, '--report', report]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Top rows of github_trends.hackernews_github_agg for \d{8}:/);
+    expect(r.stdout).toMatch(/^github_url\s+\| hn_score/m);
+    expect(r.stdout).toContain(`Report: ${report}`);
+    const html = readFileSync(report, 'utf8');
+    const rows = await withWarehouse((q) =>
+      q(
+        `SELECT hn_story_id FROM ${T('hackernews_github_agg')} WHERE _PARTITIONTIME = TIMESTAMP('${dashed(addDays(runDate, -1))}')`,
+      ),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(html.match(/<circle class="point"/g)).toHaveLength(rows.length);
+    expect(html).toMatch(/<polyline class="trend"/);
+    expect(html).not.toMatch(/<script|\b(src|href)=/i);
   }, 600_000);
 });
