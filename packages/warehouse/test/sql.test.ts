@@ -328,6 +328,10 @@ describe('running translated SQL on DuckDB', () => {
       'SELECT MIN(`at`) AS `select`, `by` FROM (SELECT 1 AS `at`, 2 AS `by`) AS t GROUP BY `by`',
     );
     expect(r).toEqual({ names: ['select', 'by'], rows: [[1, 2]] });
+    const bare = await q(
+      'SELECT MIN(at) AS m, primary FROM (SELECT 1 AS at, 3 AS primary) AS t GROUP BY primary',
+    );
+    expect(bare).toEqual({ names: ['m', 'primary'], rows: [[1, 3]] });
   });
 
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {

@@ -204,7 +204,12 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
     if (t.kind !== 'ident') continue;
     const word = t.text.toUpperCase();
-    if (UNQUOTED_DUCK_KEYWORDS.has(t.text.toLowerCase()) && !isPunct(tokens[nextSig(tokens, i + 1)], '(')) {
+    const lower = t.text.toLowerCase();
+    if (
+      (UNQUOTED_DUCK_KEYWORDS.has(lower) && !isPunct(tokens[nextSig(tokens, i + 1)], '(')) ||
+      // `at` is a column name unless it starts AT TIME ZONE (GoogleSQL reserves it, but people and the transpiler accept it)
+      (lower === 'at' && !isWord(tokens[nextSig(tokens, i + 1)], 'TIME'))
+    ) {
       out[i] = placeholder(ctx, { kind: 'literal', duck: duckIdent(t.text) });
       continue;
     }
