@@ -1,5 +1,5 @@
+import { isAscii } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 
 /** Replaces known secret strings with `***`. Applied to every child line and every message before output. */
 export class Redactor {
@@ -42,33 +42,47 @@ function clock(t: number): string {
  * stream. The hot path encodes a whole chunk with one `replaceAll` when it needs no escaping.
  */
 export class LineEncoder extends Transform {
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
+  /** Bytes after the last newline seen (a partial line). Splitting on byte 0x0A never cuts a UTF-8 character. */
+  private carry: Buffer = Buffer.alloc(0);
+  /** The record prefix is ASCII too, so an ASCII block's record can be written as latin1. */
+  private readonly asciiFields: boolean;
   constructor(private readonly opts: EncoderOptions) {
     super({ readableHighWaterMark: 1 << 16, writableHighWaterMark: 1 << 16 });
+    this.asciiFields = isAscii(Buffer.from(opts.fields + opts.label));
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const text = this.carry + this.decoder.write(chunk);
-    const nl = text.lastIndexOf('\n');
+  override _transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const buf = this.carry.length === 0 ? bytes : Buffer.concat([this.carry, bytes]);
+    const nl = buf.lastIndexOf(10);
     if (nl < 0) {
-      if (text.length > MAX_LINE) {
-        this.carry = '';
-        cb(null, this.encode(text));
+      if (buf.length > MAX_LINE) {
+        this.carry = Buffer.alloc(0);
+        cb(null, this.encodeBytes(buf));
       } else {
-        this.carry = text;
+        this.carry = Buffer.from(buf); // a copy: do not pin the child's chunk
         cb();
       }
       return;
     }
-    this.carry = text.slice(nl + 1);
-    cb(null, this.encode(text.slice(0, nl)));
+    this.carry = nl + 1 < buf.length ? Buffer.from(buf.subarray(nl + 1)) : Buffer.alloc(0);
+    cb(null, this.encodeBytes(buf.subarray(0, nl)));
   }
 
   override _flush(cb: TransformCallback): void {
-    const rest = this.carry + this.decoder.end();
-    this.carry = '';
-    cb(null, rest === '' ? undefined : this.encode(rest));
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    cb(null, rest.length === 0 ? undefined : this.encodeBytes(rest));
+  }
+
+  /**
+   * Complete lines as bytes → encoded records. Pure-ASCII blocks (the usual case) skip UTF-8 decoding and
+   * re-encoding: latin1 is a byte-for-byte view of ASCII.
+   */
+  private encodeBytes(bytes: Buffer): string | Buffer {
+    if (this.asciiFields && isAscii(bytes))
+      return Buffer.from(this.encode(bytes.toString('latin1')), 'latin1');
+    return this.encode(bytes.toString('utf8'));
   }
 
   /** Encodes a block of complete lines (without the final newline). */
