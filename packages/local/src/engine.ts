@@ -343,6 +343,7 @@ export class Interpreter {
     if (!template)
       throw new WorkflowError(`${this.workflow.file}: entrypoint template ${entry} does not exist`);
     this.checkReferences();
+    this.computeLoopScoped();
 
     let timer: NodeJS.Timeout | undefined;
     const deadline = durationMs(this.workflow.spec.activeDeadlineSeconds, 'spec.activeDeadlineSeconds');
@@ -376,6 +377,27 @@ export class Interpreter {
       outputs: result.outputs,
       ...(failedTask ? { failedTask } : {}),
     };
+  }
+
+  /** Templates that run once per loop item (directly or through other templates): their nodes are named with their arguments. */
+  private readonly loopScoped = new Set<string>();
+
+  private computeLoopScoped(): void {
+    const invocations = (t: Template): Invocation[] => [...(t.dag?.tasks ?? []), ...(t.steps ?? []).flat()];
+    const isLoop = (i: Invocation) =>
+      i.withItems !== undefined || i.withParam !== undefined || i.withSequence !== undefined;
+    const queue = [...this.templates.values()].flatMap((t) =>
+      invocations(t)
+        .filter(isLoop)
+        .map((i) => i.template),
+    );
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      if (this.loopScoped.has(name)) continue;
+      this.loopScoped.add(name);
+      const t = this.templates.get(name);
+      if (t) queue.push(...invocations(t).map((i) => i.template));
+    }
   }
 
   /** Every template reference and DAG dependency must exist before anything runs. */
@@ -441,7 +463,7 @@ export class Interpreter {
     signal: AbortSignal,
   ): Promise<NodeResult> {
     const scope = this.inputsScope(template, args, node);
-    if (template.container) return this.runContainerNode(template, scope, node, signal, args);
+    if (template.container) return this.runContainerNode(template, scope, node, signal);
     const deadline = durationMs(
       template.activeDeadlineSeconds === undefined
         ? undefined
@@ -561,6 +583,7 @@ export class Interpreter {
     inv: Invocation,
     scope: Scope,
     where: string,
+    parent: string,
   ): { name: string; args: Record<string, string>; run: boolean }[] {
     const items = this.loopItems(inv, scope, where);
     const instances: { name: string; scope: Scope }[] = items
@@ -594,25 +617,25 @@ export class Interpreter {
           throw new WorkflowError(`${this.where(`${where}.when`)}: '${text}' does not evaluate to a boolean`);
         run = v;
       }
-      return { name, args, run };
+      const values = Object.values(args);
+      const display =
+        !items && this.loopScoped.has(parent) && values.length > 0 ? `${name}(${values.join(',')})` : name;
+      return { name: display, args, run };
     });
   }
 
   private readonly usedNames = new Map<string, number>();
 
-  /** A readable, unique display name: `github-daily`, then `github-daily(20261117)` when the name repeats. */
-  private uniqueName(name: string, args: Record<string, string> = {}): string {
-    let candidate = name;
-    if (this.usedNames.has(candidate) && Object.keys(args).length > 0 && !name.includes('('))
-      candidate = `${name}(${Object.values(args).join(',')})`;
-    const n = this.usedNames.get(candidate) ?? 0;
-    this.usedNames.set(candidate, n + 1);
-    return n === 0 ? candidate : `${candidate}#${n + 1}`;
+  /** Display names are unique: a repeated name gets `#2`, `#3`, … */
+  private uniqueName(name: string): string {
+    const n = this.usedNames.get(name) ?? 0;
+    this.usedNames.set(name, n + 1);
+    return n === 0 ? name : `${name}#${n + 1}`;
   }
 
-  private record(name: string, template: string, args?: Record<string, string>): TaskRecord {
+  private record(name: string, template: string): TaskRecord {
     const rec: TaskRecord = {
-      name: this.uniqueName(name, args),
+      name: this.uniqueName(name),
       template,
       phase: 'Pending',
       attempts: 0,
@@ -704,7 +727,7 @@ export class Interpreter {
         await null; // let running.set() below happen before this task can finish
         let result: NodeResult;
         try {
-          const instances = this.expand(task, local, where);
+          const instances = this.expand(task, local, where, template.name);
           const tmpl = this.templates.get(task.template)!;
           const isLoop =
             task.withItems !== undefined || task.withParam !== undefined || task.withSequence !== undefined;
@@ -814,7 +837,7 @@ export class Interpreter {
         group.map(async (step) => {
           const where = `templates.${template.name}.steps[${gi}].${step.name}`;
           try {
-            const instances = this.expand(step, local, where);
+            const instances = this.expand(step, local, where, template.name);
             const isLoop =
               step.withItems !== undefined || step.withParam !== undefined || step.withSequence !== undefined;
             const rs = await Promise.all(
@@ -944,9 +967,8 @@ export class Interpreter {
     scope: Record<string, string>,
     node: string,
     signal: AbortSignal,
-    args: Record<string, string>,
   ): Promise<NodeResult> {
-    const rec = this.record(node, template.name, args);
+    const rec = this.record(node, template.name);
     const fail = (phase: Phase, message: string): NodeResult => {
       rec.phase = phase;
       rec.message = message;

@@ -38,9 +38,11 @@ describe('progress and summary', () => {
     r.taskChanged(task({ name: 'c', phase: 'Succeeded', finishedAt: 2000 }));
     r.finish();
     expect(out).toHaveLength(2);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is tested
     expect(out[0]).toMatch(
       /^\x1b\[0JTASK\s+STATUS\s+ATTEMPTS\s+DURATION\na\s+Running\s+1\s+2.0s\nb\s+Pending\s+0\s+-\n$/,
     );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is tested
     expect(out[1]).toMatch(/^\x1b\[3A\x1b\[0J/); // cursor up over the 3 lines drawn before
     expect(out[1]).toMatch(/c\s+Succeeded/);
   });
