@@ -153,7 +153,7 @@ export class Warehouse {
     }
     const catalog = await db.write((c) => Catalog.load(c));
     const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts);
-    await wh.dropExpiredResults();
+    await wh.dropExpiredResults(true);
     return wh;
   }
 
@@ -494,6 +494,7 @@ export class Warehouse {
   }
 
   private readonly pendingRecords = new Map<string, JobRecord>();
+  private finishedJobs = 0;
 
   private jobRecord(project: string, jobId: string): JobRecord {
     checkProjectId(project);
@@ -709,6 +710,12 @@ export class Warehouse {
     } finally {
       this.catalog.putJob(record);
       this.pendingRecords.delete(`${record.project}\u0000${record.jobId}`);
+      // Anonymous result tables expire after 24 h; sweep now and then, not only at start-up.
+      if (++this.finishedJobs % 250 === 0) {
+        this.dropExpiredResults().catch((e: unknown) =>
+          this.logger.warn('result cleanup failed', { error: String(e) }),
+        );
+      }
     }
   }
 
@@ -1151,24 +1158,36 @@ export class Warehouse {
   }
 
   /** Result tables live as long as BigQuery keeps anonymous results (24 h). */
-  private async dropExpiredResults(): Promise<void> {
+  private async dropExpiredResults(atStartup = false): Promise<void> {
     const cutoff = Date.now() - RESULT_TTL_MS;
-    const keep = new Set(
-      [...this.catalog.jobs.values()]
-        .filter((j) => j.creationTime >= cutoff && j.resultTable)
-        .map((j) => j.resultTable),
-    );
-    const existing = await this.db.read((c) =>
-      c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE schema_name = '_results'`),
-    );
-    const drop = existing
-      .getRows()
-      .map(([n]) => `_results."${String(n)}"`)
-      .filter((n) => !keep.has(n));
+    let drop: string[];
+    if (atStartup) {
+      // Nothing runs yet: every result or staging table no live job refers to is garbage (e.g. from a killed job).
+      const keep = new Set(
+        [...this.catalog.jobs.values()]
+          .filter((j) => j.creationTime >= cutoff && j.resultTable)
+          .map((j) => j.resultTable),
+      );
+      const existing = await this.db.read((c) =>
+        c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE schema_name = '_results'`),
+      );
+      drop = existing
+        .getRows()
+        .map(([n]) => `_results."${String(n)}"`)
+        .filter((n) => !keep.has(n));
+    } else {
+      // While jobs run, only tables of known, expired jobs may go.
+      drop = [...this.catalog.jobs.values()]
+        .filter((j) => j.creationTime < cutoff && j.resultTable)
+        .map((j) => j.resultTable!);
+    }
     if (drop.length === 0) return;
     await this.db.write(async (c) => {
       for (const n of drop) await c.run(`DROP TABLE IF EXISTS ${n}`);
     });
+    if (!atStartup) {
+      for (const j of this.catalog.jobs.values()) if (j.creationTime < cutoff) delete j.resultTable;
+    }
   }
 
   /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
