@@ -114,6 +114,17 @@ describe('table names are found syntactically', () => {
     expect(refsOf('SELECT x FROM d.t AS t, t.arr AS x').map((r) => r.table)).toEqual(['t']);
   });
 
+  it('reuses transpiler output but always resolves tables afresh', () => {
+    const opts = (rel: string) => ({
+      dialect: 'standard' as const,
+      defaultProject: 'p',
+      resolveTable: () => ({ sql: rel, pseudoColumns: [] }),
+    });
+    const sql = 'SELECT a FROM d.t WHERE a > 1';
+    expect(translateQuery(sql, opts('"one"')).sql).toBe('SELECT a FROM "one" AS "t" WHERE a > 1');
+    expect(translateQuery(sql, opts('"two"')).sql).toBe('SELECT a FROM "two" AS "t" WHERE a > 1');
+  });
+
   it('uses the default dataset for one-part names and says so when there is none', () => {
     expect(refsOf('SELECT * FROM t', { defaultDataset: 'dd' })).toEqual([{ dataset: 'dd', table: 't' }]);
     expect(() => refsOf('SELECT * FROM t')).toThrowError(
@@ -366,6 +377,40 @@ describe('bad SQL answers one clear line with reason invalidQuery', () => {
       expect((e as SqlError).reason).toBe('invalidQuery');
       expect((e as SqlError).message).not.toContain('\n');
       expect((e as SqlError).message.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('never crashes: odd inputs give a SqlError or a translation', () => {
+    const odd = [
+      'SELECT',
+      'SELECT (((',
+      'SELECT [1, 2',
+      'SELECT * FROM',
+      'SELECT * FROM UNNEST(',
+      'SELECT 1 FROM `',
+      'SELECT @',
+      'SELECT ?',
+      'SELECT x FROM [a:b.c',
+      'WITH',
+      'SELECT * FROM d.t, ,',
+      'SELECT CAST(1 AS)',
+      'SELECT FORMAT(',
+      'SELECT DATE_TRUNC(x, )',
+      'SELECT "\\u12"',
+      "SELECT b'\\q'",
+      '\u0000',
+      ')))',
+      'SELECT 1 --',
+    ];
+    for (const sql of odd) {
+      for (const dialect of ['standard', 'legacy'] as const) {
+        try {
+          translateQuery(sql, { dialect, defaultProject: 'p', defaultDataset: 'd', resolveTable });
+        } catch (e) {
+          expect(e, sql).toBeInstanceOf(SqlError);
+          expect((e as SqlError).message).not.toContain('\n');
+        }
+      }
     }
   });
 

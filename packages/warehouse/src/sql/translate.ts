@@ -42,6 +42,22 @@ const KIND_OF: Record<string, StatementKind> = {
 
 /** Translates one BigQuery statement (GoogleSQL or legacy SQL) into DuckDB SQL. Throws SqlError. */
 export function translateQuery(sql: string, opts: TranslateOptions): TranslateResult {
+  try {
+    return translateOrThrow(sql, opts);
+  } catch (e) {
+    // errors with a BigQuery reason (ours, or the resolver's notFound) pass through; anything else is a query we cannot
+    // translate, reported as one line instead of a crash
+    if (e instanceof Error && typeof (e as { reason?: unknown }).reason === 'string') throw e;
+    throw new SqlError('invalidQuery', `Unsupported query: ${firstLine(String((e as Error)?.message ?? e))}`);
+  }
+}
+
+function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult {
+  if (sql.length > 1_048_576)
+    throw new SqlError(
+      'invalidQuery',
+      'The query is too large. The maximum query length is 1024.00K characters.',
+    );
   const tokens = tokenize(sql);
   const first = tokens[nextSig(tokens, 0)];
   if (!first) throw new SqlError('invalidQuery', 'Syntax error: Unexpected end of script at [1:1]');
@@ -89,7 +105,30 @@ function lineColOf(sql: string, pos: number): string {
   return `${before.split('\n').length}:${pos - before.lastIndexOf('\n')}`;
 }
 
+/**
+ * The transpiler is the expensive step (WASM parse + generate). Its input is our rewritten text, in which table
+ * relations are still placeholders, so the output is a pure function of it and safe to reuse across queries.
+ */
+const TRANSPILE_CACHE = new Map<string, string>();
+const TRANSPILE_CACHE_SIZE = 512;
+
 function transpileOne(bq: string, original: string): string {
+  const hit = TRANSPILE_CACHE.get(bq);
+  if (hit !== undefined) {
+    TRANSPILE_CACHE.delete(bq); // refresh its LRU position
+    TRANSPILE_CACHE.set(bq, hit);
+    return hit;
+  }
+  const out = transpileUncached(bq, original);
+  if (TRANSPILE_CACHE.size >= TRANSPILE_CACHE_SIZE) {
+    const oldest = TRANSPILE_CACHE.keys().next().value;
+    if (oldest !== undefined) TRANSPILE_CACHE.delete(oldest);
+  }
+  TRANSPILE_CACHE.set(bq, out);
+  return out;
+}
+
+function transpileUncached(bq: string, original: string): string {
   let r: ReturnType<typeof transpile>;
   try {
     r = transpile(bq, PolyDialect.BigQuery, PolyDialect.DuckDB);
