@@ -189,6 +189,19 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
       /--time-scale must be a number/,
     ],
     [
+      'bad run-date for the embedded warehouse',
+      [
+        'run',
+        join(repo, 'workflows', 'bigquery_step_workflow.yaml'),
+        '-p',
+        'run-date=2026-11-20',
+        '--data-dir',
+        join(tmp, 'd2'),
+      ],
+      65,
+      /run-date must be YYYYMMDD, got "2026-11-20"/,
+    ],
+    [
       'bad --secret',
       ['run', fixture('failure.yaml'), '--secret', 'x', ...common],
       64,

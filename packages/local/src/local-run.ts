@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Reporter, type RunResult, runWorkflow } from './engine.js';
+import { type Reporter, type RunResult, runWorkflow, WorkflowError } from './engine.js';
 import { ProcessExecutor } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
@@ -66,7 +66,7 @@ export function dashed(yyyymmdd: string): string {
 export function effectiveRunDate(parameters: Readonly<Record<string, string>>, now: number): string {
   const given = parameters['run-date'];
   if (given && !/^\d{8}$/.test(given))
-    throw new ImagesError(`run-date must be YYYYMMDD, got ${JSON.stringify(given)}`);
+    throw new WorkflowError(`run-date must be YYYYMMDD, got ${JSON.stringify(given)}`);
   return given || ymd(now);
 }
 
@@ -97,7 +97,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const declared = new Set((workflow.spec.arguments?.parameters ?? []).map((p) => p.name));
   if (opts.warehouse === 'embedded' && declared.has('gcp-project') && !parameters['gcp-project'])
     parameters['gcp-project'] = DEFAULT_PROJECT;
-  const runDate = effectiveRunDate(parameters, clock());
+  // The embedded warehouse needs the run date to seed the right days; real BigQuery does not care.
+  const runDate =
+    opts.warehouse === 'embedded' ? effectiveRunDate(parameters, clock()) : (parameters['run-date'] ?? '');
 
   let wh: StartedWarehouse | undefined;
   let warehouseUrl = opts.warehouseUrl;
