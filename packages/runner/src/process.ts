@@ -143,6 +143,7 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   opts.onSpawn?.(child.pid);
 
   const encoders: Promise<void>[] = [];
+  const encoderStreams: LineEncoder[] = [];
   for (const [name, stream] of [
     ['stdout', child.stdout],
     ['stderr', child.stderr],
@@ -156,6 +157,7 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
       onBlock: opts.onBlock,
     });
     stream.pipe(encoder).pipe(opts.out, { end: false });
+    encoderStreams.push(encoder);
     encoders.push(finished(encoder).catch(() => undefined));
   }
 
@@ -172,13 +174,38 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   if (opts.signal.aborted) onAbort();
   else opts.signal.addEventListener('abort', onAbort, { once: true });
 
+  // A grandchild that outlives Airflow while holding its stdout would keep the pipes (and the run) open forever:
+  // once the leader has exited, the group gets STREAM_GRACE_MS to finish writing, then SIGKILL.
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let straggleTimer: NodeJS.Timeout | undefined;
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+    straggleTimer = setTimeout(() => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      // Something that left the process group (setsid) may still hold the pipes: stop reading them.
+      straggleTimer = setTimeout(() => {
+        for (const stream of [child.stdout, child.stderr]) stream?.destroy();
+        for (const encoder of encoderStreams) encoder.end();
+      }, STREAM_GRACE_MS);
+    }, STREAM_GRACE_MS);
+  });
+
   try {
     const result = await done;
     if (aborted && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
     await Promise.all(encoders);
-    return { ...result, aborted };
+    return {
+      exitCode: result.exitCode ?? (result.spawnError ? undefined : (exit?.code ?? undefined)),
+      signal: result.signal ?? exit?.signal ?? undefined,
+      spawnError: exit ? undefined : result.spawnError,
+      aborted,
+    };
   } finally {
     if (killTimer) clearTimeout(killTimer);
+    if (straggleTimer) clearTimeout(straggleTimer);
     opts.signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** How long the output pipes may stay open after the Airflow process itself has exited. */
+const STREAM_GRACE_MS = 2_000;

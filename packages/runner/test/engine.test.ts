@@ -6,15 +6,17 @@ import { captureIO, sampleDefinition, tempDir } from './helpers.js';
 
 const STUBBORN = join(import.meta.dirname, 'fixtures', 'stubborn-airflow');
 const SCRIPTED = join(import.meta.dirname, 'fixtures', 'scripted-airflow');
+const STRAGGLER = join(import.meta.dirname, 'fixtures', 'straggler-airflow');
 const dirs: Array<() => void> = [];
 afterEach(() => {
   for (const c of dirs.splice(0)) c();
 });
 
+/** Running (not gone, not a zombie waiting for its reaper). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
   } catch {
     return false;
   }
@@ -115,5 +117,22 @@ describe('Airflow engine with a scripted airflow', () => {
     const b = setup('no return code line here');
     expect(await runOperatorCli(sampleDefinition(), b.io)).toBe(78);
     expect(b.io.err()).toMatch(/ran nothing: the task log does not show "Task exited with return code 0"/);
+  });
+});
+
+describe('Airflow engine and stray processes', () => {
+  it('does not wait forever for a grandchild holding stdout after Airflow exited; kills it', async () => {
+    const d = tempDir();
+    dirs.push(d.cleanup);
+    const pidFile = join(d.path, 'pid');
+    const io = captureIO(['--task-id', 't', '--execution-date', '2026-11-23', '--bql', 'x'], {
+      PATH: `${STRAGGLER}:/usr/bin:/bin`,
+      TMPDIR: d.path,
+      STRAGGLER_PID_FILE: pidFile,
+    });
+    const started = Date.now();
+    expect(await runOperatorCli(sampleDefinition(), io)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 });
