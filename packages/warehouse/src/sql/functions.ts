@@ -68,6 +68,7 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   REVERSE: 'bq_reverse',
   PARSE_TIME: 'bq_parse_time',
   INSTR: 'bq_instr',
+  STRING: 'bq_string',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -350,6 +351,8 @@ function instr(p: string, o: string): string {
 }
 
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_tz_offset_min(x, tz) AS
+     CAST((epoch(CAST(timezone(tz, CAST(x AS TIMESTAMPTZ)) AS TIMESTAMP)) - epoch(CAST(x AS TIMESTAMPTZ))) // 60 AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_instr(s, sub) AS ${instr('1', '1')}, (s, sub, p) AS ${instr('p', '1')},
      (s, sub, p, o) AS ${instr('p', 'o')}`,
   `CREATE OR REPLACE TEMP MACRO bq_no_null_elements(l) AS CASE WHEN len(list_filter(l, e -> e IS NULL)) > 0
@@ -423,7 +426,15 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_parse_numeric(s) AS CAST(trim(s) AS DECIMAL(38, 9))`,
   `CREATE OR REPLACE TEMP MACRO bq_date_from_unix_date(n) AS CAST(DATE '1970-01-01' + CAST(n AS INTEGER) AS DATE)`,
   `CREATE OR REPLACE TEMP MACRO bq_unix_date(d) AS CAST(CAST(d AS DATE) - DATE '1970-01-01' AS BIGINT)`,
-  `CREATE OR REPLACE TEMP MACRO bq_to_code_points(s) AS coalesce(list_transform(string_split(s, ''), c -> CAST(unicode(c) AS BIGINT)), [])`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_code_points(s BLOB) AS
+       coalesce(list_transform(range(octet_length(s)), i -> CAST(CAST('0x' || substr(hex(s), 2 * i + 1, 2) AS INTEGER) AS BIGINT)), []),
+     (s VARCHAR) AS coalesce(list_transform(string_split(s, ''), c -> CAST(unicode(c) AS BIGINT)), [])`,
+  // STRING(json) is the JSON string's value; STRING(timestamp, zone) the local time with its offset
+  `CREATE OR REPLACE TEMP MACRO bq_string(x JSON) AS json_extract_string(x, '$'), (x) AS CAST(x AS VARCHAR),
+     (x, tz) AS strftime(CAST(timezone(tz, CAST(x AS TIMESTAMPTZ)) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')
+       || CASE WHEN bq_tz_offset_min(x, tz) < 0 THEN '-' ELSE '+' END
+       || lpad(CAST(abs(bq_tz_offset_min(x, tz)) // 60 AS VARCHAR), 2, '0')
+       || CASE WHEN abs(bq_tz_offset_min(x, tz)) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(bq_tz_offset_min(x, tz)) % 60 AS VARCHAR), 2, '0') END`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_string(a) AS CASE WHEN len(list_filter(a, c -> c IS NULL)) > 0 THEN NULL
      ELSE array_to_string(list_transform(a, c -> CASE WHEN c = 0 THEN '' ELSE chr(CAST(c AS INTEGER)) END), '') END`,
   `CREATE OR REPLACE TEMP MACRO bq_unicode(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END`,
