@@ -77,7 +77,9 @@ async function harvestTaskLog(
     return { lines: [], found: false };
   }
   const head: string[] = [];
-  const tail: string[] = [];
+  // Ring buffer for the last lines: Array#shift would make a huge task log quadratic.
+  const ring: string[] = new Array(TASK_LOG_KEEP_LINES);
+  let ringCount = 0;
   for (const file of files) {
     const encoder = new LineEncoder({
       fields: `"src":"task-log","task_id":${JSON.stringify(inputs.config.taskId)},"file":${JSON.stringify(file)}`,
@@ -87,16 +89,18 @@ async function harvestTaskLog(
       onBlock: (block) => {
         for (const line of block.split('\n')) {
           if (head.length < TASK_LOG_KEEP_LINES) head.push(line);
-          else {
-            tail.push(line);
-            if (tail.length > TASK_LOG_KEEP_LINES) tail.shift();
-          }
+          else ring[ringCount++ % TASK_LOG_KEEP_LINES] = line;
         }
       },
     });
     createReadStream(join(dir, file)).pipe(encoder).pipe(inputs.out, { end: false });
     await finished(encoder);
   }
+  const kept = Math.min(ringCount, TASK_LOG_KEEP_LINES);
+  const tail = Array.from(
+    { length: kept },
+    (_, i) => ring[(ringCount - kept + i) % TASK_LOG_KEEP_LINES] as string,
+  );
   return { lines: [...head, ...tail], found: files.length > 0 };
 }
 

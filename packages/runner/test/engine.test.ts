@@ -108,6 +108,27 @@ describe('Airflow engine with a scripted airflow', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('dp-airflow-'))).toEqual([]);
   });
 
+  it('keeps the head and the tail of a huge task log for harvestOutputs, in order, in linear time', async () => {
+    let seen: readonly string[] = [];
+    const def = sampleDefinition({
+      harvestOutputs: (log) => {
+        seen = log;
+        return {};
+      },
+    });
+    const { io } = setup('[x] {jobs.py:2124} INFO - Task exited with return code 0');
+    const started = Date.now();
+    expect(await runOperatorCli(def, { ...io, env: { ...io.env, SCRIPTED_TASK_LOG_LINES: '130000' } })).toBe(
+      0,
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(seen).toHaveLength(100_000);
+    expect(seen[0]).toBe('filler line 1');
+    expect(seen[49_999]).toBe('filler line 50000');
+    expect(seen[50_000]).toBe('filler line 80002');
+    expect(seen.at(-1)).toBe('[x] {jobs.py:2124} INFO - Task exited with return code 0');
+  });
+
   it('classifyLog overrides the shared table; a task log without return code 0 is not a success', async () => {
     const def = sampleDefinition({
       classifyLog: (log) => (log.some((l) => l.includes('SCHEMA_CLASH')) ? 'invalid-input' : undefined),
