@@ -138,10 +138,13 @@ describe('dp run with fixture images', () => {
     expect(() => process.kill(stepPid, 0)).toThrow();
   });
 
-  it('an image that is not in the manifest fails its task with a clear message', async () => {
+  it('an image that is not in the manifest is refused before anything runs', async () => {
     const r = await dp(['run', fixture('unknown-image.yaml'), ...common]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/image docker.io\/library\/alpine:3.20 is not in the images manifest/);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(
+      /templates.main.container.image docker.io\/library\/alpine:3.20 is not in the images manifest/,
+    );
+    expect(r.stdout).toBe('');
   });
 });
 

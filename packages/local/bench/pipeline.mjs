@@ -14,6 +14,8 @@ const repo = findRepoRoot(import.meta.dirname);
 const dataDir = mkdtempSync(join(tmpdir(), 'dp-bench-'));
 const runDate = '20261120';
 const parameters = { 'gcp-project': 'local-project', 'run-date': runDate };
+// DP_BENCH_PARALLELISM=N: backfill lanes of the init workflow (its `parallelism` parameter, default 4)
+const initExtra = process.env.DP_BENCH_PARALLELISM ? { parallelism: process.env.DP_BENCH_PARALLELISM } : {};
 
 /** Forwards to the warehouse and measures the union of in-flight request intervals. */
 function timingProxy(target) {
@@ -69,7 +71,7 @@ try {
     const s = t();
     const r = await runLocal({
       workflowFile: join(repo, 'workflows', file),
-      parameters,
+      parameters: file.includes('init') ? { ...parameters, ...initExtra } : parameters,
       warehouse: 'embedded',
       warehouseUrl: proxy.url,
       seed: false,

@@ -92,6 +92,13 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     findImagesManifest(import.meta.dirname);
   if (!manifest) throw new ImagesError('images/images.json not found (pass --images-manifest)');
   const images = loadImageBindings(manifest);
+  for (const t of workflow.spec.templates) {
+    const image = t.container?.image;
+    if (image && !image.includes('{{') && !images.has(image))
+      throw new ImagesError(
+        `${opts.workflowFile}: templates.${t.name}.container.image ${image} is not in the images manifest (${manifest})`,
+      );
+  }
 
   const parameters: Record<string, string> = { ...opts.parameters };
   const declared = new Set((workflow.spec.arguments?.parameters ?? []).map((p) => p.name));
