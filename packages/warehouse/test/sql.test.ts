@@ -345,6 +345,14 @@ describe('running translated SQL on DuckDB', () => {
     expect(bare).toEqual({ names: ['m', 'primary'], rows: [[1, 3]] });
   });
 
+  it('types literals as GoogleSQL does: INT64 arithmetic does not overflow at 32 bits, 1.5 is FLOAT64', async () => {
+    const r = await q('SELECT 2147483647 + 1, 100000 * 100000, 1.5, ROUND(123.7, -1), [1, -2][OFFSET(1)]');
+    expect(r.rows).toEqual([['2147483648', '10000000000', 1.5, 120, -2]]);
+    const t = translateQuery('SELECT 1.5 AS f', { dialect: 'standard', defaultProject: 'p', resolveTable });
+    const types = (await conn.runAndReadAll(t.sql)).columnTypes().map(String);
+    expect(types.map((x) => bigQueryTypeOfDuckType(x).type)).toEqual(['FLOAT']);
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

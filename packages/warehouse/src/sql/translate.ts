@@ -4,7 +4,7 @@ import { SqlError } from './errors.js';
 import type { QueryParameter } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
 import type { ResolvedTable, TableRef } from './tables.js';
-import { isWord, nextSig, type Token, tokenize } from './tokenize.js';
+import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
 
 export interface TranslateOptions {
   dialect: Dialect;
@@ -154,6 +154,10 @@ function postprocess(duck: string): string {
   const toks = tokenize(duck, { duck: true });
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
+    if (t.kind === 'number') {
+      numberLiteral(toks, i);
+      continue;
+    }
     if (t.kind !== 'ident') continue;
     const w = t.text.toUpperCase();
     const n = toks[i + 1];
@@ -168,6 +172,40 @@ function postprocess(duck: string): string {
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
   return toks.map((t) => t.text).join('');
+}
+
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '//']);
+
+/**
+ * GoogleSQL literals are INT64 and FLOAT64; DuckDB types `1` as INTEGER (so `2147483647 + 1` overflows) and `1.5` as
+ * DECIMAL(2,1). Float literals become DOUBLE; integer literals next to arithmetic become BIGINT (ordinals in GROUP BY,
+ * LIMIT, type parameters and indexes stay as they are).
+ */
+function numberLiteral(toks: Token[], i: number): void {
+  const t = toks[i] as Token;
+  if (/^0[xX]/.test(t.text) || !/^[0-9.]/.test(t.text)) return;
+  if (/[.eE]/.test(t.text)) {
+    t.text = `CAST(${t.text} AS DOUBLE)`;
+    return;
+  }
+  const p = prevSig(toks, i);
+  const next = toks[nextSig(toks, i + 1)];
+  const arith = (x: Token | undefined) => x !== undefined && x.kind === 'punct' && ARITHMETIC.has(x.text);
+  // a binary operator has an operand before it; `-1` after `(`, `,` or a keyword is a negative literal
+  const operand = (x: Token | undefined) =>
+    x !== undefined &&
+    (x.kind === 'number' ||
+      x.kind === 'quoted' ||
+      x.kind === 'string' ||
+      x.text === ')' ||
+      x.text === ']' ||
+      (x.kind === 'ident' &&
+        !/^(SELECT|WHERE|AND|OR|NOT|THEN|ELSE|WHEN|CASE|BY|ON|IN|IS|AS|LIMIT|OFFSET|BETWEEN|RETURN)$/i.test(
+          x.text,
+        )));
+  const binaryBefore = arith(toks[p]) && operand(toks[prevSig(toks, p)]);
+  const binaryAfter = arith(next) && !(toks[p] !== undefined && isPunct(toks[p], '['));
+  if (binaryBefore || binaryAfter) t.text = `CAST(${t.text} AS BIGINT)`;
 }
 
 function duckIdent(name: string): string {
