@@ -97,7 +97,9 @@ async function pipelineRatio() {
     rows.push([name, md, ms, median(d), median(s)]);
   }
   await wh.stop();
-  console.log(`\nExample pipeline queries (scale ${SCALE}, 8 seeded days, best of ${ROUNDS}; medians in brackets):`);
+  console.log(
+    `\nExample pipeline queries (scale ${SCALE}, 8 seeded days, best of ${ROUNDS}; medians in brackets):`,
+  );
   console.log('  query'.padEnd(58), 'duckdb ms'.padStart(18), 'server ms'.padStart(18), 'ratio'.padStart(7));
   const cell = (b, m) => `${b.toFixed(1)} (${m.toFixed(1)})`.padStart(18);
   for (const [name, md, ms, mdMed, msMed] of rows) {

@@ -150,7 +150,9 @@ export class Catalog {
   }
   static async saveTable(c: DuckDBConnection, t: TableMeta): Promise<void> {
     // One UPDATE in the common case (every write refreshes the stats); INSERT only for a new table.
-    const updated = await c.run(`UPDATE _catalog.tables SET meta = ${lit(JSON.stringify(t))} WHERE uid = ${t.uid}`);
+    const updated = await c.run(
+      `UPDATE _catalog.tables SET meta = ${lit(JSON.stringify(t))} WHERE uid = ${t.uid}`,
+    );
     if (Number(updated.rowsChanged) > 0) return;
     await c.run(
       `INSERT INTO _catalog.tables VALUES (${t.uid}, ${lit(t.project)}, ${lit(t.datasetId)}, ${lit(t.tableId)}, ${lit(JSON.stringify(t))})`,
