@@ -393,10 +393,11 @@ export class Warehouse {
       }
       if (good.length > 0) {
         if (t.schema.length === 0) throw invalid(`Table ${project}:${datasetId}.${tableId} has no schema.`);
+        // Streamed rows land in today's (UTC) partition — where BigQuery puts them once they leave the buffer.
         const pt = isIngestionPartitioned(t)
-          ? decorator && decorator !== '__UNPARTITIONED__'
-            ? `TIMESTAMPTZ '${partitionDate(decorator)} 00:00:00+00'`
-            : 'NULL'
+          ? decorator === '__UNPARTITIONED__'
+            ? 'NULL'
+            : `TIMESTAMPTZ '${decorator ? partitionDate(decorator) : todayUtc()} 00:00:00+00'`
           : undefined;
         await insertJsonRows(c, t, good, pt);
         const touched = new Set<string>([decorator ?? '*']);
@@ -1049,7 +1050,7 @@ export class Warehouse {
             : `TIMESTAMPTZ '${partitionDate(decorator)} 00:00:00+00'`
           : source.withPartitionTime
             ? 's._PARTITIONTIME'
-            : `TIMESTAMPTZ '${new Date().toISOString().slice(0, 10)} 00:00:00+00'`,
+            : `TIMESTAMPTZ '${todayUtc()} 00:00:00+00'`,
       );
     }
     if (targetCols.length > 0) {
@@ -1199,7 +1200,12 @@ export class Warehouse {
         if (!res.ok) throw invalid(`row ${i}: ${res.error.message}`);
         return res.value;
       });
-      await insertJsonRows(c, t, good, isIngestionPartitioned(t) ? 'NULL' : undefined);
+      await insertJsonRows(
+        c,
+        t,
+        good,
+        isIngestionPartitioned(t) ? `TIMESTAMPTZ '${todayUtc()} 00:00:00+00'` : undefined,
+      );
       const next = await this.refreshStats(c, t, new Set(['*']));
       await Catalog.saveTable(c, next);
       onCommit(() => this.catalog.putTable(next));
@@ -1513,6 +1519,8 @@ function clampInt(text: string, what: string, min: number, max: number): number 
 function etag(n: number): string {
   return Buffer.from(String(n)).toString('base64');
 }
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {

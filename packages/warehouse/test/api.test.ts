@@ -162,6 +162,26 @@ describe('tables and tabledata', () => {
     expect(m2.numRows).toBe('26');
   });
 
+  it("streamed rows of an ingestion-time partitioned table land in today's partition (or the decorated one)", async () => {
+    const [table] = await bq.dataset('tbl').createTable('streamed', {
+      schema: [{ name: 'a', type: 'STRING' }],
+      timePartitioning: { type: 'DAY' },
+    });
+    await table.insert([{ a: 'now' }]);
+    await bq
+      .dataset('tbl')
+      .table('streamed$20261101')
+      .insert([{ a: 'then' }]);
+    const today = new Date().toISOString().slice(0, 10);
+    const [rows] = await bq.query(
+      'SELECT a, CAST(_PARTITIONDATE AS STRING) AS d FROM tbl.streamed ORDER BY d',
+    );
+    expect(rows).toEqual([
+      { a: 'then', d: '2026-11-01' },
+      { a: 'now', d: today },
+    ]);
+  });
+
   it('tables.delete removes the table', async () => {
     await bq.dataset('tbl').createTable('gone', { schema: [{ name: 'a', type: 'STRING' }] });
     await bq.dataset('tbl').table('gone').delete();
