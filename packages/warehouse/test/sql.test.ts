@@ -353,6 +353,16 @@ describe('running translated SQL on DuckDB', () => {
     expect(types.map((x) => bigQueryTypeOfDuckType(x).type)).toEqual(['FLOAT']);
   });
 
+  it('EXTRACT parts with GoogleSQL numbering (DAYOFWEEK from Sunday = 1, WEEK(<day>), ISOWEEK, DATE)', async () => {
+    const r = await q(
+      `SELECT EXTRACT(DAYOFWEEK FROM DATE '2026-11-22'), EXTRACT(WEEK FROM DATE '2026-01-03'),
+        EXTRACT(WEEK FROM DATE '2026-01-04'), EXTRACT(WEEK(MONDAY) FROM DATE '2026-01-04'),
+        EXTRACT(ISOWEEK FROM DATE '2026-11-22'), EXTRACT(DATE FROM TIMESTAMP '2026-11-22 05:00:00+00'),
+        IEEE_DIVIDE(1, 0)`,
+    );
+    expect(r.rows).toEqual([['1', '0', '1', '0', '47', '2026-11-22', 'Infinity']]);
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

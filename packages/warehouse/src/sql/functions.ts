@@ -68,6 +68,7 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   REVERSE: 'bq_reverse',
   PARSE_TIME: 'bq_parse_time',
   INSTR: 'bq_instr',
+  IEEE_DIVIDE: 'bq_ieee_divide',
   STRING: 'bq_string',
 };
 
@@ -173,6 +174,7 @@ export const SPECIAL_CALLS: Record<
   JSON_EXTRACT_ARRAY: jsonPathArg,
   JSON_VALUE_ARRAY: jsonPathArg,
   JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
+  EXTRACT: extractPart,
   ARRAY_AGG: aggregateLimit,
   STRING_AGG: stringAggLimit,
   CONCAT: (tokens, fn, open, out) => {
@@ -180,6 +182,55 @@ export const SPECIAL_CALLS: Record<
   },
   ARRAY_CONCAT_AGG: aggregateLimit,
 };
+
+const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+
+/**
+ * EXTRACT(part FROM x) where GoogleSQL and DuckDB disagree: DAYOFWEEK is 1-7 from Sunday (DuckDB 0-6), WEEK and
+ * WEEK(<day>) count weeks starting on that day with week 0 before the first one (DuckDB's WEEK is ISO), ISOWEEK is
+ * DuckDB's WEEK, DATE/TIME/DATETIME are casts.
+ */
+function extractPart(tokens: Token[], fn: number, open: number, out: string[]): void {
+  const close = matchClose(tokens, open);
+  const p = nextSig(tokens, open + 1);
+  const pt = tokens[p];
+  if (close < 0 || pt?.kind !== 'ident') return;
+  let part = pt.text.toUpperCase();
+  let from = nextSig(tokens, p + 1);
+  let weekday = 0;
+  if (part === 'WEEK' && isPunct(tokens[from], '(')) {
+    const c = matchClose(tokens, from);
+    weekday = Math.max(0, WEEKDAYS.indexOf((tokens[nextSig(tokens, from + 1)]?.text ?? '').toUpperCase()));
+    for (let m = from; m <= c; m++) out[m] = '';
+    from = nextSig(tokens, c + 1);
+  }
+  const ft = tokens[from];
+  if (ft?.kind !== 'ident' || ft.text.toUpperCase() !== 'FROM') return;
+  const clear = () => {
+    for (let m = open; m <= from; m++) out[m] = '';
+  };
+  switch (part) {
+    case 'DAYOFWEEK':
+      out[fn] = `(${out[fn]}`;
+      out[close] = `${out[close]} + 1)`;
+      return;
+    case 'ISOWEEK':
+      out[p] = 'WEEK';
+      return;
+    case 'WEEK':
+      clear();
+      out[fn] = 'bq_week(';
+      out[close] = `, ${weekday})`;
+      return;
+    case 'DATE':
+    case 'TIME':
+    case 'DATETIME':
+      clear();
+      part = part === 'DATE' ? 'bq_date' : part === 'TIME' ? 'bq_time' : 'bq_datetime';
+      out[fn] = `${part}(`;
+      return;
+  }
+}
 
 /** JSONPath `$['a.b']` (BigQuery's legacy JSON functions) → `$."a.b"` (DuckDB). */
 function jsonPathArg(tokens: Token[], _fn: number, open: number, out: string[]): void {
@@ -351,6 +402,14 @@ function instr(p: string, o: string): string {
 }
 
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_week(d, wd) AS CASE
+     WHEN CAST(d AS DATE) < CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER) THEN 0
+     ELSE (CAST(d AS DATE) - (CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER))) // 7 + 1 END`,
+  `CREATE OR REPLACE TEMP MACRO bq_time(x TIMESTAMPTZ) AS CAST(CAST(x AS TIMESTAMP) AS TIME), (x) AS CAST(x AS TIME)`,
+  `CREATE OR REPLACE TEMP MACRO bq_datetime(x) AS CAST(x AS TIMESTAMP)`,
+  `CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CASE WHEN CAST(b AS DOUBLE) = 0 THEN
+     CASE WHEN CAST(a AS DOUBLE) > 0 THEN CAST('Infinity' AS DOUBLE) WHEN CAST(a AS DOUBLE) < 0 THEN CAST('-Infinity' AS DOUBLE)
+     ELSE CAST('NaN' AS DOUBLE) END ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END`,
   `CREATE OR REPLACE TEMP MACRO bq_tz_offset_min(x, tz) AS
      CAST((epoch(CAST(timezone(tz, CAST(x AS TIMESTAMPTZ)) AS TIMESTAMP)) - epoch(CAST(x AS TIMESTAMPTZ))) // 60 AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_instr(s, sub) AS ${instr('1', '1')}, (s, sub, p) AS ${instr('p', '1')},
