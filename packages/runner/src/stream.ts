@@ -15,9 +15,9 @@ export class Redactor {
   }
 }
 
-/** Characters that force JSON escaping (newline never occurs inside a line). */
+/** Characters that force JSON escaping, except `\n`, which separates the lines of a block (never inside one). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+const NEEDS_ESCAPE = /["\\\u0000-\u0009\u000b-\u001f]/;
 /** Longest line kept whole; longer runs without a newline are cut so memory stays bounded. */
 const MAX_LINE = 1 << 20;
 

@@ -70,6 +70,31 @@ describe('LineEncoder', () => {
   });
 });
 
+describe('LineEncoder fast path', () => {
+  it('encodes multi-line blocks without escapes in one go, and escapes only the lines that need it', () => {
+    const enc = new LineEncoder({
+      fields: '"src":"airflow"',
+      label: 'airflow',
+      pretty: false,
+      redactor: new Redactor([]),
+    });
+    const plain = enc.encode('INFO - plain line\nINFO - another');
+    const mixed = enc.encode('plain\nsay "hi"\ttab');
+    expect(
+      plain
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(['INFO - plain line', 'INFO - another']);
+    expect(
+      mixed
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(['plain', 'say "hi"\ttab']);
+  });
+});
+
 describe('OutputWatcher', () => {
   it('keeps notable lines from anywhere and only a bounded tail', () => {
     const w = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PATTERN, 100);
