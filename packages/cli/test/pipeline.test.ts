@@ -175,11 +175,13 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
     });
   }, 600_000);
 
-  it('dp example (npm start): init + daily, top rows, a self-contained report/index.html', async () => {
-    const runDate = addDays(R, 2);
+  it('dp example (npm start): daily (init already done), top rows, a self-contained report/index.html', async () => {
+    // R+1: the data dir already holds R-39 .. R, so the example skips the init and reruns the daily workflow
+    const runDate = addDays(R, 1);
     const report = join(tmp, 'report', 'index.html');
     const r = await dp(['example', '--data-dir', dataDir, '--run-date', runDate, '--report', report]);
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/init skipped: .* already holds the 4 tables and the 40 days before/);
     expect(r.stdout).toMatch(/Top rows of github_trends.hackernews_github_agg for \d{8}:/);
     expect(r.stdout).toMatch(/^github_url\s+\| hn_score/m);
     expect(r.stdout).toContain(`Report: ${report}`);

@@ -24,6 +24,8 @@ export interface ExampleOptions {
   readonly log: (line: string) => void;
   readonly reporter?: (workflow: string) => Reporter | undefined;
   readonly signal?: AbortSignal;
+  /** Run the init workflow even when the data dir is already initialised for the run date. */
+  readonly forceInit?: boolean;
 }
 
 export interface ExampleResult {
@@ -53,6 +55,29 @@ export function findRepoRoot(start: string): string | undefined {
   }
 }
 
+const TABLES = ['github_agg', 'github_daily_metrics', 'hackernews_agg', 'hackernews_github_agg'];
+
+/** Whether the init workflow's work is already there: the four tables and github_daily_metrics for R-40 .. R-1. */
+export async function initialisedFor(url: string, project: string, runDate: string): Promise<boolean> {
+  try {
+    const tables = await queryWarehouse(url, `SELECT table_id FROM \`${project}.github_trends.__TABLES__\``, {
+      projectId: project,
+      useLegacySql: false,
+    });
+    const have = new Set(tables.rows.map((r) => String(r.table_id)));
+    if (!TABLES.every((t) => have.has(t))) return false;
+    const parts = await queryWarehouse(
+      url,
+      `#legacySQL\nSELECT partition_id FROM [${project}:github_trends.github_daily_metrics$__PARTITIONS_SUMMARY__]`,
+      { projectId: project, useLegacySql: true },
+    );
+    const ids = new Set(parts.rows.map((r) => String(r.partition_id)));
+    return Array.from({ length: 40 }, (_, i) => addDays(runDate, -1 - i)).every((d) => ids.has(d));
+  } catch {
+    return false; // no dataset or table yet
+  }
+}
+
 export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
   const clock = opts.clock ?? Date.now;
   const t0 = clock();
@@ -71,7 +96,14 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
       `embedded warehouse at ${wh.url}, data in ${opts.dataDir}; run date ${runDate} (data day ${addDays(runDate, -1)})`,
     );
     const workflowsStart = clock();
-    for (const file of ['bigquery_step_init_workflow.yaml', 'bigquery_step_workflow.yaml']) {
+    const files = ['bigquery_step_workflow.yaml'];
+    if (opts.forceInit || !(await initialisedFor(wh.url, project, runDate)))
+      files.unshift('bigquery_step_init_workflow.yaml');
+    else
+      opts.log(
+        `init skipped: ${opts.dataDir} already holds the 4 tables and the 40 days before ${runDate} (--force-init reruns it)`,
+      );
+    for (const file of files) {
       opts.log(`dp run workflows/${file}`);
       const reporter = opts.reporter?.(file);
       const result = await runLocal({

@@ -8,6 +8,7 @@ interface ExampleFlags {
   report: string;
   runDate?: string;
   engine: string;
+  forceInit?: boolean;
 }
 
 export function registerExample(program: Command): void {
@@ -23,6 +24,10 @@ export function registerExample(program: Command): void {
       'run date of the daily workflow (default: today, UTC; the data day is the day before)',
     )
     .option('--engine <native|airflow>', 'operator engine', 'native')
+    .option(
+      '--force-init',
+      'run the init workflow even if the data dir is already initialised for the run date',
+    )
     .action(async (flags: ExampleFlags) => {
       const io = processIo();
       try {
@@ -40,6 +45,7 @@ export function registerExample(program: Command): void {
           reportPath: resolve(io.cwd, flags.report),
           ...(flags.runDate ? { runDate: flags.runDate } : {}),
           engine: flags.engine,
+          ...(flags.forceInit ? { forceInit: true } : {}),
           baseEnv: stepBaseEnv(io.env),
           out: io.out,
           log: (l) => io.err(`${l}\n`),
