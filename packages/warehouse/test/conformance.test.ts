@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(casesFile))('BigQuery conformance fixture (zetasqlit
     } finally {
       conn.closeSync();
     }
-  });
+  }, 120_000); // ~7 s on an idle 2-core machine; generous for a loaded CI runner
 });
 
 if (!existsSync(casesFile)) {
