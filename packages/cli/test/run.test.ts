@@ -205,6 +205,12 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
       /run-date must be YYYYMMDD, got "2026-11-20"/,
     ],
     [
+      'missing --secret file',
+      ['run', fixture('failure.yaml'), '--secret', 'k=/nonexistent/key.json', ...common],
+      64,
+      /--secret k: \/nonexistent\/key.json does not exist/,
+    ],
+    [
       'bad --secret',
       ['run', fixture('failure.yaml'), '--secret', 'x', ...common],
       64,

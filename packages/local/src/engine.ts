@@ -1044,15 +1044,21 @@ export class Interpreter {
         rec.message = '';
         rec.attempts = attempt;
         this.changed(rec);
-        result = await this.opts.executor.run({
-          node,
-          template: template.name,
-          attempt,
-          container,
-          volumes,
-          outputs,
-          signal: controller.signal,
-        });
+        result = await this.opts.executor
+          .run({
+            node,
+            template: template.name,
+            attempt,
+            container,
+            volumes,
+            outputs,
+            signal: controller.signal,
+          })
+          .catch((e: unknown) => ({
+            exitCode: undefined,
+            message: `could not run the container: ${e instanceof Error ? e.message : String(e)}`,
+            outputs: {},
+          }));
       } finally {
         if (timer) clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   EXIT_CODES,
@@ -113,7 +114,9 @@ export function parseSecrets(list: readonly string[], cwd: string): Map<string, 
   for (const s of list) {
     const i = s.indexOf('=');
     if (i <= 0) throw new UsageError(`--secret expects name=path, got a value without '='`);
-    out.set(s.slice(0, i), resolve(cwd, s.slice(i + 1)));
+    const path = resolve(cwd, s.slice(i + 1));
+    if (!existsSync(path)) throw new UsageError(`--secret ${s.slice(0, i)}: ${path} does not exist`);
+    out.set(s.slice(0, i), path);
   }
   return out;
 }
