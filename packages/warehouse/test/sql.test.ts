@@ -150,6 +150,23 @@ describe('table names are found syntactically', () => {
     ]);
   });
 
+  it('drops legacy EACH hints and reads legacy CONTAINS as a substring test', () => {
+    const legacy = {
+      dialect: 'legacy' as const,
+      defaultProject: 'p',
+      resolveTable: () => ({ sql: '"x"', pseudoColumns: [] }),
+    };
+    expect(
+      translateQuery(
+        "SELECT repo, COUNT(*) FROM [d.t] WHERE url CONTAINS 'github' GROUP EACH BY repo",
+        legacy,
+      ).sql,
+    ).toBe(`SELECT repo, COUNT(*) FROM "x" AS "t" WHERE STRPOS(url, 'github') > 0 GROUP BY repo`);
+    expect(translateQuery('SELECT a.k FROM [d.t] a JOIN EACH [d.u] b ON a.k = b.k', legacy).sql).toBe(
+      'SELECT a.k FROM "x" AS "a" JOIN "x" AS "b" ON a.k = b.k',
+    );
+  });
+
   it('marks DML/DDL targets as writes and reports the statement kind', () => {
     const seen: TableRef[] = [];
     const resolveTable = (ref: TableRef) => {

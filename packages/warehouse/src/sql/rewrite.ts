@@ -204,6 +204,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
     if (t.kind !== 'ident') continue;
     const word = t.text.toUpperCase();
+    if (ctx.legacy && legacyOperator(tokens, i, out)) continue;
     const lower = t.text.toLowerCase();
     if (
       (UNQUOTED_DUCK_KEYWORDS.has(lower) && !isPunct(tokens[nextSig(tokens, i + 1)], '(')) ||
@@ -481,8 +482,13 @@ function fromItem(
   out: string[],
   lvl: { select?: { exclude: Set<string> }; pseudoAliases: Map<string, string[]> } | undefined,
 ): number {
-  const k = nextSig(tokens, i);
+  let k = nextSig(tokens, i);
   if (k < 0) return i;
+  if (ctx.legacy && isWord(tokens[k], 'EACH')) {
+    out[k] = ''; // JOIN EACH: a legacy execution hint
+    k = nextSig(tokens, k + 1);
+    if (k < 0) return i;
+  }
   const t = tokens[k] as Token;
   if (isPunct(t, '[') && ctx.legacy) {
     const close = matchClose(tokens, k);
@@ -748,6 +754,33 @@ function arraySubquerySetOp(tokens: Token[], open: number, out: string[]): void 
       return;
     }
   }
+}
+
+/** Legacy SQL: `GROUP EACH BY` / `JOIN EACH` hints are dropped; `x CONTAINS 'text'` is a substring test. */
+function legacyOperator(tokens: Token[], i: number, out: string[]): boolean {
+  const t = tokens[i] as Token;
+  const word = t.text.toUpperCase();
+  const p = prevSig(tokens, i);
+  const n = nextSig(tokens, i + 1);
+  if (word === 'EACH' && isWord(tokens[p], 'GROUP', 'JOIN')) {
+    out[i] = '';
+    return true;
+  }
+  const left = tokens[p];
+  const right = tokens[n];
+  if (
+    word === 'CONTAINS' &&
+    left &&
+    right &&
+    (left.kind === 'ident' || left.kind === 'quoted') &&
+    right.kind === 'string'
+  ) {
+    out[p] = `STRPOS(${out[p]}`;
+    out[i] = ',';
+    out[n] = `${out[n]}) > 0`;
+    return true;
+  }
+  return false;
 }
 
 /** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
