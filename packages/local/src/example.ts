@@ -24,6 +24,8 @@ export interface ExampleOptions {
   readonly log: (line: string) => void;
   readonly reporter?: (workflow: string) => Reporter | undefined;
   readonly signal?: AbortSignal;
+  /** Called when a workflow run ends (the CLI prints its summary there, before the top rows and the report path). */
+  readonly onRunFinished?: (result: LocalRunResult) => void;
   /** Run the init workflow even when the data dir is already initialised for the run date. */
   readonly forceInit?: boolean;
 }
@@ -122,6 +124,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       runs.push(result);
+      opts.onRunFinished?.(result);
       if (result.phase !== 'Succeeded') {
         return {
           runs,

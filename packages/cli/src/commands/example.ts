@@ -55,10 +55,12 @@ export function registerExample(program: Command): void {
             reporters.push(r);
             return r;
           },
+          onRunFinished: (run) => {
+            reporters.at(-1)?.finish();
+            io.err(formatSummary(run, Date.now(), run.workflow.name));
+          },
           signal: io.signal,
         });
-        reporters.at(-1)?.finish();
-        for (const run of result.runs) io.err(formatSummary(run, Date.now(), run.workflow.name));
         const sig = io.signalExitCode();
         if (sig !== undefined) io.setExitCode(sig);
         else if (!result.ok) io.setExitCode(EXIT_CODES['task-failed']);
