@@ -380,6 +380,27 @@ describe('running translated SQL on DuckDB', () => {
     expect(r.rows).toEqual([['1', '0', '1', '0', '47', '2026-11-22', 'Infinity']]);
   });
 
+  it('an UNNEST alias that repeats the array column name (FROM t, t.kv) means the element', async () => {
+    await conn.run(
+      `CREATE TABLE IF NOT EXISTS nested AS SELECT [{'k': 1, 'v': 'one'}, {'k': 2, 'v': 'two'}] AS kv, ['x', 'y'] AS tags`,
+    );
+    const nested = (sql: string) =>
+      conn.runAndReadAll(
+        translateQuery(sql, {
+          dialect: 'standard',
+          defaultProject: 'p',
+          resolveTable: () => ({ sql: 'nested', pseudoColumns: [] }),
+        }).sql,
+      );
+    const a = await nested('SELECT kv.k, kv.v FROM d.t AS e, e.kv ORDER BY kv.k');
+    expect(a.getRows().map((r) => r.map(normalizeValue))).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    const b = await nested('SELECT tags FROM d.t AS e, UNNEST(e.tags) AS tags ORDER BY tags');
+    expect(b.getRows().map((r) => r.map(normalizeValue))).toEqual([['x'], ['y']]);
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

@@ -31,6 +31,8 @@ export interface RewriteContext {
   /** names that are CTEs or range variables (aliases), lower-cased */
   cteNames: Set<string>;
   rangeNames: Set<string>;
+  /** UNNEST aliases equal to the unnested column's own name (FROM t, t.arr): references get qualified afterwards */
+  shadowing?: { tokens: Token[]; scopeStart: number; alias: string; qualified: string }[];
 }
 
 export const PLACEHOLDER_RE = /__dp_(\d+)__/g;
@@ -294,6 +296,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
     }
   }
   while (stack.length > 0) finishSelect(stack.pop() as Level);
+  qualifyShadowed(tokens, ctx, out);
   return out.join('');
 }
 
@@ -308,6 +311,34 @@ function addExcept(tokens: Token[], out: string[], starIdx: number, cols: string
     }
   }
   out[starIdx] = `${out[starIdx]} EXCEPT (${list})`;
+}
+
+/** Qualifies references to UNNEST aliases that shadow a column of the same name, within the SELECT that owns them. */
+function qualifyShadowed(tokens: Token[], ctx: RewriteContext, out: string[]): void {
+  const mine = (ctx.shadowing ?? []).filter((s) => s.tokens === tokens);
+  if (mine.length === 0) return;
+  ctx.shadowing = (ctx.shadowing ?? []).filter((s) => s.tokens !== tokens);
+  for (const sh of mine) {
+    let depth = 0;
+    const lower = sh.alias.toLowerCase();
+    for (let k = sh.scopeStart; k < tokens.length; k++) {
+      const t = tokens[k] as Token;
+      if (isPunct(t, '(')) depth++;
+      else if (isPunct(t, ')')) {
+        depth--;
+        if (depth < 0) break;
+      }
+      if (
+        (t.kind !== 'ident' && t.kind !== 'quoted') ||
+        out[k] !== t.text ||
+        unquote(t).toLowerCase() !== lower
+      )
+        continue;
+      const prev = tokens[prevSig(tokens, k)];
+      if (isPunct(prev, '.') || isWord(prev, 'AS') || isPunct(tokens[nextSig(tokens, k + 1)], '(')) continue;
+      out[k] = placeholder(ctx, { kind: 'literal', duck: sh.qualified });
+    }
+  }
 }
 
 /** Output names of a select list (lower-cased, '' when unnamed), in order. */
@@ -480,7 +511,7 @@ function fromItem(
   i: number,
   ctx: RewriteContext,
   out: string[],
-  lvl: { select?: { exclude: Set<string> }; pseudoAliases: Map<string, string[]> } | undefined,
+  lvl: { select?: { exclude: Set<string>; start: number }; pseudoAliases: Map<string, string[]> } | undefined,
 ): number {
   let k = nextSig(tokens, i);
   if (k < 0) return i;
@@ -502,7 +533,16 @@ function fromItem(
     const close = matchClose(tokens, open);
     if (close < 0) throw syntaxError('Unclosed (', ctx.sql, t.pos);
     const inner = tokens.slice(open + 1, close);
-    return finishUnnest(tokens, k, close + 1, rewriteTokens(inner, childCtx(ctx)), ctx, out);
+    return finishUnnest(
+      tokens,
+      k,
+      close + 1,
+      rewriteTokens(inner, childCtx(ctx)),
+      ctx,
+      out,
+      undefined,
+      lvl?.select?.start,
+    );
   }
   if (t.kind !== 'ident' && t.kind !== 'quoted' && t.kind !== 'number') return i;
   const path = readPath(tokens, k);
@@ -520,7 +560,16 @@ function fromItem(
   ) {
     // implicit UNNEST of an array field: FROM t, t.arr
     const expr = join(tokens.slice(k, path.end));
-    return finishUnnest(tokens, k, path.end, expr, ctx, out, path.parts[path.parts.length - 1]);
+    return finishUnnest(
+      tokens,
+      k,
+      path.end,
+      expr,
+      ctx,
+      out,
+      path.parts[path.parts.length - 1],
+      lvl?.select?.start,
+    );
   }
   return finishTable(tokens, k, path.end, path.parts, path.display, ctx, out, lvl);
 }
@@ -559,9 +608,21 @@ function finishUnnest(
   ctx: RewriteContext,
   out: string[],
   defaultAlias?: string,
+  scopeStart?: number,
 ): number {
   let [alias, after] = readAlias(tokens, end);
   alias ??= defaultAlias;
+  const lastName = /([A-Za-z_][A-Za-z0-9_]*)`?\s*$/.exec(expr)?.[1];
+  if (alias !== undefined && scopeStart !== undefined && lastName?.toLowerCase() === alias.toLowerCase()) {
+    // `FROM t, t.kv` / `UNNEST(t.kv) AS kv`: in DuckDB both t.kv and the element would answer to `kv`
+    ctx.shadowing ??= [];
+    ctx.shadowing.push({
+      tokens,
+      scopeStart,
+      alias,
+      qualified: `${duckIdent(`${alias}__dp`)}.${duckIdent(alias)}`,
+    });
+  }
   let offsetAlias: string | undefined;
   const w = nextSig(tokens, after);
   if (isWord(tokens[w], 'WITH') && isWord(tokens[nextSig(tokens, w + 1)], 'OFFSET')) {
