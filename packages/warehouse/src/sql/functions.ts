@@ -417,8 +417,27 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_no_null_elements(l) AS CASE WHEN len(list_filter(l, e -> e IS NULL)) > 0
      THEN error('Array cannot have a null element; error in writing field') ELSE l END`,
   // FORMAT('%T'): the value as a GoogleSQL literal
-  `CREATE OR REPLACE TEMP MACRO bq_sql_literal(x VARCHAR) AS '"' || replace(replace(x, '\\', '\\\\'), '"', '\\"') || '"',
+  `CREATE OR REPLACE TEMP MACRO bq_byte_at(b, i) AS CAST('0x' || substr(hex(b), 2 * i + 1, 2) AS INTEGER)`,
+  `CREATE OR REPLACE TEMP MACRO bq_sql_literal(x BLOB) AS 'b"' || array_to_string(list_transform(range(octet_length(x)), i ->
+       CASE WHEN bq_byte_at(x, i) = 34 THEN '\\"' WHEN bq_byte_at(x, i) = 92 THEN '\\\\'
+            WHEN bq_byte_at(x, i) BETWEEN 32 AND 126 THEN chr(bq_byte_at(x, i))
+            ELSE '\\x' || lower(substr(hex(x), 2 * i + 1, 2)) END), '') || '"',
+     (x VARCHAR) AS '"' || replace(replace(x, '\\', '\\\\'), '"', '\\"') || '"',
      (x) AS CAST(x AS VARCHAR)`,
+  // NET.* for IPv4 and masks (IPv6 text forms are not implemented)
+  `CREATE OR REPLACE TEMP MACRO bq_mask_byte(p, i) AS
+     CASE WHEN p >= 8 * (i + 1) THEN 255 WHEN p <= 8 * i THEN 0 ELSE (255 << (8 - (p - 8 * i))) & 255 END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ip_net_mask(n, p) AS CASE WHEN n NOT IN (4, 16) OR p < 0 OR p > n * 8
+       THEN error('NET.IP_NET_MASK: invalid output length or prefix length')
+       ELSE unhex(array_to_string(list_transform(range(n), i -> printf('%02x', bq_mask_byte(p, i))), '')) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ip_trunc(b, p) AS CASE WHEN octet_length(b) NOT IN (4, 16) OR p < 0 OR p > octet_length(b) * 8
+       THEN error('NET.IP_TRUNC: invalid address length or prefix length')
+       ELSE unhex(array_to_string(list_transform(range(octet_length(b)), i -> printf('%02x', bq_byte_at(b, i) & bq_mask_byte(p, i))), '')) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ipv4_from_int64(v) AS CASE WHEN v < -2147483648 OR v > 4294967295
+       THEN error('NET.IPV4_FROM_INT64: value out of range')
+       ELSE unhex(printf('%08x', CASE WHEN v < 0 THEN v + 4294967296 ELSE v END)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ipv4_to_int64(b) AS CASE WHEN octet_length(b) <> 4
+       THEN error('NET.IPV4_TO_INT64: the input must be 4 bytes') ELSE CAST('0x' || hex(b) AS BIGINT) END`,
   // GoogleSQL sorts NULLs first ascending and last descending
   `SET default_null_order = 'nulls_first_on_asc_last_on_desc'`,
   `CREATE OR REPLACE TEMP MACRO bq_zero(x) AS coalesce(x, 0)`,
