@@ -401,6 +401,16 @@ describe('running translated SQL on DuckDB', () => {
     expect(b.getRows().map((r) => r.map(normalizeValue))).toEqual([['x'], ['y']]);
   });
 
+  it('OFFSET/ORDINAL indexing is 0/1-based and out-of-range access is an error (SAFE_ variants give NULL)', async () => {
+    const r = await q(
+      "SELECT [1, 2, 3][OFFSET(1)], [1, 2, 3][ORDINAL(1)], [1, 2, 3][SAFE_OFFSET(5)], SPLIT('a,b', ',')[OFFSET(1)]",
+    );
+    expect(r.rows).toEqual([[2, 1, null, 'b']]);
+    await expect(q('SELECT [1][OFFSET(3)]')).rejects.toThrowError(
+      'Array index 3 is out of bounds (overflow)',
+    );
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

@@ -402,6 +402,10 @@ function instr(p: string, o: string): string {
 }
 
 export const DUCKDB_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_offset(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL
+     WHEN i < 0 OR i >= len(a) THEN error('Array index ' || i || ' is out of bounds (overflow)') ELSE a[i + 1] END`,
+  `CREATE OR REPLACE TEMP MACRO bq_ordinal(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL
+     WHEN i < 1 OR i > len(a) THEN error('Array index ' || i || ' is out of bounds (overflow)') ELSE a[i] END`,
   `CREATE OR REPLACE TEMP MACRO bq_week(d, wd) AS CASE
      WHEN CAST(d AS DATE) < CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER) THEN 0
      ELSE (CAST(d AS DATE) - (CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER))) // 7 + 1 END`,

@@ -172,6 +172,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if (t.kind === 'punct') {
+      if (t.text === '[') arrayOffset(tokens, i, out);
       if (t.text === '(') {
         stack.push({ fromList: false, pseudoAliases: new Map() });
       } else if (t.text === ')') {
@@ -842,6 +843,53 @@ function legacyOperator(tokens: Token[], i: number, out: string[]): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * `arr[OFFSET(i)]` / `arr[ORDINAL(i)]`: GoogleSQL raises "Array index i is out of bounds" where DuckDB answers NULL, so
+ * the access becomes bq_offset(arr, i) / bq_ordinal(arr, i). Only for arrays written as a name path, a call or a
+ * literal; other forms keep the transpiler's plain indexing.
+ */
+function arrayOffset(tokens: Token[], open: number, out: string[]): void {
+  const kw = nextSig(tokens, open + 1);
+  const kt = tokens[kw];
+  if (!isWord(kt, 'OFFSET', 'ORDINAL')) return;
+  const paren = nextSig(tokens, kw + 1);
+  if (!isPunct(tokens[paren], '(')) return;
+  const pclose = matchClose(tokens, paren);
+  const close = nextSig(tokens, pclose + 1);
+  if (pclose < 0 || !isPunct(tokens[close], ']')) return;
+  // find where the array expression starts
+  let start = prevSig(tokens, open);
+  const last = tokens[start];
+  if (!last) return;
+  if (isPunct(last, ')') || isPunct(last, ']')) {
+    let depth = 0;
+    let k = start;
+    for (; k >= 0; k--) {
+      const t = tokens[k] as Token;
+      if (isPunct(t, ')') || isPunct(t, ']')) depth++;
+      else if (isPunct(t, '(') || isPunct(t, '[')) {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    if (k < 0) return;
+    start = k;
+    const fn = tokens[prevSig(tokens, k)];
+    if (isPunct(last, ')') && fn?.kind === 'ident') start = prevSig(tokens, k);
+  } else if (last.kind !== 'ident' && last.kind !== 'quoted') return;
+  while (isPunct(tokens[prevSig(tokens, start)], '.')) {
+    const before = prevSig(tokens, prevSig(tokens, start));
+    const bt = tokens[before];
+    if (!bt || (bt.kind !== 'ident' && bt.kind !== 'quoted')) return;
+    start = before;
+  }
+  if (out[open] !== '[' || out[close] !== ']') return;
+  out[start] = `${(kt as Token).text.toUpperCase() === 'OFFSET' ? 'bq_offset' : 'bq_ordinal'}(${out[start]}`;
+  out[open] = ',';
+  out[kw] = '';
+  out[close] = ')';
 }
 
 /** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
