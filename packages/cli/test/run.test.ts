@@ -103,10 +103,14 @@ describe('dp run with fixture images', () => {
     expect(() => statSync(cred!)).toThrow();
   });
 
-  it('a missing --secret is a clear error with --warehouse bigquery', async () => {
-    const r = await dp(['run', fixture('volumes.yaml'), '-p', `record=${join(tmp, 'r2')}`, ...common]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/secret my-key is not provided: pass --secret my-key=PATH/);
+  it('without --secret the Secret is mounted empty, its env var dropped, and the caller ADC passed on', async () => {
+    const r = await dp(['run', fixture('volumes.yaml'), '-p', `record=${join(tmp, 'r2')}`, '-v', ...common], {
+      GOOGLE_APPLICATION_CREDENTIALS: '/home/me/adc.json',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/secret my-key not given \(--secret my-key=PATH\): mounted empty/);
+    expect(r.stderr).toMatch(/GOOGLE_APPLICATION_CREDENTIALS=\/home\/me\/adc.json/);
+    expect(r.stderr).toMatch(/key\.json has -1 bytes/);
   });
 
   it('stops a step that exceeds activeDeadlineSeconds', async () => {

@@ -29,6 +29,8 @@ export interface ProcessExecutorOptions {
   readonly logDir: string;
   /** Receives every output line of every step. */
   readonly onLine?: (node: string, line: string) => void;
+  /** Told once per Secret that was not given and is mounted empty. */
+  readonly onNote?: (message: string) => void;
   /** Grace period between SIGTERM and SIGKILL when a step is stopped. */
   readonly killGraceMs?: number;
 }
@@ -72,6 +74,7 @@ function lastMessage(tail: readonly string[]): string | undefined {
 
 export class ProcessExecutor implements Executor {
   private logSeq = 0;
+  private readonly noted = new Set<string>();
   constructor(private readonly opts: ProcessExecutorOptions) {}
 
   async run(spec: ContainerRun): Promise<ContainerResult> {
@@ -105,6 +108,12 @@ export class ProcessExecutor implements Executor {
           if (!vol.secret.optional && !this.opts.allowMissingSecrets)
             return `secret ${vol.secret.secretName} is not provided: pass --secret ${vol.secret.secretName}=PATH`;
           emptySecret = true;
+          if (!this.noted.has(vol.secret.secretName)) {
+            this.noted.add(vol.secret.secretName);
+            this.opts.onNote?.(
+              `secret ${vol.secret.secretName} not given (--secret ${vol.secret.secretName}=PATH): mounted empty, env vars pointing into it are dropped`,
+            );
+          }
         } else {
           const mode = Number(vol.secret.defaultMode ?? 0o400);
           const copy = async (src: string, key: string) => {

@@ -45,6 +45,12 @@ export interface LocalRunResult extends RunResult {
 
 export const DEFAULT_PROJECT = 'local-project';
 
+/** The caller's Google credentials must not reach steps that talk to the embedded warehouse. */
+function withoutCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
+  const { GOOGLE_APPLICATION_CREDENTIALS: _a, CLOUDSDK_CONFIG: _b, ...rest } = env;
+  return rest;
+}
+
 export function ymd(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 }
@@ -141,9 +147,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       images,
       secrets: opts.secrets,
       configMaps: workflow.configMaps,
-      baseEnv: opts.baseEnv,
+      baseEnv: opts.warehouse === 'embedded' ? withoutCredentials(opts.baseEnv) : opts.baseEnv,
       overrideEnv,
-      allowMissingSecrets: opts.warehouse === 'embedded',
+      // Embedded: no key needed. BigQuery: without --secret the steps fall back to Application Default Credentials.
+      allowMissingSecrets: true,
+      ...(opts.log ? { onNote: opts.log } : {}),
       workDir: runDir,
       logDir: join(
         opts.dataDir,

@@ -125,7 +125,21 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Only what a step needs from the caller's environment; never the whole thing (no stray credentials). */
 export function stepBaseEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'SYSTEMROOT'];
+  // GOOGLE_APPLICATION_CREDENTIALS / CLOUDSDK_CONFIG: Application Default Credentials for --warehouse bigquery
+  // (runLocal drops them for the embedded warehouse).
+  const keep = [
+    'PATH',
+    'HOME',
+    'LANG',
+    'LC_ALL',
+    'TZ',
+    'TMPDIR',
+    'NODE_OPTIONS',
+    'SYSTEMROOT',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+    'GOOGLE_CLOUD_PROJECT',
+    'CLOUDSDK_CONFIG',
+  ];
   const out: Record<string, string> = {};
   for (const k of keep) if (env[k] !== undefined) out[k] = env[k]!;
   for (const [k, v] of Object.entries(env)) if (k.startsWith('AIRFLOW_CONN_') && v !== undefined) out[k] = v;
