@@ -1113,11 +1113,10 @@ export class Warehouse {
     let numRows = 0;
     if (t.timePartitioning) {
       // One scan gives both the partition summary and the total.
-      const expr = t.timePartitioning.field
-        ? `strftime(CAST("${t.timePartitioning.field}" AS DATE), '%Y%m%d')`
-        : `strftime(_PARTITIONTIME, '%Y%m%d')`;
+      const key = t.timePartitioning.field ? `CAST("${t.timePartitioning.field}" AS DATE)` : '_PARTITIONTIME';
+      // Group on the raw value and format once per partition (strftime per row costs more than the scan).
       const reader = await c.runAndReadAll(
-        `SELECT coalesce(${expr}, '__UNPARTITIONED__') AS p, count(*) FROM ${phys} GROUP BY 1`,
+        `SELECT coalesce(strftime(k, '%Y%m%d'), '__UNPARTITIONED__') AS p, n FROM (SELECT ${key} AS k, count(*) AS n FROM ${phys} GROUP BY 1)`,
       );
       for (const [p, n] of reader.getRows()) {
         const id = String(p);
