@@ -1,6 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildCliFlags, renderFlagTable, renderHelp, replaceFlagTable } from '../src/index.js';
+import {
+  buildCliFlags,
+  checkReadmeFlagTable,
+  renderFlagTable,
+  renderHelp,
+  replaceFlagTable,
+} from '../src/index.js';
 import { sampleDefinition } from './helpers.js';
 
 describe('buildCliFlags', () => {
@@ -51,5 +60,33 @@ describe('buildCliFlags', () => {
       'intro\n<!-- flags:begin -->\nNEW\n<!-- flags:end -->\noutro\n',
     );
     expect(() => replaceFlagTable('no markers', 'x')).toThrow(/flags:begin/);
+  });
+
+  it('checkReadmeFlagTable ignores column padding (biome formats Markdown tables) but not cell contents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runner-readme-'));
+    try {
+      const readme = join(dir, 'README.md');
+      // What `biome format` makes of the generated table: cells padded to the column width, longer separators.
+      const padded = renderFlagTable(sampleDefinition())
+        .split('\n')
+        .map((line) =>
+          line
+            .split(/(?<!\\)\|/)
+            .map((cell) => (cell === ' --- ' ? ' -------- ' : cell.length > 0 ? `${cell}    ` : cell))
+            .join('|'),
+        )
+        .join('\n');
+      writeFileSync(readme, `# x\n\n<!-- flags:begin -->\n${padded}\n<!-- flags:end -->\n`);
+      expect((await checkReadmeFlagTable(sampleDefinition(), readme)).ok).toBe(true);
+      writeFileSync(
+        readme,
+        `# x\n\n<!-- flags:begin -->\n${padded.replace('`use_legacy_sql`', '`use_standard_sql`')}\n<!-- flags:end -->\n`,
+      );
+      const stale = await checkReadmeFlagTable(sampleDefinition(), readme);
+      expect(stale.ok).toBe(false);
+      expect(stale.expected).toContain('`use_legacy_sql`');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
