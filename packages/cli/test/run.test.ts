@@ -215,6 +215,15 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
       /--secret k: \/nonexistent\/key.json does not exist/,
     ],
     [
+      'dp example: bad --run-date',
+      ['example', '--run-date', '2026'],
+      64,
+      /--run-date must be YYYYMMDD, got "2026"/,
+    ],
+    ['dp example: bad --engine', ['example', '--engine', 'spark'], 64, /--engine must be native or airflow/],
+    ['dp query: missing SQL', ['query'], 64, /missing required argument 'sql'/],
+    ['dp query: empty SQL', ['query', '  '], 64, /the SQL text is empty/],
+    [
       'bad --secret',
       ['run', fixture('failure.yaml'), '--secret', 'x', ...common],
       64,
