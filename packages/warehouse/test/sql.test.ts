@@ -411,6 +411,33 @@ describe('running translated SQL on DuckDB', () => {
     );
   });
 
+  it('the TIMESTAMP type is an instant (TIMESTAMPTZ) in casts, arrays and parameters; DATETIME has no zone', async () => {
+    const sql =
+      "SELECT CAST('2026-11-23 10:00:00+02' AS TIMESTAMP), ARRAY<TIMESTAMP>[TIMESTAMP '2026-01-01'], @ts, CAST('2026-01-01 10:00:00' AS DATETIME)";
+    const t = translateQuery(sql, {
+      dialect: 'standard',
+      defaultProject: 'p',
+      resolveTable,
+      params: [
+        {
+          name: 'ts',
+          parameterType: { type: 'ARRAY', arrayType: { type: 'TIMESTAMP' } },
+          parameterValue: { arrayValues: [{ value: '2026-11-23 10:11:12+00:00' }] },
+        },
+      ],
+    });
+    const r = await conn.runAndReadAll(t.sql);
+    expect(r.columnTypes().map((x) => bigQueryTypeOfDuckType(String(x)))).toEqual([
+      { type: 'TIMESTAMP' },
+      { type: 'TIMESTAMP', mode: 'REPEATED' },
+      { type: 'TIMESTAMP', mode: 'REPEATED' },
+      { type: 'DATETIME' },
+    ]);
+    expect(r.getRows().map((row) => row.map(normalizeValue))).toEqual([
+      ['2026-11-23T08:00:00Z', ['2026-01-01T00:00:00Z'], ['2026-11-23T10:11:12Z'], '2026-01-01T10:00:00'],
+    ]);
+  });
+
   it('resolves GROUP BY names to SELECT aliases first, as GoogleSQL does', async () => {
     const r = await q("SELECT 'all' AS s, COUNT(*) FROM d.p GROUP BY s");
     expect(r.rows).toEqual([['all', '2']]);

@@ -40,7 +40,7 @@ const SCALAR_ALIASES: Record<string, string> = {
   TIME: 'TIME',
   TIMESTAMP: 'TIMESTAMP',
   JSON: 'JSON',
-  GEOGRAPHY: 'GEOGRAPHY',
+  GEOGRAPHY: 'STRING', // stored as WKT text (no spatial extension offline)
   INTERVAL: 'INTERVAL',
 };
 
@@ -92,8 +92,18 @@ export function parameterSql(p: QueryParameter, name: string): string {
   return valueSql(p.parameterType, p.parameterValue, name);
 }
 
+/**
+ * The transpiler maps a GoogleSQL TIMESTAMP *type* to DuckDB's zone-less TIMESTAMP (it maps TIMESTAMP literals right);
+ * type positions therefore carry a marker that the post-pass turns into TIMESTAMPTZ.
+ */
+export const TIMESTAMP_TYPE_MARKER = 'dp_tstz';
+
+function sqlType(ty: string): string {
+  return ty.replace(/\bTIMESTAMP\b/g, TIMESTAMP_TYPE_MARKER);
+}
+
 function valueSql(t: QueryParameterType, v: QueryParameterValue | undefined, name: string): string {
-  const ty = typeSql(t, name);
+  const ty = sqlType(typeSql(t, name));
   const upper = String(t.type).toUpperCase();
   if (upper === 'ARRAY') {
     if (!v || v.arrayValues === undefined || v.arrayValues === null) {
@@ -112,9 +122,10 @@ function valueSql(t: QueryParameterType, v: QueryParameterValue | undefined, nam
   const raw = v?.value;
   if (raw === undefined || raw === null) return `CAST(NULL AS ${ty})`;
   const s = String(raw).trim();
-  const check = CHECKS[ty];
-  if (check && !check.test(s)) throw bad(name, `not a valid ${ty}`);
-  switch (ty) {
+  const scalar = typeSql(t, name);
+  const check = CHECKS[scalar];
+  if (check && !check.test(s)) throw bad(name, `not a valid ${scalar}`);
+  switch (scalar) {
     case 'INT64':
       return `CAST(${stringLiteral(s)} AS INT64)`;
     case 'BOOL':
@@ -129,7 +140,7 @@ function valueSql(t: QueryParameterType, v: QueryParameterValue | undefined, nam
     case 'DATETIME':
     case 'TIME':
     case 'JSON':
-      return `${ty} ${stringLiteral(s)}`;
+      return `${scalar} ${stringLiteral(s)}`;
     default:
       return `CAST(${stringLiteral(s)} AS ${ty})`;
   }

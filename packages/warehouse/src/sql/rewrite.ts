@@ -8,7 +8,7 @@ import {
   WRAPS,
 } from './functions.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
-import { parameterSql, type QueryParameter } from './params.js';
+import { parameterSql, type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type ResolvedTable, type TableRef, tableRefFromParts } from './tables.js';
 import { isPunct, isWord, join, matchClose, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
 
@@ -287,6 +287,10 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
+    if (word === 'TIMESTAMP' && timestampTypePosition(tokens, i, prev, next)) {
+      out[i] = TIMESTAMP_TYPE_MARKER;
+      continue;
+    }
     if (word === 'CAST' || word === 'SAFE_CAST') castToBytes(tokens, i, nextIdx, out);
     if (word === 'ARRAY' && isPunct(next, '(')) {
       for (let m = i + 1; m < nextIdx; m++) out[m] = ''; // `ARRAY (SELECT ...)` → ARRAY(SELECT ...)
@@ -890,6 +894,29 @@ function arrayOffset(tokens: Token[], open: number, out: string[]): void {
   out[open] = ',';
   out[kw] = '';
   out[close] = ')';
+}
+
+/** TIMESTAMP as a type (CAST(x AS TIMESTAMP), ARRAY<TIMESTAMP>, STRUCT<a TIMESTAMP>), not a literal, call or column. */
+function timestampTypePosition(
+  tokens: Token[],
+  i: number,
+  prev: Token | undefined,
+  next: Token | undefined,
+): boolean {
+  if (isPunct(next, '(') || next?.kind === 'string') return false;
+  if (isWord(prev, 'AS') && isPunct(next, ')')) return true;
+  if (!(isPunct(next, '>') || isPunct(next, ','))) return false;
+  // inside ARRAY<...> / STRUCT<...>: an unmatched '<' right after ARRAY or STRUCT before any parenthesis
+  let depth = 0;
+  for (let k = i - 1; k >= 0; k--) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '>')) depth++;
+    else if (isPunct(t, '<')) {
+      if (depth === 0) return isWord(tokens[prevSig(tokens, k)], 'ARRAY', 'STRUCT');
+      depth--;
+    } else if (isPunct(t, '(') || isPunct(t, ')') || isPunct(t, ';')) return false;
+  }
+  return false;
 }
 
 /** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */

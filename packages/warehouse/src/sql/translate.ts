@@ -1,7 +1,7 @@
 import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
-import type { QueryParameter } from './params.js';
+import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
 import type { ResolvedTable, TableRef } from './tables.js';
 import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
@@ -167,6 +167,7 @@ function postprocess(duck: string): string {
       (toks[i + 2] as Token).text = `'-${(toks[i + 3] as Token).text}'`;
       (toks[i + 3] as Token).text = '';
     }
+    if (t.text === TIMESTAMP_TYPE_MARKER) t.text = 'TIMESTAMPTZ';
     // the transpiler prints types in upper case and keeps the user's spelling of aliases, so `AS numeric` stays
     if (t.text === 'DECIMAL' && !hasArgs) t.text = 'DECIMAL(38, 9)';
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
