@@ -19,6 +19,22 @@ export function main(definition: OperatorDefinition): void {
   process.on('SIGINT', onSignal);
   // A closed stdout (e.g. `| head`) must not crash the runner with EPIPE.
   process.stdout.on('error', () => undefined);
+  // Node prints process warnings on stderr (two lines each, e.g. google-auth-library's MetadataLookupWarning when
+  // no credentials exist); stderr carries only the runner's one-line error, so warnings go to the structured log
+  // instead: held until the runner's logger subscribes, dropped after it has finished.
+  const warnings: Error[] = [];
+  let warningListener: ((warning: Error) => void) | undefined;
+  let runnerDone = false;
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warningListener) warningListener(warning);
+    else if (!runnerDone && warnings.length < 100) warnings.push(warning);
+  });
+  const onWarning = (listener: ((warning: Error) => void) | undefined): void => {
+    warningListener = listener;
+    if (listener) for (const w of warnings.splice(0)) listener(w);
+    else runnerDone = true;
+  };
 
   runOperatorCli(definition, {
     argv: process.argv.slice(2),
@@ -27,6 +43,7 @@ export function main(definition: OperatorDefinition): void {
     stderr: process.stderr,
     signal: controller.signal,
     isTTY: process.stdout.isTTY === true,
+    onWarning,
   }).then(
     (code) => {
       process.exitCode = code;

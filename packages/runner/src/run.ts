@@ -21,6 +21,13 @@ export interface CliIO {
   readonly isTTY: boolean;
   /** Called when an Airflow child process was spawned (benchmarks, tests). */
   readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+  /**
+   * Process warnings (`process.emitWarning`, e.g. google-auth-library's `MetadataLookupWarning` when no credentials
+   * are found): `main` hands them here instead of letting Node print them on stderr, where only the one-line error
+   * belongs. The runner subscribes once its logger exists (warnings become `warn` records on stdout) and
+   * unsubscribes (`undefined`) when it finishes.
+   */
+  readonly onWarning?: (listener: ((warning: Error) => void) | undefined) => void;
 }
 
 function signalName(signal: AbortSignal): NodeJS.Signals {
@@ -132,6 +139,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
     } else {
       log?.info('done', { exit_class: cls, exit_code: code });
     }
+    io.onWarning?.(undefined);
     await logging?.close();
     return code;
   };
@@ -170,6 +178,8 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
       fields: { task_id: config.taskId },
     });
     log = logging.log;
+    const warnLog = log;
+    io.onWarning?.((w) => warnLog.warn(oneLine(w.message), { src: 'node', warning: w.name }));
     log.info('starting', {
       operator: definition.name,
       version: definition.version,

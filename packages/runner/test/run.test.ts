@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -147,5 +148,34 @@ describe('runOperatorCli with the Airflow engine (no airflow needed for these)',
     });
     expect(await runOperatorCli(sampleDefinition(), io)).toBe(78);
     expect(io.err()).toBe('sample-operator: `airflow` was not found on PATH\n');
+  });
+});
+
+describe('main (the process edge)', () => {
+  it("routes Node's process warnings (google-auth's MetadataLookupWarning) to the log: stderr keeps one line", async () => {
+    const bin = join(import.meta.dirname, 'fixtures', 'warning-operator.mjs');
+    const conns = tempDir();
+    const env = { PATH: process.env.PATH, DP_CONNECTIONS_DIR: conns.path };
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [bin, '--task-id', 't', '--execution-date', '2026-11-23'],
+        { env },
+        (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    }).finally(conns.cleanup);
+    expect(r.stderr).toBe('warning-operator: no credentials found\n');
+    expect(r.code).toBe(78);
+    const warnings = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((rec) => rec.warning === 'MetadataLookupWarning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: 40,
+      src: 'node',
+      msg: expect.stringContaining('All promises'),
+    });
   });
 });
