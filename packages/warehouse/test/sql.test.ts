@@ -365,6 +365,10 @@ describe('running translated SQL on DuckDB', () => {
   it('types literals as GoogleSQL does: INT64 arithmetic does not overflow at 32 bits, 1.5 is FLOAT64', async () => {
     const r = await q('SELECT 2147483647 + 1, 100000 * 100000, 1.5, ROUND(123.7, -1), [1, -2][OFFSET(1)]');
     expect(r.rows).toEqual([['2147483648', '10000000000', 1.5, 120, -2]]);
+    // casts to INT64 round halves away from zero
+    expect((await q('SELECT CAST(2.5 AS INT64), CAST(-1.5 AS INT64), SAFE_CAST("x" AS INT64)')).rows).toEqual(
+      [['3', '-2', null]],
+    );
     const t = translateQuery('SELECT 1.5 AS f', { dialect: 'standard', defaultProject: 'p', resolveTable });
     const types = (await conn.runAndReadAll(t.sql)).columnTypes().map(String);
     expect(types.map((x) => bigQueryTypeOfDuckType(x).type)).toEqual(['FLOAT']);

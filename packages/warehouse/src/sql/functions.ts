@@ -457,6 +457,8 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
   `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_int64(x DOUBLE) AS CAST(round(x) AS BIGINT), (x FLOAT) AS CAST(round(x) AS BIGINT),
+     (x) AS CAST(x AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches

@@ -925,10 +925,23 @@ function castToBytes(tokens: Token[], cast: number, open: number, out: string[])
   const close = matchClose(tokens, open);
   const ty = prevSig(tokens, close);
   const as = prevSig(tokens, ty);
-  if (!isWord(tokens[ty], 'BYTES') || !isWord(tokens[as], 'AS')) return;
-  out[cast] = 'bq_to_bytes';
+  if (!isWord(tokens[as], 'AS')) return;
+  const safe = (tokens[cast] as Token).text.toUpperCase() === 'SAFE_CAST';
+  if (isWord(tokens[ty], 'GEOGRAPHY')) {
+    out[ty] = 'STRING'; // GEOGRAPHY values are WKT text here
+    return;
+  }
+  // BYTES from non-ASCII text, INT64 from floats (GoogleSQL rounds halves away from zero, DuckDB to even)
+  const fn = isWord(tokens[ty], 'BYTES')
+    ? 'bq_to_bytes'
+    : isWord(tokens[ty], 'INT64') && !safe
+      ? 'bq_cast_int64'
+      : undefined;
+  if (!fn) return;
+  out[cast] = safe ? `TRY(${fn}` : fn;
   out[as] = '';
   out[ty] = '';
+  if (safe) out[close] = `${out[close]})`;
 }
 
 /** SAFE.FN(...) → TRY(FN(...)); NET.FN(...) → bq_net_fn(...). Returns true when handled. */
