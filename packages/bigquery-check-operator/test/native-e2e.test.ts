@@ -1,37 +1,26 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
-import {
-  type FakeBigQuery,
-  type QueryAnswer,
-  startFakeBigQuery,
-} from '../../bigquery-client/test/support/fake-bigquery.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
+import type { QueryAnswer } from '../../bigquery-client/test/support/fake-bigquery.js';
+import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-check-operator.js', import.meta.url));
-let fake: FakeBigQuery;
-const dirs: (() => void)[] = [];
+const suite = useFakeBigQuery();
 let answers: Record<string, QueryAnswer>;
 
-beforeAll(async () => {
-  fake = await startFakeBigQuery();
-  fake.onQuery = (c) => {
+beforeAll(() => {
+  suite.fake.onQuery = (c) => {
     for (const [needle, a] of Object.entries(answers)) if (c.query.includes(needle)) return a;
     return { schema: [], rows: [] };
   };
 });
-afterAll(async () => {
-  await fake.close();
-  for (const d of dirs) d();
-});
 beforeEach(() => {
-  fake.requests.length = 0;
   answers = {};
 });
 
 async function run(args: string[], inProcess = false) {
-  const d = tempDir('bqcheck-out-');
-  dirs.push(d.cleanup);
+  const d = suite.tempDir('bqcheck-out-');
   const exec = inProcess ? (a: string[]) => runInProcess(definition, a) : (a: string[]) => runCli(BIN, a);
   const r = await exec([
     '--engine',
@@ -45,7 +34,7 @@ async function run(args: string[], inProcess = false) {
     '--outputs-dir',
     d.path,
     '--bigquery-endpoint',
-    fake.url,
+    suite.fake.url,
     ...args,
   ]);
   return { ...r, outputs: readOutputs(d.path) };
@@ -60,7 +49,7 @@ describe('bigquery-check-operator --engine native', () => {
     const r = await run(['--sql', CHECK_SQL]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const insert = fake.requests.find((q) => q.method === 'POST');
+    const insert = suite.fake.requests.find((q) => q.method === 'POST');
     expect((insert!.body as { configuration: unknown }).configuration).toEqual({
       query: { query: CHECK_SQL.replace('{{ yesterday_ds_nodash }}', '20240229'), useLegacySql: true },
     });
@@ -119,7 +108,7 @@ describe('bigquery-check-operator --engine native', () => {
     const r = await run(['--table', 'ds.t', '--metrics-thresholds', '{"COUNT(*)": 1.5}'], true);
     expect(r.code).toBe(code);
     if (code === 1) expect(r.stderr).toContain('The following tests have failed: COUNT(*)');
-    const queries = fake.requests
+    const queries = suite.fake.requests
       .filter((q) => q.method === 'POST')
       .map(
         (q) => (q.body as never as { configuration: { query: { query: string } } }).configuration.query.query,
@@ -134,7 +123,7 @@ describe('bigquery-check-operator --engine native', () => {
     [403, 'accessDenied', 77],
     [429, 'rateLimitExceeded', 75],
   ])('HTTP %i %s → %i (not a failed check)', async (status, reason, code) => {
-    fake.inject({ method: 'POST', path: /\/jobs$/, status, reason, times: 1 });
+    suite.fake.inject({ method: 'POST', path: /\/jobs$/, status, reason, times: 1 });
     const r = await run(['--sql', CHECK_SQL]);
     expect(r.code).toBe(code);
   });

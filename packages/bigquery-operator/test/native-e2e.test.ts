@@ -1,28 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
-import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
+import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));
-let fake: FakeBigQuery;
-const dirs: (() => void)[] = [];
+const suite = useFakeBigQuery();
 
-beforeAll(async () => {
-  fake = await startFakeBigQuery();
-});
-afterAll(async () => {
-  await fake.close();
-  for (const d of dirs) d();
-});
 beforeEach(() => {
-  fake.requests.length = 0;
-  fake.onQuery = () => ({ schema: [{ name: 'repo', type: 'STRING' }], rows: [['a/b'], ['c/d']] });
+  suite.fake.onQuery = () => ({ schema: [{ name: 'repo', type: 'STRING' }], rows: [['a/b'], ['c/d']] });
 });
 
 function outDir(): string {
-  const d = tempDir('bqop-out-');
-  dirs.push(d.cleanup);
+  const d = suite.tempDir('bqop-out-');
   return d.path;
 }
 
@@ -40,7 +30,7 @@ const base = (outputs: string) => [
   '--outputs-dir',
   outputs,
   '--bigquery-endpoint',
-  fake.url,
+  suite.fake.url,
 ];
 
 describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint)', () => {
@@ -62,7 +52,9 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const insert = fake.requests.find((q) => q.method === 'POST' && q.path === '/projects/my-proj/jobs');
+    const insert = suite.fake.requests.find(
+      (q) => q.method === 'POST' && q.path === '/projects/my-proj/jobs',
+    );
     expect((insert!.body as { configuration: unknown }).configuration).toEqual({
       query: {
         query: '#standardSQL\nSELECT "20240229" AS date, "2024-02-23" AS since',
@@ -87,8 +79,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
 
   it('reads bql from @file and defaults to legacy SQL and WRITE_EMPTY without destination', async () => {
     const out = outDir();
-    const sqlDir = tempDir('bqop-sql-');
-    dirs.push(sqlDir.cleanup);
+    const sqlDir = suite.tempDir('bqop-sql-');
     const { writeFileSync } = await import('node:fs');
     const file = `${sqlDir.path}/q.sql`;
     writeFileSync(
@@ -97,7 +88,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     );
     const r = await runCli(BIN, [...base(out), '--bql', `@${file}`]);
     expect(r.code).toBe(0);
-    const insert = fake.requests.find((q) => q.method === 'POST');
+    const insert = suite.fake.requests.find((q) => q.method === 'POST');
     expect((insert!.body as { configuration: unknown }).configuration).toEqual({
       query: {
         query: 'SELECT table_id FROM [githubarchive:day.__TABLES__] WHERE table_id = "20240301"',
@@ -113,7 +104,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     [500, 'backendError', 75, 'transient', false],
     [404, 'notFound', 78, 'configuration', false],
   ])('jobs.insert HTTP %i %s → exit %i', async (status, reason, code, cls, subprocess) => {
-    fake.inject({
+    suite.fake.inject({
       method: 'POST',
       path: /\/jobs$/,
       status,
@@ -131,7 +122,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
   });
 
   it('a failed job (missing table in the query) → 65 with the job error', async () => {
-    fake.onQuery = () => ({
+    suite.fake.onQuery = () => ({
       error: { reason: 'notFound', message: 'Not found: Table my-proj:github_trends.nope' },
     });
     const out = outDir();
@@ -161,13 +152,12 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(fake.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
+    expect(suite.fake.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
   });
 
   it('without an endpoint a bad service-account key fails locally with 77, key content never printed', async () => {
     const out = outDir();
-    const d = tempDir('bqop-key-');
-    dirs.push(d.cleanup);
+    const d = suite.tempDir('bqop-key-');
     const { writeFileSync } = await import('node:fs');
     const key = `${d.path}/key.json`;
     const marker = 'KEY-CONTENT-MARKER-51c2';
@@ -196,15 +186,15 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
       (a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint',
     );
     const r = await runCli(BIN, [...args, '--bql', 'SELECT 1'], {
-      BIGQUERY_EMULATOR_HOST: fake.url.replace('http://', ''),
+      BIGQUERY_EMULATOR_HOST: suite.fake.url.replace('http://', ''),
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(fake.requests.some((q) => q.method === 'POST')).toBe(true);
+    expect(suite.fake.requests.some((q) => q.method === 'POST')).toBe(true);
   });
 
   it('SIGTERM while polling a running job → exit 143 promptly', async () => {
-    fake.pollsBeforeDone = 1_000_000;
+    suite.fake.pollsBeforeDone = 1_000_000;
     const { spawn } = await import('node:child_process');
     const out = outDir();
     const child = spawn(process.execPath, [BIN, ...base(out), '--bql', 'SELECT 1'], {
@@ -222,7 +212,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     const started = Date.now();
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    fake.pollsBeforeDone = 1;
+    suite.fake.pollsBeforeDone = 1;
     expect(code).toBe(143);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(readOutputs(out)['exit-class']).toBe('terminated');
@@ -234,8 +224,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     [['not', 'an', 'object'], /JSON object/],
   ])('bad --kwargs-file %j → 65 (in-process)', async (kwargs, message) => {
     const out = outDir();
-    const d = tempDir('bqop-kw-');
-    dirs.push(d.cleanup);
+    const d = suite.tempDir('bqop-kw-');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${d.path}/kwargs.json`, JSON.stringify(kwargs));
     const r = await runInProcess(definition, [...base(out), '--kwargs-file', `${d.path}/kwargs.json`]);

@@ -1,29 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
-import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
+import { describe, expect, it } from 'vitest';
+import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
+import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-table.js', import.meta.url));
-let fake: FakeBigQuery;
-const dirs: (() => void)[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeBigQuery();
-});
-afterAll(async () => {
-  await fake.close();
-  for (const d of dirs) d();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const suite = useFakeBigQuery();
 
 async function run(args: string[], inProcess = false) {
-  const d = tempDir('bqtable-out-');
-  dirs.push(d.cleanup);
+  const d = suite.tempDir('bqtable-out-');
   const exec = inProcess ? (a: string[]) => runInProcess(definition, a) : (a: string[]) => runCli(BIN, a);
   const r = await exec([
     '--engine',
@@ -37,7 +24,7 @@ async function run(args: string[], inProcess = false) {
     '--outputs-dir',
     d.path,
     '--bigquery-endpoint',
-    fake.url,
+    suite.fake.url,
     ...args,
   ]);
   return { ...r, outputs: readOutputs(d.path) };
@@ -68,19 +55,19 @@ describe('bigquery-table (native, subprocess)', () => {
       created: 'true',
       'dataset-created': 'true',
     });
-    const t = fake.tables.get('my-proj:github_trends.github_agg') as {
+    const t = suite.fake.tables.get('my-proj:github_trends.github_agg') as {
       timePartitioning: unknown;
       schema: { fields: unknown[] };
     };
     expect(t.timePartitioning).toEqual({ type: 'DAY' });
     expect(t.schema.fields).toHaveLength(8);
-    expect(fake.datasets.get('my-proj:github_trends')).toMatchObject({ location: 'US' });
+    expect(suite.fake.datasets.get('my-proj:github_trends')).toMatchObject({ location: 'US' });
 
-    fake.requests.length = 0;
+    suite.fake.requests.length = 0;
     const second = await run(args);
     expect(second.code).toBe(0);
     expect(second.outputs).toMatchObject({ created: 'false', updated: 'false', 'dataset-created': 'false' });
-    expect(fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
+    expect(suite.fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
 
     const relabel = await run([...args.slice(0, -1), '{"pipeline":"v2"}']);
     expect(relabel.code).toBe(0);
@@ -88,8 +75,7 @@ describe('bigquery-table (native, subprocess)', () => {
   });
 
   it('partitions by a column and reads a schema @file', async () => {
-    const d = tempDir('bqtable-schema-');
-    dirs.push(d.cleanup);
+    const d = suite.tempDir('bqtable-schema-');
     const file = join(d.path, 'events.json');
     writeFileSync(
       file,
@@ -118,15 +104,17 @@ describe('bigquery-table (native, subprocess)', () => {
       'day',
     ]);
     expect(r.code).toBe(0);
-    expect((fake.tables.get('my-proj:events.e') as { timePartitioning: unknown }).timePartitioning).toEqual({
+    expect(
+      (suite.fake.tables.get('my-proj:events.e') as { timePartitioning: unknown }).timePartitioning,
+    ).toEqual({
       type: 'DAY',
       field: 'day',
     });
   });
 
   it('an existing table with a conflicting schema → 65 naming the columns, unchanged', async () => {
-    fake.datasets.set('my-proj:legacy', { id: 'my-proj:legacy' });
-    fake.tables.set('my-proj:legacy.github_daily_metrics', {
+    suite.fake.datasets.set('my-proj:legacy', { id: 'my-proj:legacy' });
+    suite.fake.tables.set('my-proj:legacy.github_daily_metrics', {
       schema: {
         fields: [
           { name: 'date', type: 'DATE' },
@@ -152,12 +140,12 @@ describe('bigquery-table (native, subprocess)', () => {
       /conflicting schema: date: type DATE in the table, STRING wanted; stars: type STRING in the table, INTEGER wanted; forks: missing/,
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
+    expect(suite.fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
   });
 
   it('a table created without partitioning (the original bq mk without schema) conflicts too', async () => {
-    fake.datasets.set('my-proj:old', { id: 'my-proj:old' });
-    fake.tables.set('my-proj:old.hackernews_agg', { schema: { fields: [] } });
+    suite.fake.datasets.set('my-proj:old', { id: 'my-proj:old' });
+    suite.fake.tables.set('my-proj:old.hackernews_agg', { schema: { fields: [] } });
     const r = await run([
       '--dataset-id',
       'old',
@@ -180,7 +168,7 @@ describe('bigquery-table (native, subprocess)', () => {
     [403, 'accessDenied', 77],
     [429, 'rateLimitExceeded', 75],
   ])('HTTP %i %s → %i', async (status, reason, code) => {
-    fake.inject({ path: /\/datasets\/ds403$/, status, reason, times: 1 });
+    suite.fake.inject({ path: /\/datasets\/ds403$/, status, reason, times: 1 });
     const r = await run(['--dataset-id', 'ds403']);
     expect(r.code).toBe(code);
   });

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import type { CliIO, OperatorDefinition } from '../src/index.js';
+import type { OperatorDefinition } from '../src/index.js';
+import { type CapturedIO, captureIO as captureWith, tempDir } from '../src/testing.js';
 
-export function tempDir(prefix = 'runner-test-'): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
-}
+export type { CapturedIO };
+
+export { tempDir };
 
 export const sampleKwargs = z.object({
   bql: z.string().describe('SQL to run'),
@@ -36,33 +32,7 @@ export function sampleDefinition(overrides: Partial<OperatorDefinition> = {}): O
   } as OperatorDefinition;
 }
 
-export interface CapturedIO extends CliIO {
-  readonly out: () => string;
-  readonly err: () => string;
-  readonly controller: AbortController;
-}
-
+/** Runner tests default PATH to a folder without `airflow`. */
 export function captureIO(argv: string[], env: Record<string, string | undefined> = {}): CapturedIO {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const controller = new AbortController();
-  return {
-    argv,
-    env: { PATH: '/nonexistent', ...env },
-    stdout,
-    stderr,
-    signal: controller.signal,
-    isTTY: false,
-    out: () => out,
-    err: () => err,
-    controller,
-  };
+  return captureWith(argv, { PATH: '/nonexistent', ...env });
 }

@@ -1,8 +1,9 @@
 /** Runs an operator bin as a real subprocess (async, so an in-process fake server can answer). Test support only. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { OperatorDefinition } from '@data-pipeline/runner';
+import { runInProcess as runnerInProcess, tempDir } from '@data-pipeline/runner/testing';
 
 export interface CliResult {
   code: number | null;
@@ -39,43 +40,17 @@ export function runCli(
   });
 }
 
-export function tempDir(prefix: string): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
-}
+export { tempDir };
 
 export function readOutputs(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
-/**
- * Runs an operator CLI in-process through the runner's `runOperatorCli` (the same code path as the bin minus
- * `process` wiring). For large bad-input matrices, where a subprocess per case would cost seconds.
- */
-export async function runInProcess(
-  definition: import('@data-pipeline/runner').OperatorDefinition,
+/** Runs an operator CLI in-process (the runner's test support), with this process's PATH unless env overrides it. */
+export function runInProcess(
+  definition: OperatorDefinition,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { PassThrough } = await import('node:stream');
-  const { runOperatorCli } = await import('@data-pipeline/runner');
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await runOperatorCli(definition, {
-    argv: [...args],
-    env: { PATH: process.env.PATH, ...env },
-    stdout,
-    stderr,
-    signal: new AbortController().signal,
-    isTTY: false,
-  });
-  return { code, stdout: out, stderr: err };
+  return runnerInProcess(definition, args, { PATH: process.env.PATH, ...env });
 }
