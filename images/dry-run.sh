@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replays the Node.js part of images/operator{,-native}/Dockerfile without Docker (no engine on the dev machines):
+# Replays the Node.js part of images/operator/Dockerfile without Docker (no engine on the dev machines):
 # copies the build context the way .dockerignore filters it, runs the same npm/tsc steps as the `build` and `deps`
 # stages, lays out /app/bin like the final stage, and runs `<bin> --help` through PATH.
 #   bash images/dry-run.sh bigquery-operator [bin]     (needs the npm registry; leaves nothing behind)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadImagesManifest } from '../src/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const read = (f: string) => readFileSync(join(repoRoot, f), 'utf8');
@@ -8,7 +9,7 @@ const dryRun = read('images/dry-run.sh');
 /** `$`+`{PACKAGE}` without writing a template-looking literal. */
 const v = (name: string) => `$${'{'}${name}}`;
 
-describe.each(['images/operator/Dockerfile', 'images/operator-native/Dockerfile'])('%s', (file) => {
+describe.each(['images/operator/Dockerfile'])('%s', (file) => {
   const text = read(file);
 
   it('runs the bin directly as PID 1 (exec-form ENTRYPOINT, no shell or init wrapper)', () => {
@@ -40,9 +41,30 @@ describe.each(['images/operator/Dockerfile', 'images/operator-native/Dockerfile'
   });
 });
 
-describe('native images', () => {
-  it('default to the native engine', () => {
-    expect(read('images/operator-native/Dockerfile')).toMatch(/^ENV DP_ENGINE=native$/m);
-    expect(read('images/operator/Dockerfile')).not.toMatch(/DP_ENGINE/);
+describe('one operator Dockerfile for both engines', () => {
+  it('sets the default engine from the ENGINE build arg', () => {
+    const text = read('images/operator/Dockerfile');
+    expect(text).toMatch(/^ARG ENGINE=airflow$/m);
+    expect(text).toContain(`ENV DP_ENGINE=${v('ENGINE')}`);
+  });
+
+  it('every operator image passes ENGINE = its engine, on the matching base', () => {
+    const m = loadImagesManifest(repoRoot);
+    const operators = m.images.filter((img) => img.package !== null);
+    expect(operators.length).toBeGreaterThan(0);
+    for (const img of operators) {
+      expect({ name: img.name, dockerfile: img.dockerfile }).toEqual({
+        name: img.name,
+        dockerfile: 'images/operator/Dockerfile',
+      });
+      expect({ name: img.name, ENGINE: img.buildArgs.ENGINE }).toEqual({
+        name: img.name,
+        ENGINE: img.engine,
+      });
+      expect({ name: img.name, base: img.base }).toEqual({
+        name: img.name,
+        base: img.engine === 'native' ? 'node-base' : 'airflow-base',
+      });
+    }
   });
 });

@@ -155,7 +155,7 @@ describe('the checks fire on a broken repository', () => {
 
   it('reports Dockerfile problems with file, line and image', () => {
     const dir = fixtureRepo();
-    const file = join(dir, 'images/operator-native/Dockerfile');
+    const file = join(dir, 'images/operator/Dockerfile');
     writeFileSync(
       file,
       `FROM node:24\nARG PACKAGE\nCOPY packages/\${PACKAGE}/missing.txt /x\nRUN curl https://x | sh\n`,
@@ -163,9 +163,9 @@ describe('the checks fire on a broken repository', () => {
     const out = checkRepoDockerfiles(dir, manifest).map(formatFinding);
     expect(out).toEqual(
       expect.arrayContaining([
-        'images/operator-native/Dockerfile:1: from-pinned: FROM node:24 is not pinned by exact tag + @sha256 digest',
-        'images/operator-native/Dockerfile:4: no-pipe-to-shell: RUN pipes a download into a shell (curl|sh)',
-        'images/operator-native/Dockerfile:3: copy-source-exists: COPY source packages/bigquery-table/missing.txt does not exist in the build context (image bigquery-table)',
+        'images/operator/Dockerfile:1: from-pinned: FROM node:24 is not pinned by exact tag + @sha256 digest',
+        'images/operator/Dockerfile:4: no-pipe-to-shell: RUN pipes a download into a shell (curl|sh)',
+        'images/operator/Dockerfile:3: copy-source-exists: COPY source packages/bigquery-table/missing.txt does not exist in the build context (image bigquery-table)',
         expect.stringMatching(/:1: final-user: /),
       ]),
     );
