@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // npm run bench (packages/local): wall time of `npm start`'s pipeline — init (40-day backfill) + one daily run — on the
 // embedded warehouse, and the share of it the warehouse was busy (in-flight REST requests, measured by a timing proxy)
-// versus our code (interpreter, step processes, runner start-up). Baseline measured in the same run: a bare `node -e 0`.
+// versus our code (interpreter, step processes, runner start-up). Baselines measured in the same run: a bare `node -e 0`,
+// and the interpreter's cost per container vs spawning the same no-op fixture step directly.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRepoRoot, runLocal, seedRange, startEmbeddedWarehouse } from '../dist/index.js';
+import {
+  findRepoRoot,
+  loadImageBindings,
+  ProcessExecutor,
+  parseWorkflow,
+  runLocal,
+  runWorkflow,
+  seedRange,
+  startEmbeddedWarehouse,
+} from '../dist/index.js';
 
 const TARGET_MS = 30_000;
 const repo = findRepoRoot(import.meta.dirname);
@@ -58,6 +68,53 @@ const spawnBaseline = (() => {
   return (t() - s) / 5;
 })();
 
+/** The interpreter's own cost per container: 20 no-op fixture steps through dp run's engine vs 20 bare spawns. */
+async function interpreterOverhead() {
+  const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
+  const dir = mkdtempSync(join(tmpdir(), 'dp-bench-ovh-'));
+  const step = join(fixtures, 'step.mjs');
+  try {
+    let s = t();
+    for (let i = 0; i < 20; i++)
+      spawnSync(process.execPath, [step, '--outputs-dir', join(dir, 'o'), '--output', 'o=1']);
+    const bare = t() - s;
+    const wf = parseWorkflow(
+      `kind: Workflow
+spec:
+  entrypoint: main
+  parallelism: 1
+  volumes: [{ name: out, emptyDir: {} }]
+  templates:
+    - name: main
+      dag:
+        tasks: [{ name: s, template: s, withSequence: { count: "20" } }]
+    - name: s
+      outputs: { parameters: [{ name: o, valueFrom: { path: /out/o } }] }
+      container:
+        image: example.test/fixtures/step:1.0.0
+        args: [--outputs-dir=/out, --output=o=1]
+        volumeMounts: [{ name: out, mountPath: /out }]`,
+      'bench.yaml',
+    );
+    const executor = new ProcessExecutor({
+      images: loadImageBindings(join(fixtures, 'images.json')),
+      secrets: new Map(),
+      configMaps: new Map(),
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      overrideEnv: {},
+      allowMissingSecrets: true,
+      workDir: dir,
+      logDir: join(dir, 'logs'),
+    });
+    s = t();
+    await runWorkflow(wf, { executor });
+    return { bare: bare / 20, ours: (t() - s) / 20 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const overhead = await interpreterOverhead();
+
 const t0 = t();
 const wh = await startEmbeddedWarehouse({ dataDir, projectId: 'local-project' });
 const startMs = t() - t0;
@@ -101,6 +158,9 @@ console.log(
 );
 console.log(
   `per step ${f(pipelineMs / Math.max(1, steps))} wall vs bare node spawn ${f(spawnBaseline)} (ratio ${(pipelineMs / Math.max(1, steps) / spawnBaseline).toFixed(1)}x)`,
+);
+console.log(
+  `interpreter per container ${overhead.ours.toFixed(0)} ms vs the same step spawned bare ${overhead.bare.toFixed(0)} ms (ratio ${(overhead.ours / overhead.bare).toFixed(2)}x); the rest of "our code" is the step processes (runner + operators)`,
 );
 console.log(
   `ratio total / 30 s target: ${(totalMs / TARGET_MS).toFixed(2)} ${totalMs <= TARGET_MS ? '(within target)' : '(over target)'}`,
