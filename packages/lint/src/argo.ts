@@ -503,6 +503,19 @@ function checkExpression(expression: string, scope: Scope): string | undefined {
   return undefined;
 }
 
+/**
+ * The only retry expressions whose meaning the rule can vouch for: equalities of the exit code with a literal, joined
+ * by `||`. In Argo `lastRetry.exitCode` is a string (`"-1"` when unknown; workflow/controller/operator.go
+ * buildRetryStrategyLocalScope), so it is compared with a quoted code or converted with asInt/int (expr-lang's int()).
+ * `lastRetry.exitCode == 75` (string vs int) is never true in expr-lang and is rejected too.
+ */
+const EXIT_CODE_EQUALITY =
+  /^\(?\s*(?:(?:asInt|int)\(\s*lastRetry\.exitCode\s*\)\s*==\s*\d+|\d+\s*==\s*(?:asInt|int)\(\s*lastRetry\.exitCode\s*\)|lastRetry\.exitCode\s*==\s*(?:'\d+'|"\d+")|(?:'\d+'|"\d+")\s*==\s*lastRetry\.exitCode)\s*\)?$/;
+
+function retryDisjuncts(expression: string): string[] {
+  return expression.split('||').map((d) => d.trim());
+}
+
 /** Retry only what the exit-code table calls retryable; the expression must name documented codes only. */
 export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
   const r = asObj(retry);
@@ -524,6 +537,17 @@ export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
       path: [...path, 'expression'],
       message: 'retry expression must decide on lastRetry.exitCode',
     });
+  } else {
+    const odd = retryDisjuncts(r.expression).find((d) => !EXIT_CODE_EQUALITY.test(d));
+    if (odd !== undefined) {
+      findings.push({
+        path: [...path, 'expression'],
+        message:
+          `retry expression part "${odd}" is not an exit-code equality: write asInt(lastRetry.exitCode) == 75 ` +
+          `(or lastRetry.exitCode == '75'), joined by ||; lastRetry.exitCode is a string, and ranges or negations ` +
+          'retry codes the exit-code table does not mark retryable',
+      });
+    }
   }
   const codes = [...r.expression.matchAll(/(?<![\w.])['"]?(\d+)['"]?(?![\w.])/g)].map((m) => Number(m[1]));
   for (const code of codes) {

@@ -83,4 +83,16 @@ describe('retry rule', () => {
       expect(checkRetry({ expression, backoff: { duration: '1s' } }, ['t'])).toEqual([]);
     }
   });
+
+  it('rejects expressions whose meaning is not "exactly these codes"', () => {
+    for (const expression of [
+      'asInt(lastRetry.exitCode) >= 75', // also retries 77 and 78
+      'asInt(lastRetry.exitCode) != 64', // retries everything else
+      'lastRetry.exitCode == 75', // a string never equals an int in expr-lang: silently never retries
+      "lastRetry.exitCode == '75' || lastRetry.status == 'Error'",
+    ]) {
+      const messages = checkRetry({ expression, backoff: { duration: '1s' } }, ['t']).map((f) => f.message);
+      expect(messages.join('\n'), expression).toMatch(/is not an exit-code equality/);
+    }
+  });
 });
