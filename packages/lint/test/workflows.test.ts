@@ -281,7 +281,7 @@ describe('CronJob', () => {
     const role = docs.find((d) => d.kind === 'Role') as Obj;
     const binding = docs.find((d) => d.kind === 'RoleBinding') as Obj;
     expect(list(role.rules)).toEqual([
-      { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list', 'watch'] },
+      { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'watch'] },
     ]);
     expect(list(binding.subjects)[0]?.name).toBe(podSpec.serviceAccountName);
     expect(obj(binding.roleRef).name).toBe(obj(role.metadata).name);
