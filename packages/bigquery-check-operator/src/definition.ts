@@ -247,7 +247,7 @@ export async function runCheckOperator(ctx: NativeContext<CheckKwargs>): Promise
   const kind = checkKind(ctx.kwargs);
   const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
   const interval = kind === 'interval' ? intervalSql(ctx.kwargs) : undefined;
-  const { kwargs, extra } = renderTemplatedFields(
+  const { kwargs, extra } = await renderTemplatedFields(
     ctx,
     ['sql'],
     interval ? { sql1: interval.sql1, sql2: interval.sql2 } : {},

@@ -99,7 +99,7 @@ function bqlDialectConflict(bql: string, useLegacySql: boolean): string | undefi
 /** The native engine: BigQueryOperator.execute of 1.8.2 on @google-cloud/bigquery. */
 export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwargs>): Promise<NativeResult> {
   const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
-  const { kwargs } = renderTemplatedFields(ctx, ['bql', 'destination_dataset_table']);
+  const { kwargs } = await renderTemplatedFields(ctx, ['bql', 'destination_dataset_table']);
   const conflict = bqlDialectConflict(kwargs.bql, kwargs.use_legacy_sql);
   if (conflict) {
     // BigQuery itself rejects this pair; say so before spending a job.
