@@ -298,3 +298,51 @@ describe('CronWorkflow alternative', () => {
     expect(template.spec).toEqual(loadYaml(DAILY).spec);
   });
 });
+
+describe('workflow pods: identity and key', () => {
+  const rbac = loadYamlDocs('deploy/workflow-rbac.yaml');
+  const workflows = [
+    loadYaml(DAILY),
+    loadYaml(INIT),
+    loadYaml('deploy/cronworkflow/bigquery-step-workflowtemplate.yaml'),
+  ];
+
+  it('run as the ServiceAccount of deploy/workflow-rbac.yaml, which may only report task results (Argo v4 executor)', () => {
+    const account = rbac.find((d) => d.kind === 'ServiceAccount') as Obj;
+    const role = rbac.find((d) => d.kind === 'Role') as Obj;
+    const binding = rbac.find((d) => d.kind === 'RoleBinding') as Obj;
+    expect(rbac.map((d) => d.kind).sort()).toEqual(['Role', 'RoleBinding', 'ServiceAccount']);
+    for (const wf of workflows) expect(obj(wf.spec).serviceAccountName).toBe(obj(account.metadata).name);
+    expect(list(role.rules)).toEqual([
+      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+    ]);
+    expect(obj(binding.roleRef)).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: obj(role.metadata).name,
+    });
+    expect(list(binding.subjects)).toEqual([{ kind: 'ServiceAccount', name: obj(account.metadata).name }]);
+  });
+
+  it('find the key where GOOGLE_APPLICATION_CREDENTIALS points, in every container', () => {
+    for (const wf of workflows) {
+      const volumes = list(obj(wf.spec).volumes);
+      for (const t of templatesOf(wf).values()) {
+        const container = t.container as Obj | undefined;
+        if (!container) continue;
+        const credentials = list(container.env).find((e) => e.name === 'GOOGLE_APPLICATION_CREDENTIALS');
+        expect(credentials, String(t.name)).toBeDefined();
+        const mount = list(container.volumeMounts).find((m) => {
+          const v = volumes.find((x) => x.name === m.name);
+          return v !== undefined && v.secret !== undefined;
+        }) as Obj;
+        expect(mount.readOnly).toBe(true);
+        const secret = obj((volumes.find((v) => v.name === mount.name) as Obj).secret);
+        const item = list(secret.items)[0] as Obj;
+        expect(item.key).toBe('gcp-bigquery.json');
+        expect(secret.defaultMode).toBe(0o400);
+        expect(credentials?.value).toBe(`${String(mount.mountPath)}/${String(item.path)}`);
+      }
+    }
+  });
+});
