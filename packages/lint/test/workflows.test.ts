@@ -222,6 +222,14 @@ describe('init workflow', () => {
     expect(dataDays.at(-1)).toBe('20261122');
   });
 
+  it("stays well inside Argo's template nesting limit (max stack depth 100) with the defaults", () => {
+    // main -> pipeline -> lane ... lane -> write-github-daily: 3 + the longest lane (workflows/README.md)
+    const lanes = backfillDates(defaults as Record<string, string>);
+    const depth = 3 + Math.max(...lanes.map((l) => l.length));
+    expect(depth).toBe(13);
+    expect(depth).toBeLessThan(100);
+  });
+
   it('ensures the dataset, then the four tables with their schemas', () => {
     const pipeline = obj((templates.get('pipeline') as Obj).dag);
     const tables = list(pipeline.tasks).find((t) => t.name === 'ensure-tables') as Obj;
