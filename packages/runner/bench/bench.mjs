@@ -41,6 +41,7 @@ function run(cmd, args, opts = {}) {
     const child = spawn(cmd, args, {
       stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'],
       env: opts.env ?? env,
+      cwd: opts.cwd,
     });
     let peakKb = 0;
     const poll = opts.pollRss
@@ -62,12 +63,17 @@ function run(cmd, args, opts = {}) {
 
 async function spawnLatency() {
   const nodeTimes = [];
+  const zodTimes = [];
   const totalTimes = [];
   const ownTimes = [];
   for (let i = 0; i < RUNS; i++) {
     let t = nowMs();
     await run(process.execPath, ['-e', '0']);
     nodeTimes.push(nowMs() - t);
+    // The floor under any operator bin: Node plus the zod import its kwargs schema needs (not a target, context).
+    t = nowMs();
+    await run(process.execPath, ['--input-type=module', '-e', "await import('zod')"], { cwd: here });
+    zodTimes.push(nowMs() - t);
     const stamp = join(scratch, `spawn-${i}`);
     t = nowMs();
     await run(process.execPath, operatorArgs, {
@@ -77,7 +83,7 @@ async function spawnLatency() {
     totalTimes.push(s.origin + s.spawnedAt - t);
     ownTimes.push(s.spawnedAt - s.enteredAt);
   }
-  return { node: median(nodeTimes), total: median(totalTimes), own: median(ownTimes) };
+  return { node: median(nodeTimes), zod: median(zodTimes), total: median(totalTimes), own: median(ownTimes) };
 }
 
 async function streaming() {
@@ -114,6 +120,14 @@ try {
       `${totalRatio.toFixed(2)}×`,
       '≤ 1.5×',
       totalRatio <= 1.5,
+    ],
+    [
+      '  floor: node + import zod (no runner)',
+      `${s.zod.toFixed(1)} ms`,
+      '',
+      `${(s.zod / s.node).toFixed(2)}×`,
+      '',
+      true,
     ],
     [
       '  of which runner code (after imports)',
