@@ -1,11 +1,51 @@
 import { createRequire } from 'node:module';
+import { CommanderError } from 'commander';
+import { type CliIo, interruptedFor } from './io.js';
 import { buildProgram } from './program.js';
 
+// The only module of the cli that touches `process`: argv, env, stdio, signals, the exit code.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-buildProgram(version)
+const controller = new AbortController();
+const onInt = () => controller.abort(interruptedFor('SIGINT'));
+const onTerm = () => controller.abort(interruptedFor('SIGTERM'));
+let listening = false;
+
+const io: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  isTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
+  columns: process.stderr.columns,
+  // Handlers only for commands that read the signal: the others keep Node's default (exit on Ctrl-C).
+  get signal() {
+    if (!listening) {
+      listening = true;
+      process.once('SIGINT', onInt);
+      process.once('SIGTERM', onTerm);
+    }
+    return controller.signal;
+  },
+};
+
+let exitCode: number | undefined;
+buildProgram(version, { io, exit: (code) => (exitCode = code) })
   .parseAsync(process.argv)
-  .catch((error: unknown) => {
-    process.stderr.write(`dp: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+  .then(
+    () => {
+      if (exitCode !== undefined) process.exitCode = exitCode;
+    },
+    (error: unknown) => {
+      // Commander already printed its usage line; run/query/example map it to 64 (src/io.ts).
+      if (error instanceof CommanderError) process.exitCode = error.exitCode;
+      else {
+        process.stderr.write(`dp: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+      }
+    },
+  )
+  .finally(() => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
   });

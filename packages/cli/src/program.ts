@@ -4,16 +4,21 @@ import { registerLint } from './commands/lint.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerWarehouse } from './commands/warehouse.js';
+import type { CommandContext } from './io.js';
 
-/** Builds the `dp` command tree. Each subcommand lives in its own module under commands/. */
-export function buildProgram(version: string): Command {
+/**
+ * Builds the `dp` command tree. Each subcommand lives in its own module under commands/.
+ * run/query/example get `ctx` (io in, exit code out); lint and warehouse still use commander's
+ * output and the process directly (their owners' modules, unchanged).
+ */
+export function buildProgram(version: string, ctx: CommandContext): Command {
   const program = new Command('dp')
     .description('data-pipeline: Airflow 1.8.2 operators as Argo steps')
     .version(version);
   registerWarehouse(program);
   registerLint(program);
-  registerRun(program);
-  registerQuery(program);
-  registerExample(program);
+  registerRun(program, ctx);
+  registerQuery(program, ctx);
+  registerExample(program, ctx);
   return program;
 }

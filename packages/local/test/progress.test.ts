@@ -38,8 +38,8 @@ describe('progress and summary', () => {
     r.taskChanged(task({ name: 'c', phase: 'Succeeded', finishedAt: 2000 }));
     r.finish();
     expect(out).toHaveLength(2);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is tested
     expect(out[0]).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is tested
       /^\x1b\[0JTASK\s+STATUS\s+ATTEMPTS\s+DURATION\na\s+Running\s+1\s+2.0s\nb\s+Pending\s+0\s+-\n$/,
     );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is tested

@@ -1,22 +1,49 @@
 import { resolve } from 'node:path';
 import {
   DEFAULT_PROJECT,
+  EXIT_CODES,
   formatRows,
   queryWarehouse,
   type RowFormat,
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
-import { processIo, reportError, UsageError, usageExit } from './run.js';
+import { type CliIo, type CommandContext, usageErrors } from '../io.js';
+import { reportError, UsageError } from './run.js';
 
-interface QueryFlags {
+export interface QueryFlags {
   dataDir: string;
   format: string;
   project: string;
   legacySql?: boolean;
 }
 
-export function registerQuery(program: Command): void {
+/** `dp query`: one query against the embedded warehouse in --data-dir; returns the exit code. */
+export async function queryCommand(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
+  try {
+    if (!['table', 'json', 'csv'].includes(flags.format))
+      throw new UsageError(`--format must be table, json or csv, got ${JSON.stringify(flags.format)}`);
+    if (sql.trim() === '') throw new UsageError('the SQL text is empty');
+    const wh = await startEmbeddedWarehouse({
+      dataDir: resolve(io.cwd, flags.dataDir),
+      projectId: flags.project,
+    });
+    try {
+      const result = await queryWarehouse(wh.url, sql, {
+        projectId: flags.project,
+        ...(flags.legacySql ? { useLegacySql: true } : {}),
+      });
+      io.stdout(formatRows(result, flags.format as RowFormat));
+    } finally {
+      await wh.stop();
+    }
+    return EXIT_CODES.success;
+  } catch (e) {
+    return reportError(io, 'dp query', e);
+  }
+}
+
+export function registerQuery(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('query')
     .description('run one SQL query against the embedded warehouse in --data-dir and print the rows')
@@ -25,30 +52,6 @@ export function registerQuery(program: Command): void {
     .option('--format <table|json|csv>', 'output format (json: an array of row objects)', 'table')
     .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
     .option('--legacy-sql', 'use legacy SQL')
-    .action(async (sql: string, flags: QueryFlags) => {
-      const io = processIo();
-      try {
-        if (!['table', 'json', 'csv'].includes(flags.format))
-          throw new UsageError(`--format must be table, json or csv, got ${JSON.stringify(flags.format)}`);
-        if (sql.trim() === '') throw new UsageError('the SQL text is empty');
-        const wh = await startEmbeddedWarehouse({
-          dataDir: resolve(io.cwd, flags.dataDir),
-          projectId: flags.project,
-        });
-        try {
-          const result = await queryWarehouse(wh.url, sql, {
-            projectId: flags.project,
-            ...(flags.legacySql ? { useLegacySql: true } : {}),
-          });
-          io.out(formatRows(result, flags.format as RowFormat));
-        } finally {
-          await wh.stop();
-        }
-      } catch (e) {
-        reportError(io, 'dp query', e);
-      } finally {
-        io.dispose();
-      }
-    });
-  usageExit(cmd);
+    .action(async (sql: string, flags: QueryFlags) => ctx.exit(await queryCommand(sql, flags, ctx.io)));
+  usageErrors(cmd);
 }

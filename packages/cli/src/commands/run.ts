@@ -12,91 +12,33 @@ import {
   WarehouseError,
   WorkflowError,
 } from '@data-pipeline/local';
-import type { Command, CommanderError } from 'commander';
-
-/**
- * The process edge of `dp run`, `dp query` and `dp example`: stdout/stderr, env, exit codes and signals.
- * Everything else lives in @data-pipeline/local and takes these as arguments.
- */
-export interface CommandIo {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly stderrIsTTY: boolean;
-  readonly columns: number | undefined;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  setExitCode(code: number): void;
-  /** Aborted on SIGINT/SIGTERM; `signalExitCode()` then tells which. */
-  readonly signal: AbortSignal;
-  signalExitCode(): number | undefined;
-  dispose(): void;
-}
-
-export function processIo(): CommandIo {
-  const controller = new AbortController();
-  let received: number | undefined;
-  const onInt = () => {
-    received = EXIT_CODES.interrupted;
-    controller.abort();
-  };
-  const onTerm = () => {
-    received = EXIT_CODES.terminated;
-    controller.abort();
-  };
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-    stderrIsTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
-    columns: process.stderr.columns,
-    env: process.env,
-    cwd: process.cwd(),
-    setExitCode: (c) => {
-      process.exitCode = c;
-    },
-    signal: controller.signal,
-    signalExitCode: () => received,
-    dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    },
-  };
-}
-
-/** Commander usage errors (unknown flag, missing argument) exit 64 with commander's one-line message. */
-export function usageExit(cmd: Command): Command {
-  return cmd.exitOverride((e: CommanderError) => {
-    if (
-      e.code === 'commander.helpDisplayed' ||
-      e.code === 'commander.version' ||
-      e.code === 'commander.help'
-    ) {
-      process.exit(0);
-    }
-    process.exit(EXIT_CODES.usage);
-  });
-}
+import type { Command } from 'commander';
+import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Known failures → one line + the documented exit code. Anything else is a bug and keeps its message (no stack). */
-export function reportError(io: CommandIo, prefix: string, e: unknown): void {
+/**
+ * Known failures → one line on stderr, and the documented exit code is returned.
+ * Anything else is a bug and keeps its message (no stack).
+ */
+export function reportError(io: CliIo, prefix: string, e: unknown): number {
   const message = e instanceof Error ? e.message : String(e);
-  io.err(`${prefix}: ${message.split('\n')[0]}\n`);
-  if (e instanceof UsageError) io.setExitCode(EXIT_CODES.usage);
-  else if (
+  io.stderr(`${prefix}: ${message.split('\n')[0]}\n`);
+  const interrupted = signalExitCode(io.signal);
+  if (interrupted !== undefined) return interrupted;
+  if (e instanceof UsageError) return EXIT_CODES.usage;
+  if (
     e instanceof SpecError ||
     e instanceof QueryError ||
     e instanceof WorkflowError ||
     e instanceof TemplateError ||
     e instanceof ImagesError
   )
-    io.setExitCode(EXIT_CODES['invalid-input']);
-  else if (e instanceof WarehouseError) io.setExitCode(EXIT_CODES.configuration);
-  else io.setExitCode(EXIT_CODES['task-failed']);
+    return EXIT_CODES['invalid-input'];
+  if (e instanceof WarehouseError) return EXIT_CODES.configuration;
+  return EXIT_CODES['task-failed'];
 }
 
 export function parseParams(list: readonly string[]): Record<string, string> {
@@ -158,7 +100,8 @@ export interface RunFlags {
   timeScale?: string;
 }
 
-export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<void> {
+/** `dp run`: returns the exit code (0, task-failed, the signal's, or the code of the bad input). */
+export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   try {
     if (flags.warehouse !== 'embedded' && flags.warehouse !== 'bigquery')
       throw new UsageError(
@@ -171,7 +114,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       throw new UsageError(`--time-scale must be a number in (0, 1], got ${JSON.stringify(flags.timeScale)}`);
     const parameters = parseParams(flags.param);
     const secrets = parseSecrets(flags.secret, io.cwd);
-    const reporter = new ProgressReporter({ write: io.err, isTTY: io.stderrIsTTY, columns: io.columns });
+    const reporter = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY, columns: io.columns });
     const result = await runLocal({
       workflowFile: resolve(io.cwd, file),
       parameters,
@@ -184,21 +127,22 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       baseEnv: stepBaseEnv(io.env),
       reporter,
       ...(timeScale !== undefined ? { timeScale } : {}),
-      log: (l) => io.err(`${l}\n`),
-      ...(flags.verbose ? { onLine: (node: string, line: string) => io.err(`${node} | ${line}\n`) } : {}),
+      log: (l) => io.stderr(`${l}\n`),
+      ...(flags.verbose ? { onLine: (node: string, line: string) => io.stderr(`${node} | ${line}\n`) } : {}),
       signal: io.signal,
     });
     reporter.finish();
-    io.out(formatSummary(result, Date.now(), result.workflow.name));
-    const sig = io.signalExitCode();
-    if (sig !== undefined) io.setExitCode(sig);
-    else if (result.phase !== 'Succeeded') io.setExitCode(EXIT_CODES['task-failed']);
+    io.stdout(formatSummary(result, Date.now(), result.workflow.name));
+    return (
+      signalExitCode(io.signal) ??
+      (result.phase === 'Succeeded' ? EXIT_CODES.success : EXIT_CODES['task-failed'])
+    );
   } catch (e) {
-    reportError(io, 'dp run', e);
+    return reportError(io, 'dp run', e);
   }
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('run')
     .description(
@@ -222,13 +166,6 @@ export function registerRun(program: Command): void {
       '--time-scale <factor>',
       'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
     )
-    .action(async (file: string, flags: RunFlags) => {
-      const io = processIo();
-      try {
-        await runCommand(file, flags, io);
-      } finally {
-        io.dispose();
-      }
-    });
-  usageExit(cmd);
+    .action(async (file: string, flags: RunFlags) => ctx.exit(await runCommand(file, flags, ctx.io)));
+  usageErrors(cmd);
 }
