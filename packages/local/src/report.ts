@@ -145,24 +145,51 @@ function axes(
   return parts.join('\n');
 }
 
+/** How many of the highest-scoring points the scatter labels with their repository name. */
+const LABELLED = 5;
+
 export function scatterSvg(rows: readonly ReportRow[]): string {
   const w = 640;
   const h = 360;
   const m = 50;
-  const pts = rows.map((r) => ({ x: r.hnScore, y: r.stars1 ?? 0, r }));
+  // A repository without GitHub activity in the window has NULL stars: drawn hollow on the 0 line, not as a real 0.
+  const pts = rows.map((r) => ({ x: r.hnScore, y: r.stars1 ?? 0, noData: r.stars1 === null, r }));
   const xMax = niceMax(Math.max(1, ...pts.map((p) => p.x)));
   const yMax = niceMax(Math.max(1, ...pts.map((p) => p.y)));
-  const circles = pts.map((p) => {
-    const cx = m + ((w - 1.5 * m) * p.x) / xMax;
-    const cy = h - m - ((h - 1.5 * m) * p.y) / yMax;
-    return `<circle class="point" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5"><title>${esc(p.r.repo)}: HN score ${p.x}, ${p.y} stars</title></circle>`;
+  const at = (p: (typeof pts)[number]) => ({
+    cx: m + ((w - 1.5 * m) * p.x) / xMax,
+    cy: h - m - ((h - 1.5 * m) * p.y) / yMax,
   });
+  const circles = pts.map((p) => {
+    const { cx, cy } = at(p);
+    const what = p.noData ? 'no GitHub activity' : `${p.y} stars`;
+    return `<circle class="point"${p.noData ? ' data-nodata=""' : ''} cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5"><title>${esc(p.r.repo)}: HN score ${p.x}, ${what}</title></circle>`;
+  });
+  // Label the top points (rows come ordered by score); right-hand labels end at the point so they stay inside.
+  const seen = new Set<string>();
+  const labels = [...pts]
+    .sort((a, b) => b.x - a.x)
+    .filter((p) => !seen.has(p.r.repo) && seen.add(p.r.repo))
+    .slice(0, LABELLED)
+    .map((p) => {
+      const { cx, cy } = at(p);
+      const right = cx > w * 0.6;
+      return `<text class="point-label" x="${(cx + (right ? -8 : 8)).toFixed(1)}" y="${(cy - 8).toFixed(1)}" text-anchor="${right ? 'end' : 'start'}">${esc(p.r.repo)}</text>`;
+    });
+  const noData = pts.some((p) => p.noData)
+    ? `<g class="legend"><circle class="legend-nodata" cx="${w - m / 2 - 150}" cy="${m / 2 - 4}" r="4"/><text class="tick" x="${w - m / 2 - 140}" y="${m / 2}">no GitHub activity (NULL)</text></g>`
+    : '';
   return `<svg id="scatter" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="Hacker News score against GitHub stars">
 ${axes(w, h, m, xMax, yMax, 'Hacker News score', 'GitHub stars that day')}
 ${circles.join('\n')}
+${labels.join('\n')}
+${noData}
 ${pts.length === 0 ? `<text class="label" x="${w / 2}" y="${h / 2}" text-anchor="middle">no linked repos that day</text>` : ''}
 </svg>`;
 }
+
+/** Width of the trend chart's legend column, right of the plot so it never covers a line. */
+const LEGEND_W = 170;
 
 export function trendSvg(data: Pick<ReportData, 'trendDays' | 'trend' | 'totalStars'>): string {
   const w = 640;
@@ -183,9 +210,9 @@ export function trendSvg(data: Pick<ReportData, 'trendDays' | 'trend' | 'totalSt
   });
   const legend = series.map(
     ([name], k) =>
-      `<g class="legend"><rect x="${m + 10}" y="${m / 2 + 16 * k}" width="10" height="10" fill="${COLORS[k % COLORS.length]}"/><text class="tick" x="${m + 26}" y="${m / 2 + 9 + 16 * k}">${esc(name)}</text></g>`,
+      `<g class="legend"><rect x="${w - m / 2 + 16}" y="${m / 2 + 18 * k}" width="10" height="10" fill="${COLORS[k % COLORS.length]}"/><text class="tick" x="${w - m / 2 + 32}" y="${m / 2 + 9 + 18 * k}">${esc(name)}</text></g>`,
   );
-  return `<svg id="trend" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="GitHub stars per day, last 28 days">
+  return `<svg id="trend" viewBox="0 0 ${w + LEGEND_W} ${h}" width="${w + LEGEND_W}" height="${h}" role="img" aria-label="GitHub stars per day, last 28 days">
 ${axes(w, h, m, n, yMax, 'day', 'stars per day', [...data.trendDays])}
 ${lines.join('\n')}
 ${legend.join('\n')}
@@ -213,7 +240,8 @@ h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 2rem; } figure { margin: 0; }
 svg { background: #fafafa; border: 1px solid #ddd; max-width: 100%; height: auto; }
 .axis { stroke: #333; } .grid { stroke: #e5e5e5; } .tick { font-size: 11px; fill: #555; } .label { font-size: 12px; fill: #333; }
-.point { fill: #ff6600; fill-opacity: 0.75; stroke: #993d00; }
+.point { fill: #ff6600; fill-opacity: 0.75; stroke: #993d00; } .point[data-nodata], .legend-nodata { fill: #fff; fill-opacity: 1; stroke: #999; }
+.point-label { font-size: 11px; fill: #333; }
 table { border-collapse: collapse; margin-top: 1rem; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; } td.null { color: #aaa; }
 footer { margin-top: 2rem; font-size: 0.8rem; color: #777; }

@@ -69,6 +69,27 @@ describe('report HTML', () => {
     expect(html.match(/<tr><td>/g)).toHaveLength(3);
     expect(html).toContain('Hacker News × GitHub trends — 2026-11-28');
   });
+
+  it('labels the top points, draws a repo without GitHub data hollow (not as a real 0), keeps the legend off the plot', () => {
+    expect([...html.matchAll(/<text class="point-label"[^>]*>([^<]*)</g)].map((m) => m[1])).toEqual([
+      'acme/rocket',
+      'acme/&lt;script&gt;',
+      'solo/dev',
+    ]);
+    expect(html.match(/<circle class="point" data-nodata=""/g)).toHaveLength(1);
+    expect(html).toMatch(/<circle class="legend-nodata"[^>]*\/><text[^>]*>no GitHub activity/);
+    expect(html).toMatch(/solo\/dev: HN score 15, no GitHub activity/);
+    expect(html).toMatch(/acme\/rocket: HN score 420, 310 stars/);
+    const trend = html.slice(html.indexOf('<svg id="trend"'));
+    const plotRight = Math.max(
+      ...[...trend.matchAll(/<polyline[^>]* points="([^"]*)"/g)].flatMap((m) =>
+        m[1]!.split(' ').map((xy) => Number(xy.split(',')[0])),
+      ),
+    );
+    const legendX = [...trend.matchAll(/<g class="legend"><rect x="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(legendX).toHaveLength(2);
+    for (const x of legendX) expect(x).toBeGreaterThan(plotRight);
+  });
 });
 
 function findChromium(): string | undefined {
