@@ -18,6 +18,7 @@ const io: CliIo = {
   cwd: process.cwd(),
   isTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
   columns: process.stderr.columns,
+  rows: process.stderr.rows,
   // Handlers only for commands that read the signal: the others keep Node's default (exit on Ctrl-C).
   get signal() {
     if (!listening) {

@@ -13,6 +13,7 @@ export interface CliIo {
   /** stderr is an interactive terminal and CI is not set: live progress table instead of plain lines. */
   readonly isTTY: boolean;
   readonly columns: number | undefined;
+  readonly rows: number | undefined;
   /** Aborted on SIGINT/SIGTERM with an {@link Interrupted} reason (handlers installed on first read). */
   readonly signal: AbortSignal;
 }

@@ -28,6 +28,7 @@ function fakeIo(signal: AbortSignal = new AbortController().signal): CliIo & { o
     cwd: repo,
     isTTY: false,
     columns: undefined,
+    rows: undefined,
     signal,
   };
   return io;

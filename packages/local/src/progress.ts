@@ -8,8 +8,14 @@ import type { Reporter, RunResult, TaskRecord } from './engine.js';
 export interface ProgressSink {
   write(text: string): void;
   readonly isTTY: boolean;
+  /** Terminal width; 0 or absent (a pty of unknown size) → 120. */
   readonly columns?: number;
+  /** Terminal height; the live table never grows taller than this (a table taller than the screen cannot be
+   * redrawn in place). 0 or absent → 24. */
+  readonly rows?: number;
 }
+
+const ACTIVE: Record<string, number> = { Running: 0, Failed: 1, Error: 1, Pending: 2 };
 
 function duration(t: TaskRecord, now: number): string {
   if (t.startedAt === undefined) return '-';
@@ -92,12 +98,26 @@ export class ProgressReporter implements Reporter {
 
   private redraw(): void {
     const now = this.clock();
-    const width = this.sink.columns ?? 120;
+    const width = this.sink.columns || 120;
+    const height = Math.max(4, this.sink.rows || 24);
+    let tasks = [...this.tasks.keys()];
+    let rest = '';
+    if (tasks.length + 1 > height - 1) {
+      // Too tall for the screen: running, failed and pending tasks first, then the latest finished; the rest counted.
+      const keep = height - 3; // header + kept tasks + the "… more" line = height - 1
+      const ranked = tasks
+        .map((t, i) => ({ t, i }))
+        .sort((a, b) => (ACTIVE[a.t.phase] ?? 3) - (ACTIVE[b.t.phase] ?? 3) || b.i - a.i);
+      const shown = new Set(ranked.slice(0, keep).map((x) => x.t));
+      const hidden = tasks.filter((t) => !shown.has(t));
+      const byPhase = new Map<string, number>();
+      for (const t of hidden) byPhase.set(t.phase, (byPhase.get(t.phase) ?? 0) + 1);
+      rest = `… ${hidden.length} more: ${[...byPhase].map(([p, n]) => `${n} ${p}`).join(', ')}`;
+      tasks = tasks.filter((t) => shown.has(t));
+    }
     const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION']];
-    for (const t of this.tasks.keys()) rows.push([t.name, t.phase, String(t.attempts), duration(t, now)]);
-    const lines = table(rows)
-      .split('\n')
-      .map((l) => l.slice(0, width - 1));
+    for (const t of tasks) rows.push([t.name, t.phase, String(t.attempts), duration(t, now)]);
+    const lines = [...table(rows).split('\n'), ...(rest ? [rest] : [])].map((l) => l.slice(0, width - 1));
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : '';
     this.sink.write(`${up}\x1b[0J${lines.join('\n')}\n`);
     this.drawnLines = lines.length;

@@ -47,6 +47,27 @@ describe('progress and summary', () => {
     expect(out[1]).toMatch(/c\s+Succeeded/);
   });
 
+  it('a pty of unknown size (columns 0) does not cut the table; a table taller than the screen is folded', async () => {
+    const out: string[] = [];
+    const r = new ProgressReporter(
+      { write: (t) => out.push(t), isTTY: true, columns: 0, rows: 6 },
+      () => 2000,
+    );
+    for (let i = 0; i < 8; i++)
+      r.taskChanged(task({ name: `done-${i}`, phase: 'Succeeded', finishedAt: 1000 }));
+    r.taskChanged(task({ name: 'skipped', phase: 'Skipped', finishedAt: 1000 }));
+    r.taskChanged(task({ name: 'busy' }));
+    r.finish();
+    const lines = out.join('').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(5); // rows - 1: the cursor can always move back over it
+    expect(lines[0]).toMatch(/TASK\s+STATUS\s+ATTEMPTS\s+DURATION$/);
+    // the running task and the latest finished ones, in their usual order
+    expect(lines[1]).toMatch(/^done-7\s+Succeeded/);
+    expect(lines[2]).toMatch(/^skipped\s+Skipped/);
+    expect(lines[3]).toMatch(/^busy\s+Running\s+1\s+2.0s$/);
+    expect(lines[4]).toBe('… 7 more: 7 Succeeded');
+  });
+
   it('summarises task, status, attempts, duration and exit class, naming the failed task', () => {
     const failed = task({
       name: 'bad',

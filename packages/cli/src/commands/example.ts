@@ -34,7 +34,12 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
       log: (l) => io.stderr(`${l}\n`),
       reporter: () => {
         reporters.at(-1)?.finish();
-        const r = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY, columns: io.columns });
+        const r = new ProgressReporter({
+          write: io.stderr,
+          isTTY: io.isTTY,
+          columns: io.columns,
+          rows: io.rows,
+        });
         reporters.push(r);
         return r;
       },

@@ -114,7 +114,12 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       throw new UsageError(`--time-scale must be a number in (0, 1], got ${JSON.stringify(flags.timeScale)}`);
     const parameters = parseParams(flags.param);
     const secrets = parseSecrets(flags.secret, io.cwd);
-    const reporter = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY, columns: io.columns });
+    const reporter = new ProgressReporter({
+      write: io.stderr,
+      isTTY: io.isTTY,
+      columns: io.columns,
+      rows: io.rows,
+    });
     const result = await runLocal({
       workflowFile: resolve(io.cwd, file),
       parameters,
