@@ -347,6 +347,33 @@ spec:
     expect(r2.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 3 });
   });
 
+  it('backoff.cap bounds each delay; backoff.maxDuration stops retrying once the next delay would pass it', async () => {
+    const yaml = (backoff: string) => `
+kind: Workflow
+spec:
+  entrypoint: flaky
+  templates:
+    - name: flaky
+      retryStrategy: { limit: "5", backoff: { ${backoff} } }
+      container: { image: img:1 }`;
+    const realClock = { clock: () => Date.now(), timeScale: 0.01 };
+    // cap: delays 1s, 2s (not 100s) → 30 ms at timeScale 0.01 (uncapped: over 1 s)
+    const codes = [75, 75, 0];
+    const t0 = Date.now();
+    const capped = await runWorkflow(wf(yaml('duration: 1s, factor: "100", cap: 2s')), {
+      executor: new FakeExecutor(() => ({ exitCode: codes.shift() ?? 0 })),
+      ...realClock,
+    });
+    expect(capped.tasks[0]).toMatchObject({ phase: 'Succeeded', attempts: 3 });
+    expect(Date.now() - t0).toBeLessThan(800);
+    // maxDuration 25s: after attempt 1 the 10s delay fits, after attempt 2 the 20s one would end at 30s > 25s
+    const limited = await runWorkflow(wf(yaml('duration: 10s, factor: "2", maxDuration: 25s')), {
+      executor: new FakeExecutor(() => ({ exitCode: 1 })),
+      ...realClock,
+    });
+    expect(limited.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 2, exitCode: 1 });
+  });
+
   it('a bad retry expression is an error naming the field', async () => {
     const r = await run(
       retryYaml('asInt(lastRetry.exitCode) =='),
