@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
 import type { QueryAnswer } from '../../bigquery-client/test/support/fake-bigquery.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
@@ -19,26 +18,12 @@ beforeEach(() => {
   answers = {};
 });
 
-async function run(args: string[], inProcess = false) {
-  const d = suite.tempDir('bqcheck-out-');
-  const exec = inProcess ? (a: string[]) => runInProcess(definition, a) : (a: string[]) => runCli(BIN, a);
-  const r = await exec([
-    '--engine',
-    'native',
-    '--task-id',
-    'bq_check_githubarchive_day',
-    '--execution-date',
-    '20240301',
-    '--gcp-project',
-    'my-proj',
-    '--outputs-dir',
-    d.path,
-    '--bigquery-endpoint',
-    suite.fake.url,
-    ...args,
-  ]);
-  return { ...r, outputs: readOutputs(d.path) };
-}
+const run = suite.operator({
+  bin: BIN,
+  definition,
+  taskId: 'bq_check_githubarchive_day',
+  executionDate: '20240301',
+});
 
 const CHECK_SQL =
   '#legacySql\nSELECT table_id FROM [githubarchive:day.__TABLES__] WHERE table_id = "{{ yesterday_ds_nodash }}"';

@@ -2,33 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-table.js', import.meta.url));
 const suite = useFakeBigQuery();
 
-async function run(args: string[], inProcess = false) {
-  const d = suite.tempDir('bqtable-out-');
-  const exec = inProcess ? (a: string[]) => runInProcess(definition, a) : (a: string[]) => runCli(BIN, a);
-  const r = await exec([
-    '--engine',
-    'native',
-    '--task-id',
-    'create-bq-tables',
-    '--execution-date',
-    '2026-11-23',
-    '--gcp-project',
-    'my-proj',
-    '--outputs-dir',
-    d.path,
-    '--bigquery-endpoint',
-    suite.fake.url,
-    ...args,
-  ]);
-  return { ...r, outputs: readOutputs(d.path) };
-}
+const run = suite.operator({ bin: BIN, definition, taskId: 'create-bq-tables', executionDate: '2026-11-23' });
 
 describe('bigquery-table (native, subprocess)', () => {
   it('creates dataset and ingestion-time DAY-partitioned table, then is idempotent', async () => {
