@@ -160,12 +160,32 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
     });
   }, 600_000);
 
-  it('rerunning the same run-date leaves identical tables; the next day adds one partition', async () => {
+  it('dp example (npm start) for the same run-date: init skipped, identical tables (idempotent), top rows, a self-contained report', async () => {
+    // The data dir holds R-40 .. R-1, so the example skips the init and reruns the daily workflow for R:
+    // that rerun is also the idempotency check (one daily run, not two).
     const before = await snapshot();
-    const again = await dp(['run', DAILY, '-p', `run-date=${R}`, '--data-dir', dataDir]);
-    expect(again.code).toBe(0);
+    const report = join(tmp, 'report', 'index.html');
+    const r = await dp(['example', '--data-dir', dataDir, '--run-date', R, '--report', report]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/init skipped: .* already holds the 4 tables and the 40 days before/);
+    expect(r.stderr).toMatch(/^check-hn-github-agg\s+Succeeded/m);
     expect(await snapshot()).toEqual(before);
+    expect(r.stdout).toMatch(`Top rows of github_trends.hackernews_github_agg for ${D}:`);
+    expect(r.stdout).toMatch(/^github_url\s+\| hn_score/m);
+    expect(r.stdout).toContain(`Report: ${report}`);
+    const html = readFileSync(report, 'utf8');
+    const rows = await withWarehouse((q) =>
+      q(
+        `SELECT hn_story_id FROM ${T('hackernews_github_agg')} WHERE _PARTITIONTIME = TIMESTAMP('${dashed(D)}')`,
+      ),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(html.match(/<circle class="point"/g)).toHaveLength(rows.length);
+    expect(html).toMatch(/<polyline class="trend"/);
+    expect(html).not.toMatch(/<script|\b(src|href)=/i);
+  }, 600_000);
 
+  it('a dp run for the next day adds one partition', async () => {
     const next = await dp(['run', DAILY, '-p', `run-date=${addDays(R, 1)}`, '--data-dir', dataDir]);
     expect(next.code).toBe(0);
     await withWarehouse(async (q) => {
@@ -173,27 +193,5 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
       expect(parts).toHaveLength(41);
       expect(parts.at(-1)).toBe(R);
     });
-  }, 600_000);
-
-  it('dp example (npm start): daily (init already done), top rows, a self-contained report/index.html', async () => {
-    // R+1: the data dir already holds R-39 .. R, so the example skips the init and reruns the daily workflow
-    const runDate = addDays(R, 1);
-    const report = join(tmp, 'report', 'index.html');
-    const r = await dp(['example', '--data-dir', dataDir, '--run-date', runDate, '--report', report]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/init skipped: .* already holds the 4 tables and the 40 days before/);
-    expect(r.stdout).toMatch(/Top rows of github_trends.hackernews_github_agg for \d{8}:/);
-    expect(r.stdout).toMatch(/^github_url\s+\| hn_score/m);
-    expect(r.stdout).toContain(`Report: ${report}`);
-    const html = readFileSync(report, 'utf8');
-    const rows = await withWarehouse((q) =>
-      q(
-        `SELECT hn_story_id FROM ${T('hackernews_github_agg')} WHERE _PARTITIONTIME = TIMESTAMP('${dashed(addDays(runDate, -1))}')`,
-      ),
-    );
-    expect(rows.length).toBeGreaterThan(0);
-    expect(html.match(/<circle class="point"/g)).toHaveLength(rows.length);
-    expect(html).toMatch(/<polyline class="trend"/);
-    expect(html).not.toMatch(/<script|\b(src|href)=/i);
   }, 600_000);
 });
