@@ -163,9 +163,12 @@ export class Catalog {
     await c.run(`DROP TABLE IF EXISTS ${physicalName(t.uid)}`);
   }
   static async saveJob(c: DuckDBConnection, j: JobRecord): Promise<void> {
-    await c.run(
-      `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))})`,
-    );
+    await c.run(Catalog.saveJobSql(j));
+  }
+
+  /** The one statement that stores a job record (also run on its own, auto-committed, by Database.writeOne). */
+  static saveJobSql(j: JobRecord): string {
+    return `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))})`;
   }
 
   putDataset(d: DatasetMeta) {

@@ -38,8 +38,9 @@ export class Database {
     path: string | null,
     setupStatements: readonly string[] = [],
     readers = 4,
+    settings: Record<string, string> = {},
   ): Promise<Database> {
-    const instance = await DuckDBInstance.create(path ?? ':memory:');
+    const instance = await DuckDBInstance.create(path ?? ':memory:', settings);
     const setup = async () => {
       const c = await instance.connect();
       await c.run("SET TimeZone='UTC'");
@@ -70,6 +71,17 @@ export class Database {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw e;
       }
+    });
+  }
+
+  /**
+   * Runs ONE statement on the writer connection in its own (auto-committed) transaction, serialised with all other
+   * writes: the cheap path for a single-row catalog write such as a job record (no BEGIN/COMMIT round trips).
+   */
+  writeOne(sql: string): Promise<void> {
+    return this.lock.run(async () => {
+      if (this.closed) throw new Error('warehouse is stopping');
+      await this.writer.run(sql);
     });
   }
 

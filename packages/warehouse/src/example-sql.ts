@@ -1,6 +1,7 @@
 /**
  * The example pipeline's SQL (the original project's 7 tasks), rendered for `ds` the way Airflow 1.8.2 renders its
- * templates (yesterday_ds = ds - 1 day, macros.ds_add). Used by the end-to-end test and the bench.
+ * templates (yesterday_ds = ds - 1 day, macros.ds_add). The one copy in this package: used by the SQL translator test, the end-to-end test and the bench. The
+ * canonical user-facing SQL is in the example workflow YAML (workflows/); this mirrors it rendered for a day.
  */
 export const EXAMPLE_TABLES = [
   'github_daily_metrics',

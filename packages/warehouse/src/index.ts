@@ -19,6 +19,10 @@ export interface StartOptions extends ServerOptions {
   /** Default project, 'local-project' unless given. */
   projectId?: string;
   logger?: Logger;
+  /** DuckDB buffer-pool cap, e.g. '1GB' (default with a data dir: 1GB) — see WarehouseOptions. */
+  memoryLimit?: string;
+  /** DuckDB worker threads (default: one per core). */
+  threads?: number;
   /** For tests: a translator instead of ./sql. */
   translator?: WarehouseOptions['translator'];
 }
@@ -39,6 +43,8 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     ...(opts.projectId ? { projectId: opts.projectId } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.translator ? { translator: opts.translator } : {}),
+    ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
   });
   const server = createWarehouseServer(warehouse, opts);
   try {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import {
   Catalog,
   type DatasetMeta,
@@ -64,9 +65,42 @@ export interface WarehouseOptions {
   /** Rows per page when the client gives no maxResults (and the cap when it does). */
   pageSize?: number;
   maxPageSize?: number;
+  /**
+   * DuckDB's buffer-pool cap (e.g. '1GB'): with a data dir, pages beyond it are evicted or spilled to
+   * `<dataDir>/tmp`, so memory stays bounded whatever the result sizes. Default: '1GB' with a data dir, DuckDB's own
+   * default (80% of RAM) in memory, where the data itself must fit.
+   */
+  memoryLimit?: string;
+  /** DuckDB worker threads (default: DuckDB's, one per core). */
+  threads?: number;
 }
 
 const LOCATION = 'US';
+const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
+/** Results up to this many rows are read once with their schema and answered from memory (see runQuery). */
+const SMALL_RESULT_ROWS = 1_000;
+const SMALL_RESULT_CACHE = 64;
+
+/** DuckDB instance settings from the options (validated: they reach DuckDB's configuration, not SQL). */
+export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
+  const settings: Record<string, string> = {};
+  const limit = opts.memoryLimit ?? (opts.dataDir ? DEFAULT_FILE_MEMORY_LIMIT : undefined);
+  if (limit !== undefined) {
+    if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(limit))
+      throw new Error(`memory limit must look like 512MB or 2GB, got "${limit.slice(0, 40)}"`);
+    settings.memory_limit = limit;
+  }
+  if (opts.threads !== undefined) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 999)
+      throw new Error(`threads must be an integer in [1, 999], got ${opts.threads}`);
+    settings.threads = String(opts.threads);
+  }
+  if (opts.dataDir) {
+    settings.temp_directory = join(opts.dataDir, 'tmp');
+  }
+  return settings;
+}
+
 const DEFAULT_PAGE = 10_000;
 const MAX_PAGE = 100_000;
 const JOB_WAIT_MS = 10_000;
@@ -135,16 +169,16 @@ export class Warehouse {
 
   static async open(opts: WarehouseOptions = {}): Promise<Warehouse> {
     const { mkdir } = await import('node:fs/promises');
-    const { join } = await import('node:path');
     let path: string | null = null;
     if (opts.dataDir) {
       await mkdir(opts.dataDir, { recursive: true });
       path = join(opts.dataDir, 'warehouse.duckdb');
     }
+    const settings = duckdbSettings(opts);
     const translator = opts.translator ?? (await loadTranslator());
     let db: Database;
     try {
-      db = await Database.open(path, translator?.DUCKDB_MACROS ?? []);
+      db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg))
@@ -495,6 +529,16 @@ export class Warehouse {
   }
 
   private readonly pendingRecords = new Map<string, JobRecord>();
+  /** Rows of the latest small anonymous results (result table → columns), oldest first; see runQuery. */
+  private readonly smallResults = new Map<string, DuckDBValue[][]>();
+
+  private rememberSmallResult(resultTable: string, columns: DuckDBValue[][]): void {
+    this.smallResults.set(resultTable, columns);
+    if (this.smallResults.size > SMALL_RESULT_CACHE) {
+      const oldest = this.smallResults.keys().next().value;
+      if (oldest !== undefined) this.smallResults.delete(oldest);
+    }
+  }
   private finishedJobs = 0;
 
   private jobRecord(project: string, jobId: string): JobRecord {
@@ -646,13 +690,20 @@ export class Warehouse {
     if (!rec.resultTable) return { ...common, rows: [] };
     const { offset, limit } = this.pageParams(q);
     const resultTable = rec.resultTable;
-    const rows = await this.db.read(async (c) => {
-      if (offset >= total) return [];
-      const reader = await c.runAndReadAll(
-        `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
-      );
-      return encodeColumns(schema, reader.getColumns(), ts);
-    });
+    const cached = this.smallResults.get(resultTable);
+    const rows = cached
+      ? encodeColumns(
+          schema,
+          cached.map((col) => col.slice(offset, offset + limit)),
+          ts,
+        )
+      : await this.db.read(async (c) => {
+          if (offset >= total) return [];
+          const reader = await c.runAndReadAll(
+            `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+          );
+          return encodeColumns(schema, reader.getColumns(), ts);
+        });
     const nextOffset = offset + rows.length;
     return {
       ...common,
@@ -693,7 +744,7 @@ export class Warehouse {
       writeCommitted = outcome.committed;
       if (!outcome.saved) {
         finishRecord(record, outcome);
-        await this.db.write((c) => Catalog.saveJob(c, record));
+        await this.db.writeOne(Catalog.saveJobSql(record));
       }
     } catch (e) {
       if (writeCommitted) this.logger.error('job bookkeeping failed after commit', { jobId: record.jobId });
@@ -706,7 +757,7 @@ export class Warehouse {
         statistics: { ...stats, endTime: String(Date.now()) },
       };
       delete record.resultTable;
-      await this.db.write((c) => Catalog.saveJob(c, record)).catch(() => undefined);
+      await this.db.writeOne(Catalog.saveJobSql(record)).catch(() => undefined);
       this.logger.info('job failed', { jobId: record.jobId, reason: err.reason });
     } finally {
       this.catalog.putJob(record);
@@ -826,10 +877,18 @@ export class Warehouse {
       }
       // CREATE TABLE AS answers with one `Count` row: the number of rows it wrote.
       const n = Number(created.getRows()[0]?.[0] ?? 0);
-      const reader = await c.runAndReadAll(`SELECT * FROM ${resultTable} LIMIT 0`);
-      return { schema: schemaOf(reader.columnNames(), reader.columnTypes()), totalRows: n };
+      // One read gives the schema and, for a small result, every row: kept for the first getQueryResults / jobs.query
+      // answer, which then needs no second trip to DuckDB (bounded: SMALL_RESULT_ROWS rows, SMALL_RESULT_CACHE jobs).
+      const small = n <= SMALL_RESULT_ROWS;
+      const reader = await c.runAndReadAll(
+        small ? `SELECT * FROM ${resultTable} ORDER BY rowid` : `SELECT * FROM ${resultTable} LIMIT 0`,
+      );
+      const fields = schemaOf(reader.columnNames(), reader.columnTypes());
+      if (small) this.rememberSmallResult(resultTable, reader.getColumns());
+      return { schema: fields, totalRows: n };
     });
     if (running.cancelled) {
+      this.smallResults.delete(resultTable);
       await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
       throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
     }
@@ -1111,7 +1170,17 @@ export class Warehouse {
     const phys = physicalName(t.uid);
     const partitions: Record<string, PartitionMeta> = {};
     let numRows = 0;
-    if (t.timePartitioning) {
+    const only = touched.size === 1 ? [...touched][0]! : '*';
+    if (t.timePartitioning && /^\d{8}$/.test(only)) {
+      // One partition written (a `t$YYYYMMDD` destination): recount it alone, keep the others' stats.
+      const n = await countRows(c, `${phys} WHERE ${partitionFilter(t, only)}`);
+      Object.assign(partitions, t.partitions);
+      const old = partitions[only];
+      if (n > 0)
+        partitions[only] = { creationTime: old?.creationTime ?? now, lastModifiedTime: now, numRows: n };
+      else delete partitions[only];
+      for (const p of Object.values(partitions)) numRows += p.numRows;
+    } else if (t.timePartitioning) {
       // One scan gives both the partition summary and the total.
       const key = t.timePartitioning.field ? `CAST("${t.timePartitioning.field}" AS DATE)` : '_PARTITIONTIME';
       // Group on the raw value and format once per partition (strftime per row costs more than the scan).
@@ -1183,7 +1252,10 @@ export class Warehouse {
     }
     if (drop.length === 0) return;
     await this.db.write(async (c) => {
-      for (const n of drop) await c.run(`DROP TABLE IF EXISTS ${n}`);
+      for (const n of drop) {
+        this.smallResults.delete(n);
+        await c.run(`DROP TABLE IF EXISTS ${n}`);
+      }
     });
     if (!atStartup) {
       for (const j of this.catalog.jobs.values()) if (j.creationTime < cutoff) delete j.resultTable;

@@ -144,6 +144,16 @@ describe('tables and tabledata', () => {
     expect(r3.day.value).toBe('2026-11-20');
     expect(r3.ok).toBe(false);
     expect(Number(r3.price)).toBe(12.5);
+    // A bare, unquoted column named `at` (valid GoogleSQL, a DuckDB keyword) in SELECT, WHERE, GROUP BY and ORDER BY.
+    const [agg] = await bq.query({
+      query:
+        'SELECT at, COUNT(*) AS n, MIN(at) AS first FROM tbl.events WHERE at > TIMESTAMP("2026-11-10") GROUP BY at ORDER BY at',
+    });
+    expect(agg.map((r) => [r.at.value, r.n, r.first.value])).toEqual([
+      ['2026-11-10T12:00:00.123456000Z', 9, '2026-11-10T12:00:00.123456000Z'],
+      ['2026-11-11T12:00:00.123456000Z', 8, '2026-11-11T12:00:00.123456000Z'],
+      ['2026-11-12T12:00:00.123456000Z', 8, '2026-11-12T12:00:00.123456000Z'],
+    ]);
   });
 
   it('insertAll answers insertErrors per row and inserts nothing when a row is bad', async () => {
@@ -343,6 +353,14 @@ describe('destinations, dispositions and partitions', () => {
     const [meta] = await bq.dataset('p').table('daily').getMetadata();
     expect(meta.schema.fields.map((f: { name: string }) => f.name)).toEqual(['repo', 'stars']);
     expect(meta.numRows).toBe('2');
+    // per-partition stats follow each partition write (only the written partition is recounted)
+    const [parts] = await bq.query(
+      'SELECT partition_id, total_rows FROM p.INFORMATION_SCHEMA.PARTITIONS WHERE table_name = "daily" ORDER BY partition_id',
+    );
+    expect(parts).toEqual([
+      { partition_id: '20261119', total_rows: 1 },
+      { partition_id: '20261120', total_rows: 1 },
+    ]);
   });
 
   it('WRITE_APPEND appends; WRITE_EMPTY fails on a non-empty target', async () => {

@@ -138,6 +138,8 @@ describe('dp warehouse: bad input answers one line and the documented exit code'
     [['warehouse', 'serve', '--port', 'abc'], 64, /--port must be an integer/],
     [['warehouse', 'serve', '--port', '70000'], 64, /--port must be an integer/],
     [['warehouse', 'serve', '--bogus'], 64, /unknown option/],
+    [['warehouse', 'serve', '--memory-limit', 'lots'], 64, /--memory-limit must look like/],
+    [['warehouse', 'serve', '--threads', '0'], 64, /--threads must be an integer/],
     [['warehouse', 'seed', '--from', '2026-11-01'], 64, /--to/],
     [['warehouse', 'seed', '--from', 'yesterday', '--to', '2026-11-01'], 64, /--from must be YYYY-MM-DD/],
     [['warehouse', 'seed', '--from', '2026-11-01', '--to', '2026-11-02', '--scale', '-1'], 64, /--scale/],
@@ -161,20 +163,13 @@ describe('dp warehouse: bad input answers one line and the documented exit code'
     const dir = await mkdtemp(join(tmpdir(), 'wh-cli-'));
     dirs.push(dir);
     const running = await serve(dir);
-    const locked = await dp([
-      'warehouse',
-      'seed',
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-11-01',
-      '--data-dir',
-      dir,
+    const port = new URL(running.url).port;
+    const [locked, taken] = await Promise.all([
+      dp(['warehouse', 'seed', '--from', '2026-11-01', '--to', '2026-11-01', '--data-dir', dir]),
+      dp(['warehouse', 'serve', '--port', port, '--in-memory']),
     ]);
     expect(locked.code).toBe(78);
     expect(locked.stderr).toMatch(/in use by another warehouse process/);
-    const port = new URL(running.url).port;
-    const taken = await dp(['warehouse', 'serve', '--port', port, '--in-memory']);
     expect(taken.code).toBe(75);
     expect(taken.stderr).toMatch(/already in use/);
     const seeded = await dp([

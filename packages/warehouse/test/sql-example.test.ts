@@ -1,5 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleSql } from '../src/example-sql.js';
 import { normalizeValue } from '../src/sql/conformance.js';
 import {
   DUCKDB_MACROS,
@@ -9,148 +10,9 @@ import {
   translateQuery,
 } from '../src/sql/index.js';
 
-// The example pipeline's SQL (bigquery-example tasks), rendered by Airflow for ds = 2026-11-23.
-const DS = '2026-11-23';
-const YDS = '2026-11-22';
-const YDS_NODASH = '20261122';
-const DS_MINUS_6 = '2026-11-17';
-const DS_MINUS_27 = '2026-10-27';
-
-const EXAMPLE: Record<string, string> = {
-  checkGithub: `
-    #legacySql
-    SELECT table_id
-    FROM [githubarchive:day.__TABLES__]
-    WHERE table_id = "${YDS_NODASH}"
-    `,
-  checkHn: `
-    #legacySql
-    SELECT
-    STRFTIME_UTC_USEC(timestamp, "%Y%m%d") as date
-    FROM
-      [bigquery-public-data:hacker_news.full]
-    WHERE
-    type = 'story'
-    AND STRFTIME_UTC_USEC(timestamp, "%Y%m%d") = "${YDS_NODASH}"
-    LIMIT 1
-    `,
-  githubDaily: `
-    #standardSQL
-    SELECT
-      date,
-      repo,
-      SUM(IF(type='WatchEvent', 1, NULL)) AS stars,
-      SUM(IF(type='ForkEvent',  1, NULL)) AS forks
-    FROM (
-      SELECT
-        FORMAT_TIMESTAMP("%Y%m%d", created_at) AS date,
-        actor.id as actor_id,
-        repo.name as repo,
-        type
-      FROM
-        \`githubarchive.day.${YDS_NODASH}\`
-      WHERE type IN ('WatchEvent','ForkEvent')
-    )
-    GROUP BY
-      date,
-      repo
-    `,
-  hnAgg: `
-    #standardSQL
-    SELECT
-      FORMAT_TIMESTAMP("%Y%m%d", timestamp) AS date,
-      \`by\` AS submitter,
-      id as story_id,
-      REGEXP_EXTRACT(url, "(https?://github.com/[^/]*/[^/#?]*)") as url,
-      SUM(score) as score
-    FROM
-      \`bigquery-public-data.hacker_news.full\`
-    WHERE
-      type = 'story'
-      AND timestamp>'${YDS}'
-      AND timestamp<'${DS}'
-      AND url LIKE '%https://github.com%'
-      AND url NOT LIKE '%github.com/blog/%'
-    GROUP BY
-      date,
-      submitter,
-      story_id,
-      url
-    `,
-  githubAgg: `
-    #standardSQL
-    SELECT
-      "${YDS_NODASH}" as date,
-      repo,
-      SUM(stars) as stars_last_28_days,
-      SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("${DS_MINUS_6}")
-        AND TIMESTAMP("${YDS}") ,
-        stars, null)) as stars_last_7_days,
-      SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("${YDS}")
-        AND TIMESTAMP("${YDS}") ,
-        stars, null)) as stars_last_1_day,
-      SUM(forks) as forks_last_28_days,
-      SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("${DS_MINUS_6}")
-        AND TIMESTAMP("${YDS}") ,
-        forks, null)) as forks_last_7_days,
-      SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("${YDS}")
-        AND TIMESTAMP("${YDS}") ,
-        forks, null)) as forks_last_1_day
-    FROM
-      \`github_trends.github_daily_metrics\`
-    WHERE _PARTITIONTIME BETWEEN TIMESTAMP("${DS_MINUS_27}")
-    AND TIMESTAMP("${YDS}")
-    GROUP BY
-      date,
-      repo
-    `,
-  hnGithubAgg: `
-    #standardSQL
-    SELECT
-    a.date as date,
-    a.url as github_url,
-    b.repo as github_repo,
-    a.score as hn_score,
-    a.story_id as hn_story_id,
-    b.stars_last_28_days as stars_last_28_days,
-    b.stars_last_7_days as stars_last_7_days,
-    b.stars_last_1_day as stars_last_1_day,
-    b.forks_last_28_days as forks_last_28_days,
-    b.forks_last_7_days as forks_last_7_days,
-    b.forks_last_1_day as forks_last_1_day
-    FROM
-    (SELECT
-      *
-    FROM
-      \`github_trends.hackernews_agg\`
-      WHERE _PARTITIONTIME BETWEEN TIMESTAMP("${YDS}") AND TIMESTAMP("${YDS}")
-      )as a
-    LEFT JOIN
-      (
-      SELECT
-      repo,
-      CONCAT('https://github.com/', repo) as url,
-      stars_last_28_days,
-      stars_last_7_days,
-      stars_last_1_day,
-      forks_last_28_days,
-      forks_last_7_days,
-      forks_last_1_day
-      FROM
-      \`github_trends.github_agg\`
-      WHERE _PARTITIONTIME BETWEEN TIMESTAMP("${YDS}") AND TIMESTAMP("${YDS}")
-      ) as b
-    ON a.url = b.url
-    `,
-  checkHnGithubAgg: `
-    #legacySql
-    SELECT
-    partition_id
-    FROM
-    [github_trends.hackernews_github_agg$__PARTITIONS_SUMMARY__]
-    WHERE partition_id = "${YDS_NODASH}"
-    `,
-};
+// The example pipeline's SQL (bigquery-example tasks), rendered by Airflow for ds = 2026-11-23 — one source, shared
+// with the server's end-to-end test and the bench (the workflow YAML holds the canonical user-facing SQL).
+const EXAMPLE = exampleSql('2026-11-23');
 
 const PARTITIONED = ['github_daily_metrics', 'hackernews_agg', 'github_agg', 'hackernews_github_agg'];
 
@@ -247,36 +109,36 @@ const sorted = (rows: unknown[][]) =>
 
 describe('example pipeline SQL (reference §8.3) runs exactly', () => {
   it('bq_check_githubarchive_day: legacy __TABLES__ meta-table', async () => {
-    expect(await run(EXAMPLE.checkGithub as string)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.checkGithub)).toEqual([['20261122']]);
   });
 
   it('bq_check_hackernews_full: legacy STRFTIME_UTC_USEC on a [project:dataset.table] with a dashed project', async () => {
-    expect(await run(EXAMPLE.checkHn as string)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.checkHn)).toEqual([['20261122']]);
   });
 
   it('bq_write_to_github_daily_metrics: FORMAT_TIMESTAMP, struct fields, SUM(IF(...))', async () => {
-    expect(sorted(await run(EXAMPLE.githubDaily as string))).toEqual([
+    expect(sorted(await run(EXAMPLE.githubDaily))).toEqual([
       ['20261122', 'acme/rocket', '2', '1'],
       ['20261122', 'zed/zip', null, '1'],
     ]);
   });
 
   it('bq_write_to_hackernews_agg: REGEXP_EXTRACT, backticked `by`, timestamp vs string comparison', async () => {
-    expect(sorted(await run(EXAMPLE.hnAgg as string))).toEqual([
+    expect(sorted(await run(EXAMPLE.hnAgg))).toEqual([
       ['20261122', 'pg', '1001', 'https://github.com/acme/rocket', '120'],
       ['20261122', 'y', '1003', 'https://github.com/zed/zip', '7'],
     ]);
   });
 
   it('bq_write_to_github_agg: _PARTITIONTIME windows', async () => {
-    expect(sorted(await run(EXAMPLE.githubAgg as string))).toEqual([
+    expect(sorted(await run(EXAMPLE.githubAgg))).toEqual([
       ['20261122', 'acme/rocket', '107', '7', '2', '5', '1', '1'],
       ['20261122', 'zed/zip', null, null, null, '1', '1', '1'],
     ]);
   });
 
   it('bq_write_to_hackernews_github_agg: SELECT * hides pseudo-columns, LEFT JOIN on CONCAT', async () => {
-    expect(await run(EXAMPLE.hnGithubAgg as string)).toEqual([
+    expect(await run(EXAMPLE.hnGithubAgg)).toEqual([
       [
         '20261122',
         'https://github.com/acme/rocket',
@@ -294,7 +156,7 @@ describe('example pipeline SQL (reference §8.3) runs exactly', () => {
   });
 
   it('bq_check_hackernews_github_agg: legacy $__PARTITIONS_SUMMARY__', async () => {
-    expect(await run(EXAMPLE.checkHnGithubAgg as string)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.checkHnGithubAgg)).toEqual([['20261122']]);
   });
 
   it('the inner SELECT * of the join exposes exactly the stored columns', async () => {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BigQueryError, errorEnvelope, toBigQueryError } from '../src/errors.js';
 import {
@@ -10,6 +13,7 @@ import {
 } from '../src/ids.js';
 import { normalizeRow, normalizeTimestamp } from '../src/rows.js';
 import { duckTypeOf, encodeTimestamp, normalizeSchema } from '../src/types.js';
+import { duckdbSettings, Warehouse } from '../src/warehouse.js';
 
 describe('identifiers (BigQuery rules)', () => {
   it('accepts valid names', () => {
@@ -117,5 +121,34 @@ describe('errors', () => {
     const e = toBigQueryError(new Error('Binder Error: x\nLINE 1: SELECT'));
     expect(e.reason).toBe('invalidQuery');
     expect(e.message).toBe('Binder Error: x');
+  });
+});
+
+describe('DuckDB settings', () => {
+  it('caps memory with a data dir (spilling to <dir>/tmp), takes explicit limits and threads, rejects bad ones', () => {
+    expect(duckdbSettings({ dataDir: '/d' })).toEqual({ memory_limit: '1GB', temp_directory: '/d/tmp' });
+    expect(duckdbSettings({ dataDir: null })).toEqual({});
+    expect(duckdbSettings({ memoryLimit: '512MB', threads: 2 })).toEqual({
+      memory_limit: '512MB',
+      threads: '2',
+    });
+    expect(() => duckdbSettings({ memoryLimit: "1GB'; DROP" })).toThrow(/memory limit must look like/);
+    expect(() => duckdbSettings({ threads: 0 })).toThrow(/threads must be an integer/);
+  });
+
+  it('reach the DuckDB instance', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wh-settings-'));
+    const wh = await Warehouse.open({ dataDir: dir, memoryLimit: '300MB', threads: 1 });
+    try {
+      const r = await wh.db.read((c) =>
+        c.runAndReadAll("SELECT current_setting('memory_limit'), current_setting('threads')"),
+      );
+      const [limit, threads] = r.getRows()[0]!;
+      expect(String(limit)).toMatch(/^(286\.1 MiB|300\.0 MB|300MB)/);
+      expect(Number(threads)).toBe(1);
+    } finally {
+      await wh.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,8 @@ interface ServeOptions {
   dataDir: string;
   inMemory?: boolean;
   project: string;
+  memoryLimit?: string;
+  threads?: string;
 }
 
 interface SeedOptions {
@@ -50,16 +52,28 @@ export function registerWarehouse(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--data-dir <dir>', 'directory of the DuckDB file (warehouse.duckdb)', DEFAULT_DATA_DIR)
     .option('--in-memory', 'keep everything in memory (nothing persists)')
-    .option('--project <id>', 'default project for requests without one', 'local-project');
+    .option('--project <id>', 'default project for requests without one', 'local-project')
+    .option('--memory-limit <size>', "DuckDB's memory cap, e.g. 512MB or 2GB (default 1GB with a data dir)")
+    .option('--threads <n>', 'DuckDB worker threads (default: one per core)');
   usageExit(serve);
   serve.action(async (options: ServeOptions, cmd: Command) => {
     const port = parsePort(options.port, cmd);
+    if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?(KB|MB|GB|TB)$/i.test(options.memoryLimit)) {
+      cmd.error(
+        `dp warehouse serve: --memory-limit must look like 512MB or 2GB, got "${clip(options.memoryLimit)}"`,
+      );
+    }
+    if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads)) {
+      cmd.error(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
+    }
     try {
       const running = await startWarehouse({
         port,
         host: options.host,
         dataDir: options.inMemory ? null : resolve(options.dataDir),
         projectId: options.project,
+        ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
+        ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
       });
       process.stdout.write(
         `warehouse listening on ${running.url} (${options.inMemory ? 'in memory' : `data dir ${resolve(options.dataDir)}`})\n`,
