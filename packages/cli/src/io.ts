@@ -53,8 +53,11 @@ export interface CommandContext {
  */
 export function usageErrors(cmd: Command): Command {
   return cmd.exitOverride((e: CommanderError) => {
+    // `dp` without a command prints the help as an error (commander.help, exit 1): a usage error too.
     const ok =
-      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      e.code === 'commander.helpDisplayed' ||
+      e.code === 'commander.version' ||
+      (e.code === 'commander.help' && e.exitCode === 0);
     throw new CommanderError(ok ? 0 : EXIT_CODES.usage, e.code, e.message);
   });
 }

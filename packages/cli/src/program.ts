@@ -4,12 +4,13 @@ import { registerLint } from './commands/lint.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerWarehouse } from './commands/warehouse.js';
-import type { CommandContext } from './io.js';
+import { type CommandContext, usageErrors } from './io.js';
 
 /**
  * Builds the `dp` command tree. Each subcommand lives in its own module under commands/.
  * run/query/example get `ctx` (io in, exit code out); lint and warehouse still use commander's
  * output and the process directly (their owners' modules, unchanged).
+ * Usage errors of the root and of run/query/example are thrown as CommanderError and become the exit code in cli.ts.
  */
 export function buildProgram(version: string, ctx: CommandContext): Command {
   const program = new Command('dp')
@@ -20,5 +21,7 @@ export function buildProgram(version: string, ctx: CommandContext): Command {
   registerRun(program, ctx);
   registerQuery(program, ctx);
   registerExample(program, ctx);
+  // After the registrations, so lint and warehouse keep their own exit handling (commander copies it at .command()).
+  usageErrors(program); // `dp nosuch`, `dp` alone: 64
   return program;
 }

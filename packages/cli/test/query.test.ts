@@ -28,32 +28,38 @@ if (!ready) console.warn('dp query tests skipped: the embedded warehouse is not 
 
 describe.skipIf(!ready)('dp query', () => {
   const sql = "SELECT 1 AS n, 'a,\"b' AS s UNION ALL SELECT 2, NULL ORDER BY n";
-  const dir = ['--data-dir', join(tmp, 'data')];
+  // One data dir per invocation so the (slow-starting) processes can run side by side.
+  let n = 0;
+  const dir = () => ['--data-dir', join(tmp, `data-${n++}`)];
 
   it('prints a table, JSON (array of row objects) and CSV', async () => {
-    const table = await dp(['query', sql, ...dir]);
+    const [table, json, csv] = await Promise.all([
+      dp(['query', sql, ...dir()]),
+      dp(['query', sql, ...dir(), '--format', 'json']),
+      dp(['query', sql, ...dir(), '--format', 'csv']),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^n \| s\s*$/m);
     expect(table.stdout).toMatch(/^2 \| NULL$/m);
     expect(table.stdout).toMatch(/\(2 rows\)/);
-    const json = await dp(['query', sql, ...dir, '--format', 'json']);
     expect(JSON.parse(json.stdout)).toEqual([
       { n: 1, s: 'a,"b' },
       { n: 2, s: null },
     ]);
-    const csv = await dp(['query', sql, ...dir, '--format', 'csv']);
     expect(csv.stdout).toBe('n,s\r\n1,"a,""b"\r\n2,\r\n');
   });
 
   it('bad SQL exits 65 with one line; a bad format exits 64', async () => {
-    const bad = await dp(['query', 'SELEC 1', ...dir]);
+    const [bad, fmt, missing] = await Promise.all([
+      dp(['query', 'SELEC 1', ...dir()]),
+      dp(['query', 'SELECT 1', ...dir(), '--format', 'xml']),
+      dp(['query', 'SELECT * FROM nope.nothing', ...dir()]),
+    ]);
     expect(bad.code).toBe(65);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^dp query: /);
-    const fmt = await dp(['query', 'SELECT 1', ...dir, '--format', 'xml']);
     expect(fmt.code).toBe(64);
     expect(fmt.stderr).toMatch(/--format must be table, json or csv/);
-    const missing = await dp(['query', 'SELECT * FROM nope.nothing', ...dir]);
     expect(missing.code).toBe(65);
     expect(missing.stderr).toMatch(/[Nn]ot found/);
   });

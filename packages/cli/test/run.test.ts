@@ -183,6 +183,7 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
     ],
     ['unknown flag', ['run', fixture('failure.yaml'), '--bogus'], 64, /unknown option '--bogus'/],
     ['missing argument', ['run'], 64, /missing required argument/],
+    ['unknown command', ['nosuch'], 64, /unknown command 'nosuch'/],
     [
       'bad manifest',
       ['run', fixture('failure.yaml'), '--images-manifest', fixture('retry.yaml'), '--warehouse', 'bigquery'],
