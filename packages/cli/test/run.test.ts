@@ -39,7 +39,8 @@ const common = [
   '0.1',
 ];
 
-describe('dp run with fixture images', () => {
+// Each test runs its own dp process with its own state files: they run side by side.
+describe.concurrent('dp run with fixture images', () => {
   it('retries a step that exits 75 as the YAML says, then succeeds; the summary shows the attempts', async () => {
     const state = join(tmp, 'retry-state');
     const r = await dp(['run', fixture('retry.yaml'), '-p', `state=${state}`, ...common]);
