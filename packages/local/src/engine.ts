@@ -722,6 +722,8 @@ export class Interpreter {
 
     const startTask = (task: DagTask) => {
       phases.set(task.name, 'Running');
+      // Only a failure after this task started stops its instances still waiting for a parallelism slot.
+      const failedBefore = failed;
       const where = `templates.${template.name}.dag.tasks.${task.name}`;
       const p = (async () => {
         await null; // let running.set() below happen before this task can finish
@@ -739,7 +741,7 @@ export class Interpreter {
               }
               const release = await limit.acquire();
               try {
-                if (signal.aborted || (failFast && failed)) {
+                if (signal.aborted || (failFast && failed !== failedBefore)) {
                   this.markNotRun(
                     inst.name,
                     task.template,
@@ -788,6 +790,9 @@ export class Interpreter {
       running.set(task.name, p);
     };
 
+    // failFast as Argo's controller does it: the reconcile that sees a task fail still creates every task that
+    // became ready with it (a `depends: x.Failed` handler runs); from the next pass on nothing new starts.
+    let stopping = false;
     for (;;) {
       let progressed = false;
       for (const name of selected) {
@@ -803,7 +808,7 @@ export class Interpreter {
         }
         if (ready === undefined) continue;
         progressed = true;
-        if (!ready || signal.aborted || (failFast && failed)) {
+        if (!ready || signal.aborted || stopping) {
           phases.set(name, 'Omitted');
           local[`tasks.${name}.status`] = 'Omitted';
           this.markNotRun(
@@ -817,6 +822,7 @@ export class Interpreter {
         startTask(task);
       }
       if (running.size === 0 && !progressed) break;
+      stopping = failFast && failed !== undefined;
       if (!progressed) await Promise.race(running.values());
     }
     if (failed) return { phase: failed.phase, message: failed.message, outputs: {} };

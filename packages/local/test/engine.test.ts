@@ -240,9 +240,41 @@ ${ECHO}`,
       'after-skip': 'Succeeded',
       bad: 'Failed',
       'after-bad': 'Omitted',
+      // as in Argo: the reconcile that sees bad fail still starts the tasks that became ready with it
+      'on-failure': 'Succeeded',
     });
     expect(r.failedTask?.name).toBe('bad');
     expect(r.failedTask?.exitCode).toBe(65);
+  });
+
+  it('failFast: a task that becomes ready after the failure is omitted; failFast: false runs it', async () => {
+    const yaml = (failFast: string) => `
+kind: Workflow
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        ${failFast}
+        tasks:
+          - { name: bad, template: echo, arguments: { parameters: [{ name: msg, value: boom }] } }
+          - { name: slow, template: echo, arguments: { parameters: [{ name: msg, value: slow }] } }
+          - { name: after-slow, template: echo, depends: slow, arguments: { parameters: [{ name: msg, value: x }] } }
+${ECHO}`;
+    const exec = () =>
+      new FakeExecutor(async (r) => {
+        if (r.container.args?.[0] === 'slow') await new Promise((res) => setTimeout(res, 50));
+        return { exitCode: r.container.args?.[0] === 'boom' ? 65 : 0 };
+      });
+    const fast = await run(yaml(''), exec());
+    expect(Object.fromEntries(fast.tasks.map((t) => [t.name, t.phase]))).toEqual({
+      bad: 'Failed',
+      slow: 'Succeeded',
+      'after-slow': 'Omitted',
+    });
+    const all = await run(yaml('failFast: false'), exec());
+    expect(all.phase).toBe('Failed');
+    expect(all.tasks.find((t) => t.name === 'after-slow')?.phase).toBe('Succeeded');
   });
 
   it('dag.target runs the named task and its dependencies only; --entrypoint picks another template', async () => {
