@@ -1096,7 +1096,8 @@ export class Warehouse {
         );
       }
     }
-    if (write === 'WRITE_TRUNCATE') await c.run(`DELETE FROM ${phys} WHERE ${target}`);
+    // WRITE_TRUNCATE's DELETE runs in the same call as the INSERT (one trip to DuckDB; rowsChanged is the INSERT's).
+    const truncate = write === 'WRITE_TRUNCATE' ? `DELETE FROM ${phys} WHERE ${target}; ` : '';
     const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f.name]));
     const targetCols = source.schema.map((f) => `"${byLower.get(f.name.toLowerCase()) ?? f.name}"`);
     const sourceCols = source.schema.map((f) => `s."${f.name}"`);
@@ -1112,12 +1113,18 @@ export class Warehouse {
             : `TIMESTAMPTZ '${todayUtc()} 00:00:00+00'`,
       );
     }
+    let inserted = 0;
     if (targetCols.length > 0) {
-      await c.run(
-        `INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${source.sql}) AS s`,
+      const result = await c.run(
+        `${truncate}INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${source.sql}) AS s`,
       );
+      inserted = Number(result.rowsChanged);
+    } else if (truncate) {
+      await c.run(truncate);
     }
-    const next = await this.refreshStats(c, t, new Set([decorator ?? '*']));
+    // A truncated partition now holds exactly the inserted rows: no recount needed.
+    const known = truncate && decorator !== undefined && targetCols.length > 0 ? inserted : undefined;
+    const next = await this.refreshStats(c, t, new Set([decorator ?? '*']), known);
     await Catalog.saveTable(c, next);
     return next;
   }
@@ -1165,7 +1172,12 @@ export class Warehouse {
   }
 
   /** Recounts rows (and per-partition rows) after a write; `touched` partitions get a new lastModifiedTime. */
-  private async refreshStats(c: DuckDBConnection, t: TableMeta, touched: Set<string>): Promise<TableMeta> {
+  private async refreshStats(
+    c: DuckDBConnection,
+    t: TableMeta,
+    touched: Set<string>,
+    knownRows?: number,
+  ): Promise<TableMeta> {
     const now = Date.now();
     const phys = physicalName(t.uid);
     const partitions: Record<string, PartitionMeta> = {};
@@ -1173,7 +1185,7 @@ export class Warehouse {
     const only = touched.size === 1 ? [...touched][0]! : '*';
     if (t.timePartitioning && /^\d{8}$/.test(only)) {
       // One partition written (a `t$YYYYMMDD` destination): recount it alone, keep the others' stats.
-      const n = await countRows(c, `${phys} WHERE ${partitionFilter(t, only)}`);
+      const n = knownRows ?? (await countRows(c, `${phys} WHERE ${partitionFilter(t, only)}`));
       Object.assign(partitions, t.partitions);
       const old = partitions[only];
       if (n > 0)
