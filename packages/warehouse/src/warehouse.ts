@@ -868,24 +868,30 @@ export class Warehouse {
     // Materialise the result (BigQuery's anonymous result table), interruptible by jobs.cancel.
     const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
     const { schema, totalRows } = await this.db.read(async (c) => {
+      // One call creates the result table and reads its schema plus up to SMALL_RESULT_ROWS + 1 rows (the translator
+      // emits exactly one statement, so the text holds exactly these two). A small result (the common case) is complete
+      // after this read and answers the first getQueryResults / jobs.query from memory (bounded: SMALL_RESULT_CACHE
+      // jobs); a larger one costs one more trip for its count and is paged from DuckDB.
+      const probe = `SELECT * FROM ${resultTable} WHERE rowid <= ${SMALL_RESULT_ROWS} ORDER BY rowid`;
       running.connection = c;
-      let created: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+      let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
       try {
-        created = await c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
+        if (bind.length > 0) {
+          await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
+          reader = await c.runAndReadAll(probe);
+        } else {
+          reader = await c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}; ${probe}`);
+        }
       } finally {
         running.connection = undefined;
       }
-      // CREATE TABLE AS answers with one `Count` row: the number of rows it wrote.
-      const n = Number(created.getRows()[0]?.[0] ?? 0);
-      // One read gives the schema and, for a small result, every row: kept for the first getQueryResults / jobs.query
-      // answer, which then needs no second trip to DuckDB (bounded: SMALL_RESULT_ROWS rows, SMALL_RESULT_CACHE jobs).
-      const small = n <= SMALL_RESULT_ROWS;
-      const reader = await c.runAndReadAll(
-        small ? `SELECT * FROM ${resultTable} ORDER BY rowid` : `SELECT * FROM ${resultTable} LIMIT 0`,
-      );
       const fields = schemaOf(reader.columnNames(), reader.columnTypes());
-      if (small) this.rememberSmallResult(resultTable, reader.getColumns());
-      return { schema: fields, totalRows: n };
+      const read = reader.currentRowCount;
+      if (read <= SMALL_RESULT_ROWS) {
+        this.rememberSmallResult(resultTable, reader.getColumns());
+        return { schema: fields, totalRows: read };
+      }
+      return { schema: fields, totalRows: await countRows(c, resultTable) };
     });
     if (running.cancelled) {
       this.smallResults.delete(resultTable);

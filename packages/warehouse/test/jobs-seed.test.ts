@@ -48,6 +48,29 @@ describe('running jobs', () => {
   });
 });
 
+describe('result sizes around the in-memory first answer (1,000 rows)', () => {
+  it.each([0, 1000, 1001])('%i rows: totalRows, every page and the last row', async (n) => {
+    const q = await raw(wh.url, 'POST', `${P}/queries`, {
+      query: `SELECT x FROM UNNEST(GENERATE_ARRAY(1, ${n})) AS x ORDER BY x`,
+      useLegacySql: false,
+      maxResults: 400,
+    });
+    expect(q.json.totalRows).toBe(String(n));
+    const values: string[] = q.json.rows.map((r: { f: { v: string }[] }) => r.f[0]!.v);
+    let token = q.json.pageToken;
+    while (token) {
+      const page = await raw(
+        wh.url,
+        'GET',
+        `${P}/queries/${q.json.jobReference.jobId}?maxResults=400&pageToken=${token}`,
+      );
+      values.push(...page.json.rows.map((r: { f: { v: string }[] }) => r.f[0]!.v));
+      token = page.json.pageToken;
+    }
+    expect(values).toEqual(Array.from({ length: n }, (_, i) => String(i + 1)));
+  });
+});
+
 describe('sample data', () => {
   const digest =
     'SELECT COUNT(*) AS n, COUNTIF(type = "WatchEvent") AS watch, COUNTIF(type = "ForkEvent") AS fork, ' +
