@@ -2,7 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, TemplateRenderError, templateContext } from '../src/index.js';
-import { BOUNDARY_DATES, EDGE_TEMPLATES, EXAMPLE_TEMPLATES } from './fixtures/example-templates.js';
+import {
+  BOUNDARY_DATES,
+  EDGE_TEMPLATES,
+  EXAMPLE_SQL_COUNT,
+  EXAMPLE_TEMPLATES,
+} from './fixtures/example-templates.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/jinja_render.py', import.meta.url));
 const DAG = 'bigquery_github_trends_v1';
@@ -84,6 +89,12 @@ describe.skipIf(!python)('renderTemplate equals real Jinja2 with Airflow 1.8.2 c
       expect((thrown as TemplateRenderError).kind).toBe(expected.error);
       expect((thrown as Error).message).not.toContain('\n');
     }
+  });
+
+  it('covers the SQL of all seven tasks of the example workflow and its four destinations', () => {
+    expect(EXAMPLE_SQL_COUNT).toBe(7);
+    expect(Object.keys(EXAMPLE_TEMPLATES).filter((id) => id.endsWith('.sql'))).toHaveLength(7);
+    expect(Object.keys(EXAMPLE_TEMPLATES).filter((id) => id.endsWith('.destination'))).toHaveLength(4);
   });
 
   it('the example pipeline templates render without errors in Jinja2 too', () => {
