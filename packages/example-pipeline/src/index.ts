@@ -19,6 +19,8 @@ export interface ExampleTemplate {
   readonly template: string;
   /** Airflow task_id (`--task-id`). */
   readonly task: string;
+  /** Airflow dag_id (`--dag-id`). */
+  readonly dag: string;
   readonly operator: ExampleOperator;
   /** The SQL as written (`--bql` / `--sql`): Airflow Jinja, unrendered. */
   readonly sql: string;
@@ -107,6 +109,7 @@ export function parseExampleTemplates(
     const name = String(t.name);
     const args = Array.isArray(t.container.args) ? t.container.args.map(String) : [];
     const task = flag(args, 'task-id');
+    const dag = flag(args, 'dag-id') ?? '';
     const sql = flag(args, operator === 'BigQueryOperator' ? 'bql' : 'sql');
     if (!task) throw new ExampleWorkflowError(`${source}: template ${name} has no --task-id`);
     if (!sql) throw new ExampleWorkflowError(`${source}: template ${name} has no SQL argument`);
@@ -114,6 +117,7 @@ export function parseExampleTemplates(
     out.push({
       template: name,
       task,
+      dag,
       operator,
       sql: render(sql),
       destination: destination === undefined ? undefined : render(destination),

@@ -50,6 +50,10 @@ describe('loadExampleTemplates (the repository workflow)', () => {
     ]);
   });
 
+  it('every task belongs to the one DAG', () => {
+    expect(new Set(templates.map((t) => t.dag))).toEqual(new Set(['bigquery_github_trends_v1']));
+  });
+
   it('returns the SQL unrendered, dialect prefix first, with the fixed 7/28-day windows', () => {
     for (const t of templates) {
       expect(t.sql.split('\n')[0]).toBe(t.useLegacySql ? '#legacySql' : '#standardSQL');
@@ -104,6 +108,7 @@ describe('parseExampleTemplates', () => {
       {
         template: 'step',
         task: 't1',
+        dag: '',
         operator: 'BigQueryOperator',
         sql: 'SELECT 1',
         destination: undefined,
