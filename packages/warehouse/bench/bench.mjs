@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BigQuery } from '@google-cloud/bigquery';
-import { EXAMPLE_TABLES, exampleSql } from '../dist/example-sql.js';
 import { seedSampleData, startWarehouse } from '../dist/index.js';
 import { makeResolver } from '../dist/resolve.js';
 import { detectDialect, translateQuery } from '../dist/sql/index.js';
+import { EXAMPLE_TABLES, exampleSql } from '../test/example-sql.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCALE = Number(process.env.WAREHOUSE_BENCH_SCALE ?? 400);
@@ -31,19 +31,15 @@ async function pipelineRatio() {
   for (const t of EXAMPLE_TABLES)
     await bq.dataset('github_trends').createTable(t, { timePartitioning: { type: 'DAY' } });
   const sql = exampleSql(DS);
-  const dest = (t) => ({
-    projectId: 'local-project',
-    datasetId: 'github_trends',
-    tableId: `${t}$${sql.yesterdayNodash}`,
-  });
+  const dest = (t) => ({ projectId: 'local-project', datasetId: 'github_trends', tableId: t });
   const steps = [
-    ['check_github (legacy, __TABLES__)', sql.checkGithub, null],
-    ['check_hn (legacy)', sql.checkHn, null],
-    ['github_daily', sql.githubDaily, 'github_daily_metrics'],
-    ['hn_agg', sql.hnAgg, 'hackernews_agg'],
-    ['github_agg', sql.githubAgg, 'github_agg'],
-    ['hn_github_agg', sql.hnGithubAgg, 'hackernews_github_agg'],
-    ['check_hn_github_agg (legacy, $__PARTITIONS_SUMMARY__)', sql.checkHnGithubAgg, null],
+    ['check_github (legacy, __TABLES__)', sql.sql.bq_check_githubarchive_day, null],
+    ['check_hn (legacy)', sql.sql.bq_check_hackernews_full, null],
+    ['github_daily', sql.sql.bq_write_to_github_daily_metrics, sql.table.bq_write_to_github_daily_metrics],
+    ['hn_agg', sql.sql.bq_write_to_hackernews_agg, sql.table.bq_write_to_hackernews_agg],
+    ['github_agg', sql.sql.bq_write_to_github_agg, sql.table.bq_write_to_github_agg],
+    ['hn_github_agg', sql.sql.bq_write_to_hackernews_github_agg, sql.table.bq_write_to_hackernews_github_agg],
+    ['check_hn_github_agg (legacy, $__PARTITIONS_SUMMARY__)', sql.sql.bq_check_hackernews_github_agg, null],
   ];
   const resolve = makeResolver(wh.warehouse.catalog, 'local-project');
   const rows = [];

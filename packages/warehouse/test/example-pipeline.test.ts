@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_TABLES, exampleSql } from '../src/example-sql.js';
 import { type RunningWarehouse, seedSampleData } from '../src/index.js';
+import { EXAMPLE_TABLES, exampleSql } from './example-sql.mjs';
 import { clientFor, startTestWarehouse } from './helpers.js';
 
 /**
@@ -52,17 +52,17 @@ async function runCheck(sql: string) {
 describe('example pipeline (reference §8.3)', () => {
   it('runs the 7 tasks for one day and the final join yields trending repos', async () => {
     const sql = exampleSql(DS);
-    expect((await runCheck(sql.checkGithub))[0]).toEqual({ table_id: '20261120' });
-    expect((await runCheck(sql.checkHn))[0]).toEqual({ date: '20261120' });
+    expect((await runCheck(sql.sql.bq_check_githubarchive_day))[0]).toEqual({ table_id: '20261120' });
+    expect((await runCheck(sql.sql.bq_check_hackernews_full))[0]).toEqual({ date: '20261120' });
     // backfill github_daily_metrics for the last 7 days (init workflow), then the daily writers
     for (let back = 1; back <= 7; back++) {
       const day = exampleSql(addDays(DS, -back + 1));
-      await runWriter(day.githubDaily, `github_daily_metrics$${day.yesterdayNodash}`);
+      await runWriter(day.sql.bq_write_to_github_daily_metrics, day.table.bq_write_to_github_daily_metrics);
     }
-    await runWriter(sql.hnAgg, `hackernews_agg$${sql.yesterdayNodash}`);
-    await runWriter(sql.githubAgg, `github_agg$${sql.yesterdayNodash}`);
-    await runWriter(sql.hnGithubAgg, `hackernews_github_agg$${sql.yesterdayNodash}`);
-    expect((await runCheck(sql.checkHnGithubAgg))[0]).toEqual({ partition_id: '20261120' });
+    await runWriter(sql.sql.bq_write_to_hackernews_agg, sql.table.bq_write_to_hackernews_agg);
+    await runWriter(sql.sql.bq_write_to_github_agg, sql.table.bq_write_to_github_agg);
+    await runWriter(sql.sql.bq_write_to_hackernews_github_agg, sql.table.bq_write_to_hackernews_github_agg);
+    expect((await runCheck(sql.sql.bq_check_hackernews_github_agg))[0]).toEqual({ partition_id: '20261120' });
 
     const [daily] = await bq.query(
       'SELECT COUNT(DISTINCT _PARTITIONTIME) AS parts, SUM(stars) AS stars FROM github_trends.github_daily_metrics',
@@ -78,7 +78,7 @@ describe('example pipeline (reference §8.3)', () => {
       expect(r.stars_last_7_days).toBeGreaterThanOrEqual(r.stars_last_1_day ?? 0);
     }
     // rerunning a day replaces its partition instead of duplicating it
-    await runWriter(sql.hnGithubAgg, `hackernews_github_agg$${sql.yesterdayNodash}`);
+    await runWriter(sql.sql.bq_write_to_hackernews_github_agg, sql.table.bq_write_to_hackernews_github_agg);
     const [again] = await bq.query(
       'SELECT COUNT(*) AS n FROM github_trends.hackernews_github_agg WHERE github_repo IS NOT NULL',
     );
@@ -87,7 +87,7 @@ describe('example pipeline (reference §8.3)', () => {
 
   it('a missing day fails the check the way BigQueryCheckOperator sees it (no rows)', async () => {
     const sql = exampleSql('2026-12-30');
-    const [rows] = await bq.query({ query: sql.checkGithub, useLegacySql: true });
+    const [rows] = await bq.query({ query: sql.sql.bq_check_githubarchive_day, useLegacySql: true });
     expect(rows).toEqual([]);
   });
 });

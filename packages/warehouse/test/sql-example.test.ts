@@ -1,6 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleSql } from '../src/example-sql.js';
 import { normalizeValue } from '../src/sql/conformance.js';
 import {
   DUCKDB_MACROS,
@@ -9,10 +8,10 @@ import {
   type TableRef,
   translateQuery,
 } from '../src/sql/index.js';
+import { exampleSql } from './example-sql.mjs';
 
-// The example pipeline's SQL (bigquery-example tasks), rendered by Airflow for ds = 2026-11-23 — one source, shared
-// with the server's end-to-end test and the bench (the workflow YAML holds the canonical user-facing SQL).
-const EXAMPLE = exampleSql('2026-11-23');
+// The example pipeline's SQL as users run it (workflows/bigquery_step_workflow.yaml), rendered for ds = 2026-11-23.
+const EXAMPLE = exampleSql('2026-11-23', { project: 'my-project' }).sql;
 
 const PARTITIONED = ['github_daily_metrics', 'hackernews_agg', 'github_agg', 'hackernews_github_agg'];
 
@@ -78,7 +77,9 @@ beforeAll(async () => {
   await conn.run(`INSERT INTO "github_trends__github_daily_metrics" VALUES
     ('20261122', 'acme/rocket', 2, 1, '2026-11-22 00:00:00+00'),
     ('20261120', 'acme/rocket', 5, NULL, '2026-11-20 00:00:00+00'),
+    ('20261116', 'acme/rocket', 30, NULL, '2026-11-16 00:00:00+00'),
     ('20261101', 'acme/rocket', 100, 4, '2026-11-01 00:00:00+00'),
+    ('20261026', 'acme/rocket', 300, NULL, '2026-10-26 00:00:00+00'),
     ('20261001', 'acme/rocket', 1000, 1000, '2026-10-01 00:00:00+00'),
     ('20261122', 'zed/zip', NULL, 1, '2026-11-22 00:00:00+00')`);
   await conn.run(
@@ -109,36 +110,36 @@ const sorted = (rows: unknown[][]) =>
 
 describe('example pipeline SQL (reference §8.3) runs exactly', () => {
   it('bq_check_githubarchive_day: legacy __TABLES__ meta-table', async () => {
-    expect(await run(EXAMPLE.checkGithub)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.bq_check_githubarchive_day)).toEqual([['20261122']]);
   });
 
   it('bq_check_hackernews_full: legacy STRFTIME_UTC_USEC on a [project:dataset.table] with a dashed project', async () => {
-    expect(await run(EXAMPLE.checkHn)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.bq_check_hackernews_full)).toEqual([['20261122']]);
   });
 
   it('bq_write_to_github_daily_metrics: FORMAT_TIMESTAMP, struct fields, SUM(IF(...))', async () => {
-    expect(sorted(await run(EXAMPLE.githubDaily))).toEqual([
+    expect(sorted(await run(EXAMPLE.bq_write_to_github_daily_metrics))).toEqual([
       ['20261122', 'acme/rocket', '2', '1'],
       ['20261122', 'zed/zip', null, '1'],
     ]);
   });
 
   it('bq_write_to_hackernews_agg: REGEXP_EXTRACT, backticked `by`, timestamp vs string comparison', async () => {
-    expect(sorted(await run(EXAMPLE.hnAgg))).toEqual([
+    expect(sorted(await run(EXAMPLE.bq_write_to_hackernews_agg))).toEqual([
       ['20261122', 'pg', '1001', 'https://github.com/acme/rocket', '120'],
       ['20261122', 'y', '1003', 'https://github.com/zed/zip', '7'],
     ]);
   });
 
-  it('bq_write_to_github_agg: _PARTITIONTIME windows', async () => {
-    expect(sorted(await run(EXAMPLE.githubAgg))).toEqual([
-      ['20261122', 'acme/rocket', '107', '7', '2', '5', '1', '1'],
+  it('bq_write_to_github_agg: fixed _PARTITIONTIME windows: 7 and 28 partitions (ds-7 and ds-28 count; the original -6/-27 would not)', async () => {
+    expect(sorted(await run(EXAMPLE.bq_write_to_github_agg))).toEqual([
+      ['20261122', 'acme/rocket', '437', '37', '2', '5', '1', '1'],
       ['20261122', 'zed/zip', null, null, null, '1', '1', '1'],
     ]);
   });
 
   it('bq_write_to_hackernews_github_agg: SELECT * hides pseudo-columns, LEFT JOIN on CONCAT', async () => {
-    expect(await run(EXAMPLE.hnGithubAgg)).toEqual([
+    expect(await run(EXAMPLE.bq_write_to_hackernews_github_agg)).toEqual([
       [
         '20261122',
         'https://github.com/acme/rocket',
@@ -156,7 +157,7 @@ describe('example pipeline SQL (reference §8.3) runs exactly', () => {
   });
 
   it('bq_check_hackernews_github_agg: legacy $__PARTITIONS_SUMMARY__', async () => {
-    expect(await run(EXAMPLE.checkHnGithubAgg)).toEqual([['20261122']]);
+    expect(await run(EXAMPLE.bq_check_hackernews_github_agg)).toEqual([['20261122']]);
   });
 
   it('the inner SELECT * of the join exposes exactly the stored columns', async () => {
