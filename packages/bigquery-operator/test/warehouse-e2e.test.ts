@@ -4,6 +4,7 @@
  * WRITE_TRUNCATE (twice: idempotent), then a passing and a failing check on the partition.
  */
 import { fileURLToPath } from 'node:url';
+import { loadExampleTemplates } from '@data-pipeline/example-pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
@@ -49,25 +50,12 @@ async function run(pkg: string, date: string, args: string[]) {
   return { ...r, outputs: readOutputs(d.path) };
 }
 
-const GITHUB_DAILY = `#standardSQL
-SELECT
-  date,
-  repo,
-  SUM(IF(type='WatchEvent', 1, NULL)) AS stars,
-  SUM(IF(type='ForkEvent',  1, NULL)) AS forks
-FROM (
-  SELECT
-    FORMAT_TIMESTAMP("%Y%m%d", created_at) AS date,
-    actor.id as actor_id,
-    repo.name as repo,
-    type
-  FROM
-    \`githubarchive.day.{{ yesterday_ds_nodash }}\`
-  WHERE type IN ('WatchEvent','ForkEvent')
-)
-GROUP BY
-  date,
-  repo`;
+/** The example pipeline's first writer exactly as the workflow YAML runs it (SQL, destination, dialect). */
+const GITHUB_DAILY = loadExampleTemplates(fileURLToPath(new URL('../../..', import.meta.url)), {
+  workflowParameters: { 'gcp-project': 'my-proj' },
+}).find((t) => t.task === 'bq_write_to_github_daily_metrics');
+if (!GITHUB_DAILY?.destination)
+  throw new Error('bq_write_to_github_daily_metrics missing from the example workflow');
 
 const PARTITION_CHECK = `#legacySql
 SELECT
@@ -95,12 +83,11 @@ describe('native engines against the embedded warehouse', () => {
 
     const write = [
       '--bql',
-      GITHUB_DAILY,
+      GITHUB_DAILY.sql,
       '--use-legacy-sql',
-      'false',
+      String(GITHUB_DAILY.useLegacySql),
       '--destination-dataset-table',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a BigQuery partition decorator
-      'github_trends.github_daily_metrics${{ yesterday_ds_nodash }}',
+      GITHUB_DAILY.destination,
       '--write-disposition',
       'WRITE_TRUNCATE',
       '--allow-large-results',
