@@ -1,15 +1,14 @@
 // `npm run bench`: renderTemplate (Jinja semantics on top of nunjucks) vs plain nunjucks on the same template,
 // measured in the same run. Target: ratio ≤ 1.5× (the Undefined/None wrapping must stay cheap).
+import { fileURLToPath } from 'node:url';
+import { loadExampleTemplates } from '@data-pipeline/example-pipeline';
 import nunjucks from 'nunjucks';
 import { renderTemplate, templateContext } from '../dist/index.js';
 
-const SQL = `#standardSQL
-SELECT "{{ yesterday_ds_nodash }}" as date, repo,
-  SUM(IF(_PARTITIONTIME BETWEEN TIMESTAMP("{{ macros.ds_add(ds, -7) }}") AND TIMESTAMP("{{ yesterday_ds }}"), stars, null)) AS s7
-FROM \`github_trends.github_daily_metrics\`
-WHERE _PARTITIONTIME BETWEEN TIMESTAMP("{{ macros.ds_add(ds, -28) }}") AND TIMESTAMP("{{ yesterday_ds }}")
-GROUP BY date, repo
-`;
+// The example pipeline's 28-day rollup (bq_write_to_github_agg) as the workflow YAML runs it.
+const SQL = loadExampleTemplates(fileURLToPath(new URL('../../..', import.meta.url)), {
+  workflowParameters: { 'gcp-project': 'p' },
+}).find((t) => t.task === 'bq_write_to_github_agg').sql;
 const ctx = templateContext(new Date('2026-11-23T00:00:00Z'), { dagId: 'd', taskId: 't' });
 const env = new nunjucks.Environment(null, { autoescape: false });
 const N = 5000;
