@@ -7,7 +7,7 @@ import {
   renderTemplatedFields,
   resolveBigQueryTarget,
   runQueryJob,
-  toOperatorError,
+  withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
   type ExitClass,
@@ -255,8 +255,8 @@ export async function runCheckOperator(ctx: NativeContext<CheckKwargs>): Promise
   const bq = await bigQueryFor(ctx, target);
   let lastJobId = '';
   const run: Runner = {
-    async firstRow(sql) {
-      try {
+    firstRow(sql) {
+      return withBigQueryErrors(ctx.signal, 'BigQuery check query', async () => {
         // BigQueryHook.get_first → cursor.execute: a query job with use_legacy_sql=True, then the first row.
         const r = await runQueryJob(bq, {
           projectId: target.projectId,
@@ -271,10 +271,7 @@ export async function runCheckOperator(ctx: NativeContext<CheckKwargs>): Promise
         if (!row) return undefined;
         const fields = page.schema?.fields ?? [];
         return (row.f ?? []).map((cell, i) => bqCast(cell.v, fields[i]?.type ?? 'STRING'));
-      } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        throw toOperatorError(err, 'BigQuery check query');
-      }
+      });
     },
   };
   let outputs: Record<string, string>;

@@ -172,6 +172,23 @@ export function toOperatorError(err: unknown, what?: string): OperatorError {
 }
 
 /**
+ * Runs a native operator's BigQuery work: a failure becomes `toOperatorError(err, what)`, except once the step's
+ * signal has aborted, when the error goes on unchanged (the runner reports the signal, not the BigQuery error).
+ */
+export async function withBigQueryErrors<T>(
+  signal: AbortSignal,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw toOperatorError(err, what);
+  }
+}
+
+/**
  * For the Airflow engine: classifies what 1.8.2's BigQuery hook wrote into the task log
  * (`BigQuery job failed. Final error was: {'reason': 'invalidQuery', ...}`). HTTP errors (`<HttpError 403 ...>`)
  * are left to the runner's shared table.

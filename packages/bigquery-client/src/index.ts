@@ -7,6 +7,7 @@ export {
   describeBigQueryError,
   oneLine,
   toOperatorError,
+  withBigQueryErrors,
 } from './errors.js';
 export {
   bigQueryRest,

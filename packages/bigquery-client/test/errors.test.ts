@@ -5,6 +5,7 @@ import {
   classifyAirflowBigQueryLog,
   classifyBigQueryError,
   describeBigQueryError,
+  withBigQueryErrors,
 } from '../src/index.js';
 
 const api = (code: number, reason: string, message = 'x') =>
@@ -66,5 +67,40 @@ describe('classifyAirflowBigQueryLog', () => {
       ]),
     ).toBe('transient');
     expect(classifyAirflowBigQueryLog(['nothing here'])).toBeUndefined();
+  });
+});
+
+describe('withBigQueryErrors', () => {
+  it('returns what the work returns', async () => {
+    await expect(withBigQueryErrors(new AbortController().signal, 'q', async () => 7)).resolves.toBe(7);
+  });
+
+  it('turns a BigQuery failure into an OperatorError naming what failed', async () => {
+    const err = await withBigQueryErrors(new AbortController().signal, 'BigQuery query', async () => {
+      throw api(403, 'accessDenied', 'Access Denied: Project p');
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperatorError);
+    expect((err as OperatorError).exitClass).toBe('permission-denied');
+    expect((err as OperatorError).message).toContain('BigQuery query failed');
+  });
+
+  it('passes an OperatorError through unchanged', async () => {
+    const mine = new OperatorError('invalid-input', 'bad');
+    await expect(
+      withBigQueryErrors(new AbortController().signal, 'q', async () => {
+        throw mine;
+      }),
+    ).rejects.toBe(mine);
+  });
+
+  it('lets the error through untouched once the signal has aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const raw = api(500, 'backendError');
+    await expect(
+      withBigQueryErrors(ac.signal, 'q', async () => {
+        throw raw;
+      }),
+    ).rejects.toBe(raw);
   });
 });

@@ -10,7 +10,7 @@ import {
   runQueryJob,
   type TableName,
   TableNameError,
-  toOperatorError,
+  withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
   type NativeContext,
@@ -120,7 +120,7 @@ export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwa
     ctx.log.warn('delegate_to has no effect (Airflow 1.8.2 never passes it to the credentials)');
   ctx.log.info(`Executing: ${kwargs.bql}`);
   const bq = await bigQueryFor(ctx, target);
-  try {
+  return withBigQueryErrors(ctx.signal, 'BigQuery query', async () => {
     const result = await runQueryJob(bq, {
       projectId: target.projectId,
       query: kwargs.bql,
@@ -145,10 +145,7 @@ export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwa
         'rows-written': rows,
       },
     };
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    throw toOperatorError(err, 'BigQuery query');
-  }
+  });
 }
 
 export const definition: OperatorDefinition<typeof kwargsSchema> = {

@@ -5,7 +5,7 @@ import {
   bigQueryFor,
   bigQueryRest,
   resolveBigQueryTarget,
-  toOperatorError,
+  withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
   type NativeContext,
@@ -258,7 +258,7 @@ export async function runBigQueryTable(ctx: NativeContext<TableKwargs>): Promise
   const target: BigQueryTarget = resolveBigQueryTarget(ctx, k.bigquery_conn_id);
   const projectId = k.project_id ?? target.projectId;
   const bq = await bigQueryFor(ctx, target);
-  try {
+  return withBigQueryErrors(ctx.signal, 'BigQuery table management', async () => {
     const datasetCreated = await ensureDataset(bq, projectId, k.dataset_id, k.location);
     ctx.log.info(datasetCreated ? `created dataset ${projectId}:${k.dataset_id}` : 'dataset exists', {
       dataset: `${projectId}:${k.dataset_id}`,
@@ -278,10 +278,7 @@ export async function runBigQueryTable(ctx: NativeContext<TableKwargs>): Promise
         'dataset-created': String(datasetCreated),
       },
     };
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    throw toOperatorError(err, 'BigQuery table management');
-  }
+  });
 }
 
 export const definition: OperatorDefinition<typeof kwargsSchema> = {
