@@ -35,365 +35,236 @@ interface Case {
 
 const big = 'x'.repeat(70 * 1024);
 
+// The request half of a case; every case below still states its own status, reason and (where pinned) message.
+const get = (path: string) => ({ method: 'GET', path });
+const post = (path: string, body: string | object) => ({ method: 'POST', path, body });
+const newDataset = (body: string | object) => post(`${P}/datasets`, body);
+/** tables.insert of table `f` into dataset `ok` (a `tableReference` in `body` replaces `f`). */
+const newTable = (body: object) =>
+  post(`${P}/datasets/ok/tables`, { tableReference: { tableId: 'f' }, ...body });
+const insertAll = (tableId: string, body: object) =>
+  post(`${P}/datasets/ok/tables/${tableId}/insertAll`, body);
+const newJob = (body: object) => post(`${P}/jobs`, body);
+const loadJob = (sourceUri: string) =>
+  newJob({
+    configuration: { load: { sourceUris: [sourceUri], destinationTable: { datasetId: 'ok', tableId: 't' } } },
+  });
+const copyJob = (sourceTableId: string, destination: object, extra: object = {}) =>
+  newJob({
+    configuration: {
+      copy: {
+        sourceTable: { datasetId: 'ok', tableId: sourceTableId },
+        destinationTable: destination,
+        ...extra,
+      },
+    },
+  });
+
 /** Each request must get BigQuery's error envelope with the documented reason, and the server must stay up. */
 const CASES: Case[] = [
-  { name: 'unknown route', method: 'GET', path: '/nope', status: 404, reason: 'notFound' },
-  {
-    name: 'unknown route under prefix',
-    method: 'GET',
-    path: `${P}/widgets`,
-    status: 404,
-    reason: 'notFound',
-  },
+  { name: 'unknown route', ...get('/nope'), status: 404, reason: 'notFound' },
+  { name: 'unknown route under prefix', ...get(`${P}/widgets`), status: 404, reason: 'notFound' },
   { name: 'wrong method', method: 'DELETE', path: `${P}/datasets`, status: 404, reason: 'notFound' },
   {
     name: 'malformed JSON',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: '{"datasetReference":',
+    ...newDataset('{"datasetReference":'),
     status: 400,
     reason: 'invalid',
     message: /Invalid JSON payload/,
   },
-  {
-    name: 'JSON array body',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: '[1,2]',
-    status: 400,
-    reason: 'invalid',
-  },
-  {
-    name: 'body too large',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { description: big },
-    status: 413,
-    reason: 'payloadTooLarge',
-  },
+  { name: 'JSON array body', ...newDataset('[1,2]'), status: 400, reason: 'invalid' },
+  { name: 'body too large', ...newDataset({ description: big }), status: 413, reason: 'payloadTooLarge' },
   {
     name: 'dataset id with quote',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { datasetReference: { datasetId: 'a"; DROP TABLE x; --' } },
+    ...newDataset({ datasetReference: { datasetId: 'a"; DROP TABLE x; --' } }),
     status: 400,
     reason: 'invalid',
     message: /Invalid dataset ID/,
   },
   {
     name: 'dataset id path traversal',
-    method: 'GET',
-    path: `${P}/datasets/..%2F..%2Fetc`,
+    ...get(`${P}/datasets/..%2F..%2Fetc`),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'dataset id too long',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { datasetReference: { datasetId: 'a'.repeat(1025) } },
+    ...newDataset({ datasetReference: { datasetId: 'a'.repeat(1025) } }),
     status: 400,
     reason: 'invalid',
   },
-  {
-    name: 'empty dataset id',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { datasetReference: {} },
-    status: 400,
-    reason: 'invalid',
-  },
+  { name: 'empty dataset id', ...newDataset({ datasetReference: {} }), status: 400, reason: 'invalid' },
   {
     name: 'project id with spaces',
-    method: 'GET',
-    path: '/bigquery/v2/projects/bad%20project/datasets',
+    ...get('/bigquery/v2/projects/bad%20project/datasets'),
     status: 400,
     reason: 'invalid',
     message: /Invalid project ID/,
   },
-  {
-    name: 'malformed percent-encoding',
-    method: 'GET',
-    path: `${P}/datasets/%E0%A4%A`,
-    status: 400,
-    reason: 'invalid',
-  },
+  { name: 'malformed percent-encoding', ...get(`${P}/datasets/%E0%A4%A`), status: 400, reason: 'invalid' },
   {
     name: 'missing dataset',
-    method: 'GET',
-    path: `${P}/datasets/missing`,
+    ...get(`${P}/datasets/missing`),
     status: 404,
     reason: 'notFound',
     message: /Not found: Dataset local-project:missing/,
   },
   {
     name: 'duplicate dataset',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { datasetReference: { datasetId: 'ok' } },
+    ...newDataset({ datasetReference: { datasetId: 'ok' } }),
     status: 409,
     reason: 'duplicate',
   },
   {
     name: 'table id with backtick',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: { tableReference: { tableId: 'x`; DROP' } },
+    ...newTable({ tableReference: { tableId: 'x`; DROP' } }),
     status: 400,
     reason: 'invalid',
     message: /Invalid table ID/,
   },
   {
     name: 'field name with quote',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: { tableReference: { tableId: 'f' }, schema: { fields: [{ name: 'a"b', type: 'STRING' }] } },
+    ...newTable({ schema: { fields: [{ name: 'a"b', type: 'STRING' }] } }),
     status: 400,
     reason: 'invalid',
     message: /Invalid field name/,
   },
   {
     name: 'reserved field name',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: {
-      tableReference: { tableId: 'f' },
-      schema: { fields: [{ name: '_PARTITIONTIME', type: 'TIMESTAMP' }] },
-    },
+    ...newTable({ schema: { fields: [{ name: '_PARTITIONTIME', type: 'TIMESTAMP' }] } }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'unknown field type',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: { tableReference: { tableId: 'f' }, schema: { fields: [{ name: 'a', type: 'VARCHAR(10)' }] } },
+    ...newTable({ schema: { fields: [{ name: 'a', type: 'VARCHAR(10)' }] } }),
     status: 400,
     reason: 'invalid',
     message: /Invalid field type/,
   },
   {
     name: 'duplicate field',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: {
-      tableReference: { tableId: 'f' },
+    ...newTable({
       schema: {
         fields: [
           { name: 'a', type: 'STRING' },
           { name: 'A', type: 'STRING' },
         ],
       },
-    },
+    }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'RECORD without fields',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: { tableReference: { tableId: 'f' }, schema: { fields: [{ name: 'r', type: 'RECORD' }] } },
+    ...newTable({ schema: { fields: [{ name: 'r', type: 'RECORD' }] } }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'partitioning on a missing field',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: {
-      tableReference: { tableId: 'f' },
+    ...newTable({
       schema: { fields: [{ name: 'a', type: 'STRING' }] },
       timePartitioning: { type: 'DAY', field: 'b' },
-    },
+    }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'HOUR partitioning',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables`,
-    body: { tableReference: { tableId: 'f' }, timePartitioning: { type: 'HOUR' } },
+    ...newTable({ timePartitioning: { type: 'HOUR' } }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'bad label key',
-    method: 'POST',
-    path: `${P}/datasets`,
-    body: { datasetReference: { datasetId: 'lab' }, labels: { 'Bad Key': 'x' } },
+    ...newDataset({ datasetReference: { datasetId: 'lab' }, labels: { 'Bad Key': 'x' } }),
     status: 400,
     reason: 'invalid',
   },
-  {
-    name: 'missing table',
-    method: 'GET',
-    path: `${P}/datasets/ok/tables/missing`,
-    status: 404,
-    reason: 'notFound',
-  },
+  { name: 'missing table', ...get(`${P}/datasets/ok/tables/missing`), status: 404, reason: 'notFound' },
   {
     name: 'insertAll without rows',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables/t/insertAll`,
-    body: {},
+    ...insertAll('t', {}),
     status: 400,
     reason: 'invalid',
     message: /No rows/,
   },
   {
     name: 'insertAll into missing table',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables/nope/insertAll`,
-    body: { rows: [{ json: { a: 'x' } }] },
+    ...insertAll('nope', { rows: [{ json: { a: 'x' } }] }),
     status: 404,
     reason: 'notFound',
   },
   {
     name: 'bad partition decorator',
-    method: 'POST',
-    path: `${P}/datasets/ok/tables/t%2420261340/insertAll`,
-    body: { rows: [{ json: { a: 'x' } }] },
+    ...insertAll('t%2420261340', { rows: [{ json: { a: 'x' } }] }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'list rows with bad maxResults',
-    method: 'GET',
-    path: `${P}/datasets/ok/tables/t/data?maxResults=-1`,
+    ...get(`${P}/datasets/ok/tables/t/data?maxResults=-1`),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'list rows with bad page token',
-    method: 'GET',
-    path: `${P}/datasets/ok/tables/t/data?pageToken=abc`,
+    ...get(`${P}/datasets/ok/tables/t/data?pageToken=abc`),
     status: 400,
     reason: 'invalid',
   },
-  {
-    name: 'job without configuration',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {},
-    status: 400,
-    reason: 'invalid',
-  },
+  { name: 'job without configuration', ...newJob({}), status: 400, reason: 'invalid' },
   {
     name: 'job with two configurations',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: { configuration: { query: { query: 'SELECT 1' }, copy: {} } },
+    ...newJob({ configuration: { query: { query: 'SELECT 1' }, copy: {} } }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'job id with slash',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: { jobReference: { jobId: 'a/b' }, configuration: { query: { query: 'SELECT 1' } } },
+    ...newJob({ jobReference: { jobId: 'a/b' }, configuration: { query: { query: 'SELECT 1' } } }),
     status: 400,
     reason: 'invalid',
     message: /Invalid job ID/,
   },
-  { name: 'missing job', method: 'GET', path: `${P}/jobs/nope`, status: 404, reason: 'notFound' },
-  {
-    name: 'results of missing job',
-    method: 'GET',
-    path: `${P}/queries/nope`,
-    status: 404,
-    reason: 'notFound',
-  },
+  { name: 'missing job', ...get(`${P}/jobs/nope`), status: 404, reason: 'notFound' },
+  { name: 'results of missing job', ...get(`${P}/queries/nope`), status: 404, reason: 'notFound' },
   {
     name: 'query without text',
-    method: 'POST',
-    path: `${P}/queries`,
-    body: { useLegacySql: false },
+    ...post(`${P}/queries`, { useLegacySql: false }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'query with bad timeoutMs',
-    method: 'POST',
-    path: `${P}/queries`,
-    body: { query: 'SELECT 1', timeoutMs: 'soon' },
+    ...post(`${P}/queries`, { query: 'SELECT 1', timeoutMs: 'soon' }),
     status: 400,
     reason: 'invalid',
   },
   {
     name: 'seed with bad dates',
-    method: 'POST',
-    path: '/_warehouse/seed',
-    body: { from: '2026-13-01', to: 'x' },
+    ...post('/_warehouse/seed', { from: '2026-13-01', to: 'x' }),
     status: 400,
     reason: 'invalid',
   },
-  {
-    name: 'load from a relative path',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {
-      configuration: {
-        load: { sourceUris: ['rows.json'], destinationTable: { datasetId: 'ok', tableId: 't' } },
-      },
-    },
-    status: 200,
-    reason: 'invalid',
-  },
-  {
-    name: 'load from gs://',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {
-      configuration: {
-        load: { sourceUris: ['gs://bucket/x.csv'], destinationTable: { datasetId: 'ok', tableId: 't' } },
-      },
-    },
-    status: 200,
-    reason: 'invalid',
-  },
+  { name: 'load from a relative path', ...loadJob('rows.json'), status: 200, reason: 'invalid' },
+  { name: 'load from gs://', ...loadJob('gs://bucket/x.csv'), status: 200, reason: 'invalid' },
   {
     name: 'copy from a missing table',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {
-      configuration: {
-        copy: {
-          sourceTable: { datasetId: 'ok', tableId: 'none' },
-          destinationTable: { datasetId: 'ok', tableId: 'c' },
-        },
-      },
-    },
+    ...copyJob('none', { datasetId: 'ok', tableId: 'c' }),
     status: 200,
     reason: 'notFound',
   },
   {
     name: 'destination with bad dataset id',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {
-      configuration: {
-        copy: {
-          sourceTable: { datasetId: 'ok', tableId: 't' },
-          destinationTable: { datasetId: 'bad-ds', tableId: 'c' },
-        },
-      },
-    },
+    ...copyJob('t', { datasetId: 'bad-ds', tableId: 'c' }),
     status: 200,
     reason: 'invalid',
   },
   {
     name: 'bad write disposition',
-    method: 'POST',
-    path: `${P}/jobs`,
-    body: {
-      configuration: {
-        copy: {
-          sourceTable: { datasetId: 'ok', tableId: 't' },
-          destinationTable: { datasetId: 'ok', tableId: 'c' },
-          writeDisposition: 'WRITE_SOMETIMES',
-        },
-      },
-    },
+    ...copyJob('t', { datasetId: 'ok', tableId: 'c' }, { writeDisposition: 'WRITE_SOMETIMES' }),
     status: 200,
     reason: 'invalid',
   },
@@ -404,22 +275,20 @@ describe('bad-input matrix (raw HTTP)', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(25);
   });
 
-  for (const c of CASES) {
-    it(`${c.name} → ${c.status} ${c.reason}`, async () => {
-      const res = await raw(wh.url, c.method, c.path, c.body);
-      expect(res.status).toBe(c.status);
-      // Job failures are DONE jobs carrying errorResult (HTTP 200), as BigQuery answers jobs.insert.
-      const error = c.status === 200 ? res.json.status.errorResult : res.json.error.errors[0];
-      expect(error.reason).toBe(c.reason);
-      if (c.status !== 200) {
-        expect(res.json.error.code).toBe(c.status);
-        expect(typeof res.json.error.message).toBe('string');
-        expect(res.json.error.status).toMatch(/^[A-Z_]+$/);
-      }
-      expect(error.message).not.toMatch(/\n|\bat .*\.js:\d+/);
-      if (c.message) expect(error.message).toMatch(c.message);
-    });
-  }
+  it.each(CASES)('$name → $status $reason', async (c) => {
+    const res = await raw(wh.url, c.method, c.path, c.body);
+    expect(res.status).toBe(c.status);
+    // Job failures are DONE jobs carrying errorResult (HTTP 200), as BigQuery answers jobs.insert.
+    const error = c.status === 200 ? res.json.status.errorResult : res.json.error.errors[0];
+    expect(error.reason).toBe(c.reason);
+    if (c.status !== 200) {
+      expect(res.json.error.code).toBe(c.status);
+      expect(typeof res.json.error.message).toBe('string');
+      expect(res.json.error.status).toMatch(/^[A-Z_]+$/);
+    }
+    expect(error.message).not.toMatch(/\n|\bat .*\.js:\d+/);
+    if (c.message) expect(error.message).toMatch(c.message);
+  });
 
   it('insertAll: a row missing a REQUIRED field and a wrongly typed value get per-row insertErrors', async () => {
     const res = await raw(wh.url, 'POST', `${P}/datasets/ok/tables/t/insertAll`, {
