@@ -293,41 +293,39 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
     | { met: true }
     | { met: false; upstreamFailed: false; dep: string; reason: string }
     | { met: false; upstreamFailed: true };
+  const unmet = (dep: string, reason: string): Verdict => ({
+    met: false,
+    upstreamFailed: false,
+    dep,
+    reason,
+  });
+  const previousNotRun = unmet(
+    'Previous Dagrun State',
+    "depends_on_past is true for this task's DAG, but the previous task instance has not run yet.",
+  );
   const check = (ti: Ti, ignoreDependsOnPast: boolean): Verdict => {
     const iso = isoformat(ti.date);
     if (options.outcome === 'deadlock') {
-      return {
-        met: false,
-        upstreamFailed: false,
-        dep: 'Previous Dagrun State',
-        reason:
-          "depends_on_past is true for this task's DAG, but the previous task instance has not run yet.",
-      };
+      return previousNotRun;
     }
     if (ti.date > now) {
-      return {
-        met: false,
-        upstreamFailed: false,
-        dep: 'Execution Date',
-        reason: `Execution date ${iso} is in the future (the current date is ${isoformat(now)}).`,
-      };
+      return unmet(
+        'Execution Date',
+        `Execution date ${iso} is in the future (the current date is ${isoformat(now)}).`,
+      );
     }
     const taskEnd = parseNaive(typeof ti.task.values.end_date === 'string' ? ti.task.values.end_date : null);
     if (taskEnd !== undefined && ti.date > taskEnd) {
-      return {
-        met: false,
-        upstreamFailed: false,
-        dep: 'Execution Date',
-        reason: `The execution date is ${iso} but this is after the task's end date ${isoformat(taskEnd)}.`,
-      };
+      return unmet(
+        'Execution Date',
+        `The execution date is ${iso} but this is after the task's end date ${isoformat(taskEnd)}.`,
+      );
     }
     if (dagEnd !== undefined && ti.date > dagEnd) {
-      return {
-        met: false,
-        upstreamFailed: false,
-        dep: 'Execution Date',
-        reason: `The execution date is ${iso} but this is after the task's DAG's end date ${isoformat(dagEnd)}.`,
-      };
+      return unmet(
+        'Execution Date',
+        `The execution date is ${iso} but this is after the task's DAG's end date ${isoformat(dagEnd)}.`,
+      );
     }
     if (args.ignore_dependencies) return { met: true };
     if (ti.task.values.depends_on_past === true && !ignoreDependsOnPast) {
@@ -338,21 +336,13 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       if (prev !== undefined && !(taskStart !== undefined && prev < taskStart)) {
         const prevRow = tiRow(ti.task.task_id, prev);
         if (!prevRow || prevRow.state === null || prevRow.state === 'scheduled') {
-          return {
-            met: false,
-            upstreamFailed: false,
-            dep: 'Previous Dagrun State',
-            reason:
-              "depends_on_past is true for this task's DAG, but the previous task instance has not run yet.",
-          };
+          return previousNotRun;
         }
         if (prevRow.state !== SUCCESS && prevRow.state !== SKIPPED) {
-          return {
-            met: false,
-            upstreamFailed: false,
-            dep: 'Previous Dagrun State',
-            reason: `depends_on_past is true for this task, but the previous task instance ${taskInstanceRepr(dag.dag_id, ti.task.task_id, prev, prevRow.state)} is in the state '${prevRow.state}' which is not a successful state.`,
-          };
+          return unmet(
+            'Previous Dagrun State',
+            `depends_on_past is true for this task, but the previous task instance ${taskInstanceRepr(dag.dag_id, ti.task.task_id, prev, prevRow.state)} is in the state '${prevRow.state}' which is not a successful state.`,
+          );
         }
       }
     }

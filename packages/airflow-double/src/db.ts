@@ -9,16 +9,7 @@ import type { Fernet } from './fernet.js';
  * atomically (write to a temporary file, then rename) on every commit. Node 20 has no built-in sqlite; the tables
  * the double needs fit in one document. An empty or missing file is an uninitialised database, as with sqlite.
  */
-export interface ConnectionRow {
-  id: number;
-  conn_id: string | null;
-  conn_type: string | null;
-  host: string | null;
-  schema: string | null;
-  login: string | null;
-  password: string | null;
-  port: number | null;
-  extra: string | null;
+export interface ConnectionRow extends PlainConnection {
   is_encrypted: boolean;
   is_extra_encrypted: boolean;
 }
@@ -64,7 +55,7 @@ function isDocument(v: unknown): v is DbDocument {
   );
 }
 
-/** Plain view of a connection (password/extra decrypted). */
+/** Plain view of a connection (password/extra decrypted); a stored row adds the two encryption flags. */
 export interface PlainConnection {
   id: number;
   conn_id: string | null;

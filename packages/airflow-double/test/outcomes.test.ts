@@ -29,6 +29,24 @@ async function scripted(
   return { home, env, init, r };
 }
 
+/** A `hang` backfill, returned once its task has started (`Logging into:` on stdout); `done` is its end. */
+async function hangingBackfill() {
+  const home = makeHome();
+  const env = baseEnv(home, { AIRFLOW_DOUBLE_OUTCOME: 'hang' });
+  await airflow(['initdb'], env);
+  writeContractDag(home);
+  const child = startAirflow(['backfill', '-s', '2018-01-10', 'my_dag'], env);
+  const done = collect(child);
+  await new Promise<void>((res) => {
+    let seen = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      seen += b.toString();
+      if (seen.includes('Logging into:')) res();
+    });
+  });
+  return { home, child, done };
+}
+
 const FAILED_BLOCK =
   "airflow.exceptions.AirflowException: ---------------------------------------------------\nSome task instances failed:\n{('my_dag', 'my_task', datetime.datetime(2018, 1, 10, 0, 0))}\n";
 
@@ -134,19 +152,7 @@ describe.concurrent('scripted outcomes (AIRFLOW_DOUBLE_OUTCOME)', () => {
   });
 
   it('hang: blocks until SIGTERM, then dies by the signal (no handler, like Python)', async () => {
-    const home = makeHome();
-    const env = baseEnv(home, { AIRFLOW_DOUBLE_OUTCOME: 'hang' });
-    await airflow(['initdb'], env);
-    writeContractDag(home);
-    const child = startAirflow(['backfill', '-s', '2018-01-10', 'my_dag'], env);
-    const done = collect(child);
-    let seen = '';
-    await new Promise<void>((res) => {
-      child.stdout?.on('data', (b: Buffer) => {
-        seen += b.toString();
-        if (seen.includes('Logging into:')) res();
-      });
-    });
+    const { home, child, done } = await hangingBackfill();
     await new Promise((r) => setTimeout(r, 150));
     expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
@@ -159,19 +165,7 @@ describe.concurrent('scripted outcomes (AIRFLOW_DOUBLE_OUTCOME)', () => {
   });
 
   it('hang + SIGINT: KeyboardInterrupt traceback, exit 1', async () => {
-    const home = makeHome();
-    const env = baseEnv(home, { AIRFLOW_DOUBLE_OUTCOME: 'hang' });
-    await airflow(['initdb'], env);
-    writeContractDag(home);
-    const child = startAirflow(['backfill', '-s', '2018-01-10', 'my_dag'], env);
-    const done = collect(child);
-    await new Promise<void>((res) => {
-      let seen = '';
-      child.stdout?.on('data', (b: Buffer) => {
-        seen += b.toString();
-        if (seen.includes('Logging into:')) res();
-      });
-    });
+    const { child, done } = await hangingBackfill();
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(1);
