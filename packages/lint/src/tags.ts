@@ -8,18 +8,24 @@ export interface Tag {
   readonly text: string;
 }
 
-export function findTags(s: string): Tag[] {
-  const tags: Tag[] = [];
+/** Where each tag stands: `{{` at `start`, the text `raw`, and the first index after its `}}` at `next`. */
+function* tagSpans(s: string): Generator<{ start: number; raw: string; next: number }> {
   let from = 0;
   for (;;) {
     const start = s.indexOf('{{', from);
-    if (start < 0) break;
+    if (start < 0) return;
     const end = s.indexOf('}}', start + 2);
-    if (end < 0) break;
-    const raw = s.slice(start + 2, end);
+    if (end < 0) return;
+    yield { start, raw: s.slice(start + 2, end), next: end + 2 };
+    from = end + 2;
+  }
+}
+
+export function findTags(s: string): Tag[] {
+  const tags: Tag[] = [];
+  for (const { raw } of tagSpans(s)) {
     if (raw.startsWith('=')) tags.push({ raw, kind: 'expression', text: raw.slice(1).trim() });
     else tags.push({ raw, kind: 'simple', text: raw.trim() });
-    from = end + 2;
   }
   return tags;
 }
@@ -88,15 +94,10 @@ export function* stringsIn(
 export function substituteSimpleTags(s: string, values: Readonly<Record<string, string>>): string {
   let out = '';
   let from = 0;
-  for (;;) {
-    const start = s.indexOf('{{', from);
-    if (start < 0) break;
-    const end = s.indexOf('}}', start + 2);
-    if (end < 0) break;
-    const raw = s.slice(start + 2, end);
+  for (const { start, raw, next } of tagSpans(s)) {
     const value = raw.startsWith('=') ? undefined : values[raw.trim()];
     out += s.slice(from, start) + (value ?? `{{${raw}}}`);
-    from = end + 2;
+    from = next;
   }
   return out + s.slice(from);
 }
