@@ -113,6 +113,11 @@ class Semaphore {
 
 const NO_LIMIT = { acquire: async () => () => {} };
 
+/** An invocation that runs once per item of withItems / withParam / withSequence. */
+function isLoop(i: Invocation): boolean {
+  return i.withItems !== undefined || i.withParam !== undefined || i.withSequence !== undefined;
+}
+
 const STRFTIME: Record<string, string> = {
   Y: '2006',
   m: '01',
@@ -175,6 +180,12 @@ export function sprintf(format: string, n: number): string {
   });
 }
 
+/** The `.Result` suffixes a `depends` expression may put after a task name. */
+const DEPENDS_RESULTS = 'Succeeded|Failed|Errored|Skipped|Omitted|Completed|Daemoned|AnySucceeded|AllFailed';
+/** `task` or `task.Result` → [, task, Result?]. */
+const DEPENDS_OPERAND = new RegExp(`^(.*?)(?:\\.(${DEPENDS_RESULTS}))?$`);
+const DEPENDS_SUFFIX = new RegExp(`\\.(${DEPENDS_RESULTS})$`);
+
 /** Evaluates a DAG `depends` expression: `a && (b.Failed || !c)`, bare `a` = a.Succeeded || a.Skipped. */
 export function evaluateDepends(
   expression: string,
@@ -196,10 +207,7 @@ export function evaluateDepends(
     }
     if (!t || t === ')' || t === '&&' || t === '||')
       throw new WorkflowError(`depends: unexpected end in ${JSON.stringify(expression)}`);
-    const m =
-      /^(.*?)(?:\.(Succeeded|Failed|Errored|Skipped|Omitted|Completed|Daemoned|AnySucceeded|AllFailed))?$/.exec(
-        t,
-      )!;
+    const m = DEPENDS_OPERAND.exec(t)!;
     const task = m[1]!;
     const phase = phaseOf(task);
     if (phase === 'Pending' || phase === 'Running') {
@@ -227,24 +235,19 @@ export function evaluateDepends(
         return false;
     }
   };
-  const and = (): boolean => {
-    let v = atom();
-    while (tokens[i] === '&&') {
-      i++;
-      const r = atom();
-      v = v && r;
-    }
-    return v;
-  };
-  const or = (): boolean => {
-    let v = and();
-    while (tokens[i] === '||') {
-      i++;
-      const r = and();
-      v = v || r;
-    }
-    return v;
-  };
+  // `operand (op operand)*`, every operand evaluated (so every Pending one is seen), then combined left to right.
+  const chain =
+    (op: '&&' | '||', operand: () => boolean, combine: (a: boolean, b: boolean) => boolean) =>
+    (): boolean => {
+      let v = operand();
+      while (tokens[i] === op) {
+        i++;
+        v = combine(v, operand());
+      }
+      return v;
+    };
+  const and = chain('&&', atom, (a, b) => a && b);
+  const or = chain('||', and, (a, b) => a || b);
   const value = or();
   if (i !== tokens.length) throw new WorkflowError(`depends: cannot parse ${JSON.stringify(expression)}`);
   return pending ? undefined : value;
@@ -252,9 +255,7 @@ export function evaluateDepends(
 
 /** Names of tasks a `depends` expression refers to. */
 export function dependsTasks(expression: string): string[] {
-  return (expression.match(/[A-Za-z0-9_][A-Za-z0-9_\-.]*/g) ?? []).map((t) =>
-    t.replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Completed|Daemoned|AnySucceeded|AllFailed)$/, ''),
-  );
+  return (expression.match(/[A-Za-z0-9_][A-Za-z0-9_\-.]*/g) ?? []).map((t) => t.replace(DEPENDS_SUFFIX, ''));
 }
 
 export class Interpreter {
@@ -384,8 +385,6 @@ export class Interpreter {
 
   private computeLoopScoped(): void {
     const invocations = (t: Template): Invocation[] => [...(t.dag?.tasks ?? []), ...(t.steps ?? []).flat()];
-    const isLoop = (i: Invocation) =>
-      i.withItems !== undefined || i.withParam !== undefined || i.withSequence !== undefined;
     const queue = [...this.templates.values()].flatMap((t) =>
       invocations(t)
         .filter(isLoop)
@@ -464,23 +463,8 @@ export class Interpreter {
   ): Promise<NodeResult> {
     const scope = this.inputsScope(template, args, node);
     if (template.container) return this.runContainerNode(template, scope, node, signal);
-    const deadline = durationMs(
-      template.activeDeadlineSeconds === undefined
-        ? undefined
-        : substitute(
-            String(template.activeDeadlineSeconds),
-            scope,
-            this.subOpts(`templates.${template.name}.activeDeadlineSeconds`),
-          ),
-      `templates.${template.name}.activeDeadlineSeconds`,
-    );
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      deadline === undefined
-        ? undefined
-        : setTimeout(() => controller.abort(new WorkflowError('deadline')), deadline * this.timeScale);
+    const deadline = this.templateDeadline(template, scope);
+    const child = childSignal(signal, deadline === undefined ? undefined : deadline * this.timeScale);
     try {
       const parallelism = toInt(
         template.parallelism === undefined
@@ -494,14 +478,27 @@ export class Interpreter {
       );
       const limit = parallelism && parallelism > 0 ? new Semaphore(parallelism) : NO_LIMIT;
       const result = template.dag
-        ? await this.runDag(template, scope, node, controller.signal, limit)
-        : await this.runSteps(template, scope, node, controller.signal, limit);
-      if (controller.signal.aborted && result.phase === 'Succeeded') result.phase = 'Failed';
+        ? await this.runDag(template, scope, node, child.signal, limit)
+        : await this.runSteps(template, scope, node, child.signal, limit);
+      if (child.signal.aborted && result.phase === 'Succeeded') result.phase = 'Failed';
       return result;
     } finally {
-      if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      child.dispose();
     }
+  }
+
+  /** A template's activeDeadlineSeconds (parameters substituted), in milliseconds of workflow time. */
+  private templateDeadline(template: Template, scope: Scope): number | undefined {
+    return durationMs(
+      template.activeDeadlineSeconds === undefined
+        ? undefined
+        : substitute(
+            String(template.activeDeadlineSeconds),
+            scope,
+            this.subOpts(`templates.${template.name}.activeDeadlineSeconds`),
+          ),
+      `templates.${template.name}.activeDeadlineSeconds`,
+    );
   }
 
   private subOpts(where: string) {
@@ -652,8 +649,13 @@ export class Interpreter {
     this.opts.reporter?.taskChanged(rec);
   }
 
-  /** Marks nodes that never ran (skipped by `when`, omitted after a failure). */
-  private markNotRun(name: string, template: string, phase: 'Skipped' | 'Omitted', message: string): void {
+  /** Marks nodes that never ran (skipped by `when`, omitted after a failure, an error before they could start). */
+  private markNotRun(
+    name: string,
+    template: string,
+    phase: 'Skipped' | 'Omitted' | 'Error',
+    message: string,
+  ): void {
     const rec = this.record(name, template);
     rec.phase = phase;
     rec.message = message;
@@ -665,6 +667,38 @@ export class Interpreter {
     for (const n of names)
       scope[`${prefix}.outputs.parameters.${n}`] = JSON.stringify(results.map((r) => r.outputs[n] ?? null));
     scope[`${prefix}.outputs.parameters`] = JSON.stringify(results.map((r) => r.outputs));
+  }
+
+  /**
+   * Runs the expanded nodes of one DAG task or step: a node whose `when` is false is Skipped; the others each take a
+   * parallelism slot and then run, unless `stopping()` says by then that the workflow is stopping (Omitted).
+   */
+  private runInstances(
+    inv: Invocation,
+    instances: { name: string; args: Record<string, string>; run: boolean }[],
+    signal: AbortSignal,
+    limit: { acquire(): Promise<() => void> },
+    stopping: () => boolean,
+  ): Promise<NodeResult[]> {
+    const tmpl = this.templates.get(inv.template)!;
+    return Promise.all(
+      instances.map(async (inst) => {
+        if (!inst.run) {
+          this.markNotRun(inst.name, inv.template, 'Skipped', 'when condition was false');
+          return { phase: 'Skipped' as Phase, message: '', outputs: {} };
+        }
+        const release = await limit.acquire();
+        try {
+          if (stopping()) {
+            this.markNotRun(inst.name, inv.template, 'Omitted', 'not started: the workflow is stopping');
+            return { phase: 'Omitted' as Phase, message: '', outputs: {} };
+          }
+          return await this.runTemplate(tmpl, inst.args, inst.name, signal);
+        } finally {
+          release();
+        }
+      }),
+    );
   }
 
   private async runDag(
@@ -730,31 +764,13 @@ export class Interpreter {
         let result: NodeResult;
         try {
           const instances = this.expand(task, local, where, template.name);
-          const tmpl = this.templates.get(task.template)!;
-          const isLoop =
-            task.withItems !== undefined || task.withParam !== undefined || task.withSequence !== undefined;
-          const results = await Promise.all(
-            instances.map(async (inst) => {
-              if (!inst.run) {
-                this.markNotRun(inst.name, task.template, 'Skipped', 'when condition was false');
-                return { phase: 'Skipped' as Phase, message: '', outputs: {} };
-              }
-              const release = await limit.acquire();
-              try {
-                if (signal.aborted || (failFast && failed !== failedBefore)) {
-                  this.markNotRun(
-                    inst.name,
-                    task.template,
-                    'Omitted',
-                    'not started: the workflow is stopping',
-                  );
-                  return { phase: 'Omitted' as Phase, message: '', outputs: {} };
-                }
-                return await this.runTemplate(tmpl, inst.args, inst.name, signal);
-              } finally {
-                release();
-              }
-            }),
+          const loop = isLoop(task);
+          const results = await this.runInstances(
+            task,
+            instances,
+            signal,
+            limit,
+            () => signal.aborted || (failFast && failed !== failedBefore),
           );
           const bad = results.find((r) => r.phase === 'Failed' || r.phase === 'Error');
           const ran = results.filter((r) => r.phase !== 'Skipped' && r.phase !== 'Omitted');
@@ -764,19 +780,16 @@ export class Interpreter {
               ? { phase: 'Omitted', message: 'omitted', outputs: {} }
               : ran.length === 0
                 ? { phase: 'Skipped', message: 'skipped', outputs: {} }
-                : { phase: 'Succeeded', message: '', outputs: isLoop ? {} : results[0]!.outputs };
-          if (isLoop) this.aggregateOutputs(`tasks.${task.name}`, results, local);
+                : { phase: 'Succeeded', message: '', outputs: loop ? {} : results[0]!.outputs };
+          if (loop) this.aggregateOutputs(`tasks.${task.name}`, results, local);
           else
             for (const [k, v] of Object.entries(result.outputs))
               local[`tasks.${task.name}.outputs.parameters.${k}`] = v;
-          if (!isLoop && results[0]?.exitCode !== undefined)
+          if (!loop && results[0]?.exitCode !== undefined)
             local[`tasks.${task.name}.exitCode`] = String(results[0].exitCode);
         } catch (e) {
           if (!(e instanceof WorkflowError || e instanceof TemplateError)) throw e;
-          const rec = this.record(task.name, task.template);
-          rec.phase = 'Error';
-          rec.message = e.message;
-          this.changed(rec);
+          this.markNotRun(task.name, task.template, 'Error', e.message);
           result = { phase: 'Error', message: e.message, outputs: {} };
         }
         const continues =
@@ -844,37 +857,8 @@ export class Interpreter {
           const where = `templates.${template.name}.steps[${gi}].${step.name}`;
           try {
             const instances = this.expand(step, local, where, template.name);
-            const isLoop =
-              step.withItems !== undefined || step.withParam !== undefined || step.withSequence !== undefined;
-            const rs = await Promise.all(
-              instances.map(async (inst) => {
-                if (!inst.run) {
-                  this.markNotRun(inst.name, step.template, 'Skipped', 'when condition was false');
-                  return { phase: 'Skipped' as Phase, message: '', outputs: {} };
-                }
-                const release = await limit.acquire();
-                try {
-                  if (signal.aborted) {
-                    this.markNotRun(
-                      inst.name,
-                      step.template,
-                      'Omitted',
-                      'not started: the workflow is stopping',
-                    );
-                    return { phase: 'Omitted' as Phase, message: '', outputs: {} };
-                  }
-                  return await this.runTemplate(
-                    this.templates.get(step.template)!,
-                    inst.args,
-                    inst.name,
-                    signal,
-                  );
-                } finally {
-                  release();
-                }
-              }),
-            );
-            if (isLoop) this.aggregateOutputs(`steps.${step.name}`, rs, local);
+            const rs = await this.runInstances(step, instances, signal, limit, () => signal.aborted);
+            if (isLoop(step)) this.aggregateOutputs(`steps.${step.name}`, rs, local);
             else
               for (const [k, v] of Object.entries(rs[0]!.outputs))
                 local[`steps.${step.name}.outputs.parameters.${k}`] = v;
@@ -895,10 +879,7 @@ export class Interpreter {
             } as NodeResult;
           } catch (e) {
             if (!(e instanceof WorkflowError || e instanceof TemplateError)) throw e;
-            const rec = this.record(step.name, step.template);
-            rec.phase = 'Error';
-            rec.message = e.message;
-            this.changed(rec);
+            this.markNotRun(step.name, step.template, 'Error', e.message);
             return { phase: 'Error', message: e.message, outputs: {} } as NodeResult;
           }
         }),
@@ -1017,16 +998,7 @@ export class Interpreter {
       if (e instanceof TemplateError) return fail('Error', e.message);
       throw e;
     }
-    const deadline = durationMs(
-      template.activeDeadlineSeconds === undefined
-        ? undefined
-        : substitute(
-            String(template.activeDeadlineSeconds),
-            scope,
-            this.subOpts(`templates.${template.name}.activeDeadlineSeconds`),
-          ),
-      `templates.${template.name}.activeDeadlineSeconds`,
-    );
+    const deadline = this.templateDeadline(template, scope);
     const firstStart = this.clock();
     rec.startedAt = firstStart;
     for (let attempt = 1; ; attempt++) {
@@ -1034,17 +1006,7 @@ export class Interpreter {
       const release = await this.podLimit.acquire();
       let result: ContainerResult;
       const started = this.clock();
-      const controller = new AbortController();
-      let timedOut = false;
-      const onAbort = () => controller.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      const timer =
-        deadline === undefined
-          ? undefined
-          : setTimeout(() => {
-              timedOut = true;
-              controller.abort(new WorkflowError('deadline'));
-            }, deadline * this.timeScale);
+      const child = childSignal(signal, deadline === undefined ? undefined : deadline * this.timeScale);
       try {
         rec.phase = 'Running';
         rec.message = '';
@@ -1058,7 +1020,7 @@ export class Interpreter {
             container,
             volumes,
             outputs,
-            signal: controller.signal,
+            signal: child.signal,
           })
           .catch((e: unknown) => ({
             exitCode: undefined,
@@ -1066,15 +1028,14 @@ export class Interpreter {
             outputs: {},
           }));
       } finally {
-        if (timer) clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        child.dispose();
         release();
       }
       rec.exitCode = result.exitCode;
       let phase: Phase =
         result.exitCode === 0 ? 'Succeeded' : result.exitCode === undefined ? 'Error' : 'Failed';
       let message = result.message ?? (result.exitCode ? `exit code ${result.exitCode}` : '');
-      if (timedOut) {
+      if (child.timedOut()) {
         phase = 'Failed';
         message = `Pod was active on the node longer than the specified deadline (${template.activeDeadlineSeconds}s)`;
       }
@@ -1118,6 +1079,35 @@ export class Interpreter {
       await sleep(delay * this.timeScale, signal);
     }
   }
+}
+
+/**
+ * A signal that aborts when `parent` does or, if `deadlineMs` is set, when that many milliseconds have passed
+ * (`timedOut()` then says so). `dispose()` stops the timer and unhooks it from `parent`.
+ */
+function childSignal(
+  parent: AbortSignal,
+  deadlineMs: number | undefined,
+): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort(new WorkflowError('deadline'));
+        }, deadlineMs);
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

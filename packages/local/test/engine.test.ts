@@ -414,44 +414,45 @@ spec:
     expect(r.failedTask?.message).toMatch(/retryStrategy.expression/);
   });
 
-  it('limits concurrent containers by spec.parallelism and by template parallelism', async () => {
-    const fan = (where: string) => `
+  /** A workflow whose entrypoint `main` has `body`, with `option` set on the spec, on `main`, or nowhere. */
+  const optionAt = (where: 'spec' | 'template' | 'none', option: string, body: string) => `
 kind: Workflow
 spec:
   entrypoint: main
-  ${where === 'spec' ? 'parallelism: 2' : ''}
+  ${where === 'spec' ? option : ''}
   templates:
     - name: main
-      ${where === 'template' ? 'parallelism: 3' : ''}
-      dag:
+      ${where === 'template' ? option : ''}
+${body}`;
+
+  it.each([
+    { where: 'spec', option: 'parallelism: 2', maxActive: 2 },
+    { where: 'template', option: 'parallelism: 3', maxActive: 3 },
+    { where: 'none', option: '', maxActive: 8 },
+  ] as const)(
+    'limits concurrent containers by parallelism on the $where',
+    async ({ where, option, maxActive }) => {
+      const fan = optionAt(
+        where,
+        option,
+        `      dag:
         tasks:
           - name: many
             template: echo
             withSequence: { count: "8" }
             arguments: { parameters: [{ name: msg, value: "{{item}}" }] }
-${ECHO}`;
-    const e1 = new FakeExecutor(() => ({}), 20);
-    await run(fan('spec'), e1);
-    expect(e1.runs).toHaveLength(8);
-    expect(e1.maxActive).toBe(2);
-    const e2 = new FakeExecutor(() => ({}), 20);
-    await run(fan('template'), e2);
-    expect(e2.maxActive).toBe(3);
-    const e3 = new FakeExecutor(() => ({}), 20);
-    await run(fan('none'), e3);
-    expect(e3.maxActive).toBe(8);
-  });
+${ECHO}`,
+      );
+      const exec = new FakeExecutor(() => ({}), 20);
+      await run(fan, exec);
+      expect(exec.runs).toHaveLength(8);
+      expect(exec.maxActive).toBe(maxActive);
+    },
+  );
 
   it('activeDeadlineSeconds stops a container (template) and the whole workflow (spec)', async () => {
-    const slow = (where: string) => `
-kind: Workflow
-spec:
-  entrypoint: main
-  ${where === 'spec' ? 'activeDeadlineSeconds: 10' : ''}
-  templates:
-    - name: main
-      ${where === 'template' ? 'activeDeadlineSeconds: 10' : ''}
-      container: { image: img:1 }`;
+    const slow = (where: 'spec' | 'template') =>
+      optionAt(where, 'activeDeadlineSeconds: 10', '      container: { image: img:1 }');
     const r1 = await run(slow('template'), new FakeExecutor(() => ({}), 5_000), { timeScale: 0.001 });
     expect(r1.phase).toBe('Failed');
     expect(r1.tasks[0]!.message).toMatch(/deadline/);
