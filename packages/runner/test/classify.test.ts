@@ -39,6 +39,11 @@ describe('classifyFailure', () => {
     'airflow.exceptions.AirflowException: ---------------------------------------------------',
     'Some task instances failed:',
   ];
+  const operatorTraceback = [
+    'Subtask: Traceback (most recent call last):',
+    'Subtask: ValueError: boom',
+    'Marking task as FAILED.',
+  ];
   const cases: Array<[string, Partial<FailureEvidence>, string]> = [
     ['verified success', { output: [PROGRESS_OK, DONE], taskLog: [TASK_OK] }, 'success'],
     [
@@ -113,11 +118,7 @@ describe('classifyFailure', () => {
       {
         exitCode: 1,
         output: failed,
-        taskLog: [
-          'Subtask: Traceback (most recent call last):',
-          'Subtask: ValueError: boom',
-          'Marking task as FAILED.',
-        ],
+        taskLog: operatorTraceback,
       },
       'task-failed',
     ],
@@ -134,11 +135,7 @@ describe('classifyFailure', () => {
       ev({
         exitCode: 1,
         output: failed,
-        taskLog: [
-          'Subtask: Traceback (most recent call last):',
-          'Subtask: ValueError: boom',
-          'Marking task as FAILED.',
-        ],
+        taskLog: operatorTraceback,
       }),
     );
     expect(v.reason).toBe('the task failed: ValueError: boom');

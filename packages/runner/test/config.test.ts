@@ -27,6 +27,19 @@ afterEach(() => {
   for (const c of dirs.splice(0)) c();
 });
 
+/** A temp dir (removed after the test) with `k.json` holding `kwargs`, and an argv naming only that file. */
+function withKwargsFile(kwargs: Record<string, unknown>): { dir: string; file: string; argv: string[] } {
+  const d = tempDir();
+  dirs.push(d.cleanup);
+  const file = join(d.path, 'k.json');
+  writeFileSync(file, JSON.stringify(kwargs));
+  return {
+    dir: d.path,
+    file,
+    argv: ['--task-id', 't', '--execution-date', '20261123', '--kwargs-file', file],
+  };
+}
+
 describe('parseExecutionDate', () => {
   it('accepts YYYY-MM-DD and YYYYMMDD as naive midnight', () => {
     expect(parseExecutionDate('2026-11-23').toISOString()).toBe('2026-11-23T00:00:00.000Z');
@@ -82,37 +95,18 @@ describe('parseInvocation', () => {
   });
 
   it('flags override --kwargs-file and @file reads SQL from a file (quotes and newlines intact)', () => {
-    const d = tempDir();
-    dirs.push(d.cleanup);
+    const k = withKwargsFile({ bql: 'from file', max_rows: 3 });
     const sql = 'SELECT "a"\n"""\'b\'"""\\n ünï';
-    writeFileSync(join(d.path, 'q.sql'), sql);
-    writeFileSync(join(d.path, 'k.json'), JSON.stringify({ bql: 'from file', max_rows: 3 }));
-    const c = run([
-      '--task-id',
-      't',
-      '--execution-date',
-      '20261123',
-      '--kwargs-file',
-      join(d.path, 'k.json'),
-    ]);
+    writeFileSync(join(k.dir, 'q.sql'), sql);
+    const c = run(k.argv);
     expect(c.kwargs).toMatchObject({ bql: 'from file', max_rows: 3 });
-    const c2 = run([...base, '--kwargs-file', join(d.path, 'k.json'), '--bql', `@${join(d.path, 'q.sql')}`]);
+    const c2 = run([...base, '--kwargs-file', k.file, '--bql', `@${join(k.dir, 'q.sql')}`]);
     expect(c2.kwargs).toMatchObject({ bql: sql, max_rows: 3 });
     expect(run([...base.slice(0, 4), '--bql', '@@literal']).kwargs.bql).toBe('@literal');
   });
 
   it('refuses unknown keys in --kwargs-file (65) instead of dropping them', () => {
-    const d = tempDir();
-    dirs.push(d.cleanup);
-    writeFileSync(join(d.path, 'k.json'), JSON.stringify({ bql: 'x', use_legacy_sqll: false }));
-    const e = failure([
-      '--task-id',
-      't',
-      '--execution-date',
-      '20261123',
-      '--kwargs-file',
-      join(d.path, 'k.json'),
-    ]);
+    const e = failure(withKwargsFile({ bql: 'x', use_legacy_sqll: false }).argv);
     expect(e.exitClass).toBe('invalid-input');
     expect(e.message).toBe('--kwargs-file: unknown kwarg(s) "use_legacy_sqll" (see --help)');
   });

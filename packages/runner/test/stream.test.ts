@@ -80,18 +80,13 @@ describe('LineEncoder fast path', () => {
     });
     const plain = enc.encode('INFO - plain line\nINFO - another');
     const mixed = enc.encode('plain\nsay "hi"\ttab');
-    expect(
-      plain
+    const msgs = (records: string) =>
+      records
         .trimEnd()
         .split('\n')
-        .map((l) => JSON.parse(l).msg),
-    ).toEqual(['INFO - plain line', 'INFO - another']);
-    expect(
-      mixed
-        .trimEnd()
-        .split('\n')
-        .map((l) => JSON.parse(l).msg),
-    ).toEqual(['plain', 'say "hi"\ttab']);
+        .map((l) => JSON.parse(l).msg);
+    expect(msgs(plain)).toEqual(['INFO - plain line', 'INFO - another']);
+    expect(msgs(mixed)).toEqual(['plain', 'say "hi"\ttab']);
   });
 });
 
