@@ -909,9 +909,11 @@ export class Warehouse {
       return { committed: false, resultTable, schema, totalRows, queryStats };
     }
     const dest = tableKeyOf(cfg.destinationTable, record.project);
-    return this.db.write(async (c, onCommit) => {
-      const next = await this.writeInto(
+    return this.db.write((c, onCommit) =>
+      this.writeJobOutput(
         c,
+        onCommit,
+        record,
         dest,
         { sql: `SELECT * FROM ${resultTable}`, schema },
         {
@@ -921,20 +923,9 @@ export class Warehouse {
           timePartitioning: cfg.timePartitioning,
           schemaUpdateOptions: cfg.schemaUpdateOptions,
         },
-      );
-      onCommit(() => this.catalog.putTable(next));
-      const outcome: JobOutcome = {
-        committed: true,
-        saved: true,
-        resultTable,
-        schema,
-        totalRows,
-        queryStats,
-      };
-      finishRecord(record, outcome);
-      await Catalog.saveJob(c, record);
-      return outcome;
-    });
+        { committed: true, saved: true, resultTable, schema, totalRows, queryStats },
+      ),
+    );
   }
 
   private async runCopy(record: JobRecord, cfg: Json): Promise<JobOutcome> {
@@ -967,8 +958,10 @@ export class Warehouse {
         const where = decorator === undefined ? '' : ` WHERE ${partitionFilter(t, decorator)}`;
         return `SELECT ${cols.join(', ') || 'NULL AS _none'} FROM ${physicalName(t.uid)}${where}`;
       });
-      const next = await this.writeInto(
+      return this.writeJobOutput(
         c,
+        onCommit,
+        record,
         dest,
         { sql: parts.join(' UNION ALL BY NAME '), schema: first.schema, withPartitionTime: keepPt },
         {
@@ -977,12 +970,8 @@ export class Warehouse {
           defaultWrite: 'WRITE_EMPTY',
           timePartitioning: keepPt && !destMeta ? first.timePartitioning : undefined,
         },
+        { committed: true, saved: true },
       );
-      onCommit(() => this.catalog.putTable(next));
-      const outcome: JobOutcome = { committed: true, saved: true };
-      finishRecord(record, outcome);
-      await Catalog.saveJob(c, record);
-      return outcome;
     });
   }
 
@@ -998,9 +987,11 @@ export class Warehouse {
     const staging = `_results."l_${randomBytes(8).toString('hex')}"`;
     const loaded = await readLoadSource(this.db, cfg, schema, staging, running);
     try {
-      return await this.db.write(async (c, onCommit) => {
-        const next = await this.writeInto(
+      return await this.db.write((c, onCommit) =>
+        this.writeJobOutput(
           c,
+          onCommit,
+          record,
           dest,
           { sql: `SELECT * FROM ${staging}`, schema: loaded.schema },
           {
@@ -1010,26 +1001,42 @@ export class Warehouse {
             timePartitioning: cfg.timePartitioning,
             schemaUpdateOptions: cfg.schemaUpdateOptions,
           },
-        );
-        onCommit(() => this.catalog.putTable(next));
-        const outcome: JobOutcome = {
-          committed: true,
-          saved: true,
-          loadStats: {
-            inputFiles: String(loaded.files),
-            inputFileBytes: String(loaded.bytes),
-            outputRows: String(loaded.rows),
-            outputBytes: String(loaded.rows * estimateRowBytes(loaded.schema)),
-            badRecords: String(loaded.badRecords),
+          {
+            committed: true,
+            saved: true,
+            loadStats: {
+              inputFiles: String(loaded.files),
+              inputFileBytes: String(loaded.bytes),
+              outputRows: String(loaded.rows),
+              outputBytes: String(loaded.rows * estimateRowBytes(loaded.schema)),
+              badRecords: String(loaded.badRecords),
+            },
           },
-        };
-        finishRecord(record, outcome);
-        await Catalog.saveJob(c, record);
-        return outcome;
-      });
+        ),
+      );
     } finally {
       await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${staging}`)).catch(() => undefined);
     }
+  }
+
+  /**
+   * The end of every job that writes a table, inside the caller's write transaction: `writeInto`, then the job record is
+   * finished with `outcome` and saved in the same transaction; the catalog takes the new table metadata on commit.
+   */
+  private async writeJobOutput(
+    c: DuckDBConnection,
+    onCommit: (hook: () => void) => void,
+    record: JobRecord,
+    dest: TableKey,
+    source: WriteSource,
+    opts: WriteOptions,
+    outcome: JobOutcome,
+  ): Promise<JobOutcome> {
+    const next = await this.writeInto(c, dest, source, opts);
+    onCommit(() => this.catalog.putTable(next));
+    finishRecord(record, outcome);
+    await Catalog.saveJob(c, record);
+    return outcome;
   }
 
   /**
@@ -1506,15 +1513,17 @@ function parseTimePartitioning(raw: unknown, schema: FieldSchema[]): TimePartiti
   return tp;
 }
 
+/** `description` and `friendlyName` of a patch/insert body: a string sets the field, null removes it. */
+function applyTextFields(m: { description?: string; friendlyName?: string }, b: Json): void {
+  for (const key of ['description', 'friendlyName'] as const) {
+    if (b[key] === undefined) continue;
+    if (b[key] === null) delete m[key];
+    else m[key] = optString(b[key], key)!;
+  }
+}
+
 function applyDatasetFields(d: DatasetMeta, b: Json): void {
-  if (b.description !== undefined) {
-    if (b.description === null) delete d.description;
-    else d.description = optString(b.description, 'description')!;
-  }
-  if (b.friendlyName !== undefined) {
-    if (b.friendlyName === null) delete d.friendlyName;
-    else d.friendlyName = optString(b.friendlyName, 'friendlyName')!;
-  }
+  applyTextFields(d, b);
   if (b.labels !== undefined) {
     const labels = checkLabels(b.labels);
     if (labels && Object.keys(labels).length > 0) d.labels = { ...(d.labels ?? {}), ...labels };
@@ -1528,14 +1537,7 @@ function applyDatasetFields(d: DatasetMeta, b: Json): void {
 }
 
 function applyTableFields(t: TableMeta, b: Json): void {
-  if (b.description !== undefined) {
-    if (b.description === null) delete t.description;
-    else t.description = optString(b.description, 'description')!;
-  }
-  if (b.friendlyName !== undefined) {
-    if (b.friendlyName === null) delete t.friendlyName;
-    else t.friendlyName = optString(b.friendlyName, 'friendlyName')!;
-  }
+  applyTextFields(t, b);
   if (b.labels !== undefined) {
     const labels = checkLabels(b.labels);
     if (labels) {
