@@ -172,7 +172,8 @@ describe('dp warehouse: bad input answers one line and the documented exit code'
     expect(locked.stderr).toMatch(/in use by another warehouse process/);
     expect(taken.code).toBe(75);
     expect(taken.stderr).toMatch(/already in use/);
-    const seeded = await dp([
+    // The same seed twice: the second run must find both days present and add nothing.
+    const seedTwoDays = [
       'warehouse',
       'seed',
       '--from',
@@ -181,19 +182,11 @@ describe('dp warehouse: bad input answers one line and the documented exit code'
       '2026-11-02',
       '--url',
       running.url,
-    ]);
+    ];
+    const seeded = await dp(seedTwoDays);
     expect(seeded.code).toBe(0);
     expect(seeded.stdout).toMatch(/seeded 2 day\(s\)/);
-    const again = await dp([
-      'warehouse',
-      'seed',
-      '--from',
-      '2026-11-01',
-      '--to',
-      '2026-11-02',
-      '--url',
-      running.url,
-    ]);
+    const again = await dp(seedTwoDays);
     expect(again.stdout).toMatch(/seeded 0 day\(s\).*2 already present/);
     running.child.kill('SIGTERM');
     await exited(running.child);
