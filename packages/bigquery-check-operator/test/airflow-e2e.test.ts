@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { airflowEnv, DOUBLE_READY } from '../../bigquery-client/test/support/airflow.js';
-import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { readOutputsIfAny, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-check-operator.js', import.meta.url));
 const dirs: (() => void)[] = [];
@@ -28,11 +28,7 @@ async function run(outcome: string, args: string[], env: Record<string, string> 
     { ...airflowEnv(tmp.path, outcome), AIRFLOW_DOUBLE_ARGV_LOG: argvLog, ...env },
     30_000,
   );
-  let outputs: Record<string, string> = {};
-  try {
-    outputs = readOutputs(out);
-  } catch {}
-  return { ...r, outputs };
+  return { ...r, outputs: readOutputsIfAny(out) };
 }
 
 const SQL =

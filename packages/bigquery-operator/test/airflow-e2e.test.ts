@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { airflowEnv, DOUBLE_READY, KEY_MARKER } from '../../bigquery-client/test/support/airflow.js';
-import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
+import { readOutputsIfAny, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));
 const dirs: (() => void)[] = [];
@@ -39,10 +39,7 @@ async function run(outcome: string, extra: string[] = []) {
     airflowEnv(tmp.path, outcome),
     30_000,
   );
-  let outputs: Record<string, string> = {};
-  try {
-    outputs = readOutputs(out);
-  } catch {}
+  const outputs = readOutputsIfAny(out);
   const leftovers = readdirSync(tmp.path).filter((f) => f.startsWith('dp-airflow-'));
   return { ...r, outputs, leftovers };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { writeFakeKey } from '../../bigquery-client/test/support/airflow.js';
 import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
@@ -32,6 +33,10 @@ const base = (outputs: string) => [
   '--bigquery-endpoint',
   suite.fake.url,
 ];
+
+/** `base` without `--bigquery-endpoint` and its value. */
+const baseWithoutEndpoint = (outputs: string) =>
+  base(outputs).filter((a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint');
 
 describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint)', () => {
   it('writes a templated query into dataset.table$YYYYMMDD with WRITE_TRUNCATE', async () => {
@@ -158,22 +163,10 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
   it('without an endpoint a bad service-account key fails locally with 77, key content never printed', async () => {
     const out = outDir();
     const d = suite.tempDir('bqop-key-');
-    const { writeFileSync } = await import('node:fs');
     const key = `${d.path}/key.json`;
     const marker = 'KEY-CONTENT-MARKER-51c2';
-    writeFileSync(
-      key,
-      JSON.stringify({
-        type: 'service_account',
-        project_id: 'my-proj',
-        private_key: `-----BEGIN PRIVATE KEY-----\n${marker}\n-----END PRIVATE KEY-----\n`,
-        client_email: 'sa@my-proj.iam.gserviceaccount.com',
-        token_uri: 'http://127.0.0.1:9/token',
-      }),
-    );
-    const args = base(out).filter(
-      (a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint',
-    );
+    writeFakeKey(key, marker, 'http://127.0.0.1:9/token');
+    const args = baseWithoutEndpoint(out);
     const r = await runCli(BIN, [...args, '--bql', 'SELECT 1'], { GOOGLE_APPLICATION_CREDENTIALS: key });
     expect(r.code).toBe(77);
     expect(r.stdout + r.stderr).not.toContain(marker);
@@ -182,10 +175,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
 
   it('BIGQUERY_EMULATOR_HOST (host:port, no scheme) works instead of --bigquery-endpoint', async () => {
     const out = outDir();
-    const args = base(out).filter(
-      (a, i, all) => a !== '--bigquery-endpoint' && all[i - 1] !== '--bigquery-endpoint',
-    );
-    const r = await runCli(BIN, [...args, '--bql', 'SELECT 1'], {
+    const r = await runCli(BIN, [...baseWithoutEndpoint(out), '--bql', 'SELECT 1'], {
       BIGQUERY_EMULATOR_HOST: suite.fake.url.replace('http://', ''),
     });
     expect(r.stderr).toBe('');

@@ -46,6 +46,15 @@ export function readOutputs(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
+/** `readOutputs`, or `{}` when the run wrote no outputs folder (or it cannot be read). */
+export function readOutputsIfAny(dir: string): Record<string, string> {
+  try {
+    return readOutputs(dir);
+  } catch {
+    return {};
+  }
+}
+
 /** Runs an operator CLI in-process (the runner's test support), with this process's PATH unless env overrides it. */
 export function runInProcess(
   definition: OperatorDefinition,
