@@ -48,6 +48,16 @@ function offsetText(minutes: number, colon: boolean, zulu: boolean, hoursOnly = 
   return `${sign}${h}${colon ? ':' : ''}${pad(a % 60, 2)}`;
 }
 
+/** Zone-offset layouts: `Z…` writes Z for UTC, `…:00` puts a colon between hours and minutes, `07` is hours only. */
+const OFFSET_LAYOUTS: Record<string, { zulu: boolean; colon: boolean; hoursOnly: boolean }> = {
+  'Z07:00': { zulu: true, colon: true, hoursOnly: false },
+  Z0700: { zulu: true, colon: false, hoursOnly: false },
+  Z07: { zulu: true, colon: false, hoursOnly: true },
+  '-07:00': { zulu: false, colon: true, hoursOnly: false },
+  '-0700': { zulu: false, colon: false, hoursOnly: false },
+  '-07': { zulu: false, colon: false, hoursOnly: true },
+};
+
 /** `time.Format(layout)`. */
 export function formatGo(t: GoTime, layout: string): string {
   const d = new Date(t.ms + t.offsetMinutes * 60_000);
@@ -60,6 +70,8 @@ export function formatGo(t: GoTime, layout: string): string {
   const ms = d.getUTCMilliseconds();
   const yday = Math.floor((Date.UTC(Y, M, D) - Date.UTC(Y, 0, 1)) / 86_400_000) + 1;
   return layout.replace(LAYOUT_TOKEN, (tok) => {
+    const zone = OFFSET_LAYOUTS[tok];
+    if (zone) return offsetText(t.offsetMinutes, zone.colon, zone.zulu, zone.hoursOnly);
     switch (tok) {
       case 'January':
         return MONTHS[M]!;
@@ -105,18 +117,6 @@ export function formatGo(t: GoTime, layout: string): string {
         return h >= 12 ? 'PM' : 'AM';
       case 'pm':
         return h >= 12 ? 'pm' : 'am';
-      case 'Z07:00':
-        return offsetText(t.offsetMinutes, true, true);
-      case 'Z0700':
-        return offsetText(t.offsetMinutes, false, true);
-      case 'Z07':
-        return offsetText(t.offsetMinutes, false, true, true);
-      case '-07:00':
-        return offsetText(t.offsetMinutes, true, false);
-      case '-0700':
-        return offsetText(t.offsetMinutes, false, false);
-      case '-07':
-        return offsetText(t.offsetMinutes, false, false, true);
       default: {
         // .000 / .999 fractional seconds (ms precision here)
         const digits = tok.length - 1;
@@ -157,6 +157,12 @@ export function parseGo(layout: string, value: string): GoTime {
   let offset = 0;
   fields.forEach((tok, i) => {
     const v = m[i + 1]!;
+    if (OFFSET_LAYOUTS[tok]) {
+      if (v === 'Z') return;
+      const om = /^([+-])(\d\d):?(\d\d)?$/.exec(v)!;
+      offset = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3] ?? 0));
+      return;
+    }
     switch (tok) {
       case '2006':
         Y = Number(v);
@@ -194,17 +200,6 @@ export function parseGo(layout: string, value: string): GoTime {
       case 'pm':
         pm = v.toUpperCase() === 'PM';
         break;
-      case 'Z07:00':
-      case 'Z0700':
-      case 'Z07':
-      case '-07:00':
-      case '-0700':
-      case '-07': {
-        if (v === 'Z') break;
-        const om = /^([+-])(\d\d):?(\d\d)?$/.exec(v)!;
-        offset = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3] ?? 0));
-        break;
-      }
       default:
         if (tok.startsWith('.')) ms = Math.round(Number(`0${v}`) * 1000);
     }
@@ -219,6 +214,8 @@ export function parseGo(layout: string, value: string): GoTime {
 }
 
 function tokenPattern(tok: string): string {
+  const zone = OFFSET_LAYOUTS[tok];
+  if (zone) return zone.zulu ? '(Z|[+-]\\d\\d(?::?\\d\\d)?)' : '([+-]\\d\\d(?::?\\d\\d)?)';
   switch (tok) {
     case 'January':
       return `(${MONTHS.join('|')})`;
@@ -245,14 +242,6 @@ function tokenPattern(tok: string): string {
     case 'PM':
     case 'pm':
       return '(AM|PM|am|pm)';
-    case 'Z07:00':
-    case 'Z0700':
-    case 'Z07':
-      return '(Z|[+-]\\d\\d(?::?\\d\\d)?)';
-    case '-07:00':
-    case '-0700':
-    case '-07':
-      return '([+-]\\d\\d(?::?\\d\\d)?)';
     default:
       if (tok.startsWith('.')) return '(\\.\\d+)';
       return '(\\d\\d)';

@@ -103,6 +103,31 @@ describe('sprig dates and Go layouts', () => {
     expect(() => parseGoDuration('3 days')).toThrow(/invalid duration/);
   });
 
+  it.each([
+    // layout, UTC, +05:30, -01:00 (as Go's time.Format writes them)
+    ['Z07:00', 'Z', '+05:30', '-01:00'],
+    ['Z0700', 'Z', '+0530', '-0100'],
+    ['Z07', 'Z', '+05', '-01'],
+    ['-07:00', '+00:00', '+05:30', '-01:00'],
+    ['-0700', '+0000', '+0530', '-0100'],
+    ['-07', '+00', '+05', '-01'],
+  ])('zone offset layout %s formats and parses back', (layout, utc, east, west) => {
+    const ms = Date.UTC(2026, 0, 5, 7, 8);
+    const cases: [number, string][] = [
+      [0, utc],
+      [330, east],
+      [-60, west],
+    ];
+    for (const [offset, text] of cases) {
+      expect(formatGo(new GoTime(ms, offset), layout)).toBe(text);
+      // hours-only layouts drop the minutes, so +05:30 reads back as +05:00
+      const back = layout.endsWith('07') ? Math.trunc(offset / 60) * 60 : offset;
+      const t = parseGo(`2006-01-02 15:04 ${layout}`, `2026-01-05 07:08 ${text}`);
+      expect(t.offsetMinutes).toBe(back);
+      expect(t.ms).toBe(ms - back * 60_000); // 07:08 wall clock at that offset
+    }
+  });
+
   it('time methods', () => {
     expect(ev("sprig.toDate('20060102', '20261120').AddDate(0, 0, -1).Format('20060102')")).toBe('20261119');
     expect(ev("sprig.toDate('20060102', '19700102').Unix()")).toBe(86400n);
