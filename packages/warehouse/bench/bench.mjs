@@ -32,6 +32,17 @@ async function pipelineRatio() {
     await bq.dataset('github_trends').createTable(t, { timePartitioning: { type: 'DAY' } });
   const sql = exampleSql(DS);
   const dest = (t) => ({ projectId: 'local-project', datasetId: 'github_trends', tableId: t });
+  // One configuration for the write steps, sent through the client and straight to the engine alike.
+  const writeJob = (text, table) => ({
+    configuration: {
+      query: {
+        query: text,
+        useLegacySql: false,
+        writeDisposition: 'WRITE_TRUNCATE',
+        destinationTable: dest(table),
+      },
+    },
+  });
   const steps = [
     ['check_github (legacy, __TABLES__)', sql.sql.bq_check_githubarchive_day, null],
     ['check_hn (legacy)', sql.sql.bq_check_hackernews_full, null],
@@ -49,16 +60,7 @@ async function pipelineRatio() {
   const viaServer = async (name, text, table) => {
     const t0 = performance.now();
     if (table) {
-      const [job] = await bq.createJob({
-        configuration: {
-          query: {
-            query: text,
-            useLegacySql: false,
-            writeDisposition: 'WRITE_TRUNCATE',
-            destinationTable: dest(table),
-          },
-        },
-      });
+      const [job] = await bq.createJob(writeJob(text, table));
       if (job.metadata.status.errorResult)
         throw new Error(`${name}: ${job.metadata.status.errorResult.message}`);
     } else {
@@ -70,16 +72,7 @@ async function pipelineRatio() {
   const viaEngine = async (name, text, table) => {
     const t0 = performance.now();
     const job = table
-      ? await wh.warehouse.insertJob('local-project', {
-          configuration: {
-            query: {
-              query: text,
-              useLegacySql: false,
-              writeDisposition: 'WRITE_TRUNCATE',
-              destinationTable: dest(table),
-            },
-          },
-        })
+      ? await wh.warehouse.insertJob('local-project', writeJob(text, table))
       : await wh.warehouse.query('local-project', { query: text, useLegacySql: true });
     if (job.status?.errorResult) throw new Error(`${name}: ${job.status.errorResult.message}`);
     return performance.now() - t0;
