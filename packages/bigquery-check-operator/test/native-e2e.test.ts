@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectOneLineFailure } from '../../bigquery-client/test/support/cli.js';
 import type { QueryAnswer } from '../../bigquery-client/test/support/fake-bigquery.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
@@ -61,9 +62,7 @@ describe('bigquery-check-operator --engine native', () => {
       },
     };
     const r = await run(['--sql', 'SELECT COUNT(*), "x" FROM [ds.t]'], true);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Test failed\. Results: \[0, 'x'\]\. Query: SELECT COUNT/);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLineFailure(r, 1, /Test failed\. Results: \[0, 'x'\]\. Query: SELECT COUNT/);
   });
 
   it.each([
@@ -127,9 +126,6 @@ describe('bigquery-check-operator --engine native', () => {
     [['--check', 'sometimes', '--sql', 'SELECT 1'], 64, /check/],
     [['--sql', '{{ nope.attr }}'], 65, /UndefinedError/],
   ])('bad input %j → %i (in-process)', async (args, code, msg) => {
-    const r = await run(args as string[], true);
-    expect(r.code).toBe(code);
-    expect(r.stderr).toMatch(msg);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLineFailure(await run(args as string[], true), code as number, msg as RegExp);
   });
 });

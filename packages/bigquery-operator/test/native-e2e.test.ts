@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeFakeKey } from '../../bigquery-client/test/support/airflow.js';
-import { readOutputs, runCli, runInProcess } from '../../bigquery-client/test/support/cli.js';
+import {
+  expectOneLineFailure,
+  readOutputs,
+  runCli,
+  runInProcess,
+} from '../../bigquery-client/test/support/cli.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
@@ -154,9 +159,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
   ])('bad input %j → one line, exit %i (in-process)', async (args, code, message) => {
     const out = outDir();
     const r = await runInProcess(definition, [...base(out), ...(args as string[])]);
-    expect(r.code).toBe(code);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLineFailure(r, code, message);
     expect(suite.fake.requests.filter((q) => q.method === 'POST')).toHaveLength(0);
   });
 
@@ -218,9 +221,7 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${d.path}/kwargs.json`, JSON.stringify(kwargs));
     const r = await runInProcess(definition, [...base(out), '--kwargs-file', `${d.path}/kwargs.json`]);
-    expect(r.code).toBe(65);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLineFailure(r, 65, message);
   });
 
   it('no GCP project → 78', async () => {

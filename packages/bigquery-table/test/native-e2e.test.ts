@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineFailure } from '../../bigquery-client/test/support/cli.js';
 import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
@@ -115,11 +116,11 @@ describe('bigquery-table (native, subprocess)', () => {
       ],
       true,
     );
-    expect(r.code).toBe(65);
-    expect(r.stderr).toMatch(
+    expectOneLineFailure(
+      r,
+      65,
       /conflicting schema: date: type DATE in the table, STRING wanted; stars: type STRING in the table, INTEGER wanted; forks: missing/,
     );
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(suite.fake.requests.filter((q) => q.method !== 'GET')).toHaveLength(0);
   });
 
@@ -179,9 +180,6 @@ describe('bigquery-table (native, subprocess)', () => {
     [['--dataset-id', 'ds', '--labels', '{"Bad":"x"}'], 64, /labels/],
     [['--dataset-id', 'ds', '--engine', 'airflow'], 64, /airflow/],
   ])('bad input %j → %i (in-process)', async (args, code, msg) => {
-    const r = await run(args as string[], true);
-    expect(r.code).toBe(code);
-    expect(r.stderr).toMatch(msg);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expectOneLineFailure(await run(args as string[], true), code as number, msg as RegExp);
   });
 });

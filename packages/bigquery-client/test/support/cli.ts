@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperatorDefinition } from '@data-pipeline/runner';
 import { runInProcess as runnerInProcess, tempDir } from '@data-pipeline/runner/testing';
+import { expect } from 'vitest';
 
 export interface CliResult {
   code: number | null;
@@ -41,6 +42,17 @@ export function runCli(
 }
 
 export { tempDir };
+
+/** The bad-input contract: exit `code`, and stderr is one line matching `message`. */
+export function expectOneLineFailure(
+  r: { code: number | null; stderr: string },
+  code: number,
+  message: RegExp,
+): void {
+  expect(r.code).toBe(code);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
 
 export function readOutputs(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
