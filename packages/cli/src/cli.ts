@@ -38,7 +38,7 @@ buildProgram(version, { io, exit: (code) => (exitCode = code) })
       if (exitCode !== undefined) process.exitCode = exitCode;
     },
     (error: unknown) => {
-      // Commander already printed its usage line; run/query/example map it to 64 (src/io.ts).
+      // Commander already printed its usage line; src/io.ts maps usage errors to 64 (usageErrors, usageExit).
       if (error instanceof CommanderError) process.exitCode = error.exitCode;
       else {
         process.stderr.write(`dp: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -61,3 +61,15 @@ export function usageErrors(cmd: Command): Command {
     throw new CommanderError(ok ? 0 : EXIT_CODES.usage, e.code, e.message);
   });
 }
+
+/**
+ * For lint and warehouse, which keep commander's own exit codes (help without a subcommand: 1): usage errors
+ * (unknown option...) default to exit 1 there; ours is 64. Commander's exits (usage, help)
+ * are thrown as CommanderError with that code and become the exit code in src/cli.ts.
+ */
+export function usageExit(command: Command): void {
+  const reportError = command.error.bind(command);
+  command.error = (message, options) =>
+    reportError(message, { ...options, exitCode: options?.exitCode ?? EXIT_CODES.usage });
+  command.exitOverride();
+}

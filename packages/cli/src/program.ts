@@ -8,16 +8,15 @@ import { type CommandContext, usageErrors } from './io.js';
 
 /**
  * Builds the `dp` command tree. Each subcommand lives in its own module under commands/.
- * run/query/example get `ctx` (io in, exit code out); lint and warehouse still use commander's
- * output and the process directly (their owners' modules, unchanged).
- * Usage errors of the root and of run/query/example are thrown as CommanderError and become the exit code in cli.ts.
+ * Every command gets `ctx` (io in, exit code out). Usage errors are thrown as CommanderError and become the exit
+ * code in cli.ts (lint and warehouse keep commander's own codes for help without a subcommand, see usageExit).
  */
 export function buildProgram(version: string, ctx: CommandContext): Command {
   const program = new Command('dp')
     .description('data-pipeline: Airflow 1.8.2 operators as Argo steps')
     .version(version);
-  registerWarehouse(program);
-  registerLint(program);
+  registerWarehouse(program, ctx);
+  registerLint(program, ctx);
   registerRun(program, ctx);
   registerQuery(program, ctx);
   registerExample(program, ctx);

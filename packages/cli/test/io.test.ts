@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { EXIT_CODES } from '@data-pipeline/local';
 import { describe, expect, it } from 'vitest';
 import { exampleCommand } from '../src/commands/example.js';
+import { lintCommand } from '../src/commands/lint.js';
 import { queryCommand } from '../src/commands/query.js';
 import { type RunFlags, runCommand } from '../src/commands/run.js';
+import { warehouseSeed, warehouseServe } from '../src/commands/warehouse.js';
 import { type CliIo, interruptedFor } from '../src/io.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
@@ -48,7 +50,15 @@ const flags = (extra: Partial<RunFlags> = {}): RunFlags => ({
 describe('command modules: io in, exit code out', () => {
   it('only src/cli.ts touches process', () => {
     const src = join(repo, 'packages', 'cli', 'src');
-    const mine = ['program.ts', 'io.ts', 'commands/run.ts', 'commands/query.ts', 'commands/example.ts'];
+    const mine = [
+      'program.ts',
+      'io.ts',
+      'commands/run.ts',
+      'commands/query.ts',
+      'commands/example.ts',
+      'commands/lint.ts',
+      'commands/warehouse.ts',
+    ];
     for (const f of mine) expect(readFileSync(join(src, f), 'utf8'), f).not.toMatch(/\bprocess\./);
     expect(readdirSync(join(src, 'commands')).sort()).toEqual([
       'example.ts',
@@ -92,6 +102,53 @@ describe('command modules: io in, exit code out', () => {
       expect.stringMatching(/^dp run: .*unsupported field/),
       'dp query: the SQL text is empty',
       'dp example: --run-date must be YYYYMMDD, got "x"',
+    ]);
+    expect(io.out).toBe('');
+  });
+
+  it('dp lint returns its codes through io: clean 0, problems 1, missing path 64', () => {
+    const lintFix = join(repo, 'packages', 'lint', 'test', 'fixtures');
+    const io = fakeIo();
+    expect(lintCommand([join(lintFix, 'good')], {}, io)).toBe(EXIT_CODES.success);
+    expect(io.err).toBe('');
+    expect(lintCommand([join(lintFix, 'bad', 'dependency-cycle.yaml')], {}, io)).toBe(
+      EXIT_CODES['task-failed'],
+    );
+    expect(io.out).toMatch(/dependency-cycle\.yaml:\d+: /);
+    expect(lintCommand(['no-such-dir.yaml'], {}, io)).toBe(EXIT_CODES.usage);
+    expect(io.err.trim().split('\n')).toEqual([
+      expect.stringMatching(/^dp lint: \d+ problem\(s\) in 1 file\(s\)$/),
+      expect.stringMatching(/^dp lint: .*no-such-dir\.yaml$/),
+    ]);
+  });
+
+  it('dp warehouse serve prints its URL, then stops on the io signal with the signal exit code', async () => {
+    const c = new AbortController();
+    const io = fakeIo(c.signal);
+    const served = warehouseServe(
+      { port: '0', host: '127.0.0.1', dataDir: '.data', inMemory: true, project: 'p' },
+      io,
+    );
+    await expect
+      .poll(() => io.out, { timeout: 10_000 })
+      .toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(in memory\)/);
+    const url = /listening on (\S+)/.exec(io.out)?.[1] ?? '';
+    expect((await fetch(`${url}/bigquery/v2/projects/p/datasets`)).status).toBeLessThan(500);
+    c.abort(interruptedFor('SIGTERM'));
+    expect(await served).toBe(EXIT_CODES.terminated);
+    expect(io.out).toMatch(/warehouse stopping \(SIGTERM\)\n$/);
+    expect(io.err).toBe('');
+  });
+
+  it('dp warehouse bad flags return 64 with one line, nothing started', async () => {
+    const io = fakeIo();
+    const serve = { port: '99999', host: '127.0.0.1', dataDir: '.data', inMemory: true, project: 'p' };
+    expect(await warehouseServe(serve, io)).toBe(EXIT_CODES.usage);
+    const seed = { from: '2024-01-01', to: 'x', scale: '1', seed: '42', dataDir: '.data' };
+    expect(await warehouseSeed(seed, io)).toBe(EXIT_CODES.usage);
+    expect(io.err.trim().split('\n')).toEqual([
+      'dp warehouse serve: --port must be an integer 0-65535, got "99999"',
+      'dp warehouse seed: --to must be YYYY-MM-DD, got "x"',
     ]);
     expect(io.out).toBe('');
   });

@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import { EXIT_CODES } from '@data-pipeline/lint';
 import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
+import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
 
 const DEFAULT_DATA_DIR = '.data';
 
-interface ServeOptions {
+export interface ServeOptions {
   port: string;
   host: string;
   dataDir: string;
@@ -16,7 +17,7 @@ interface ServeOptions {
   threads?: string;
 }
 
-interface SeedOptions {
+export interface SeedOptions {
   from: string;
   to: string;
   scale: string;
@@ -35,11 +36,99 @@ class CommandFailure extends Error {
   }
 }
 
+/** Writes the failure's one line to stderr and returns its exit code. */
+function fail(io: CliIo, failure: CommandFailure): number {
+  io.stderr(`${failure.message}\n`);
+  return failure.exitCode;
+}
+
 /**
- * `dp warehouse serve|seed`: the embedded BigQuery-compatible warehouse. This is the command's edge: it alone touches
- * process signals and stdout; the warehouse package below is pure API.
+ * `dp warehouse serve`: serves until io.signal aborts (SIGTERM/SIGINT), then stops and resolves with the signal's
+ * exit code (143/130). Prints the URL line once the server accepts requests.
  */
-export function registerWarehouse(program: Command): void {
+export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<number> {
+  const usage = (message: string) => fail(io, new CommandFailure(message, EXIT_CODES.usage));
+  if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
+    return usage(`dp warehouse serve: --port must be an integer 0-65535, got "${clip(options.port)}"`);
+  if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?(KB|MB|GB|TB)$/i.test(options.memoryLimit)) {
+    return usage(
+      `dp warehouse serve: --memory-limit must look like 512MB or 2GB, got "${clip(options.memoryLimit)}"`,
+    );
+  }
+  if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads))
+    return usage(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
+  const dataDir = resolve(io.cwd, options.dataDir);
+  let running: Awaited<ReturnType<typeof startWarehouse>>;
+  try {
+    running = await startWarehouse({
+      port: Number(options.port),
+      host: options.host,
+      dataDir: options.inMemory ? null : dataDir,
+      projectId: options.project,
+      ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
+      ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
+    });
+  } catch (e) {
+    return fail(io, startFailure(e, options));
+  }
+  io.stdout(
+    `warehouse listening on ${running.url} (${options.inMemory ? 'in memory' : `data dir ${dataDir}`})\n`,
+  );
+  // Read only now: reading io.signal installs the SIGINT/SIGTERM handlers (src/cli.ts).
+  const signal = io.signal;
+  if (!signal.aborted) await new Promise((done) => signal.addEventListener('abort', done, { once: true }));
+  const reason = signal.reason instanceof Interrupted ? signal.reason : interruptedFor('SIGTERM');
+  io.stdout(`warehouse stopping (${reason.signalName})\n`);
+  try {
+    await running.stop();
+  } catch (e) {
+    io.stderr(`dp warehouse: error while stopping: ${messageOf(e)}\n`);
+  }
+  return reason.exitCode;
+}
+
+/** `dp warehouse seed`: the example public data, into --data-dir or a running server (--url); returns the exit code. */
+export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<number> {
+  const usage = (message: string) => fail(io, new CommandFailure(message, EXIT_CODES.usage));
+  for (const [flag, value] of [
+    ['--from', options.from],
+    ['--to', options.to],
+  ] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+      return usage(`dp warehouse seed: ${flag} must be YYYY-MM-DD, got "${clip(value)}"`);
+  }
+  const scale = Number(options.scale);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 5000)
+    return usage(`dp warehouse seed: --scale must be a number in (0, 5000], got "${clip(options.scale)}"`);
+  if (!/^-?\d{1,9}$/.test(options.seed)) return usage('dp warehouse seed: --seed must be an integer');
+  if (options.url && !/^https?:\/\/[^\s]+$/.test(options.url))
+    return usage('dp warehouse seed: --url must be an http(s) URL');
+  const opts = { from: options.from, to: options.to, scale, seed: Number(options.seed) };
+  try {
+    let report: SeedReport;
+    if (options.url) {
+      report = await seedSampleData({ url: options.url }, opts);
+    } else {
+      const wh = await Warehouse.open({ dataDir: resolve(io.cwd, options.dataDir) });
+      try {
+        report = await seedSampleData(wh, opts);
+      } finally {
+        await wh.close();
+      }
+    }
+    io.stdout(
+      `seeded ${report.seeded.length} day(s) (${report.githubEvents} GitHub events, ${report.hackerNewsItems} HN items); ` +
+        `${report.skipped.length} already present\n`,
+    );
+    return EXIT_CODES.success;
+  } catch (e) {
+    const reason = (e as { reason?: string }).reason;
+    return fail(io, new CommandFailure(`dp warehouse seed: ${messageOf(e)}`, seedExit(reason, e)));
+  }
+}
+
+/** `dp warehouse serve|seed`: the embedded BigQuery-compatible warehouse; the warehouse package below is pure API. */
+export function registerWarehouse(program: Command, ctx: CommandContext): void {
   const warehouse = program
     .command('warehouse')
     .description('embedded BigQuery-compatible warehouse (REST v2 on loopback)');
@@ -56,52 +145,7 @@ export function registerWarehouse(program: Command): void {
     .option('--memory-limit <size>', "DuckDB's memory cap, e.g. 512MB or 2GB (default 1GB with a data dir)")
     .option('--threads <n>', 'DuckDB worker threads (default: one per core)');
   usageExit(serve);
-  serve.action(async (options: ServeOptions, cmd: Command) => {
-    const port = parsePort(options.port, cmd);
-    if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?(KB|MB|GB|TB)$/i.test(options.memoryLimit)) {
-      cmd.error(
-        `dp warehouse serve: --memory-limit must look like 512MB or 2GB, got "${clip(options.memoryLimit)}"`,
-      );
-    }
-    if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads)) {
-      cmd.error(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
-    }
-    try {
-      const running = await startWarehouse({
-        port,
-        host: options.host,
-        dataDir: options.inMemory ? null : resolve(options.dataDir),
-        projectId: options.project,
-        ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
-        ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
-      });
-      process.stdout.write(
-        `warehouse listening on ${running.url} (${options.inMemory ? 'in memory' : `data dir ${resolve(options.dataDir)}`})\n`,
-      );
-      await new Promise<void>((done) => {
-        const stop = (signal: 'SIGTERM' | 'SIGINT') => {
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
-          process.stdout.write(`warehouse stopping (${signal})\n`);
-          running
-            .stop()
-            .catch((e: unknown) =>
-              process.stderr.write(`dp warehouse: error while stopping: ${messageOf(e)}\n`),
-            )
-            .finally(() => {
-              process.exitCode = signal === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
-              done();
-            });
-        };
-        const onTerm = () => stop('SIGTERM');
-        const onInt = () => stop('SIGINT');
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
-      });
-    } catch (e) {
-      fail(cmd, startFailure(e, options));
-    }
-  });
+  serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));
 
   const seed = warehouse
     .command('seed')
@@ -115,43 +159,7 @@ export function registerWarehouse(program: Command): void {
     .option('--data-dir <dir>', 'directory of the DuckDB file (when no server holds it)', DEFAULT_DATA_DIR)
     .option('--url <url>', 'seed a running `dp warehouse serve` instead of opening the data dir');
   usageExit(seed);
-  seed.action(async (options: SeedOptions, cmd: Command) => {
-    for (const [flag, value] of [
-      ['--from', options.from],
-      ['--to', options.to],
-    ] as const) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
-        cmd.error(`dp warehouse seed: ${flag} must be YYYY-MM-DD, got "${clip(value)}"`);
-    }
-    const scale = Number(options.scale);
-    if (!Number.isFinite(scale) || scale <= 0 || scale > 5000) {
-      cmd.error(`dp warehouse seed: --scale must be a number in (0, 5000], got "${clip(options.scale)}"`);
-    }
-    if (!/^-?\d{1,9}$/.test(options.seed)) cmd.error(`dp warehouse seed: --seed must be an integer`);
-    const opts = { from: options.from, to: options.to, scale, seed: Number(options.seed) };
-    try {
-      let report: SeedReport;
-      if (options.url) {
-        if (!/^https?:\/\/[^\s]+$/.test(options.url))
-          cmd.error('dp warehouse seed: --url must be an http(s) URL');
-        report = await seedSampleData({ url: options.url }, opts);
-      } else {
-        const wh = await Warehouse.open({ dataDir: resolve(options.dataDir) });
-        try {
-          report = await seedSampleData(wh, opts);
-        } finally {
-          await wh.close();
-        }
-      }
-      process.stdout.write(
-        `seeded ${report.seeded.length} day(s) (${report.githubEvents} GitHub events, ${report.hackerNewsItems} HN items); ` +
-          `${report.skipped.length} already present\n`,
-      );
-    } catch (e) {
-      const reason = (e as { reason?: string }).reason;
-      fail(cmd, new CommandFailure(`dp warehouse seed: ${messageOf(e)}`, seedExit(reason, e)));
-    }
-  });
+  seed.action(async (options: SeedOptions) => ctx.exit(await warehouseSeed(options, ctx.io)));
 }
 
 function seedExit(reason: string | undefined, e: unknown): number {
@@ -176,24 +184,6 @@ function startFailure(e: unknown, options: ServeOptions): CommandFailure {
     );
   }
   return new CommandFailure(`dp warehouse serve: ${messageOf(e)}`, EXIT_CODES.configuration);
-}
-
-function parsePort(text: string, cmd: Command): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    cmd.error(`dp warehouse serve: --port must be an integer 0-65535, got "${clip(text)}"`);
-  }
-  return Number(text);
-}
-
-/** Commander's own usage errors default to exit 1; ours is 64. */
-function usageExit(command: Command): void {
-  const reportError = command.error.bind(command);
-  command.error = (message, options) =>
-    reportError(message, { ...options, exitCode: options?.exitCode ?? EXIT_CODES.usage });
-}
-
-function fail(cmd: Command, failure: CommandFailure): never {
-  return cmd.error(failure.message, { exitCode: failure.exitCode, code: 'dp.warehouse' });
 }
 
 function messageOf(e: unknown): string {
