@@ -1,4 +1,4 @@
-import { EXIT_CODES } from '@data-pipeline/local';
+import { EXIT_CODES, type ProcessHost } from '@data-pipeline/local';
 import { type Command, CommanderError } from 'commander';
 
 /**
@@ -14,6 +14,8 @@ export interface CliIo {
   readonly isTTY: boolean;
   readonly columns: number | undefined;
   readonly rows: number | undefined;
+  /** Node binary and kill for the step processes of `dp run` / `dp example`. */
+  readonly host: ProcessHost;
   /** Aborted on SIGINT/SIGTERM with an {@link Interrupted} reason (handlers installed on first read). */
   readonly signal: AbortSignal;
 }

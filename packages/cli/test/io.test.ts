@@ -31,6 +31,7 @@ function fakeIo(signal: AbortSignal = new AbortController().signal): CliIo & { o
     isTTY: false,
     columns: undefined,
     rows: undefined,
+    host: { nodePath: process.execPath, kill: (pid: number, sig: NodeJS.Signals) => process.kill(pid, sig) },
     signal,
   };
   return io;

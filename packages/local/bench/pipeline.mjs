@@ -26,6 +26,8 @@ const runDate = '20261120';
 const parameters = { 'gcp-project': 'local-project', 'run-date': runDate };
 // DP_BENCH_PARALLELISM=N: backfill lanes of the init workflow (its `parallelism` parameter, default 4)
 const initExtra = process.env.DP_BENCH_PARALLELISM ? { parallelism: process.env.DP_BENCH_PARALLELISM } : {};
+/** The bench is a process edge: it hands the executor this Node binary and the real process.kill. */
+const host = { nodePath: process.execPath, kill: (pid, signal) => process.kill(pid, signal) };
 
 /** Forwards to the warehouse and measures the union of in-flight request intervals. */
 function timingProxy(target) {
@@ -97,6 +99,7 @@ spec:
       'bench.yaml',
     );
     const executor = new ProcessExecutor({
+      host,
       images: loadImageBindings(join(fixtures, 'images.json')),
       secrets: new Map(),
       configMaps: new Map(),
@@ -136,6 +139,7 @@ try {
       engine: 'native',
       secrets: new Map(),
       baseEnv: { PATH: process.env.PATH ?? '', HOME: dataDir },
+      host,
     });
     results.push({ file, phase: r.phase, ms: t() - s, steps: r.tasks.filter((x) => x.attempts > 0).length });
   }

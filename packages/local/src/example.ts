@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Reporter } from './engine.js';
+import type { ProcessHost } from './executor.js';
 import { formatRows } from './format.js';
 import { addDays, DEFAULT_PROJECT, type LocalRunResult, runLocal, seedRange, ymd } from './local-run.js';
 import { collectReportData, renderReport } from './report.js';
@@ -19,6 +20,8 @@ export interface ExampleOptions {
   readonly runDate?: string;
   readonly engine: 'native' | 'airflow';
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Starts and signals the step processes (the CLI passes `process.execPath` and `process.kill`). */
+  readonly host: ProcessHost;
   readonly clock?: () => number;
   readonly out: (text: string) => void;
   readonly log: (line: string) => void;
@@ -119,6 +122,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
         secrets: new Map(),
         imagesManifest: join(opts.repoRoot, 'images', 'images.json'),
         baseEnv: opts.baseEnv,
+        host: opts.host,
         clock,
         ...(reporter ? { reporter } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),

@@ -10,7 +10,20 @@ import { basename, dirname, join, posix } from 'node:path';
 import type { ContainerResult, ContainerRun, Executor } from './engine.js';
 import type { ImageBinding } from './images.js';
 
+/**
+ * What the executor needs from the process it runs in. Only the CLI edge knows these: it passes `process.execPath` and
+ * `process.kill` (tests and benchmarks pass their own).
+ */
+export interface ProcessHost {
+  /** The Node.js binary that runs every step's bin. */
+  readonly nodePath: string;
+  /** Sends `signal` to `pid`; a negative pid is a process group (every step runs in a group of its own). Throws like `process.kill`. */
+  readonly kill: (pid: number, signal: NodeJS.Signals) => void;
+}
+
 export interface ProcessExecutorOptions {
+  /** Starts and signals the step processes. */
+  readonly host: ProcessHost;
   /** Image reference → local bin. */
   readonly images: ReadonlyMap<string, ImageBinding>;
   /** Secret name → a local file or directory (`--secret name=path`). */
@@ -265,7 +278,7 @@ export class ProcessExecutor implements Executor {
     const log = createWriteStream(logPath);
     const tail: string[] = [];
     const exit = await new Promise<{ code: number | undefined; error?: string }>((resolve) => {
-      const child = spawn(process.execPath, [binding.binPath, ...argv], {
+      const child = spawn(this.opts.host.nodePath, [binding.binPath, ...argv], {
         cwd,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -300,11 +313,11 @@ export class ProcessExecutor implements Executor {
       const stop = () => {
         if (child.pid === undefined || child.exitCode !== null) return;
         try {
-          process.kill(-child.pid, 'SIGTERM');
+          this.opts.host.kill(-child.pid, 'SIGTERM');
         } catch {}
         killTimer = setTimeout(() => {
           try {
-            process.kill(-child.pid!, 'SIGKILL');
+            this.opts.host.kill(-child.pid!, 'SIGKILL');
           } catch {}
         }, this.opts.killGraceMs ?? 5000);
       };

@@ -1,12 +1,12 @@
 /**
  * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
- * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks); never touches `process`.
+ * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks, the process host); never touches `process`.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Reporter, type RunResult, runWorkflow, WorkflowError } from './engine.js';
-import { ProcessExecutor } from './executor.js';
+import { ProcessExecutor, type ProcessHost } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
 import { parseWorkflow, type Workflow } from './spec.js';
@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   readonly imagesManifest?: string;
   /** Environment handed to every step (PATH, HOME, ...; the CLI passes its own). */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Starts and signals the step processes (the CLI passes `process.execPath` and `process.kill`). */
+  readonly host: ProcessHost;
   readonly clock?: Clock;
   readonly timeScale?: number;
   readonly reporter?: Reporter;
@@ -144,6 +146,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const overrideEnv: Record<string, string> = { DP_ENGINE: opts.engine };
     if (warehouseUrl) overrideEnv.BIGQUERY_EMULATOR_HOST = warehouseUrl;
     const executor = new ProcessExecutor({
+      host: opts.host,
       images,
       secrets: opts.secrets,
       configMaps: workflow.configMaps,

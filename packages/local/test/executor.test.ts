@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadImageBindings, ProcessExecutor, rewritePaths } from '../src/index.js';
+import { loadImageBindings, ProcessExecutor, type ProcessHost, rewritePaths } from '../src/index.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'dp-exec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** What src/cli.ts of the dp CLI passes: this Node binary and the real process.kill. */
+const host: ProcessHost = { nodePath: process.execPath, kill: (pid, signal) => process.kill(pid, signal) };
 
 describe('mount path rewriting', () => {
   const mounts = [
@@ -32,8 +34,10 @@ describe('mount path rewriting', () => {
 
 describe('ProcessExecutor', () => {
   const images = loadImageBindings(join(FIX, 'images.json'));
-  const exec = (secrets: Map<string, string>, allowMissingSecrets = false) =>
+  const exec = (secrets: Map<string, string>, allowMissingSecrets = false, stepHost = host) =>
     new ProcessExecutor({
+      host: stepHost,
+      killGraceMs: 2000,
       images,
       secrets,
       configMaps: new Map([['sql', { 'q.sql': 'SELECT 42' }]]),
@@ -56,6 +60,7 @@ describe('ProcessExecutor', () => {
     let seenMode = -1;
     const lines: string[] = [];
     const e = new ProcessExecutor({
+      host,
       images,
       secrets: new Map([['sa', key]]),
       configMaps: new Map([['sql', { 'q.sql': 'SELECT 42' }]]),
@@ -123,5 +128,58 @@ describe('ProcessExecutor', () => {
       outputs: [],
     });
     expect(r2.message).toMatch(/secret nope is not provided: pass --secret nope=PATH/);
+  });
+
+  it('starts steps with the host node binary and stops their process group through the host kill', async () => {
+    const kills: [number, NodeJS.Signals][] = [];
+    const spy = exec(new Map(), false, {
+      nodePath: process.execPath,
+      kill: (pid, sig) => {
+        kills.push([pid, sig]);
+        host.kill(pid, sig);
+      },
+    });
+    const pidFile = join(tmp, 'step.pid');
+    const stop = new AbortController();
+    const running = spy.run({
+      node: 'sleepy',
+      template: 't',
+      attempt: 1,
+      signal: stop.signal,
+      container: { image, args: [`--pid-file=${pidFile}`, '--sleep=30000'] },
+      volumes: [],
+      outputs: [],
+    });
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '')
+      await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    const r = await running;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(kills).toEqual([[-pid, 'SIGTERM']]);
+    expect(r.exitCode).toBe(143);
+
+    const noNode = await exec(new Map(), false, { ...host, nodePath: join(tmp, 'no-such-node') }).run({
+      node: 'n',
+      template: 't',
+      attempt: 1,
+      signal,
+      container: { image },
+      volumes: [],
+      outputs: [],
+    });
+    expect(noNode.exitCode).toBeUndefined();
+    expect(noNode.message).toMatch(/^cannot start .*step\.mjs: spawn .*no-such-node ENOENT/);
+  });
+});
+
+describe('package edge', () => {
+  it('no module of src touches process (the dp CLI passes env, clock and the process host in)', () => {
+    const src = join(import.meta.dirname, '..', 'src');
+    for (const f of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+      const code = readFileSync(join(src, f), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      expect(code, f).not.toMatch(/\bprocess\s*[.[]|node:process/);
+    }
   });
 });

@@ -30,6 +30,7 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
       engine: flags.engine,
       ...(flags.forceInit ? { forceInit: true } : {}),
       baseEnv: stepBaseEnv(io.env),
+      host: io.host,
       out: io.stdout,
       log: (l) => io.stderr(`${l}\n`),
       reporter: () => {

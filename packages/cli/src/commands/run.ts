@@ -130,6 +130,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       secrets,
       ...(flags.imagesManifest ? { imagesManifest: resolve(io.cwd, flags.imagesManifest) } : {}),
       baseEnv: stepBaseEnv(io.env),
+      host: io.host,
       reporter,
       ...(timeScale !== undefined ? { timeScale } : {}),
       log: (l) => io.stderr(`${l}\n`),
