@@ -1,49 +1,7 @@
-/** A `{{...}}` tag as Argo's fasttemplate sees it: text between `{{` and the next `}}`. */
-export interface Tag {
-  /** Text between the braces, untrimmed (Argo writes unresolved tags back byte for byte). */
-  readonly raw: string;
-  /** `expression` for `{{=...}}`, else `simple`. */
-  readonly kind: 'simple' | 'expression';
-  /** Trimmed text (simple) or the expression source without `=` (expression). */
-  readonly text: string;
-}
+import { asWritten, replaceTags } from '@data-pipeline/argo-tags';
 
-/** Where each tag stands: `{{` at `start`, the text `raw`, and the first index after its `}}` at `next`. */
-function* tagSpans(s: string): Generator<{ start: number; raw: string; next: number }> {
-  let from = 0;
-  for (;;) {
-    const start = s.indexOf('{{', from);
-    if (start < 0) return;
-    const end = s.indexOf('}}', start + 2);
-    if (end < 0) return;
-    yield { start, raw: s.slice(start + 2, end), next: end + 2 };
-    from = end + 2;
-  }
-}
-
-export function findTags(s: string): Tag[] {
-  const tags: Tag[] = [];
-  for (const { raw } of tagSpans(s)) {
-    if (raw.startsWith('=')) tags.push({ raw, kind: 'expression', text: raw.slice(1).trim() });
-    else tags.push({ raw, kind: 'simple', text: raw.trim() });
-  }
-  return tags;
-}
-
-/** Root names Argo's validator treats as its own variables (workflow/common/common.go GlobalVarValidWorkflowVariablePrefix). */
-export const ARGO_VARIABLE_PREFIXES = [
-  'item.',
-  'steps.',
-  'inputs.',
-  'outputs.',
-  'pod.',
-  'workflow.',
-  'tasks.',
-] as const;
-
-export function looksLikeArgoVariable(text: string): boolean {
-  return text === 'item' || ARGO_VARIABLE_PREFIXES.some((p) => text.startsWith(p));
-}
+// The tag grammar (where a tag starts and ends, `{{=`, Argo's variable roots) has one home: @data-pipeline/argo-tags.
+export { ARGO_VARIABLE_PREFIXES, findTags, looksLikeArgoVariable, type Tag } from '@data-pipeline/argo-tags';
 
 /** A variable an expression tag refers to, e.g. `workflow.parameters['run-date']` → workflow.parameters.run-date. */
 export interface ExpressionRef {
@@ -92,14 +50,7 @@ export function* stringsIn(
  * is replaced; any other tag, expression tags included, is written back byte for byte.
  */
 export function substituteSimpleTags(s: string, values: Readonly<Record<string, string>>): string {
-  let out = '';
-  let from = 0;
-  for (const { start, raw, next } of tagSpans(s)) {
-    const value = raw.startsWith('=') ? undefined : values[raw.trim()];
-    out += s.slice(from, start) + (value ?? `{{${raw}}}`);
-    from = next;
-  }
-  return out + s.slice(from);
+  return replaceTags(s, (tag) => (tag.kind === 'simple' ? values[tag.text] : undefined) ?? asWritten(tag));
 }
 
 const JINJA_WORDS = new Set([

@@ -2,10 +2,13 @@
  * Argo's `{{...}}` substitution (util/template in argo-workflows):
  * - a simple tag `{{ name }}` is looked up (trimmed) in a flat scope (`inputs.parameters.x`, `tasks.t.outputs.parameters.y`, `item`, ...);
  * - an expression tag `{{=expr}}` is evaluated with expr-lang over the scope expanded into nested maps plus the function map;
- * - a tag that is not an Argo variable (not starting with item, steps., inputs., outputs., pod., workflow., tasks. — Argo's
- *   `checkValidWorkflowVariablePrefix`) is left exactly as written, so Jinja such as `{{ ds_nodash }}` reaches the operator;
+ * - a tag that is not an Argo variable (neither `item` nor starting with item., steps., inputs., outputs., pod., workflow.,
+ *   tasks. — Argo's `checkValidWorkflowVariablePrefix`) is left exactly as written, so Jinja such as `{{ ds_nodash }}`
+ *   reaches the operator;
  * - an Argo variable that cannot be resolved is an error (Argo rejects it at submit time).
+ * The tag grammar itself (where a tag starts and ends, `=`, the Argo variable roots) is `@data-pipeline/argo-tags`.
  */
+import { asWritten, looksLikeArgoVariable, replaceTags } from '@data-pipeline/argo-tags';
 import { ExprError, evaluateExpr, formatValue, type Value } from './expr.js';
 import { builtinFunctions, type Clock } from './functions.js';
 
@@ -14,12 +17,6 @@ export class TemplateError extends Error {
 }
 
 export type Scope = Readonly<Record<string, string>>;
-
-const ARGO_PREFIXES = ['item', 'steps.', 'inputs.', 'outputs.', 'pod.', 'workflow.', 'tasks.'];
-
-export function isArgoVariable(tag: string): boolean {
-  return ARGO_PREFIXES.some((p) => tag.startsWith(p));
-}
 
 /** Expands `a.b.c` keys into nested maps (the expression environment). A key that is both a leaf and a prefix keeps the map. */
 export function expandScope(scope: Scope): Record<string, Value> {
@@ -54,23 +51,6 @@ export interface SubstituteOptions {
   readonly where: string;
 }
 
-/** Finds `{{ ... }}` tags like fasttemplate: from `{{` to the next `}}`. */
-function* tags(text: string): Generator<{ start: number; end: number; tag: string }> {
-  let i = 0;
-  for (;;) {
-    const start = text.indexOf('{{', i);
-    if (start < 0) return;
-    const end = text.indexOf('}}', start + 2);
-    if (end < 0) return;
-    yield { start, end: end + 2, tag: text.slice(start + 2, end) };
-    i = end + 2;
-  }
-}
-
-export function hasTags(text: string): boolean {
-  return !tags(text).next().done;
-}
-
 export function evaluateExpression(expression: string, scope: Scope, clock: Clock, where: string): Value {
   const env = { ...expandScope(scope), ...builtinFunctions(clock) };
   try {
@@ -83,28 +63,18 @@ export function evaluateExpression(expression: string, scope: Scope, clock: Cloc
 }
 
 export function substitute(text: string, scope: Scope, opts: SubstituteOptions): string {
-  let out = '';
-  let last = 0;
-  for (const { start, end, tag } of tags(text)) {
-    out += text.slice(last, start);
-    last = end;
-    if (tag.startsWith('=')) {
-      const value = evaluateExpression(tag.slice(1), scope, opts.clock, opts.where);
-      if (value === null) throw new TemplateError(`${opts.where}: {{${tag}}} evaluated to nil`);
-      out += formatValue(value);
-      continue;
+  return replaceTags(text, (tag) => {
+    if (tag.kind === 'expression') {
+      const value = evaluateExpression(tag.raw.slice(1), scope, opts.clock, opts.where);
+      if (value === null) throw new TemplateError(`${opts.where}: {{${tag.raw}}} evaluated to nil`);
+      return formatValue(value);
     }
-    const name = tag.trim();
-    const value = scope[name];
-    if (value !== undefined) {
-      out += value;
-    } else if (isArgoVariable(name)) {
-      throw new TemplateError(`${opts.where}: failed to resolve {{${tag}}}`);
-    } else {
-      out += `{{${tag}}}`;
-    }
-  }
-  return out + text.slice(last);
+    const value = scope[tag.text];
+    if (value !== undefined) return value;
+    if (looksLikeArgoVariable(tag.text))
+      throw new TemplateError(`${opts.where}: failed to resolve {{${tag.raw}}}`);
+    return asWritten(tag);
+  });
 }
 
 /** Substitutes every string inside a JSON-like value (keys stay as they are). */
