@@ -25,6 +25,8 @@ export interface PartitionMeta {
   creationTime: number;
   lastModifiedTime: number;
   numRows: number;
+  /** The table's `writes` count when this partition's rows last changed (see TableMeta.writes). */
+  written?: number;
 }
 
 export interface TableMeta {
@@ -44,6 +46,30 @@ export interface TableMeta {
   numBytes: number;
   /** partition id (YYYYMMDD or __UNPARTITIONED__) → stats; only for partitioned tables. */
   partitions: Record<string, PartitionMeta>;
+  /**
+   * How many data writes the table has seen (bumped by every write that changes its rows, in the same transaction):
+   * with `creationTime` and a partition's `written`, the version a destination-table job's result refers to.
+   */
+  writes?: number;
+}
+
+/**
+ * Where the rows of a destination-table job's result live: the destination itself (partition `partition` of the table,
+ * or the whole table), as long as those rows are the ones the job wrote, i.e. the table (same uid and creation time) has
+ * not had a data write to them since: `version` is the partition's `written` (-1: the partition had no rows) or, for a
+ * whole table, its `writes`.
+ */
+export interface ResultSource {
+  uid: number;
+  creationTime: number;
+  project: string;
+  datasetId: string;
+  tableId: string;
+  /** Partition id (YYYYMMDD or __UNPARTITIONED__); absent = the whole table. */
+  partition?: string;
+  version: number;
+  /** The destination's column for each field of the result schema, in order. */
+  columns: string[];
 }
 
 /** A finished or running job: the REST resource plus where its rows live. */
@@ -55,6 +81,8 @@ export interface JobRecord {
   };
   /** `_results."rN"` holding the query's rows, if any. */
   resultTable?: string;
+  /** Or: the query's rows are the destination's (see ResultSource). */
+  resultSource?: ResultSource;
   resultSchema?: FieldSchema[];
   totalRows?: number;
   numDmlAffectedRows?: number;
@@ -80,6 +108,8 @@ export class Catalog {
   readonly tables = new Map<string, TableMeta>();
   readonly jobs = new Map<string, JobRecord>();
   nextUid = 1;
+  /** Bumped whenever a table appears, disappears or changes schema (keys caches of query result schemas). */
+  schemaEpoch = 0;
 
   static async load(c: DuckDBConnection): Promise<Catalog> {
     for (const stmt of [
@@ -148,6 +178,13 @@ export class Catalog {
       `DELETE FROM _catalog.datasets WHERE project = ${lit(project)} AND dataset = ${lit(datasetId)}`,
     );
   }
+  /** Statements that store a table's metadata whether or not it is stored yet (for Database.write's `atCommit`). */
+  static saveTableSql(t: TableMeta): string {
+    return (
+      `DELETE FROM _catalog.tables WHERE uid = ${t.uid}; ` +
+      `INSERT INTO _catalog.tables VALUES (${t.uid}, ${lit(t.project)}, ${lit(t.datasetId)}, ${lit(t.tableId)}, ${lit(JSON.stringify(t))})`
+    );
+  }
   static async saveTable(c: DuckDBConnection, t: TableMeta): Promise<void> {
     // One UPDATE in the common case (every write refreshes the stats); INSERT only for a new table.
     const updated = await c.run(
@@ -178,9 +215,13 @@ export class Catalog {
     this.datasets.delete(key2(project, datasetId));
   }
   putTable(t: TableMeta) {
-    this.tables.set(key3(t.project, t.datasetId, t.tableId), t);
+    const key = key3(t.project, t.datasetId, t.tableId);
+    const old = this.tables.get(key);
+    if (!old || old.uid !== t.uid || old.schema !== t.schema) this.schemaEpoch++;
+    this.tables.set(key, t);
   }
   removeTable(t: TableMeta) {
+    this.schemaEpoch++;
     this.tables.delete(key3(t.project, t.datasetId, t.tableId));
   }
   putJob(j: JobRecord) {

@@ -56,15 +56,29 @@ export class Database {
   /**
    * Runs `fn` on the writer connection inside one transaction, serialised with all other writes. `onCommit` hooks run
    * after COMMIT, still inside the lock, so the in-memory catalog never shows uncommitted state nor lags a later writer.
+   * `atCommit` statements (bookkeeping whose outcome nothing reads back, e.g. catalog records) are sent with the
+   * COMMIT in one call: one trip to DuckDB instead of one per statement; if one fails, the transaction rolls back.
    */
-  write<T>(fn: (c: DuckDBConnection, onCommit: (hook: () => void) => void) => Promise<T>): Promise<T> {
+  write<T>(
+    fn: (
+      c: DuckDBConnection,
+      onCommit: (hook: () => void) => void,
+      atCommit: (sql: string) => void,
+    ) => Promise<T>,
+  ): Promise<T> {
     return this.lock.run(async () => {
       if (this.closed) throw new Error('warehouse is stopping');
       const hooks: (() => void)[] = [];
+      const tail: string[] = [];
       await this.writer.run('BEGIN TRANSACTION');
       try {
-        const result = await fn(this.writer, (hook) => hooks.push(hook));
-        await this.writer.run('COMMIT');
+        const result = await fn(
+          this.writer,
+          (hook) => hooks.push(hook),
+          (sql) => tail.push(sql),
+        );
+        tail.push('COMMIT');
+        await this.writer.run(tail.join('; '));
         for (const hook of hooks) hook();
         return result;
       } catch (e) {

@@ -8,6 +8,7 @@ import {
   type JobRecord,
   type PartitionMeta,
   physicalName,
+  type ResultSource,
   type TableMeta,
   type TimePartitioning,
 } from './catalog.js';
@@ -80,6 +81,7 @@ const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
 /** Results up to this many rows are read once with their schema and answered from memory (see runQuery). */
 const SMALL_RESULT_ROWS = 1_000;
 const SMALL_RESULT_CACHE = 64;
+const SCHEMA_CACHE = 256;
 
 /** DuckDB instance settings from the options (validated: they reach DuckDB's configuration, not SQL). */
 export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
@@ -120,11 +122,20 @@ interface Running {
   cancelled: boolean;
 }
 
-/** Writes rows produced by `sourceSql` (columns = `schema`, plus `_PARTITIONTIME` when `withPartitionTime`). */
+/** Writes rows produced by `sql` (columns = `schema`, plus `_PARTITIONTIME` when `withPartitionTime`). */
 interface WriteSource {
   sql: string;
   schema: FieldSchema[];
   withPartitionTime?: boolean;
+  params?: never[];
+  /** The rows are a query job's result (writeInto says where to read them later). */
+  result?: boolean;
+}
+
+/** A write transaction's hooks (Database.write): memory updates after COMMIT, bookkeeping statements with it. */
+interface Tx {
+  onCommit(hook: () => void): void;
+  atCommit(sql: string): void;
 }
 
 interface WriteOptions {
@@ -380,14 +391,12 @@ export class Warehouse {
 
   async deleteTable(project: string, datasetId: string, tableIdRaw: string): Promise<void> {
     const { table: tableId, decorator } = splitDecorator(tableIdRaw);
-    await this.db.write(async (c, onCommit) => {
+    await this.db.write(async (c, onCommit, atCommit) => {
       const t = this.requireTable(project, datasetId, tableId);
       if (decorator !== undefined) {
         // Deleting one partition.
         await c.run(`DELETE FROM ${physicalName(t.uid)} WHERE ${partitionFilter(t, decorator)}`);
-        const next = await this.refreshStats(c, t, new Set([decorator]));
-        await Catalog.saveTable(c, next);
-        onCommit(() => this.catalog.putTable(next));
+        await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([decorator]));
         return;
       }
       await Catalog.deleteTable(c, t);
@@ -405,7 +414,7 @@ export class Warehouse {
     if (inputRows.length > 50_000) throw invalid('Too many rows present in the request, limit: 50000.');
     const ignoreUnknown = b.ignoreUnknownValues === true;
     const skipInvalid = b.skipInvalidRows === true;
-    return this.db.write(async (c, onCommit) => {
+    return this.db.write(async (c, onCommit, atCommit) => {
       const t = this.requireTable(project, datasetId, tableId);
       if (decorator !== undefined) partitionFilter(t, decorator);
       const good: Record<string, unknown>[] = [];
@@ -434,10 +443,9 @@ export class Warehouse {
             : `TIMESTAMPTZ '${decorator ? partitionDate(decorator) : todayUtc()} 00:00:00+00'`
           : undefined;
         await insertJsonRows(c, t, good, pt);
-        const touched = new Set<string>([decorator ?? '*']);
-        const next = await this.refreshStats(c, t, touched);
-        await Catalog.saveTable(c, next);
-        onCommit(() => this.catalog.putTable(next));
+        // Without a decorator, streamed rows of an ingestion-time table all land in today's partition.
+        const touched = decorator ?? (isIngestionPartitioned(t) ? todayUtc().replace(/-/g, '') : '*');
+        await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([touched]));
       }
       return {
         kind: 'bigquery#tableDataInsertAllResponse',
@@ -529,6 +537,8 @@ export class Warehouse {
   }
 
   private readonly pendingRecords = new Map<string, JobRecord>();
+  /** Result schemas of translated queries (see resultSchemaOf), oldest first. */
+  private readonly schemaCache = new Map<string, FieldSchema[]>();
   /** Rows of the latest small anonymous results (result table → columns), oldest first; see runQuery. */
   private readonly smallResults = new Map<string, DuckDBValue[][]>();
 
@@ -687,8 +697,13 @@ export class Warehouse {
       cacheHit: false,
       ...(rec.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(rec.numDmlAffectedRows) } : {}),
     };
-    if (!rec.resultTable) return { ...common, rows: [] };
     const { offset, limit } = this.pageParams(q);
+    if (rec.resultSource) {
+      const rows = await this.destinationRows(rec, rec.resultSource, offset, limit, ts);
+      const next = offset + rows.length;
+      return { ...common, rows, ...(next < total && rows.length > 0 ? { pageToken: String(next) } : {}) };
+    }
+    if (!rec.resultTable) return { ...common, rows: [] };
     const resultTable = rec.resultTable;
     const cached = this.smallResults.get(resultTable);
     const rows = cached
@@ -710,6 +725,44 @@ export class Warehouse {
       rows,
       ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
     };
+  }
+
+  /**
+   * A page of a destination-table job's result, read from the destination: in one snapshot, the table's stored
+   * metadata must show the version the job wrote (same table, no data write to those rows since), else the result is
+   * gone — BigQuery's answer for results no longer there: notFound naming the table (see README, "Job results").
+   */
+  private destinationRows(
+    rec: JobRecord,
+    src: ResultSource,
+    offset: number,
+    limit: number,
+    ts: TimestampFormat,
+  ): Promise<Json[]> {
+    return this.db.read(async (c) => {
+      try {
+        const meta = await c.runAndReadAll(
+          `BEGIN TRANSACTION; SELECT meta FROM _catalog.tables WHERE uid = ${src.uid}`,
+        );
+        const raw = meta.getRows()[0]?.[0];
+        const t = raw === undefined ? undefined : (JSON.parse(String(raw)) as TableMeta);
+        if (!t || t.creationTime !== src.creationTime || resultVersion(t, src.partition) !== src.version) {
+          throw notFound(
+            `Table ${src.project}:${src.datasetId}.${src.tableId}${src.partition ? `$${src.partition}` : ''}: ` +
+              `the results of job ${rec.jobId} were read from it and a later write has replaced them`,
+          );
+        }
+        if (offset >= (rec.totalRows ?? 0)) return [];
+        const where = src.partition === undefined ? '' : ` WHERE ${partitionFilter(t, src.partition)}`;
+        const reader = await c.runAndReadAll(
+          `SELECT ${src.columns.map((n) => `"${n}"`).join(', ')} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
+        );
+        return encodeColumns(rec.resultSchema ?? [], reader.getColumns(), ts);
+      } finally {
+        // A read-only transaction: ROLLBACK also ends one that an error left aborted (the connection is pooled).
+        await c.run('ROLLBACK').catch(() => undefined);
+      }
+    });
   }
 
   private pageParams(q: { maxResults?: string; pageToken?: string; startIndex?: string }) {
@@ -829,7 +882,7 @@ export class Warehouse {
     if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge') {
       if (cfg.destinationTable !== undefined)
         throw invalid('Cannot set destination table for a DML statement.');
-      return this.db.write(async (c, onCommit) => {
+      return this.db.write(async (c, onCommit, atCommit) => {
         const result = await c.run(translated.sql, bind);
         const affected = Number(result.rowsChanged);
         const target = translated.targetTable;
@@ -849,14 +902,10 @@ export class Warehouse {
         };
         if (target) {
           const t = this.catalog.table(target.project ?? record.project, target.dataset, target.table);
-          if (t) {
-            const next = await this.refreshStats(c, t, new Set(['*']));
-            await Catalog.saveTable(c, next);
-            onCommit(() => this.catalog.putTable(next));
-          }
+          if (t) await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set(['*']));
         }
         finishRecord(record, outcome);
-        await Catalog.saveJob(c, record);
+        atCommit(Catalog.saveJobSql(record));
         return outcome;
       });
     }
@@ -864,6 +913,49 @@ export class Warehouse {
       throw invalidQuery(
         `${statementType} statements are not supported by this warehouse; use tables.insert / tables.delete instead.`,
       );
+    }
+    const queryStats = (schema: FieldSchema[]): Json => ({
+      statementType,
+      totalBytesProcessed: '0',
+      totalBytesBilled: '0',
+      cacheHit: false,
+      schema: { fields: schema },
+    });
+    if (cfg.destinationTable !== undefined) {
+      // A destination-table job runs its query straight into the destination, in the write transaction (interruptible
+      // by jobs.cancel, which rolls it back). Its result is then the destination's rows (see ResultSource), not a copy;
+      // writeInto materialises a result table only where the destination will hold more than the job's rows.
+      const dest = tableKeyOf(cfg.destinationTable, record.project);
+      return this.db.write(async (c, onCommit, atCommit) => {
+        const schema = await this.withConnection(running, c, () =>
+          this.resultSchemaOf(c, translated.sql, bind),
+        );
+        const outcome: JobOutcome = { committed: true, saved: true, schema, queryStats: queryStats(schema) };
+        const written = await this.withConnection(running, c, () =>
+          this.writeInto(
+            c,
+            { onCommit, atCommit },
+            dest,
+            { sql: translated.sql, schema, params: bind, result: true },
+            {
+              createDisposition: cfg.createDisposition,
+              writeDisposition: cfg.writeDisposition,
+              defaultWrite: 'WRITE_EMPTY',
+              timePartitioning: cfg.timePartitioning,
+              schemaUpdateOptions: cfg.schemaUpdateOptions,
+            },
+          ),
+        );
+        if (running.cancelled) {
+          throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
+        }
+        outcome.totalRows = written.inserted;
+        if (written.resultTable) outcome.resultTable = written.resultTable;
+        if (written.resultSource) outcome.resultSource = written.resultSource;
+        finishRecord(record, outcome);
+        atCommit(Catalog.saveJobSql(record));
+        return outcome;
+      });
     }
     // Materialise the result (BigQuery's anonymous result table), interruptible by jobs.cancel.
     const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
@@ -873,18 +965,12 @@ export class Warehouse {
       // after this read and answers the first getQueryResults / jobs.query from memory (bounded: SMALL_RESULT_CACHE
       // jobs); a larger one costs one more trip for its count and is paged from DuckDB.
       const probe = `SELECT * FROM ${resultTable} WHERE rowid <= ${SMALL_RESULT_ROWS} ORDER BY rowid`;
-      running.connection = c;
-      let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
-      try {
-        if (bind.length > 0) {
-          await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
-          reader = await c.runAndReadAll(probe);
-        } else {
-          reader = await c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}; ${probe}`);
-        }
-      } finally {
-        running.connection = undefined;
-      }
+      const reader = await this.withConnection(running, c, async () => {
+        if (bind.length === 0)
+          return c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}; ${probe}`);
+        await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
+        return c.runAndReadAll(probe);
+      });
       const fields = schemaOf(reader.columnNames(), reader.columnTypes());
       const read = reader.currentRowCount;
       if (read <= SMALL_RESULT_ROWS) {
@@ -898,34 +984,49 @@ export class Warehouse {
       await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
       throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
     }
-    const queryStats: Json = {
-      statementType,
-      totalBytesProcessed: '0',
-      totalBytesBilled: '0',
-      cacheHit: false,
-      schema: { fields: schema },
-    };
-    if (cfg.destinationTable === undefined) {
-      return { committed: false, resultTable, schema, totalRows, queryStats };
+    return { committed: false, resultTable, schema, totalRows, queryStats: queryStats(schema) };
+  }
+
+  /** Runs `fn` with `c` registered as the job's connection, so jobs.cancel can interrupt it. */
+  private async withConnection<T>(running: Running, c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+    if (running.cancelled)
+      throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
+    running.connection = c;
+    try {
+      return await fn();
+    } finally {
+      running.connection = undefined;
     }
-    const dest = tableKeyOf(cfg.destinationTable, record.project);
-    return this.db.write((c, onCommit) =>
-      this.writeJobOutput(
-        c,
-        onCommit,
-        record,
-        dest,
-        { sql: `SELECT * FROM ${resultTable}`, schema },
-        {
-          createDisposition: cfg.createDisposition,
-          writeDisposition: cfg.writeDisposition,
-          defaultWrite: 'WRITE_EMPTY',
-          timePartitioning: cfg.timePartitioning,
-          schemaUpdateOptions: cfg.schemaUpdateOptions,
-        },
-        { committed: true, saved: true, resultTable, schema, totalRows, queryStats },
-      ),
-    );
+  }
+
+  /**
+   * The schema of a query's result without running it (DuckDB binds it), cached by the SQL text and the catalog's
+   * schema epoch: the translated text names physical tables, so only a schema change can change its result's schema.
+   */
+  private async resultSchemaOf(c: DuckDBConnection, sql: string, bind: never[]): Promise<FieldSchema[]> {
+    const key = `${this.catalog.schemaEpoch}\u0000${sql}`;
+    const cached = bind.length === 0 ? this.schemaCache.get(key) : undefined;
+    if (cached) return cached;
+    const prepared = await c.prepare(sql);
+    try {
+      const names: string[] = [];
+      const types: import('@duckdb/node-api').DuckDBType[] = [];
+      for (let i = 0; i < prepared.columnCount; i++) {
+        names.push(prepared.columnName(i));
+        types.push(prepared.columnType(i));
+      }
+      const schema = schemaOf(names, types);
+      if (bind.length === 0) {
+        this.schemaCache.set(key, schema);
+        if (this.schemaCache.size > SCHEMA_CACHE) {
+          const oldest = this.schemaCache.keys().next().value;
+          if (oldest !== undefined) this.schemaCache.delete(oldest);
+        }
+      }
+      return schema;
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   private async runCopy(record: JobRecord, cfg: Json): Promise<JobOutcome> {
@@ -939,7 +1040,7 @@ export class Warehouse {
       throw invalid('Only COPY operations are supported.');
     }
     const dest = tableKeyOf(cfg.destinationTable, record.project);
-    return this.db.write(async (c, onCommit) => {
+    return this.db.write(async (c, onCommit, atCommit) => {
       const sources = rawSources.map((s: unknown) => {
         const k = tableKeyOf(s, record.project);
         const { table, decorator } = splitDecorator(k.tableId);
@@ -960,7 +1061,7 @@ export class Warehouse {
       });
       return this.writeJobOutput(
         c,
-        onCommit,
+        { onCommit, atCommit },
         record,
         dest,
         { sql: parts.join(' UNION ALL BY NAME '), schema: first.schema, withPartitionTime: keepPt },
@@ -987,10 +1088,10 @@ export class Warehouse {
     const staging = `_results."l_${randomBytes(8).toString('hex')}"`;
     const loaded = await readLoadSource(this.db, cfg, schema, staging, running);
     try {
-      return await this.db.write((c, onCommit) =>
+      return await this.db.write((c, onCommit, atCommit) =>
         this.writeJobOutput(
           c,
-          onCommit,
+          { onCommit, atCommit },
           record,
           dest,
           { sql: `SELECT * FROM ${staging}`, schema: loaded.schema },
@@ -1020,35 +1121,39 @@ export class Warehouse {
   }
 
   /**
-   * The end of every job that writes a table, inside the caller's write transaction: `writeInto`, then the job record is
-   * finished with `outcome` and saved in the same transaction; the catalog takes the new table metadata on commit.
+   * The end of every copy and load job, inside the caller's write transaction: `writeInto`, then the job record is
+   * finished with `outcome` and stored with the COMMIT; the catalog takes the new table metadata on commit.
    */
   private async writeJobOutput(
     c: DuckDBConnection,
-    onCommit: (hook: () => void) => void,
+    tx: Tx,
     record: JobRecord,
     dest: TableKey,
     source: WriteSource,
     opts: WriteOptions,
     outcome: JobOutcome,
   ): Promise<JobOutcome> {
-    const next = await this.writeInto(c, dest, source, opts);
-    onCommit(() => this.catalog.putTable(next));
+    await this.writeInto(c, tx, dest, source, opts);
     finishRecord(record, outcome);
-    await Catalog.saveJob(c, record);
+    tx.atCommit(Catalog.saveJobSql(record));
     return outcome;
   }
 
   /**
    * Writes `source` into `dest` (which may carry a `$YYYYMMDD` decorator) honouring create/write dispositions, inside the
-   * caller's write transaction. Returns the table's new metadata (caller applies it on commit).
+   * caller's write transaction; the new table metadata is stored with the COMMIT and applied to the catalog on commit.
+   * For a query's result (`source.result`), also says where the job's rows can be read later: from the destination
+   * when it now holds exactly the inserted rows with the query's column types (WRITE_TRUNCATE, WRITE_EMPTY, a new
+   * table), else from a result table materialised first (WRITE_APPEND, a column-partitioned `$YYYYMMDD` target, a
+   * type-widened column).
    */
   private async writeInto(
     c: DuckDBConnection,
+    tx: Tx,
     dest: TableKey,
     source: WriteSource,
     opts: WriteOptions,
-  ): Promise<TableMeta> {
+  ): Promise<{ inserted: number; resultTable?: string; resultSource?: ResultSource }> {
     const { table: tableId, decorator } = splitDecorator(dest.tableId);
     checkTableId(tableId);
     const create = String(opts.createDisposition ?? 'CREATE_IF_NEEDED');
@@ -1061,6 +1166,7 @@ export class Warehouse {
     }
     this.requireDataset(dest.projectId, dest.datasetId);
     let t = this.catalog.table(dest.projectId, dest.datasetId, tableId);
+    let created = false;
     if (!t) {
       if (create === 'CREATE_NEVER') throw tableNotFound(dest.projectId, dest.datasetId, tableId);
       const tp =
@@ -1070,6 +1176,7 @@ export class Warehouse {
             ? ({ type: 'DAY' } as TimePartitioning)
             : undefined;
       t = await this.createPhysical(c, { ...dest, tableId }, source.schema, tp);
+      created = true;
     } else if (t.schema.length === 0) {
       await this.evolveSchema(c, t, source.schema);
       t = { ...t, schema: source.schema };
@@ -1095,13 +1202,32 @@ export class Warehouse {
     }
     const phys = physicalName(t.uid);
     const target = decorator === undefined ? 'TRUE' : partitionFilter(t, decorator);
-    if (write === 'WRITE_EMPTY' && (await countRows(c, `${phys} WHERE ${target}`)) > 0) {
+    if (write === 'WRITE_EMPTY' && !created && (await countRows(c, `${phys} WHERE ${target}`)) > 0) {
       throw duplicate(`Table ${t.project}:${t.datasetId}.${t.tableId}${decorator ? `$${decorator}` : ''}`);
     }
+    const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
+    const destField = (f: FieldSchema) => byLower.get(f.name.toLowerCase());
+    let sourceSql = source.sql;
+    let resultTable: string | undefined;
+    const fromDestination =
+      source.result === true &&
+      (write !== 'WRITE_APPEND' || created) &&
+      !(decorator !== undefined && t.timePartitioning?.field) &&
+      source.schema.every((f) => {
+        const d = destField(f);
+        return d !== undefined && JSON.stringify(shapeOf(d)) === JSON.stringify(shapeOf(f));
+      });
+    if (source.result === true && !fromDestination) {
+      // The destination will hold more than (or other types than) the job's rows: keep them apart, as before.
+      resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
+      await c.run(`CREATE TABLE ${resultTable} AS ${source.sql}`, source.params ?? []);
+      sourceSql = `SELECT * FROM ${resultTable}`;
+    }
+    const params = resultTable ? [] : (source.params ?? []);
     if (decorator !== undefined && t.timePartitioning?.field) {
       const outside = await countRows(
         c,
-        `(${source.sql}) AS s WHERE NOT coalesce(CAST("${t.timePartitioning.field}" AS DATE) = DATE '${partitionDate(decorator)}', false)`,
+        `(${sourceSql}) AS s WHERE NOT coalesce(CAST("${t.timePartitioning.field}" AS DATE) = DATE '${partitionDate(decorator)}', false)`,
       );
       if (outside > 0) {
         throw invalid(
@@ -1110,9 +1236,8 @@ export class Warehouse {
       }
     }
     // WRITE_TRUNCATE's DELETE runs in the same call as the INSERT (one trip to DuckDB; rowsChanged is the INSERT's).
-    const truncate = write === 'WRITE_TRUNCATE' ? `DELETE FROM ${phys} WHERE ${target}; ` : '';
-    const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f.name]));
-    const targetCols = source.schema.map((f) => `"${byLower.get(f.name.toLowerCase()) ?? f.name}"`);
+    const truncate = write === 'WRITE_TRUNCATE' && !created ? `DELETE FROM ${phys} WHERE ${target}; ` : '';
+    const targetCols = source.schema.map((f) => `"${destField(f)?.name ?? f.name}"`);
     const sourceCols = source.schema.map((f) => `s."${f.name}"`);
     if (isIngestionPartitioned(t)) {
       targetCols.push('_PARTITIONTIME');
@@ -1128,18 +1253,33 @@ export class Warehouse {
     }
     let inserted = 0;
     if (targetCols.length > 0) {
-      const result = await c.run(
-        `${truncate}INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${source.sql}) AS s`,
-      );
+      const insert = `INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${sourceSql}) AS s`;
+      // Parameters bind to the query's own statement, so a DELETE cannot share the call then.
+      if (params.length > 0 && truncate) await c.run(truncate);
+      const result = await c.run(params.length > 0 ? insert : `${truncate}${insert}`, params);
       inserted = Number(result.rowsChanged);
     } else if (truncate) {
       await c.run(truncate);
     }
-    // A truncated partition now holds exactly the inserted rows: no recount needed.
-    const known = truncate && decorator !== undefined && targetCols.length > 0 ? inserted : undefined;
-    const next = await this.refreshStats(c, t, new Set([decorator ?? '*']), known);
-    await Catalog.saveTable(c, next);
-    return next;
+    // A truncated (or new) partition now holds exactly the inserted rows: no recount needed.
+    const known =
+      (truncate || created) && decorator !== undefined && targetCols.length > 0 ? inserted : undefined;
+    const next = await this.afterDataWrite(c, tx, t, new Set([decorator ?? '*']), known);
+    if (!fromDestination) return { inserted, ...(resultTable ? { resultTable } : {}) };
+    const partition = decorator === undefined ? undefined : partitionIdOf(decorator);
+    return {
+      inserted,
+      resultSource: {
+        uid: next.uid,
+        creationTime: next.creationTime,
+        project: next.project,
+        datasetId: next.datasetId,
+        tableId: next.tableId,
+        ...(partition !== undefined ? { partition } : {}),
+        version: resultVersion(next, partition),
+        columns: source.schema.map((f) => destField(f)!.name),
+      },
+    };
   }
 
   private async createPhysical(
@@ -1184,15 +1324,25 @@ export class Warehouse {
     }
   }
 
-  /** Recounts rows (and per-partition rows) after a write; `touched` partitions get a new lastModifiedTime. */
-  private async refreshStats(
+  /**
+   * THE end of every data write — every statement that adds, changes or removes a table's rows (query/copy/load
+   * destinations, insertAll, DML, partition deletes, the seeder) must be followed by this call in the same
+   * transaction. It recounts the rows (of the `touched` partitions, or all: '*'), bumps the table's write version
+   * (`writes`, and `written` of each changed partition) — which retires the result of any earlier destination-table
+   * job that reads these rows (see ResultSource) — stores the metadata with the COMMIT and applies it to the catalog on
+   * commit. Whole-table drops need no call: a result's table is identified by uid and creation time.
+   */
+  private async afterDataWrite(
     c: DuckDBConnection,
+    tx: Tx,
     t: TableMeta,
-    touched: Set<string>,
+    touchedIds: Set<string>,
     knownRows?: number,
   ): Promise<TableMeta> {
     const now = Date.now();
+    const writes = (t.writes ?? 0) + 1;
     const phys = physicalName(t.uid);
+    const touched = new Set([...touchedIds].map((id) => (id === '*' ? id : partitionIdOf(id))));
     const partitions: Record<string, PartitionMeta> = {};
     let numRows = 0;
     const only = touched.size === 1 ? [...touched][0]! : '*';
@@ -1202,7 +1352,12 @@ export class Warehouse {
       Object.assign(partitions, t.partitions);
       const old = partitions[only];
       if (n > 0)
-        partitions[only] = { creationTime: old?.creationTime ?? now, lastModifiedTime: now, numRows: n };
+        partitions[only] = {
+          creationTime: old?.creationTime ?? now,
+          lastModifiedTime: now,
+          numRows: n,
+          written: writes,
+        };
       else delete partitions[only];
       for (const p of Object.values(partitions)) numRows += p.numRows;
     } else if (t.timePartitioning) {
@@ -1220,19 +1375,24 @@ export class Warehouse {
           creationTime: old?.creationTime ?? now,
           lastModifiedTime: changed ? now : old.lastModifiedTime,
           numRows: Number(n),
+          written: changed ? writes : (old.written ?? 0),
         };
         numRows += Number(n);
       }
     } else {
       numRows = await countRows(c, phys);
     }
-    return {
+    const next: TableMeta = {
       ...t,
       numRows,
       numBytes: numRows * estimateRowBytes(t.schema),
       partitions,
       lastModifiedTime: now,
+      writes,
     };
+    tx.atCommit(Catalog.saveTableSql(next));
+    tx.onCommit(() => this.catalog.putTable(next));
+    return next;
   }
 
   private requireDataset(project: string, datasetId: string): DatasetMeta {
@@ -1289,7 +1449,7 @@ export class Warehouse {
 
   /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
   async appendJsonRows(key: TableKey, rows: unknown[]): Promise<void> {
-    await this.db.write(async (c, onCommit) => {
+    await this.db.write(async (c, onCommit, atCommit) => {
       const t = this.requireTable(key.projectId, key.datasetId, key.tableId);
       const good = rows.map((r, i) => {
         const res = normalizeRow(t.schema, r, false);
@@ -1302,15 +1462,16 @@ export class Warehouse {
         good,
         isIngestionPartitioned(t) ? `TIMESTAMPTZ '${todayUtc()} 00:00:00+00'` : undefined,
       );
-      const next = await this.refreshStats(c, t, new Set(['*']));
-      await Catalog.saveTable(c, next);
-      onCommit(() => this.catalog.putTable(next));
+      const touched = isIngestionPartitioned(t) ? todayUtc().replace(/-/g, '') : '*';
+      await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([touched]));
     });
   }
 
   /** Runs `fn` in a write transaction with helpers the seeder needs. */
   async writeTransaction<T>(fn: (c: DuckDBConnection, helpers: WriteHelpers) => Promise<T>): Promise<T> {
-    return this.db.write(async (c, onCommit) => {
+    return this.db.write(async (c, onCommit, atCommit) => {
+      // The seeder's helpers update memory at once (later helpers read it); a failure reloads it below.
+      const eager: Tx = { onCommit: (hook) => hook(), atCommit };
       const helpers: WriteHelpers = {
         ensureDataset: async (project, datasetId, description) => {
           if (this.catalog.dataset(project, datasetId)) return;
@@ -1335,9 +1496,7 @@ export class Warehouse {
         },
         table: (key) => this.catalog.table(key.projectId, key.datasetId, key.tableId),
         afterWrite: async (t) => {
-          const next = await this.refreshStats(c, t, new Set(['*']));
-          await Catalog.saveTable(c, next);
-          this.catalog.putTable(next);
+          await this.afterDataWrite(c, eager, t, new Set(['*']));
         },
       };
       try {
@@ -1352,6 +1511,7 @@ export class Warehouse {
               this.catalog.tables.clear();
               for (const [k, v] of fresh.datasets) this.catalog.datasets.set(k, v);
               for (const [k, v] of fresh.tables) this.catalog.tables.set(k, v);
+              this.catalog.schemaEpoch++;
             }
           })
           .catch(() => undefined);
@@ -1379,12 +1539,14 @@ interface JobOutcome {
   queryStats?: Json;
   loadStats?: Json;
   configPatch?: Json;
+  resultSource?: ResultSource;
 }
 
 /** Fills the DONE state into a record before it is saved in the same transaction as the job's writes. */
 function finishRecord(record: JobRecord, outcome: JobOutcome): void {
   const end = Date.now();
   record.resultTable = outcome.resultTable;
+  record.resultSource = outcome.resultSource;
   record.resultSchema = outcome.schema;
   record.totalRows = outcome.totalRows;
   record.numDmlAffectedRows = outcome.numDmlAffectedRows;
@@ -1612,6 +1774,18 @@ function etag(n: number): string {
 }
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/** The partition id (catalog key) a `$` decorator names: YYYYMMDD, or __UNPARTITIONED__ for `__NULL__` too. */
+function partitionIdOf(decorator: string): string {
+  return /^\d{8}$/.test(decorator) ? decorator : '__UNPARTITIONED__';
+}
+
+/** The version of a table's rows (or one partition's) that a destination-table job's result refers to. */
+function resultVersion(t: TableMeta, partition: string | undefined): number {
+  if (partition === undefined) return t.writes ?? 0;
+  const p = t.partitions[partition];
+  return p ? (p.written ?? 0) : -1;
+}
 
 function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
