@@ -53,9 +53,16 @@ export function workspacePackages(repoRoot: string): WorkspacePackage[] {
   return out;
 }
 
-/** Packages that ship an operator CLI: a bin, and a dependency on the runner contract. */
+/**
+ * Packages that ship an operator CLI: a bin whose entry (`src/cli.ts`) is the runner's `main()`. (Tools that only
+ * use the runner's exit-code table, like packages/snapshot's `dp-snapshot`, are not operators.)
+ */
 export function operatorPackages(repoRoot: string): WorkspacePackage[] {
-  return workspacePackages(repoRoot).filter((p) => p.dependsOnRunner && Object.keys(p.bins).length > 0);
+  return workspacePackages(repoRoot).filter((p) => {
+    if (!p.dependsOnRunner || Object.keys(p.bins).length === 0) return false;
+    const cli = join(repoRoot, p.dir, 'src', 'cli.ts');
+    return existsSync(cli) && readFileSync(cli, 'utf8').includes("'@data-pipeline/runner/main'");
+  });
 }
 
 /** Manifest ↔ packages ↔ files. */

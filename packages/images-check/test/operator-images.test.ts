@@ -12,8 +12,19 @@ const v = (name: string) => `$${'{'}${name}}`;
 describe.each(['images/operator/Dockerfile'])('%s', (file) => {
   const text = read(file);
 
-  it('runs the bin directly as PID 1 (exec-form ENTRYPOINT, no shell or init wrapper)', () => {
-    expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/entrypoint\.js"\]$/m);
+  it('starts the bin from its start-up snapshot as PID 1 (exec-form ENTRYPOINT, no shell or init wrapper)', () => {
+    expect(text).toMatch(
+      /^ENTRYPOINT \["node", "--snapshot-blob", "\/app\/snapshot\/entrypoint\.blob", "--"\]$/m,
+    );
+    // Bundled in the build stage from the same bin, built into a blob by the final stage's own node.
+    expect(text).toContain(
+      `node packages/snapshot/bin/dp-snapshot.js "packages/${v('PACKAGE')}/bin/${v('BIN')}.js" --out /app/snapshot --name entrypoint --bundle-only`,
+    );
+    const final = text.slice(text.lastIndexOf('\nFROM '));
+    expect(final).toContain(
+      'RUN node --snapshot-blob /app/snapshot/entrypoint.blob --build-snapshot /app/snapshot/entrypoint.cjs',
+    );
+    expect(final.indexOf('--build-snapshot')).toBeLessThan(final.indexOf('\nUSER '));
     expect(text).toContain(`ln -s "../packages/${v('PACKAGE')}/bin/${v('BIN')}.js" /app/bin/entrypoint.js`);
     expect(text).toMatch(/^ENV NODE_ENV=production PATH=\/app\/bin:\$PATH$/m);
     expect(text).not.toMatch(/tini|dumb-init|ENTRYPOINT \["\/bin\/(ba)?sh"/);
@@ -21,9 +32,9 @@ describe.each(['images/operator/Dockerfile'])('%s', (file) => {
 
   it('builds with the workspace install and ships production dependencies only', () => {
     expect(text).toContain(
-      `npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/${v('PACKAGE')}" --include-workspace-root`,
+      `npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/${v('PACKAGE')}" --workspace packages/snapshot --include-workspace-root`,
     );
-    expect(text).toContain(`npx tsc -b "packages/${v('PACKAGE')}"`);
+    expect(text).toContain(`npx tsc -b "packages/${v('PACKAGE')}" packages/snapshot`);
     expect(text).toContain(`npm ci --no-audit --no-fund --omit=dev --workspace "packages/${v('PACKAGE')}"`);
     expect(text).toMatch(/^COPY --from=deps \/app\/node_modules \/app\/node_modules$/m);
     expect(text).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
@@ -31,8 +42,10 @@ describe.each(['images/operator/Dockerfile'])('%s', (file) => {
 
   it('is replayed step for step by images/dry-run.sh', () => {
     for (const step of [
-      'npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/$package" --include-workspace-root',
-      'npx tsc -b "packages/$package"',
+      'npm ci --no-audit --no-fund --ignore-scripts --workspace "packages/$package" --workspace packages/snapshot --include-workspace-root',
+      'npx tsc -b "packages/$package" packages/snapshot',
+      'node packages/snapshot/bin/dp-snapshot.js "packages/$package/bin/$bin.js" --out "$work/snapshot" --name entrypoint --bundle-only',
+      'node --snapshot-blob "$work/snapshot/entrypoint.blob" --build-snapshot "$work/snapshot/entrypoint.cjs"',
       'npm ci --no-audit --no-fund --omit=dev --workspace "packages/$package"',
       'ln -s "../packages/$package/bin/$bin.js" bin/entrypoint.js',
     ]) {

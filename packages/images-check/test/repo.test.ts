@@ -123,6 +123,26 @@ describe('the checks fire on a broken repository', () => {
         dependencies: { '@data-pipeline/runner': '*' },
       }),
     );
+    mkdirSync(join(dir, 'packages/new-operator/src'), { recursive: true });
+    writeFileSync(
+      join(dir, 'packages/new-operator/src/cli.ts'),
+      "import { main } from '@data-pipeline/runner/main';\nimport { definition } from './definition.js';\n\nmain(definition);\n",
+    );
+    // A tool with a bin that only uses the runner's exit codes is not an operator.
+    mkdirSync(join(dir, 'packages/new-tool/src'), { recursive: true });
+    writeFileSync(
+      join(dir, 'packages/new-tool/package.json'),
+      JSON.stringify({
+        name: '@data-pipeline/new-tool',
+        version: manifest.version,
+        bin: { 'new-tool': './bin/new-tool.js' },
+        dependencies: { '@data-pipeline/runner': '*' },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'packages/new-tool/src/cli.ts'),
+      "import { EXIT_CODES } from '@data-pipeline/runner';\n",
+    );
     expect(checkManifestAgainstRepo(dir, manifest).map(formatFinding)).toEqual([
       'images/images.json: operator @data-pipeline/new-operator (bin new-operator) has no image in the manifest',
     ]);

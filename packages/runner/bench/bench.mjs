@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench` (packages/runner): start-up and streaming targets of issue 3, measured against baselines taken
-// in the same run on the same machine. Env: RUNNER_BENCH_BYTES (default 1e9), RUNNER_BENCH_RUNS (default 9).
+// `npm run bench` (packages/runner): the streaming targets of issue 3, measured against a baseline taken in the same
+// run on the same machine. (The start-up target is measured on the real operator bins, as the images start them, by
+// packages/snapshot's bench.) Env: RUNNER_BENCH_BYTES (default 1e9).
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 
 const here = import.meta.dirname;
 const BYTES = Number(process.env.RUNNER_BENCH_BYTES ?? 1e9);
-const RUNS = Number(process.env.RUNNER_BENCH_RUNS ?? 9);
 const scratch = mkdtempSync(join(tmpdir(), 'runner-bench-'));
 mkdirSync(join(scratch, 'no-connections'));
 const env = {
@@ -34,7 +34,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
@@ -61,31 +60,6 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-async function spawnLatency() {
-  const nodeTimes = [];
-  const zodTimes = [];
-  const totalTimes = [];
-  const ownTimes = [];
-  for (let i = 0; i < RUNS; i++) {
-    let t = nowMs();
-    await run(process.execPath, ['-e', '0']);
-    nodeTimes.push(nowMs() - t);
-    // The floor under any operator bin: Node plus the zod import its kwargs schema needs (not a target, context).
-    t = nowMs();
-    await run(process.execPath, ['--input-type=module', '-e', "await import('zod')"], { cwd: here });
-    zodTimes.push(nowMs() - t);
-    const stamp = join(scratch, `spawn-${i}`);
-    t = nowMs();
-    await run(process.execPath, operatorArgs, {
-      env: { ...env, BENCH_SPAWN_FILE: stamp, BENCH_FLOOD_BYTES: '0' },
-    });
-    const s = JSON.parse(readFileSync(stamp, 'utf8'));
-    totalTimes.push(s.origin + s.spawnedAt - t);
-    ownTimes.push(s.spawnedAt - s.enteredAt);
-  }
-  return { node: median(nodeTimes), zod: median(zodTimes), total: median(totalTimes), own: median(ownTimes) };
-}
-
 async function streaming() {
   const devNull = openSync('/dev/null', 'w');
   try {
@@ -106,37 +80,10 @@ async function streaming() {
 }
 
 try {
-  const s = await spawnLatency();
   const f = await streaming();
   const mb = BYTES / 1e6;
-  const totalRatio = s.total / s.node;
-  const ownRatio = s.own / s.node;
   const throughputRatio = f.catMs / f.runnerMs;
   const rows = [
-    [
-      'process start → child spawn',
-      `${s.total.toFixed(1)} ms`,
-      `node -e 0: ${s.node.toFixed(1)} ms`,
-      `${totalRatio.toFixed(2)}×`,
-      '≤ 1.5×',
-      totalRatio <= 1.5,
-    ],
-    [
-      '  floor: node + import zod (no runner)',
-      `${s.zod.toFixed(1)} ms`,
-      '',
-      `${(s.zod / s.node).toFixed(2)}×`,
-      '',
-      true,
-    ],
-    [
-      '  of which runner code (after imports)',
-      `${s.own.toFixed(1)} ms`,
-      '',
-      `${ownRatio.toFixed(2)}×`,
-      '',
-      true,
-    ],
     [
       `${mb.toFixed(0)} MB streamed: peak RSS`,
       `${f.peakMb.toFixed(1)} MB`,
@@ -154,7 +101,7 @@ try {
       throughputRatio >= 0.5,
     ],
   ];
-  console.log('runner bench (medians of %d runs for start-up; one streaming run)', RUNS);
+  console.log('runner bench (one streaming run; start-up: see packages/snapshot bench)');
   for (const [name, value, base, ratio, target, ok] of rows) {
     const verdict = target ? `target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}` : '';
     console.log(

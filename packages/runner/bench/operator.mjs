@@ -1,10 +1,8 @@
-// A minimal operator CLI on the runner, like an operator package's bin (zod schema + the runner), instrumented for
-// the benchmark: it records when the runner's code started and when the first Airflow child was spawned.
-import { writeFileSync } from 'node:fs';
+// A minimal operator CLI on the runner, like an operator package's bin (zod schema + the runner), for the streaming
+// benchmark: its `airflow backfill` (bench/fake-airflow) floods BENCH_FLOOD_BYTES of output through the runner.
 import { z } from 'zod';
 import { runOperatorCli } from '../dist/index.js';
 
-const enteredAt = performance.now();
 const definition = {
   name: 'bench-operator',
   version: '0.0.0',
@@ -14,7 +12,6 @@ const definition = {
   templatedFields: [],
   outputs: [],
 };
-const stampFile = process.env.BENCH_SPAWN_FILE;
 process.exitCode = await runOperatorCli(definition, {
   argv: process.argv.slice(2),
   env: process.env,
@@ -22,10 +19,4 @@ process.exitCode = await runOperatorCli(definition, {
   stderr: process.stderr,
   signal: new AbortController().signal,
   isTTY: false,
-  onSpawn: (phase) => {
-    if (phase === 'initdb' && stampFile) {
-      const spawnedAt = performance.now();
-      writeFileSync(stampFile, JSON.stringify({ origin: performance.timeOrigin, enteredAt, spawnedAt }));
-    }
-  },
 });

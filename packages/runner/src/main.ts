@@ -1,3 +1,6 @@
+import { startupSnapshot } from 'node:v8';
+import { parseInvocation } from './config.js';
+import { renderHelp } from './flags.js';
 import type { OperatorDefinition } from './operator.js';
 import { runOperatorCli } from './run.js';
 
@@ -5,8 +8,34 @@ import { runOperatorCli } from './run.js';
  * The only code that touches `process`: argv, env, stdio, signals, exit code. An operator package's `src/cli.ts` is
  * `main(definition)`. Signal handlers are explicit, so the runner also behaves as PID 1 in a container (where the
  * kernel gives PID 1 no default SIGTERM/SIGINT action).
+ *
+ * Inside `node --build-snapshot` (the operator images' start-up snapshot, see packages/snapshot) nothing runs yet:
+ * the definition and everything it imported are already in the heap, and the run starts when the snapshot is
+ * deserialized (`node --snapshot-blob FILE -- ARGS...`, where `process.argv` has no script path).
  */
 export function main(definition: OperatorDefinition): void {
+  if (startupSnapshot.isBuildingSnapshot()) {
+    warmUp(definition);
+    startupSnapshot.setDeserializeMainFunction(() => start(definition, process.argv.slice(1)));
+    return;
+  }
+  start(definition, process.argv.slice(2));
+}
+
+/**
+ * Runs the pure start-up path once while the snapshot is built (flag table, help text, argv and kwargs parsing,
+ * including zod's compiled object parsers), so a deserialized run finds it compiled. No I/O, no environment.
+ */
+function warmUp(definition: OperatorDefinition): void {
+  renderHelp(definition);
+  try {
+    parseInvocation(definition, ['--task-id', 'warm_up', '--execution-date', '2026-01-01'], {});
+  } catch {
+    // Operators with required kwargs refuse this argv; the parsing code ran all the same.
+  }
+}
+
+function start(definition: OperatorDefinition, argv: readonly string[]): void {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -37,7 +66,7 @@ export function main(definition: OperatorDefinition): void {
   };
 
   runOperatorCli(definition, {
-    argv: process.argv.slice(2),
+    argv,
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
