@@ -83,6 +83,11 @@ export interface JobRecord {
   resultTable?: string;
   /** Or: the query's rows are the destination's (see ResultSource). */
   resultSource?: ResultSource;
+  /**
+   * Or: the rows (at most a thousand) are stored with the record, in `_catalog.jobs.result` as BigQuery's f/v rows with
+   * int64 timestamps — not in this object, which the catalog keeps in memory for every job.
+   */
+  inlineResult?: boolean;
   resultSchema?: FieldSchema[];
   totalRows?: number;
   numDmlAffectedRows?: number;
@@ -119,6 +124,8 @@ export class Catalog {
       'CREATE TABLE IF NOT EXISTS _catalog.datasets (project VARCHAR, dataset VARCHAR, meta VARCHAR)',
       'CREATE TABLE IF NOT EXISTS _catalog.tables (uid BIGINT, project VARCHAR, dataset VARCHAR, table_id VARCHAR, meta VARCHAR)',
       'CREATE TABLE IF NOT EXISTS _catalog.jobs (project VARCHAR, job_id VARCHAR, created BIGINT, meta VARCHAR)',
+      // A small query result kept with its job record (JSON rows; see JobRecord.inlineResult).
+      'ALTER TABLE _catalog.jobs ADD COLUMN IF NOT EXISTS result VARCHAR',
     ]) {
       await c.run(stmt);
     }
@@ -199,13 +206,25 @@ export class Catalog {
     await c.run(`DELETE FROM _catalog.tables WHERE uid = ${t.uid}`);
     await c.run(`DROP TABLE IF EXISTS ${physicalName(t.uid)}`);
   }
-  static async saveJob(c: DuckDBConnection, j: JobRecord): Promise<void> {
-    await c.run(Catalog.saveJobSql(j));
+  /**
+   * The one statement that stores a job record, with its inline result rows if any (run with the COMMIT of the job's
+   * writes, or on its own, auto-committed, by Database.writeOne).
+   */
+  static saveJobSql(j: JobRecord, resultRows?: string): string {
+    return `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))}, ${resultRows === undefined ? 'NULL' : lit(resultRows)})`;
   }
 
-  /** The one statement that stores a job record (also run on its own, auto-committed, by Database.writeOne). */
-  static saveJobSql(j: JobRecord): string {
-    return `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))})`;
+  /** The inline result rows stored with a job record (JSON text), if any. */
+  static async inlineResult(
+    c: DuckDBConnection,
+    project: string,
+    jobId: string,
+  ): Promise<string | undefined> {
+    const reader = await c.runAndReadAll(
+      `SELECT result FROM _catalog.jobs WHERE project = ${lit(project)} AND job_id = ${lit(jobId)} AND result IS NOT NULL LIMIT 1`,
+    );
+    const v = reader.getRows()[0]?.[0];
+    return v === undefined || v === null ? undefined : String(v);
   }
 
   putDataset(d: DatasetMeta) {

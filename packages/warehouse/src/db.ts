@@ -14,20 +14,23 @@ export class Mutex {
 }
 
 /**
- * One DuckDB database (a file in the data dir, or in memory): a single writer connection behind a lock and a small
- * pool of reader connections, all with the session settings the SQL translator relies on.
+ * One DuckDB database (a file in the data dir, or in memory): a single writer connection behind a lock, a small
+ * pool of reader connections, and a spool connection (behind its own lock) that stores large query results while a
+ * reader streams them; all with the session settings the SQL translator relies on.
  */
 export class Database {
   private readonly writer: DuckDBConnection;
   private readonly idle: DuckDBConnection[];
   private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
   private readonly lock = new Mutex();
+  private readonly spoolLock = new Mutex();
   private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     writer: DuckDBConnection,
     readers: DuckDBConnection[],
+    private readonly spooler: DuckDBConnection,
   ) {
     this.writer = writer;
     this.idle = readers;
@@ -50,7 +53,7 @@ export class Database {
     const writer = await setup();
     const pool: DuckDBConnection[] = [];
     for (let i = 0; i < readers; i++) pool.push(await setup());
-    return new Database(instance, writer, pool);
+    return new Database(instance, writer, pool, await setup());
   }
 
   /**
@@ -113,12 +116,25 @@ export class Database {
     }
   }
 
+  /**
+   * Runs `fn` on the spool connection (one at a time): for result tables filled from a reader's stream — a statement
+   * on the reader itself would end its stream. Never waits for a reader or the writer, so it cannot deadlock them.
+   */
+  spool<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.spoolLock.run(async () => {
+      if (this.closed) throw new Error('warehouse is stopping');
+      return fn(this.spooler);
+    });
+  }
+
   async close(): Promise<void> {
     await this.lock.run(async () => {
       this.closed = true;
       await this.writer.run('CHECKPOINT').catch(() => undefined);
     });
+    await this.spoolLock.run(async () => undefined);
     for (const c of this.idle) c.closeSync();
+    this.spooler.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }

@@ -319,3 +319,31 @@ export function encodeColumns(
   });
   return rows;
 }
+
+const hasTimestamp = (f: FieldSchema): boolean =>
+  f.type === 'TIMESTAMP' || (f.fields ?? []).some(hasTimestamp);
+
+/** Rows encoded with int64 timestamps (how small results are stored) → the timestamp form the client asked for. */
+export function reencodeTimestamps(
+  fields: readonly FieldSchema[],
+  rows: { f: { v: Cell }[] }[],
+  ts: TimestampFormat,
+): { f: { v: Cell }[] }[] {
+  if (ts === 'int64' || !fields.some(hasTimestamp)) return rows;
+  return rows.map((row) => ({
+    f: fields.map((field, i) => ({ v: retime(field, row.f[i]?.v ?? null, ts) })),
+  }));
+}
+
+function retime(field: FieldSchema, v: Cell, ts: TimestampFormat): Cell {
+  if (v === null || !hasTimestamp(field)) return v;
+  if (field.mode === 'REPEATED') {
+    const scalar: FieldSchema = { ...field, mode: 'NULLABLE' };
+    return (v as { v: Cell }[]).map((item) => ({ v: retime(scalar, item.v, ts) }));
+  }
+  if (field.type === 'RECORD') {
+    const cells = (v as { f: { v: Cell }[] }).f;
+    return { f: (field.fields ?? []).map((f, i) => ({ v: retime(f, cells[i]?.v ?? null, ts) })) };
+  }
+  return encodeTimestamp(BigInt(v as string), ts);
+}

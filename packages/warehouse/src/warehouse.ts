@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import {
   Catalog,
   type DatasetMeta,
@@ -36,6 +36,7 @@ import { makeResolver, partitionFilter, tableNotFound } from './resolve.js';
 import { normalizeRow, type RowError } from './rows.js';
 import { loadTranslator, type Translator, translatorLoadError } from './translator.js';
 import {
+  type Cell,
   duckColumnsDdl,
   duckTypeOf,
   encodeColumns,
@@ -44,6 +45,7 @@ import {
   fieldOfDuckType,
   jsonInsertPlan,
   normalizeSchema,
+  reencodeTimestamps,
   type TimestampFormat,
 } from './types.js';
 
@@ -115,6 +117,7 @@ interface TableKey {
 }
 
 type Json = Record<string, unknown>;
+type EncodedRow = { f: { v: Cell }[] };
 
 interface Running {
   done: Promise<void>;
@@ -127,7 +130,8 @@ interface WriteSource {
   sql: string;
   schema: FieldSchema[];
   withPartitionTime?: boolean;
-  params?: never[];
+  /** Values for `?` placeholders in `sql` (absent: none; then DELETE and INSERT share one call). */
+  params?: never[] | undefined;
   /** The rows are a query job's result (writeInto says where to read them later). */
   result?: boolean;
 }
@@ -539,11 +543,11 @@ export class Warehouse {
   private readonly pendingRecords = new Map<string, JobRecord>();
   /** Result schemas of translated queries (see resultSchemaOf), oldest first. */
   private readonly schemaCache = new Map<string, FieldSchema[]>();
-  /** Rows of the latest small anonymous results (result table → columns), oldest first; see runQuery. */
-  private readonly smallResults = new Map<string, DuckDBValue[][]>();
+  /** Rows of the latest small results (job key → f/v rows, int64 timestamps), oldest first; see readResult. */
+  private readonly smallResults = new Map<string, EncodedRow[]>();
 
-  private rememberSmallResult(resultTable: string, columns: DuckDBValue[][]): void {
-    this.smallResults.set(resultTable, columns);
+  private rememberSmallResult(key: string, rows: EncodedRow[]): void {
+    this.smallResults.set(key, rows);
     if (this.smallResults.size > SMALL_RESULT_CACHE) {
       const oldest = this.smallResults.keys().next().value;
       if (oldest !== undefined) this.smallResults.delete(oldest);
@@ -698,33 +702,42 @@ export class Warehouse {
       ...(rec.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(rec.numDmlAffectedRows) } : {}),
     };
     const { offset, limit } = this.pageParams(q);
+    let rows: Json[];
     if (rec.resultSource) {
-      const rows = await this.destinationRows(rec, rec.resultSource, offset, limit, ts);
-      const next = offset + rows.length;
-      return { ...common, rows, ...(next < total && rows.length > 0 ? { pageToken: String(next) } : {}) };
+      rows = await this.destinationRows(rec, rec.resultSource, offset, limit, ts);
+    } else if (rec.inlineResult) {
+      const all = await this.inlineRows(rec);
+      rows = all ? reencodeTimestamps(schema, all.slice(offset, offset + limit), ts) : [];
+    } else if (rec.resultTable) {
+      const resultTable = rec.resultTable;
+      rows = await this.db.read(async (c) => {
+        if (offset >= total) return [];
+        const reader = await c.runAndReadAll(
+          `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+        );
+        return encodeColumns(schema, reader.getColumns(), ts);
+      });
+    } else {
+      return { ...common, rows: [] };
     }
-    if (!rec.resultTable) return { ...common, rows: [] };
-    const resultTable = rec.resultTable;
-    const cached = this.smallResults.get(resultTable);
-    const rows = cached
-      ? encodeColumns(
-          schema,
-          cached.map((col) => col.slice(offset, offset + limit)),
-          ts,
-        )
-      : await this.db.read(async (c) => {
-          if (offset >= total) return [];
-          const reader = await c.runAndReadAll(
-            `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
-          );
-          return encodeColumns(schema, reader.getColumns(), ts);
-        });
     const nextOffset = offset + rows.length;
     return {
       ...common,
       rows,
       ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
     };
+  }
+
+  /** A small result's rows: from the cache of recent ones, else from the job's stored record. */
+  private async inlineRows(rec: JobRecord): Promise<EncodedRow[] | undefined> {
+    const key = `${rec.project}\u0000${rec.jobId}`;
+    const cached = this.smallResults.get(key);
+    if (cached) return cached;
+    const text = await this.db.read((c) => Catalog.inlineResult(c, rec.project, rec.jobId));
+    if (text === undefined) return undefined;
+    const rows = JSON.parse(text) as EncodedRow[];
+    this.rememberSmallResult(key, rows);
+    return rows;
   }
 
   /**
@@ -797,7 +810,9 @@ export class Warehouse {
       writeCommitted = outcome.committed;
       if (!outcome.saved) {
         finishRecord(record, outcome);
-        await this.db.writeOne(Catalog.saveJobSql(record));
+        const inline = outcome.inlineRows;
+        await this.db.writeOne(Catalog.saveJobSql(record, inline && JSON.stringify(inline)));
+        if (inline) this.rememberSmallResult(`${record.project}\u0000${record.jobId}`, inline);
       }
     } catch (e) {
       if (writeCommitted) this.logger.error('job bookkeeping failed after commit', { jobId: record.jobId });
@@ -810,6 +825,8 @@ export class Warehouse {
         statistics: { ...stats, endTime: String(Date.now()) },
       };
       delete record.resultTable;
+      delete record.resultSource;
+      delete record.inlineResult;
       await this.db.writeOne(Catalog.saveJobSql(record)).catch(() => undefined);
       this.logger.info('job failed', { jobId: record.jobId, reason: err.reason });
     } finally {
@@ -858,7 +875,8 @@ export class Warehouse {
       resolveTable: makeResolver(this.catalog, defaultProject),
     });
     const kind = translated.statementKind;
-    const bind = translated.params as never[];
+    // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
+    const bind = translated.params.length > 0 ? (translated.params as never[]) : undefined;
     const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
     if (dryRun) {
       if (kind !== 'select') {
@@ -957,34 +975,78 @@ export class Warehouse {
         return outcome;
       });
     }
-    // Materialise the result (BigQuery's anonymous result table), interruptible by jobs.cancel.
-    const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
-    const { schema, totalRows } = await this.db.read(async (c) => {
-      // One call creates the result table and reads its schema plus up to SMALL_RESULT_ROWS + 1 rows (the translator
-      // emits exactly one statement, so the text holds exactly these two). A small result (the common case) is complete
-      // after this read and answers the first getQueryResults / jobs.query from memory (bounded: SMALL_RESULT_CACHE
-      // jobs); a larger one costs one more trip for its count and is paged from DuckDB.
-      const probe = `SELECT * FROM ${resultTable} WHERE rowid <= ${SMALL_RESULT_ROWS} ORDER BY rowid`;
-      const reader = await this.withConnection(running, c, async () => {
-        if (bind.length === 0)
-          return c.runAndReadAll(`CREATE TABLE ${resultTable} AS ${translated.sql}; ${probe}`);
-        await c.run(`CREATE TABLE ${resultTable} AS ${translated.sql}`, bind);
-        return c.runAndReadAll(probe);
-      });
-      const fields = schemaOf(reader.columnNames(), reader.columnTypes());
-      const read = reader.currentRowCount;
-      if (read <= SMALL_RESULT_ROWS) {
-        this.rememberSmallResult(resultTable, reader.getColumns());
-        return { schema: fields, totalRows: read };
-      }
-      return { schema: fields, totalRows: await countRows(c, resultTable) };
-    });
+    const result = await this.db.read((c) =>
+      this.withConnection(running, c, () => this.readResult(c, translated.sql, bind)),
+    );
     if (running.cancelled) {
-      this.smallResults.delete(resultTable);
-      await this.db.write((c) => c.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
+      if (result.resultTable) await this.dropResultTable(result.resultTable);
       throw new BigQueryError('stopped', 'Job execution was cancelled: User requested cancellation');
     }
-    return { committed: false, resultTable, schema, totalRows, queryStats: queryStats(schema) };
+    return { committed: false, ...result, queryStats: queryStats(result.schema) };
+  }
+
+  /**
+   * Runs a SELECT on reader `c` and keeps its result (BigQuery's anonymous result table) the cheapest way that survives
+   * a restart: the rows are streamed; a result of at most SMALL_RESULT_ROWS rows is returned encoded, to be stored with
+   * the job record (one statement the job writes anyway) and answered from memory; a larger one is appended, chunk by
+   * chunk, to a `_results` table on the spool connection (memory stays bounded) and paged from there. The query runs
+   * once either way.
+   */
+  private async readResult(
+    c: DuckDBConnection,
+    sql: string,
+    bind: never[] | undefined,
+  ): Promise<{ schema: FieldSchema[]; totalRows: number; inlineRows?: EncodedRow[]; resultTable?: string }> {
+    const stream = await c.stream(sql, bind);
+    const schema = schemaOf(stream.columnNames(), stream.columnTypes());
+    const chunks: DuckDBDataChunk[] = [];
+    let rows = 0;
+    while (rows <= SMALL_RESULT_ROWS) {
+      const chunk = await stream.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) {
+        const columns = schema.map((_, i) => chunks.flatMap((ch) => ch.getColumnValues(i)));
+        return { schema, totalRows: rows, inlineRows: encodeColumns(schema, columns, 'int64') };
+      }
+      chunks.push(chunk);
+      rows += chunk.rowCount;
+    }
+    const resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
+    const types = stream.columnTypes();
+    try {
+      const totalRows = await this.db.spool(async (s) => {
+        // Positional column names: the schema lives in the job record, and pages are read with SELECT *.
+        await s.run(
+          `CREATE TABLE ${resultTable} (${types.map((t, i) => `c${i} ${t.toString()}`).join(', ')})`,
+        );
+        const appender = await s.createAppender(
+          resultTable.slice('_results.'.length).replace(/"/g, ''),
+          '_results',
+        );
+        let n = 0;
+        try {
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
+          n = rows;
+          for (;;) {
+            const chunk = await stream.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) break;
+            appender.appendDataChunk(chunk);
+            n += chunk.rowCount;
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+        return n;
+      });
+      return { schema, totalRows, resultTable };
+    } catch (e) {
+      await this.dropResultTable(resultTable);
+      throw e;
+    }
+  }
+
+  private async dropResultTable(resultTable: string): Promise<void> {
+    await this.db.spool((s) => s.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
   }
 
   /** Runs `fn` with `c` registered as the job's connection, so jobs.cancel can interrupt it. */
@@ -1003,9 +1065,13 @@ export class Warehouse {
    * The schema of a query's result without running it (DuckDB binds it), cached by the SQL text and the catalog's
    * schema epoch: the translated text names physical tables, so only a schema change can change its result's schema.
    */
-  private async resultSchemaOf(c: DuckDBConnection, sql: string, bind: never[]): Promise<FieldSchema[]> {
+  private async resultSchemaOf(
+    c: DuckDBConnection,
+    sql: string,
+    bind: never[] | undefined,
+  ): Promise<FieldSchema[]> {
     const key = `${this.catalog.schemaEpoch}\u0000${sql}`;
-    const cached = bind.length === 0 ? this.schemaCache.get(key) : undefined;
+    const cached = bind ? undefined : this.schemaCache.get(key);
     if (cached) return cached;
     const prepared = await c.prepare(sql);
     try {
@@ -1016,7 +1082,7 @@ export class Warehouse {
         types.push(prepared.columnType(i));
       }
       const schema = schemaOf(names, types);
-      if (bind.length === 0) {
+      if (!bind) {
         this.schemaCache.set(key, schema);
         if (this.schemaCache.size > SCHEMA_CACHE) {
           const oldest = this.schemaCache.keys().next().value;
@@ -1220,10 +1286,10 @@ export class Warehouse {
     if (source.result === true && !fromDestination) {
       // The destination will hold more than (or other types than) the job's rows: keep them apart, as before.
       resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
-      await c.run(`CREATE TABLE ${resultTable} AS ${source.sql}`, source.params ?? []);
+      await c.run(`CREATE TABLE ${resultTable} AS ${source.sql}`, source.params);
       sourceSql = `SELECT * FROM ${resultTable}`;
     }
-    const params = resultTable ? [] : (source.params ?? []);
+    const params = resultTable ? undefined : source.params;
     if (decorator !== undefined && t.timePartitioning?.field) {
       const outside = await countRows(
         c,
@@ -1255,8 +1321,8 @@ export class Warehouse {
     if (targetCols.length > 0) {
       const insert = `INSERT INTO ${phys} (${targetCols.join(', ')}) SELECT ${sourceCols.join(', ')} FROM (${sourceSql}) AS s`;
       // Parameters bind to the query's own statement, so a DELETE cannot share the call then.
-      if (params.length > 0 && truncate) await c.run(truncate);
-      const result = await c.run(params.length > 0 ? insert : `${truncate}${insert}`, params);
+      if (params && truncate) await c.run(truncate);
+      const result = await c.run(params ? insert : `${truncate}${insert}`, params);
       inserted = Number(result.rowsChanged);
     } else if (truncate) {
       await c.run(truncate);
@@ -1435,13 +1501,20 @@ export class Warehouse {
         .filter((j) => j.creationTime < cutoff && j.resultTable)
         .map((j) => j.resultTable!);
     }
-    if (drop.length === 0) return;
+    // Small results stored with their job records expire alike.
+    const inline = [...this.catalog.jobs.values()].filter((j) => j.creationTime < cutoff && j.inlineResult);
+    if (drop.length === 0 && inline.length === 0) return;
     await this.db.write(async (c) => {
-      for (const n of drop) {
-        this.smallResults.delete(n);
-        await c.run(`DROP TABLE IF EXISTS ${n}`);
-      }
+      for (const n of drop) await c.run(`DROP TABLE IF EXISTS ${n}`);
+      if (inline.length > 0)
+        await c.run(
+          `UPDATE _catalog.jobs SET result = NULL WHERE created < ${cutoff} AND result IS NOT NULL`,
+        );
     });
+    for (const j of inline) {
+      delete j.inlineResult;
+      this.smallResults.delete(`${j.project}\u0000${j.jobId}`);
+    }
     if (!atStartup) {
       for (const j of this.catalog.jobs.values()) if (j.creationTime < cutoff) delete j.resultTable;
     }
@@ -1540,6 +1613,8 @@ interface JobOutcome {
   loadStats?: Json;
   configPatch?: Json;
   resultSource?: ResultSource;
+  /** A small result's rows, stored with the job record (see readResult). */
+  inlineRows?: EncodedRow[];
 }
 
 /** Fills the DONE state into a record before it is saved in the same transaction as the job's writes. */
@@ -1547,6 +1622,7 @@ function finishRecord(record: JobRecord, outcome: JobOutcome): void {
   const end = Date.now();
   record.resultTable = outcome.resultTable;
   record.resultSource = outcome.resultSource;
+  record.inlineResult = outcome.inlineRows !== undefined ? true : undefined;
   record.resultSchema = outcome.schema;
   record.totalRows = outcome.totalRows;
   record.numDmlAffectedRows = outcome.numDmlAffectedRows;
