@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ConnectionSpec, OperatorError } from './operator.js';
 
@@ -130,12 +130,13 @@ export function parseConnectionJson(connId: string, value: unknown, where: strin
   };
 }
 
+/** Synchronous reads: a handful of small Secret files on the start-up path (no thread-pool round trips). */
 async function readConnectionsDir(dir: string, explicit: boolean): Promise<ConnectionSpec[]> {
   let names: string[];
   try {
-    const st = await stat(dir);
+    const st = statSync(dir);
     if (!st.isDirectory()) throw config(`--connections-dir ${JSON.stringify(dir)}: not a directory`);
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     if (err instanceof OperatorError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -147,19 +148,21 @@ async function readConnectionsDir(dir: string, explicit: boolean): Promise<Conne
   for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
     const path = join(dir, name);
     const where = `connection file ${JSON.stringify(path)}`;
-    let st: Awaited<ReturnType<typeof stat>>;
+    let st: ReturnType<typeof statSync>;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch (err) {
       throw config(`${where}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     if (st.isDirectory()) continue;
+    // Read synchronously (start-up path), so only regular files: a FIFO would block the process.
+    if (!st.isFile()) throw config(`${where}: not a regular file`);
     if (!CONN_ID_RE.test(name)) {
       throw config(`${where}: the file name must be a conn_id (letters, digits, '_', '-', '.')`);
     }
     let text: string;
     try {
-      text = (await readFile(path, 'utf8')).trim();
+      text = readFileSync(path, 'utf8').trim();
     } catch (err) {
       throw config(`${where}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
@@ -194,9 +197,9 @@ async function readKeyFile(
   }
   let text: string;
   try {
-    const st = await stat(path);
+    const st = statSync(path);
     if (!st.isFile()) throw config(`${where}: not a file`);
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if (err instanceof OperatorError) throw err;
     throw config(`${where}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -11,8 +10,9 @@ export async function findExecutable(name: string, pathEnv: string | undefined):
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     const candidate = resolve(dir === '' ? '.' : dir, name);
     try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
+      // Synchronous: on the start-up path, and a PATH lookup is a few cached stat calls.
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // not here
     }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,5 +105,19 @@ describe('bootstrapConnections', () => {
     await expect(bootstrapConnections({ ...base, connectionsDirExplicit: true })).rejects.toThrow(
       OperatorError,
     );
+  });
+
+  it('refuses a connection file that is not a regular file (a FIFO would block the synchronous read)', async () => {
+    const { conns } = setup();
+    execFileSync('mkfifo', [join(conns, 'my_fifo')]);
+    const run = bootstrapConnections({
+      env: {},
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    await expect(run).rejects.toThrow(/connection file ".*my_fifo": not a regular file/);
+    await expect(run).rejects.toMatchObject({ exitClass: 'configuration' });
   });
 });
