@@ -185,11 +185,16 @@ export class Catalog {
       `DELETE FROM _catalog.datasets WHERE project = ${lit(project)} AND dataset = ${lit(datasetId)}`,
     );
   }
-  /** Statements that store a table's metadata whether or not it is stored yet (for Database.write's `atCommit`). */
-  static saveTableSql(t: TableMeta): string {
+  /**
+   * Statements that store a table's metadata (for Database.write's `atCommit`): one UPDATE when its row is `stored`
+   * already, else whatever is there is replaced.
+   */
+  static saveTableSql(t: TableMeta, stored: boolean): string {
+    const meta = lit(JSON.stringify(t));
+    if (stored) return `UPDATE _catalog.tables SET meta = ${meta} WHERE uid = ${t.uid}`;
     return (
       `DELETE FROM _catalog.tables WHERE uid = ${t.uid}; ` +
-      `INSERT INTO _catalog.tables VALUES (${t.uid}, ${lit(t.project)}, ${lit(t.datasetId)}, ${lit(t.tableId)}, ${lit(JSON.stringify(t))})`
+      `INSERT INTO _catalog.tables VALUES (${t.uid}, ${lit(t.project)}, ${lit(t.datasetId)}, ${lit(t.tableId)}, ${meta})`
     );
   }
   static async saveTable(c: DuckDBConnection, t: TableMeta): Promise<void> {

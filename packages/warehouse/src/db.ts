@@ -60,7 +60,8 @@ export class Database {
    * Runs `fn` on the writer connection inside one transaction, serialised with all other writes. `onCommit` hooks run
    * after COMMIT, still inside the lock, so the in-memory catalog never shows uncommitted state nor lags a later writer.
    * `atCommit` statements (bookkeeping whose outcome nothing reads back, e.g. catalog records) are sent with the
-   * COMMIT in one call: one trip to DuckDB instead of one per statement; if one fails, the transaction rolls back.
+   * COMMIT in one call; if one fails, the transaction rolls back. BEGIN rides with the first statement `fn` runs (see
+   * beginLazily): a write job costs two trips to DuckDB, its data statement and its bookkeeping + COMMIT.
    */
   write<T>(
     fn: (
@@ -73,19 +74,20 @@ export class Database {
       if (this.closed) throw new Error('warehouse is stopping');
       const hooks: (() => void)[] = [];
       const tail: string[] = [];
-      await this.writer.run('BEGIN TRANSACTION');
+      const tx = beginLazily(this.writer);
       try {
         const result = await fn(
-          this.writer,
+          tx.connection,
           (hook) => hooks.push(hook),
           (sql) => tail.push(sql),
         );
+        if (!tx.begun()) tail.unshift('BEGIN TRANSACTION');
         tail.push('COMMIT');
         await this.writer.run(tail.join('; '));
         for (const hook of hooks) hook();
         return result;
       } catch (e) {
-        await this.writer.run('ROLLBACK').catch(() => undefined);
+        if (tx.begun()) await this.writer.run('ROLLBACK').catch(() => undefined);
         throw e;
       }
     });
@@ -138,6 +140,47 @@ export class Database {
     this.writer.closeSync();
     this.instance.closeSync();
   }
+}
+
+const RUN_METHODS = new Set(['run', 'runAndRead', 'runAndReadAll']);
+const PASS_THROUGH = new Set(['interrupt', 'progress', 'clientContext', 'getClientContext', 'getTableNames']);
+
+/**
+ * The writer connection as `fn` of Database.write sees it: the first statement it runs opens the transaction —
+ * `BEGIN TRANSACTION; <sql>` in one call when the statement has no parameters (one trip to DuckDB less per write),
+ * BEGIN on its own first otherwise, and before any other executing method (prepare, stream, appenders, ...).
+ */
+function beginLazily(c: DuckDBConnection): { connection: DuckDBConnection; begun: () => boolean } {
+  let begun = false;
+  const begin = async () => {
+    if (begun) return;
+    begun = true;
+    await c.run('BEGIN TRANSACTION');
+  };
+  const connection = new Proxy(c, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string' || PASS_THROUGH.has(prop)) {
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      if (RUN_METHODS.has(prop)) {
+        return async (sql: string, ...rest: unknown[]) => {
+          if (!begun && rest[0] === undefined) {
+            begun = true;
+            return method.call(target, `BEGIN TRANSACTION; ${sql}`, ...rest);
+          }
+          await begin();
+          return method.call(target, sql, ...rest);
+        };
+      }
+      return async (...args: unknown[]) => {
+        await begin();
+        return method.apply(target, args);
+      };
+    },
+  });
+  return { connection, begun: () => begun };
 }
 
 /** SQL string literal. */

@@ -256,23 +256,32 @@ function matchRoute(pattern: string[], segments: string[]): string[] | undefined
   return params;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
+/** The request body, at most `limit` bytes (read with plain events: cheaper per request than an async iterator). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new BigQueryError('payloadTooLarge', `Request payload size exceeds the limit: ${limit} bytes.`);
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
     req.resume();
-    throw new BigQueryError('payloadTooLarge', `Request payload size exceeds the limit: ${limit} bytes.`);
+    return Promise.reject(tooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new BigQueryError('payloadTooLarge', `Request payload size exceeds the limit: ${limit} bytes.`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(invalid('The request was aborted.')));
+  });
 }
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {

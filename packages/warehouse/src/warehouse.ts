@@ -83,6 +83,8 @@ const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
 /** Results up to this many rows are read once with their schema and answered from memory (see runQuery). */
 const SMALL_RESULT_ROWS = 1_000;
 const SMALL_RESULT_CACHE = 64;
+/** ...and at most this much JSON: larger ones are stored like large results. */
+const SMALL_RESULT_BYTES = 1 << 20;
 const SCHEMA_CACHE = 256;
 
 /** DuckDB instance settings from the options (validated: they reach DuckDB's configuration, not SQL). */
@@ -810,9 +812,9 @@ export class Warehouse {
       writeCommitted = outcome.committed;
       if (!outcome.saved) {
         finishRecord(record, outcome);
-        const inline = outcome.inlineRows;
-        await this.db.writeOne(Catalog.saveJobSql(record, inline && JSON.stringify(inline)));
-        if (inline) this.rememberSmallResult(`${record.project}\u0000${record.jobId}`, inline);
+        await this.db.writeOne(Catalog.saveJobSql(record, outcome.inlineJson));
+        if (outcome.inlineRows)
+          this.rememberSmallResult(`${record.project}\u0000${record.jobId}`, outcome.inlineRows);
       }
     } catch (e) {
       if (writeCommitted) this.logger.error('job bookkeeping failed after commit', { jobId: record.jobId });
@@ -996,16 +998,37 @@ export class Warehouse {
     c: DuckDBConnection,
     sql: string,
     bind: never[] | undefined,
-  ): Promise<{ schema: FieldSchema[]; totalRows: number; inlineRows?: EncodedRow[]; resultTable?: string }> {
-    const stream = await c.stream(sql, bind);
+  ): Promise<{
+    schema: FieldSchema[];
+    totalRows: number;
+    inlineRows?: EncodedRow[];
+    inlineJson?: string;
+    resultTable?: string;
+  }> {
+    // prepare + stream: one trip less than DuckDBConnection.stream (the translator emits exactly one statement).
+    const prepared = await c.prepare(sql);
+    let stream: Awaited<ReturnType<typeof prepared.stream>>;
+    try {
+      if (bind) prepared.bind(bind);
+      stream = await prepared.stream();
+    } finally {
+      prepared.destroySync();
+    }
     const schema = schemaOf(stream.columnNames(), stream.columnTypes());
     const chunks: DuckDBDataChunk[] = [];
     let rows = 0;
+    let ended = false;
     while (rows <= SMALL_RESULT_ROWS) {
       const chunk = await stream.fetchChunk();
       if (!chunk || chunk.rowCount === 0) {
+        ended = true;
         const columns = schema.map((_, i) => chunks.flatMap((ch) => ch.getColumnValues(i)));
-        return { schema, totalRows: rows, inlineRows: encodeColumns(schema, columns, 'int64') };
+        const inlineRows = encodeColumns(schema, columns, 'int64');
+        const inlineJson = JSON.stringify(inlineRows);
+        // Wide rows go to a result table like large results: job records stay small.
+        if (inlineJson.length <= SMALL_RESULT_BYTES)
+          return { schema, totalRows: rows, inlineRows, inlineJson };
+        break;
       }
       chunks.push(chunk);
       rows += chunk.rowCount;
@@ -1026,7 +1049,7 @@ export class Warehouse {
         try {
           for (const chunk of chunks) appender.appendDataChunk(chunk);
           n = rows;
-          for (;;) {
+          while (!ended) {
             const chunk = await stream.fetchChunk();
             if (!chunk || chunk.rowCount === 0) break;
             appender.appendDataChunk(chunk);
@@ -1456,7 +1479,9 @@ export class Warehouse {
       lastModifiedTime: now,
       writes,
     };
-    tx.atCommit(Catalog.saveTableSql(next));
+    // The catalog in memory holds committed tables (and the seeder's, which it stores at once): those have a row.
+    const stored = this.catalog.table(t.project, t.datasetId, t.tableId)?.uid === t.uid;
+    tx.atCommit(Catalog.saveTableSql(next, stored));
     tx.onCommit(() => this.catalog.putTable(next));
     return next;
   }
@@ -1613,8 +1638,9 @@ interface JobOutcome {
   loadStats?: Json;
   configPatch?: Json;
   resultSource?: ResultSource;
-  /** A small result's rows, stored with the job record (see readResult). */
+  /** A small result's rows, stored with the job record (see readResult), and their JSON text. */
   inlineRows?: EncodedRow[];
+  inlineJson?: string;
 }
 
 /** Fills the DONE state into a record before it is saved in the same transaction as the job's writes. */
