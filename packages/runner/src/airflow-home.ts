@@ -173,13 +173,22 @@ export function connectionRows(specs: Iterable<ConnectionSpec>): Record<string, 
   }));
 }
 
-/** Writes airflow.cfg, connections.json, the DAG file and its sidecar. Returns the DAG file path. */
+/** Writes airflow.cfg (with a fresh Fernet key): all `airflow initdb` needs. */
+export function writeAirflowCfg(home: AirflowHome): void {
+  writeFileSync(home.cfgPath, renderAirflowCfg(home, newFernetKey()), { mode: 0o600 });
+}
+
+/**
+ * Writes connections.json, the DAG file and its sidecar; returns the DAG file path. Called once `airflow initdb` has
+ * finished: initdb syncs every DAG it finds in the dags folder, so writing ours later keeps it out of initdb (which
+ * would otherwise import the operator's module and register the connections once more), and keeps these writes off
+ * the start-up path.
+ */
 export async function writeRunFiles(
   home: AirflowHome,
   sidecar: DagSidecar,
   connections: Iterable<ConnectionSpec>,
 ): Promise<string> {
-  writeFileSync(home.cfgPath, renderAirflowCfg(home, newFernetKey()), { mode: 0o600 });
   writeFileSync(home.connectionsFile, JSON.stringify(connectionRows(connections)), { mode: 0o600 });
   const dagFile = join(home.dagsDir, `${sidecar.dag_id}.py`);
   writeFileSync(join(home.dagsDir, `${sidecar.dag_id}.json`), JSON.stringify(sidecar, null, 2), {

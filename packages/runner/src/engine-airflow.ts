@@ -3,7 +3,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { type AirflowHome, createAirflowHome, removeAirflowHome, writeRunFiles } from './airflow-home.js';
+import {
+  type AirflowHome,
+  createAirflowHome,
+  removeAirflowHome,
+  writeAirflowCfg,
+  writeRunFiles,
+} from './airflow-home.js';
 import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN, NOTABLE_PREFILTER } from './classify.js';
 import { formatDs, formatIsoNaive, type RunConfig } from './config.js';
 import type { ResolvedConnections } from './connections.js';
@@ -148,18 +154,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
 
   const home = await createAirflowHome(inputs.tmpdir);
   try {
-    const dagFile = await writeRunFiles(
-      home,
-      {
-        dag_id: config.dagId,
-        task_id: config.taskId,
-        operator: airflowClass,
-        kwargs: airflowKwargs,
-        execution_date: formatIsoNaive(config.executionDate),
-        connections_file: home.connectionsFile,
-      },
-      inputs.connections.registered.values(),
-    );
+    writeAirflowCfg(home);
     const env = airflowEnv(inputs.env, home);
     const pretty = log.pretty;
     const run = async (phase: 'initdb' | 'backfill', args: string[]) => {
@@ -203,6 +198,18 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       return { exitClass: initVerdict.exitClass, message: initVerdict.reason, outputs: emptyOutputs };
     }
 
+    const dagFile = await writeRunFiles(
+      home,
+      {
+        dag_id: config.dagId,
+        task_id: config.taskId,
+        operator: airflowClass,
+        kwargs: airflowKwargs,
+        execution_date: formatIsoNaive(config.executionDate),
+        connections_file: home.connectionsFile,
+      },
+      inputs.connections.registered.values(),
+    );
     const ds = formatDs(config.executionDate);
     const backfill = await run('backfill', ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId]);
     if (backfill.result.aborted || inputs.signal.aborted) return signalled();

@@ -33,6 +33,10 @@ function warmUp(definition: OperatorDefinition): void {
   } catch {
     // Operators with required kwargs refuse this argv; the parsing code ran all the same.
   }
+  // The Airflow engine's pure modules (failure rules, AIRFLOW_HOME files and node:crypto for the Fernet key) are
+  // evaluated now too; the engine itself loads at run time (node:child_process cannot live in a snapshot).
+  void import('./classify.js');
+  void import('./airflow-home.js');
 }
 
 function start(definition: OperatorDefinition, argv: readonly string[]): void {
