@@ -24,10 +24,11 @@ npm ci --no-audit --no-fund --omit=dev --workspace "packages/$package" >"$work/d
 echo "dry-run: production node_modules $(du -sh node_modules | cut -f1)"
 mkdir -p bin
 ln -s "../packages/$package/bin/$bin.js" bin/entrypoint.js
-ln -s "../packages/$package/bin/$bin.js" "bin/$bin"
+install -m 0755 "$root/images/operator/snapshot-start.sh" "bin/$bin"
 echo "dry-run: final stage (node --build-snapshot)"
 node --snapshot-blob "$work/snapshot/entrypoint.blob" --build-snapshot "$work/snapshot/entrypoint.cjs"
 node --snapshot-blob "$work/snapshot/entrypoint.blob" -- --version
+"bin/$bin" --version
 cd /
 NODE_ENV=production node --snapshot-blob "$work/snapshot/entrypoint.blob" -- --help >/dev/null
 NODE_ENV=production PATH="$work/bin:$PATH" "$bin" --help >/dev/null

@@ -26,6 +26,11 @@ describe.each(['images/operator/Dockerfile'])('%s', (file) => {
     );
     expect(final.indexOf('--build-snapshot')).toBeLessThan(final.indexOf('\nUSER '));
     expect(text).toContain(`ln -s "../packages/${v('PACKAGE')}/bin/${v('BIN')}.js" /app/bin/entrypoint.js`);
+    // The bin on PATH (a pod's `command`) execs the same snapshot start.
+    expect(text).toContain(`COPY --chmod=0755 images/operator/snapshot-start.sh /app/bin/${v('BIN')}`);
+    expect(read('images/operator/snapshot-start.sh')).toMatch(
+      /^exec node --snapshot-blob "\$\{0%\/\*\}\/\.\.\/snapshot\/entrypoint\.blob" -- "\$@"$/m,
+    );
     expect(text).toMatch(/^ENV NODE_ENV=production PATH=\/app\/bin:\$PATH$/m);
     expect(text).not.toMatch(/tini|dumb-init|ENTRYPOINT \["\/bin\/(ba)?sh"/);
   });
@@ -48,6 +53,7 @@ describe.each(['images/operator/Dockerfile'])('%s', (file) => {
       'node --snapshot-blob "$work/snapshot/entrypoint.blob" --build-snapshot "$work/snapshot/entrypoint.cjs"',
       'npm ci --no-audit --no-fund --omit=dev --workspace "packages/$package"',
       'ln -s "../packages/$package/bin/$bin.js" bin/entrypoint.js',
+      'install -m 0755 "$root/images/operator/snapshot-start.sh" "bin/$bin"',
     ]) {
       expect(dryRun).toContain(step);
     }

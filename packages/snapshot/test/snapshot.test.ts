@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -236,6 +238,34 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
       expect(snap.leftovers).toEqual([]);
     },
   );
+
+  it("the image's /app/bin/<bin> wrapper (a pod's `command`) starts the same snapshot through PATH", () => {
+    // The image layout: /app/bin/<bin> = images/operator/snapshot-start.sh, /app/snapshot/entrypoint.blob.
+    const app = mkdtempSync(join(root, 'app-'));
+    mkdirSync(join(app, 'bin'));
+    mkdirSync(join(app, 'snapshot'));
+    copyFileSync(join(snaps, 'airflow-operator.blob'), join(app, 'snapshot', 'entrypoint.blob'));
+    copyFileSync(
+      join(PACKAGES, '..', 'images', 'operator', 'snapshot-start.sh'),
+      join(app, 'bin', 'airflow-operator'),
+    );
+    chmodSync(join(app, 'bin', 'airflow-operator'), 0o755);
+    const viaPath = spawnSync('airflow-operator', ['--help'], {
+      encoding: 'utf8',
+      env: { PATH: `${join(app, 'bin')}:${process.env.PATH}` },
+    });
+    const plain = spawnSync(process.execPath, [binOf('airflow-operator'), '--help'], { encoding: 'utf8' });
+    expect(viaPath.status, viaPath.stderr).toBe(0);
+    expect(viaPath.stdout).toBe(plain.stdout);
+    // Bad input answered by the snapshot's runner, not by the wrapper.
+    const bad = spawnSync('airflow-operator', ['--task-id', 'x', '--execution-date', 'nope'], {
+      encoding: 'utf8',
+      env: { PATH: `${join(app, 'bin')}:${process.env.PATH}` },
+    });
+    expect(bad.status).toBe(EXIT_CODES.usage);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^airflow-operator: --execution-date/);
+  });
 
   it.skipIf(!DOUBLE_READY)('SIGTERM during a hanging backfill: child gone, exit 143', async () => {
     const r = start('snapshot', 'airflow-operator', [...common, ...bash], { AIRFLOW_DOUBLE_OUTCOME: 'hang' });
