@@ -51,6 +51,11 @@ export interface TableMeta {
    * with `creationTime` and a partition's `written`, the version a destination-table job's result refers to.
    */
   writes?: number;
+  /**
+   * Bumped by every stored version of this metadata. A job's data write stores the destination's new metadata with
+   * the job record (one statement instead of two, see Catalog.saveJobSql); at load the higher `seq` wins.
+   */
+  seq?: number;
 }
 
 /**
@@ -101,6 +106,12 @@ export const physicalName = (uid: number) => `bq."t${uid}"`;
 export const isIngestionPartitioned = (t: TableMeta) =>
   t.timePartitioning !== undefined && !t.timePartitioning.field;
 
+/** Marks `t` (the object the catalog will hold) as a newer stored version than any before it. */
+function nextVersion(t: TableMeta): TableMeta {
+  t.seq = (t.seq ?? 0) + 1;
+  return t;
+}
+
 const key2 = (a: string, b: string) => `${a}\u0000${b}`;
 const key3 = (a: string, b: string, c: string) => `${a}\u0000${b}\u0000${c}`;
 
@@ -142,7 +153,19 @@ export class Catalog {
     for (const [meta] of (
       await c.runAndReadAll('SELECT meta FROM _catalog.jobs ORDER BY created')
     ).getRows()) {
-      const j = JSON.parse(String(meta)) as JobRecord;
+      const j = JSON.parse(String(meta)) as JobRecord & { tables?: TableMeta[] };
+      // A job's write stored its destination's new metadata with the record: newer than the table row if its seq is.
+      for (const m of j.tables ?? []) {
+        const key = key3(m.project, m.datasetId, m.tableId);
+        const current = catalog.tables.get(key);
+        if (
+          current?.uid === m.uid &&
+          current.creationTime === m.creationTime &&
+          (m.seq ?? 0) > (current.seq ?? 0)
+        )
+          catalog.tables.set(key, m);
+      }
+      delete j.tables;
       catalog.jobs.set(key2(j.project, j.jobId), j);
     }
     return catalog;
@@ -190,7 +213,7 @@ export class Catalog {
    * already, else whatever is there is replaced.
    */
   static saveTableSql(t: TableMeta, stored: boolean): string {
-    const meta = lit(JSON.stringify(t));
+    const meta = lit(JSON.stringify(nextVersion(t)));
     if (stored) return `UPDATE _catalog.tables SET meta = ${meta} WHERE uid = ${t.uid}`;
     return (
       `DELETE FROM _catalog.tables WHERE uid = ${t.uid}; ` +
@@ -198,9 +221,9 @@ export class Catalog {
     );
   }
   static async saveTable(c: DuckDBConnection, t: TableMeta): Promise<void> {
-    // One UPDATE in the common case (every write refreshes the stats); INSERT only for a new table.
+    // One UPDATE in the common case; INSERT only for a new table.
     const updated = await c.run(
-      `UPDATE _catalog.tables SET meta = ${lit(JSON.stringify(t))} WHERE uid = ${t.uid}`,
+      `UPDATE _catalog.tables SET meta = ${lit(JSON.stringify(nextVersion(t)))} WHERE uid = ${t.uid}`,
     );
     if (Number(updated.rowsChanged) > 0) return;
     await c.run(
@@ -215,8 +238,10 @@ export class Catalog {
    * The one statement that stores a job record, with its inline result rows if any (run with the COMMIT of the job's
    * writes, or on its own, auto-committed, by Database.writeOne).
    */
-  static saveJobSql(j: JobRecord, resultRows?: string): string {
-    return `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(j))}, ${resultRows === undefined ? 'NULL' : lit(resultRows)})`;
+  static saveJobSql(j: JobRecord, resultRows?: string, tables?: readonly TableMeta[]): string {
+    // `tables`: new metadata of tables the job wrote (already stored ones): kept here instead of a second statement.
+    const meta = tables?.length ? { ...j, tables: tables.map(nextVersion) } : j;
+    return `INSERT INTO _catalog.jobs VALUES (${lit(j.project)}, ${lit(j.jobId)}, ${j.creationTime}, ${lit(JSON.stringify(meta))}, ${resultRows === undefined ? 'NULL' : lit(resultRows)})`;
   }
 
   /** The inline result rows stored with a job record (JSON text), if any. */

@@ -142,6 +142,8 @@ interface WriteSource {
 interface Tx {
   onCommit(hook: () => void): void;
   atCommit(sql: string): void;
+  /** A job's transaction: new metadata of an already stored table goes into the job record (see Catalog.saveJobSql). */
+  snapshot?(t: TableMeta): void;
 }
 
 interface WriteOptions {
@@ -743,41 +745,44 @@ export class Warehouse {
   }
 
   /**
-   * A page of a destination-table job's result, read from the destination: in one snapshot, the table's stored
-   * metadata must show the version the job wrote (same table, no data write to those rows since), else the result is
-   * gone — BigQuery's answer for results no longer there: notFound naming the table (see README, "Job results").
+   * A page of a destination-table job's result, read from the destination while the catalog shows the version the job
+   * wrote there (same table, no data write to those rows since) before and after the read: the catalog takes a
+   * commit's metadata before any read that sees its rows completes (Database.write applies it right after COMMIT). A
+   * later write retires the result, answered as BigQuery answers results no longer there: notFound naming the table
+   * (README, "Job results").
    */
-  private destinationRows(
+  private async destinationRows(
     rec: JobRecord,
     src: ResultSource,
     offset: number,
     limit: number,
     ts: TimestampFormat,
   ): Promise<Json[]> {
-    return this.db.read(async (c) => {
-      try {
-        const meta = await c.runAndReadAll(
-          `BEGIN TRANSACTION; SELECT meta FROM _catalog.tables WHERE uid = ${src.uid}`,
+    const current = (): TableMeta => {
+      const t = this.catalog.table(src.project, src.datasetId, src.tableId);
+      if (
+        !t ||
+        t.uid !== src.uid ||
+        t.creationTime !== src.creationTime ||
+        resultVersion(t, src.partition) !== src.version
+      ) {
+        throw notFound(
+          `Table ${src.project}:${src.datasetId}.${src.tableId}${src.partition ? `$${src.partition}` : ''}: ` +
+            `the results of job ${rec.jobId} were read from it and a later write has replaced them`,
         );
-        const raw = meta.getRows()[0]?.[0];
-        const t = raw === undefined ? undefined : (JSON.parse(String(raw)) as TableMeta);
-        if (!t || t.creationTime !== src.creationTime || resultVersion(t, src.partition) !== src.version) {
-          throw notFound(
-            `Table ${src.project}:${src.datasetId}.${src.tableId}${src.partition ? `$${src.partition}` : ''}: ` +
-              `the results of job ${rec.jobId} were read from it and a later write has replaced them`,
-          );
-        }
-        if (offset >= (rec.totalRows ?? 0)) return [];
-        const where = src.partition === undefined ? '' : ` WHERE ${partitionFilter(t, src.partition)}`;
-        const reader = await c.runAndReadAll(
-          `SELECT ${src.columns.map((n) => `"${n}"`).join(', ')} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
-        );
-        return encodeColumns(rec.resultSchema ?? [], reader.getColumns(), ts);
-      } finally {
-        // A read-only transaction: ROLLBACK also ends one that an error left aborted (the connection is pooled).
-        await c.run('ROLLBACK').catch(() => undefined);
       }
-    });
+      return t;
+    };
+    const t = current();
+    if (offset >= (rec.totalRows ?? 0)) return [];
+    const where = src.partition === undefined ? '' : ` WHERE ${partitionFilter(t, src.partition)}`;
+    const reader = await this.db.read((c) =>
+      c.runAndReadAll(
+        `SELECT ${src.columns.map((n) => `"${n}"`).join(', ')} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
+      ),
+    );
+    current();
+    return encodeColumns(rec.resultSchema ?? [], reader.getColumns(), ts);
   }
 
   private pageParams(q: { maxResults?: string; pageToken?: string; startIndex?: string }) {
@@ -903,6 +908,8 @@ export class Warehouse {
       if (cfg.destinationTable !== undefined)
         throw invalid('Cannot set destination table for a DML statement.');
       return this.db.write(async (c, onCommit, atCommit) => {
+        const snapshots: TableMeta[] = [];
+        const snapshot = (t: TableMeta) => snapshots.push(t);
         const result = await c.run(translated.sql, bind);
         const affected = Number(result.rowsChanged);
         const target = translated.targetTable;
@@ -922,10 +929,10 @@ export class Warehouse {
         };
         if (target) {
           const t = this.catalog.table(target.project ?? record.project, target.dataset, target.table);
-          if (t) await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set(['*']));
+          if (t) await this.afterDataWrite(c, { onCommit, atCommit, snapshot }, t, new Set(['*']));
         }
         finishRecord(record, outcome);
-        atCommit(Catalog.saveJobSql(record));
+        atCommit(Catalog.saveJobSql(record, undefined, snapshots));
         return outcome;
       });
     }
@@ -947,6 +954,8 @@ export class Warehouse {
       // writeInto materialises a result table only where the destination will hold more than the job's rows.
       const dest = tableKeyOf(cfg.destinationTable, record.project);
       return this.db.write(async (c, onCommit, atCommit) => {
+        const snapshots: TableMeta[] = [];
+        const tx: Tx = { onCommit, atCommit, snapshot: (t) => snapshots.push(t) };
         const schema = await this.withConnection(running, c, () =>
           this.resultSchemaOf(c, translated.sql, bind),
         );
@@ -954,7 +963,7 @@ export class Warehouse {
         const written = await this.withConnection(running, c, () =>
           this.writeInto(
             c,
-            { onCommit, atCommit },
+            tx,
             dest,
             { sql: translated.sql, schema, params: bind, result: true },
             {
@@ -973,7 +982,7 @@ export class Warehouse {
         if (written.resultTable) outcome.resultTable = written.resultTable;
         if (written.resultSource) outcome.resultSource = written.resultSource;
         finishRecord(record, outcome);
-        atCommit(Catalog.saveJobSql(record));
+        atCommit(Catalog.saveJobSql(record, undefined, snapshots));
         return outcome;
       });
     }
@@ -1222,9 +1231,10 @@ export class Warehouse {
     opts: WriteOptions,
     outcome: JobOutcome,
   ): Promise<JobOutcome> {
-    await this.writeInto(c, tx, dest, source, opts);
+    const snapshots: TableMeta[] = [];
+    await this.writeInto(c, { ...tx, snapshot: (t) => snapshots.push(t) }, dest, source, opts);
     finishRecord(record, outcome);
-    tx.atCommit(Catalog.saveJobSql(record));
+    tx.atCommit(Catalog.saveJobSql(record, undefined, snapshots));
     return outcome;
   }
 
@@ -1481,7 +1491,8 @@ export class Warehouse {
     };
     // The catalog in memory holds committed tables (and the seeder's, which it stores at once): those have a row.
     const stored = this.catalog.table(t.project, t.datasetId, t.tableId)?.uid === t.uid;
-    tx.atCommit(Catalog.saveTableSql(next, stored));
+    if (stored && tx.snapshot) tx.snapshot(next);
+    else tx.atCommit(Catalog.saveTableSql(next, stored));
     tx.onCommit(() => this.catalog.putTable(next));
     return next;
   }
