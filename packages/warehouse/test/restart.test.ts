@@ -68,6 +68,11 @@ describe('restart after kill', () => {
       jobId: 'committed_job',
     });
     expect(done.metadata.status.state).toBe('DONE');
+    // a small result (stored with its job record, int64 timestamps) must come back in every timestamp form
+    await bq.createQueryJob({
+      query: "SELECT TIMESTAMP '2026-11-20 10:00:00+00' AS ts, [TIMESTAMP '2026-11-20 10:00:01+00'] AS tss",
+      jobId: 'small_select',
+    });
 
     // a long job, killed while it runs
     const long = raw(first.url, 'POST', '/bigquery/v2/projects/local-project/jobs', {
@@ -98,6 +103,18 @@ describe('restart after kill', () => {
     expect(job.status.state).toBe('DONE');
     const [results] = await bq2.job('committed_job').getQueryResults();
     expect(results.map((r) => r.m).sort()).toEqual([10, 20, 30]);
+    const Q = '/bigquery/v2/projects/local-project/queries/small_select';
+    const cells = async (q: string) =>
+      (await raw(second.url, 'GET', `${Q}${q}`)).json.rows[0].f.map((c: { v: unknown }) => c.v);
+    expect(await cells('')).toEqual(['1.7951688E9', [{ v: '1.795168801E9' }]]);
+    expect(await cells('?formatOptions.useInt64Timestamp=true')).toEqual([
+      '1795168800000000',
+      [{ v: '1795168801000000' }],
+    ]);
+    expect(await cells('?formatOptions.timestampOutputFormat=ISO8601_STRING')).toEqual([
+      '2026-11-20T10:00:00.000000Z',
+      [{ v: '2026-11-20T10:00:01.000000Z' }],
+    ]);
     // the killed job either committed completely or left nothing behind
     const [exists] = await bq2.dataset('keep').table('big').exists();
     if (exists) {
