@@ -1265,6 +1265,18 @@ export class Warehouse {
     }
     this.requireDataset(dest.projectId, dest.datasetId);
     let t = this.catalog.table(dest.projectId, dest.datasetId, tableId);
+    // A source that reads its own destination is computed first, from the rows before the write (the truncation, a
+    // replaced table, added columns must not show in it): into a result table for a query, a staging table otherwise.
+    let sourceSql = source.sql;
+    let resultTable: string | undefined;
+    let staging: string | undefined;
+    if (t && source.sql.includes(physicalName(t.uid))) {
+      const table = `_results."${source.result ? 'r' : 's'}_${randomBytes(8).toString('hex')}"`;
+      await c.run(`CREATE TABLE ${table} AS ${source.sql}`, source.params);
+      sourceSql = `SELECT * FROM ${table}`;
+      if (source.result) resultTable = table;
+      else staging = table;
+    }
     let created = false;
     if (!t) {
       if (create === 'CREATE_NEVER') throw tableNotFound(dest.projectId, dest.datasetId, tableId);
@@ -1306,23 +1318,22 @@ export class Warehouse {
     }
     const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
     const destField = (f: FieldSchema) => byLower.get(f.name.toLowerCase());
-    let sourceSql = source.sql;
-    let resultTable: string | undefined;
     const fromDestination =
       source.result === true &&
+      !resultTable &&
       (write !== 'WRITE_APPEND' || created) &&
       !(decorator !== undefined && t.timePartitioning?.field) &&
       source.schema.every((f) => {
         const d = destField(f);
         return d !== undefined && JSON.stringify(shapeOf(d)) === JSON.stringify(shapeOf(f));
       });
-    if (source.result === true && !fromDestination) {
+    if (source.result === true && !fromDestination && !resultTable) {
       // The destination will hold more than (or other types than) the job's rows: keep them apart, as before.
       resultTable = `_results."r_${randomBytes(8).toString('hex')}"`;
       await c.run(`CREATE TABLE ${resultTable} AS ${source.sql}`, source.params);
       sourceSql = `SELECT * FROM ${resultTable}`;
     }
-    const params = resultTable ? undefined : source.params;
+    const params = sourceSql === source.sql ? source.params : undefined;
     if (decorator !== undefined && t.timePartitioning?.field) {
       const outside = await countRows(
         c,
@@ -1364,6 +1375,7 @@ export class Warehouse {
     const known =
       (truncate || created) && decorator !== undefined && targetCols.length > 0 ? inserted : undefined;
     const next = await this.afterDataWrite(c, tx, t, new Set([decorator ?? '*']), known);
+    if (staging) await c.run(`DROP TABLE ${staging}`);
     if (!fromDestination) return { inserted, ...(resultTable ? { resultTable } : {}) };
     const partition = decorator === undefined ? undefined : partitionIdOf(decorator);
     return {

@@ -207,6 +207,39 @@ describe('results of a destination-table job come from its destination', () => {
     expect(values(after.json)).toEqual(['1/row1', '2/row2', '3/row3']);
   });
 
+  it.each([
+    ['its own partition (WRITE_TRUNCATE t$20261120)', `t$${PARTITION}`],
+    ['the whole table (WRITE_TRUNCATE t)', 't'],
+  ])('a query reading %s computes its rows before the write replaces them', async (_, tableId) => {
+    const { dataset } = await setUp();
+    const job = await queryJob(
+      dataset,
+      `SELECT n * 10 AS n, s FROM ${dataset}.t WHERE _PARTITIONDATE = "2026-11-20" AND n > 1 ORDER BY n`,
+      tableId,
+    );
+    expect(values((await results(job.jobReference.jobId)).json)).toEqual(['20/row2', '30/row3']);
+    const stored = await post('/queries', {
+      query: `SELECT n FROM ${dataset}.t ORDER BY n`,
+      useLegacySql: false,
+    });
+    expect(values(stored)).toEqual(['20', '30']);
+  });
+
+  it('a copy of a partition onto itself (WRITE_TRUNCATE) keeps its rows', async () => {
+    const { dataset } = await setUp();
+    const ref = { projectId: 'local-project', datasetId: dataset, tableId: `t$${PARTITION}` };
+    await post('/jobs', {
+      configuration: {
+        copy: { sourceTable: ref, destinationTable: ref, writeDisposition: 'WRITE_TRUNCATE' },
+      },
+    });
+    const stored = await post('/queries', {
+      query: `SELECT n FROM ${dataset}.t ORDER BY n`,
+      useLegacySql: false,
+    });
+    expect(values(stored)).toEqual(['1', '2', '3']);
+  });
+
   it('a WRITE_APPEND job keeps its own rows apart (a result table), untouched by later writes', async () => {
     const { dataset } = await setUp();
     const append = await queryJob(dataset, 'SELECT 5 AS n, "appended" AS s', `t$${PARTITION}`, {
