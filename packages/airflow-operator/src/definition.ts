@@ -1,5 +1,5 @@
 import type { OperatorDefinition } from '@data-pipeline/runner';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Dotted Python identifiers whose last segment is a class name (starts upper-case), e.g. `airflow.operators.bash_operator.BashOperator`. */
 export const IMPORT_PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.[A-Z][A-Za-z0-9_]*$/;
@@ -10,17 +10,22 @@ const RESERVED_KWARGS = ['task_id', 'dag'];
 export const kwargsSchema = z.object({
   operator: z
     .string()
-    .regex(IMPORT_PATH_RE, 'expected a Python import path like package.module.ClassName')
-    .describe(
-      'Python import path of the Airflow 1.8.2 operator class, e.g. `airflow.operators.bash_operator.BashOperator`',
+    .check(
+      z.regex(IMPORT_PATH_RE, 'expected a Python import path like package.module.ClassName'),
+      z.describe(
+        'Python import path of the Airflow 1.8.2 operator class, e.g. `airflow.operators.bash_operator.BashOperator`',
+      ),
     ),
   kwargs: z
-    .record(z.string(), z.unknown())
-    .refine((k) => RESERVED_KWARGS.every((r) => !(r in k)), {
-      message: `must not set ${RESERVED_KWARGS.join(' or ')} (the runner sets them)`,
-    })
-    .default({})
-    .describe('Keyword arguments of the operator as a JSON object'),
+    ._default(
+      z.record(z.string(), z.unknown()).check(
+        z.refine((k) => RESERVED_KWARGS.every((r) => !(r in k)), {
+          message: `must not set ${RESERVED_KWARGS.join(' or ')} (the runner sets them)`,
+        }),
+      ),
+      {},
+    )
+    .check(z.describe('Keyword arguments of the operator as a JSON object')),
 });
 
 export type GenericKwargs = z.infer<typeof kwargsSchema>;

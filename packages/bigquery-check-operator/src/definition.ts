@@ -16,7 +16,7 @@ import {
   type OperatorDefinition,
   OperatorError,
 } from '@data-pipeline/runner';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   bqCast,
   floatRepr,
@@ -37,49 +37,50 @@ export type CheckKind = keyof typeof CHECK_CLASSES;
 
 const baseSchema = z.object({
   check: z
-    .enum(['check', 'value', 'interval'])
-    .optional()
-    .describe(
-      'Which 1.8.2 class: BigQueryCheckOperator, BigQueryValueCheckOperator or BigQueryIntervalCheckOperator (default: inferred from the kwargs given; not passed to Airflow)',
+    .optional(z.enum(['check', 'value', 'interval']))
+    .check(
+      z.describe(
+        'Which 1.8.2 class: BigQueryCheckOperator, BigQueryValueCheckOperator or BigQueryIntervalCheckOperator (default: inferred from the kwargs given; not passed to Airflow)',
+      ),
     ),
   sql: z
-    .string()
-    .min(1, 'must not be empty')
-    .refine((s) => !/\.(sql|hql)$/.test(s), {
-      message:
-        'ends with .sql/.hql: Airflow 1.8.2 would look it up as a template file; pass the file as @path',
-    })
-    .optional()
-    .describe('check/value: the SQL whose first row is checked (templated; always LEGACY SQL in 1.8.2)'),
+    .optional(
+      z.string().check(
+        z.minLength(1, 'must not be empty'),
+        z.refine((s) => !/\.(sql|hql)$/.test(s), {
+          message:
+            'ends with .sql/.hql: Airflow 1.8.2 would look it up as a template file; pass the file as @path',
+        }),
+      ),
+    )
+    .check(
+      z.describe('check/value: the SQL whose first row is checked (templated; always LEGACY SQL in 1.8.2)'),
+    ),
   pass_value: z
-    .union([z.string(), z.number()])
-    .optional()
-    .describe('value: expected value of every column (compared as float when numeric, else as text)'),
+    .optional(z.union([z.string(), z.number()]))
+    .check(
+      z.describe('value: expected value of every column (compared as float when numeric, else as text)'),
+    ),
   tolerance: z
-    .number()
-    .min(0)
-    .optional()
-    .describe('value: relative tolerance for a numeric pass_value, e.g. 0.1'),
-  table: z.string().min(1).optional().describe('interval: the table to compare (legacy SQL name)'),
+    .optional(z.number().check(z.gte(0)))
+    .check(z.describe('value: relative tolerance for a numeric pass_value, e.g. 0.1')),
+  table: z
+    .optional(z.string().check(z.minLength(1)))
+    .check(z.describe('interval: the table to compare (legacy SQL name)')),
   metrics_thresholds: z
-    .record(z.string().min(1), z.number().positive())
-    .optional()
-    .describe('interval: JSON object SQL metric expression → max ratio, e.g. `{"COUNT(*)": 1.5}`'),
+    .optional(z.record(z.string().check(z.minLength(1)), z.number().check(z.positive())))
+    .check(z.describe('interval: JSON object SQL metric expression → max ratio, e.g. `{"COUNT(*)": 1.5}`')),
   date_filter_column: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('interval: the date column compared with ds (1.8.2 default `ds`)'),
+    .optional(z.string().check(z.minLength(1)))
+    .check(z.describe('interval: the date column compared with ds (1.8.2 default `ds`)')),
   days_back: z
-    .number()
-    .int()
-    .optional()
-    .describe('interval: days between ds and the reference date (1.8.2 default -7; the sign is ignored)'),
+    .optional(z.int())
+    .check(
+      z.describe('interval: days between ds and the reference date (1.8.2 default -7; the sign is ignored)'),
+    ),
   bigquery_conn_id: z
-    .string()
-    .min(1)
-    .default('bigquery_default')
-    .describe('Airflow connection id for BigQuery'),
+    ._default(z.string().check(z.minLength(1)), 'bigquery_default')
+    .check(z.describe('Airflow connection id for BigQuery')),
 });
 
 type BaseKwargs = z.infer<typeof baseSchema>;
@@ -112,25 +113,27 @@ export function checkKind(k: BaseKwargs): CheckKind {
   return 'check';
 }
 
-export const kwargsSchema = baseSchema.superRefine((k, ctx) => {
-  const kind = checkKind(k);
-  for (const key of CLASS_KWARGS) {
-    if (k[key] !== undefined && !ONLY[kind].includes(key)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: `not a kwarg of ${CHECK_CLASSES[kind].split('.').pop()}`,
-      });
+export const kwargsSchema = baseSchema.check(
+  z.superRefine((k, ctx) => {
+    const kind = checkKind(k);
+    for (const key of CLASS_KWARGS) {
+      if (k[key] !== undefined && !ONLY[kind].includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `not a kwarg of ${CHECK_CLASSES[kind].split('.').pop()}`,
+        });
+      }
     }
-  }
-  for (const key of REQUIRED[kind]) {
-    if (k[key] === undefined)
-      ctx.addIssue({ code: 'custom', path: [key], message: `required for --check ${kind}` });
-  }
-  if (kind === 'interval' && k.metrics_thresholds && Object.keys(k.metrics_thresholds).length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['metrics_thresholds'], message: 'needs at least one metric' });
-  }
-});
+    for (const key of REQUIRED[kind]) {
+      if (k[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `required for --check ${kind}` });
+    }
+    if (kind === 'interval' && k.metrics_thresholds && Object.keys(k.metrics_thresholds).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['metrics_thresholds'], message: 'needs at least one metric' });
+    }
+  }),
+);
 
 export type CheckKwargs = z.infer<typeof kwargsSchema>;
 

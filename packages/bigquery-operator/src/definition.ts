@@ -18,62 +18,60 @@ import {
   type OperatorDefinition,
   OperatorError,
 } from '@data-pipeline/runner';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const udfResource = z
-  .object({ resourceUri: z.string().min(1).optional(), inlineCode: z.string().min(1).optional() })
-  .strict()
-  .refine((r) => (r.resourceUri === undefined) !== (r.inlineCode === undefined), {
-    message: 'each UDF resource needs exactly one of resourceUri or inlineCode',
-  });
+  .strictObject({
+    resourceUri: z.optional(z.string().check(z.minLength(1))),
+    inlineCode: z.optional(z.string().check(z.minLength(1))),
+  })
+  .check(
+    z.refine((r) => (r.resourceUri === undefined) !== (r.inlineCode === undefined), {
+      message: 'each UDF resource needs exactly one of resourceUri or inlineCode',
+    }),
+  );
 
 /** Airflow 1.8.2 `BigQueryOperator.__init__` kwargs, with 1.8.2's defaults. */
 export const kwargsSchema = z.object({
-  bql: z
-    .string()
-    .min(1, 'must not be empty')
-    .refine((s) => !s.endsWith('.sql'), {
+  bql: z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.refine((s) => !s.endsWith('.sql'), {
       message:
         'ends with .sql: Airflow 1.8.2 would look it up as a template file in the DAG folder; pass the file as @path',
-    })
-    .describe(
+    }),
+    z.describe(
       'The SQL to run (Jinja-templated with the Airflow 1.8.2 context); `@file` reads it from a file',
     ),
+  ),
   destination_dataset_table: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      'Templated destination `(project:|project.)dataset.table[$YYYYMMDD]`; without it the result is not stored',
+    .optional(z.string().check(z.minLength(1)))
+    .check(
+      z.describe(
+        'Templated destination `(project:|project.)dataset.table[$YYYYMMDD]`; without it the result is not stored',
+      ),
     ),
   write_disposition: z
-    .enum(['WRITE_EMPTY', 'WRITE_TRUNCATE', 'WRITE_APPEND'])
-    .default('WRITE_EMPTY')
-    .describe('What to do when the destination (partition) has data'),
+    ._default(z.enum(['WRITE_EMPTY', 'WRITE_TRUNCATE', 'WRITE_APPEND']), 'WRITE_EMPTY')
+    .check(z.describe('What to do when the destination (partition) has data')),
   allow_large_results: z
-    .boolean()
-    .default(false)
-    .describe('Allow large results (legacy SQL with a destination)'),
+    ._default(z.boolean(), false)
+    .check(z.describe('Allow large results (legacy SQL with a destination)')),
   use_legacy_sql: z
-    .boolean()
-    .default(true)
-    .describe('Legacy SQL (1.8.2 default: true). Use `false` for `#standardSQL` queries'),
+    ._default(z.boolean(), true)
+    .check(z.describe('Legacy SQL (1.8.2 default: true). Use `false` for `#standardSQL` queries')),
   udf_config: z
-    .array(udfResource)
-    .optional()
-    .describe(
-      'JSON list of UDF resources `[{"resourceUri": "gs://..."}|{"inlineCode": "..."}]` (legacy SQL)',
+    .optional(z.array(udfResource))
+    .check(
+      z.describe(
+        'JSON list of UDF resources `[{"resourceUri": "gs://..."}|{"inlineCode": "..."}]` (legacy SQL)',
+      ),
     ),
   bigquery_conn_id: z
-    .string()
-    .min(1)
-    .default('bigquery_default')
-    .describe('Airflow connection id for BigQuery'),
+    ._default(z.string().check(z.minLength(1)), 'bigquery_default')
+    .check(z.describe('Airflow connection id for BigQuery')),
   delegate_to: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Account to impersonate; accepted but has no effect, as in 1.8.2 (see README)'),
+    .optional(z.string().check(z.minLength(1)))
+    .check(z.describe('Account to impersonate; accepted but has no effect, as in 1.8.2 (see README)')),
 });
 
 export type BigQueryOperatorKwargs = z.infer<typeof kwargsSchema>;

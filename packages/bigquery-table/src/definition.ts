@@ -16,7 +16,7 @@ import {
 
 type BigQuery = Awaited<ReturnType<typeof bigQueryFor>>;
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { diffSchemas, parseSchema, SchemaError, type SchemaField } from './schema.js';
 
 export const BUILTIN_SCHEMAS = [
@@ -33,63 +33,72 @@ export const kwargsSchema = z
   .object({
     dataset_id: z
       .string()
-      .regex(/^[A-Za-z0-9_]{1,1024}$/, 'dataset ids are letters, digits and _')
-      .describe('Dataset to ensure (created when missing)'),
+      .check(
+        z.regex(/^[A-Za-z0-9_]{1,1024}$/, 'dataset ids are letters, digits and _'),
+        z.describe('Dataset to ensure (created when missing)'),
+      ),
     table_id: z
-      .string()
-      .regex(/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u, 'not a valid BigQuery table id')
-      .optional()
-      .describe('Table to ensure; without it only the dataset is ensured'),
-    project_id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a valid project id')
-      .optional()
-      .describe('Project of the dataset (default: the connection project / --gcp-project)'),
-    location: z.string().min(1).optional().describe('Dataset location when creating it, e.g. `US` or `EU`'),
-    schema: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        `BigQuery JSON schema (array of fields or {"fields": [...]}), \`@file\`, or \`builtin:NAME\` (${BUILTIN_SCHEMAS.join(', ')}); required with table_id`,
-      ),
-    time_partitioning_type: z
-      .enum(['DAY', 'HOUR', 'MONTH', 'YEAR'])
-      .default('DAY')
-      .describe('Time partitioning of the table'),
-    time_partitioning_field: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a column name')
-      .optional()
-      .describe(
-        'Partition by this DATE/TIMESTAMP/DATETIME column; omit for ingestion-time (`_PARTITIONTIME`)',
-      ),
-    description: z.string().max(16384).optional().describe('Table description'),
-    labels: z
-      .record(
+      .optional(
         z
           .string()
-          .regex(LABEL_KEY, 'label keys are lower-case letters, digits, _ and -, starting with a letter'),
-        z.string().regex(LABEL_VALUE, 'label values are lower-case letters, digits, _ and -'),
+          .check(z.regex(/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u, 'not a valid BigQuery table id')),
       )
-      .optional()
-      .describe('Table labels as a JSON object, e.g. `{"pipeline":"github-trends"}`'),
+      .check(z.describe('Table to ensure; without it only the dataset is ensured')),
+    project_id: z
+      .optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a valid project id')))
+      .check(z.describe('Project of the dataset (default: the connection project / --gcp-project)')),
+    location: z
+      .optional(z.string().check(z.minLength(1)))
+      .check(z.describe('Dataset location when creating it, e.g. `US` or `EU`')),
+    schema: z
+      .optional(z.string().check(z.minLength(1)))
+      .check(
+        z.describe(
+          `BigQuery JSON schema (array of fields or {"fields": [...]}), \`@file\`, or \`builtin:NAME\` (${BUILTIN_SCHEMAS.join(', ')}); required with table_id`,
+        ),
+      ),
+    time_partitioning_type: z
+      ._default(z.enum(['DAY', 'HOUR', 'MONTH', 'YEAR']), 'DAY')
+      .check(z.describe('Time partitioning of the table')),
+    time_partitioning_field: z
+      .optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a column name')))
+      .check(
+        z.describe(
+          'Partition by this DATE/TIMESTAMP/DATETIME column; omit for ingestion-time (`_PARTITIONTIME`)',
+        ),
+      ),
+    description: z.optional(z.string().check(z.maxLength(16384))).check(z.describe('Table description')),
+    labels: z
+      .optional(
+        z.record(
+          z
+            .string()
+            .check(
+              z.regex(
+                LABEL_KEY,
+                'label keys are lower-case letters, digits, _ and -, starting with a letter',
+              ),
+            ),
+          z.string().check(z.regex(LABEL_VALUE, 'label values are lower-case letters, digits, _ and -')),
+        ),
+      )
+      .check(z.describe('Table labels as a JSON object, e.g. `{"pipeline":"github-trends"}`')),
     bigquery_conn_id: z
-      .string()
-      .min(1)
-      .default('bigquery_default')
-      .describe('Connection id (project/key extras)'),
+      ._default(z.string().check(z.minLength(1)), 'bigquery_default')
+      .check(z.describe('Connection id (project/key extras)')),
   })
-  .superRefine((k, ctx) => {
-    if (k.table_id !== undefined && k.schema === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['schema'], message: 'required with table_id' });
-    }
-    if (k.table_id === undefined) {
-      for (const key of ['schema', 'time_partitioning_field', 'description', 'labels'] as const) {
-        if (k[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'needs table_id' });
+  .check(
+    z.superRefine((k, ctx) => {
+      if (k.table_id !== undefined && k.schema === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['schema'], message: 'required with table_id' });
       }
-    }
-  });
+      if (k.table_id === undefined) {
+        for (const key of ['schema', 'time_partitioning_field', 'description', 'labels'] as const) {
+          if (k[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'needs table_id' });
+        }
+      }
+    }),
+  );
 
 export type TableKwargs = z.infer<typeof kwargsSchema>;
 

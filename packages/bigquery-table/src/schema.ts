@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A BigQuery JSON schema field (the `bq`/REST format), nested RECORDs included. */
 export interface SchemaField {
@@ -30,45 +30,55 @@ const TYPES = [
   'STRUCT',
 ] as const;
 
-const fieldSchema: z.ZodType<SchemaField> = z.lazy(() =>
+const fieldSchema: z.ZodMiniType<SchemaField> = z.lazy(() =>
   z
-    .object({
+    .strictObject({
       name: z
         .string()
-        .regex(
-          /^[A-Za-z_][A-Za-z0-9_]{0,299}$/,
-          'column names are letters, digits and _, not starting with a digit',
+        .check(
+          z.regex(
+            /^[A-Za-z_][A-Za-z0-9_]{0,299}$/,
+            'column names are letters, digits and _, not starting with a digit',
+          ),
         ),
-      type: z
-        .string()
-        .transform((t) => t.toUpperCase())
-        .pipe(z.enum(TYPES)),
-      mode: z
-        .string()
-        .transform((m) => m.toUpperCase())
-        .pipe(z.enum(['NULLABLE', 'REQUIRED', 'REPEATED']))
-        .optional(),
-      description: z.string().max(1024).optional(),
-      fields: z.array(fieldSchema).optional(),
+      type: z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((t: string) => t.toUpperCase()),
+        ),
+        z.enum(TYPES),
+      ),
+      mode: z.optional(
+        z.pipe(
+          z.pipe(
+            z.string(),
+            z.transform((m: string) => m.toUpperCase()),
+          ),
+          z.enum(['NULLABLE', 'REQUIRED', 'REPEATED']),
+        ),
+      ),
+      description: z.optional(z.string().check(z.maxLength(1024))),
+      fields: z.optional(z.array(fieldSchema)),
     })
-    .strict()
-    .superRefine((f, ctx) => {
-      const record = f.type === 'RECORD' || f.type === 'STRUCT';
-      if (record && (!f.fields || f.fields.length === 0)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fields'],
-          message: `${f.type} column ${f.name} needs fields`,
-        });
-      }
-      if (!record && f.fields) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fields'],
-          message: `${f.type} column ${f.name} cannot have fields`,
-        });
-      }
-    }),
+    .check(
+      z.superRefine((f, ctx) => {
+        const record = f.type === 'RECORD' || f.type === 'STRUCT';
+        if (record && (!f.fields || f.fields.length === 0)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['fields'],
+            message: `${f.type} column ${f.name} needs fields`,
+          });
+        }
+        if (!record && f.fields) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['fields'],
+            message: `${f.type} column ${f.name} cannot have fields`,
+          });
+        }
+      }),
+    ),
 );
 
 const schemaDoc = z.union([

@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { config as configureZod, safeParse } from 'zod/v4/core';
+import en from 'zod/v4/locales/en.js';
 import {
   buildCliFlags,
   DEFAULT_CONNECTIONS_DIR,
@@ -8,6 +10,9 @@ import {
   type FlagDescriptor,
 } from './flags.js';
 import { type Engine, type OperatorDefinition, OperatorError } from './operator.js';
+
+// zod/mini carries no messages of its own: the English ones (what zod classic loads by default) for every schema.
+configureZod(en());
 
 /** Everything a run needs, validated once at the edge. */
 export interface RunConfig {
@@ -161,7 +166,7 @@ function parseArgv(argv: readonly string[], flags: readonly FlagDescriptor[]) {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.$ZodIssue): string {
   return issue.message.split('\n')[0] ?? 'invalid';
 }
 
@@ -295,7 +300,7 @@ export function parseInvocation(
   }
 
   // A key the schema does not know is almost always a typo: refuse it instead of silently dropping it.
-  const known = new Set(Object.keys(definition.kwargs.shape as Record<string, unknown>));
+  const known = new Set(Object.keys(definition.kwargs._zod.def.shape as Record<string, unknown>));
   const unknown = Object.keys(kwargs).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new OperatorError(
@@ -304,7 +309,7 @@ export function parseInvocation(
     );
   }
 
-  const result = definition.kwargs.safeParse(kwargs);
+  const result = safeParse(definition.kwargs, kwargs);
   if (!result.success) {
     const issue = result.error.issues[0];
     if (!issue) throw new OperatorError('invalid-input', 'invalid kwargs');

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
+import { globalRegistry } from 'zod/v4/core';
 import type { OperatorDefinition } from './operator.js';
 
 /** How a flag's text value becomes a kwarg value. */
@@ -127,7 +128,7 @@ export const COMMON_FLAGS: readonly FlagDescriptor[] = [
 ];
 
 interface Unwrapped {
-  readonly base: z.ZodType;
+  readonly base: z.$ZodType;
   readonly required: boolean;
   readonly defaultValue?: unknown;
   readonly description?: string;
@@ -135,23 +136,28 @@ interface Unwrapped {
 
 interface ZodDefLike {
   readonly type: string;
-  readonly innerType?: z.ZodType;
-  readonly in?: z.ZodType;
+  readonly innerType?: z.$ZodType;
+  readonly in?: z.$ZodType;
   readonly defaultValue?: unknown;
-  readonly options?: readonly z.ZodType[];
+  readonly options?: readonly z.$ZodType[];
   readonly entries?: Readonly<Record<string, string | number>>;
   readonly values?: readonly unknown[];
 }
 
-function defOf(schema: z.ZodType): ZodDefLike {
-  return (schema as unknown as { def: ZodDefLike }).def;
+function defOf(schema: z.$ZodType): ZodDefLike {
+  return schema._zod.def as unknown as ZodDefLike;
 }
 
-function unwrap(schema: z.ZodType): Unwrapped {
+/** The description given with `.describe()` (classic) or the `z.describe()` check (mini): both register it here. */
+function descriptionOf(schema: z.$ZodType): string | undefined {
+  return globalRegistry.get(schema)?.description;
+}
+
+function unwrap(schema: z.$ZodType): Unwrapped {
   let current = schema;
   let required = true;
   let defaultValue: unknown;
-  let description = current.description;
+  let description = descriptionOf(current);
   for (let depth = 0; depth < 20; depth++) {
     const def = defOf(current);
     if (
@@ -161,22 +167,22 @@ function unwrap(schema: z.ZodType): Unwrapped {
       def.type === 'catch'
     ) {
       if (def.type !== 'readonly') required = false;
-      current = def.innerType as z.ZodType;
+      current = def.innerType as z.$ZodType;
     } else if (def.type === 'default' || def.type === 'prefault') {
       required = false;
       defaultValue = def.defaultValue;
-      current = def.innerType as z.ZodType;
+      current = def.innerType as z.$ZodType;
     } else if (def.type === 'pipe') {
-      current = def.in as z.ZodType;
+      current = def.in as z.$ZodType;
     } else {
       break;
     }
-    description ??= current.description;
+    description ??= descriptionOf(current);
   }
   return { base: current, required, defaultValue, ...(description !== undefined ? { description } : {}) };
 }
 
-function kindOf(schema: z.ZodType): { kind: FlagKind; choices?: string[] } {
+function kindOf(schema: z.$ZodType): { kind: FlagKind; choices?: string[] } {
   const def = defOf(schema);
   switch (def.type) {
     case 'string':
@@ -233,7 +239,9 @@ export function buildCliFlags(definition: OperatorDefinition): FlagDescriptor[] 
   const flags: FlagDescriptor[] = [...COMMON_FLAGS];
   const seen = new Set(flags.map((f) => f.flag));
   const fileFields = new Set(definition.fileFields ?? []);
-  for (const [kwarg, fieldSchema] of Object.entries(definition.kwargs.shape as Record<string, z.ZodType>)) {
+  for (const [kwarg, fieldSchema] of Object.entries(
+    definition.kwargs._zod.def.shape as Record<string, z.$ZodType>,
+  )) {
     const flag = kwargToFlag(kwarg);
     if (seen.has(flag)) throw new Error(`${definition.name}: kwarg ${kwarg} clashes with the flag --${flag}`);
     seen.add(flag);

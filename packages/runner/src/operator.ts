@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import type { ExitClass } from './exit-codes.js';
 
 /**
@@ -9,19 +9,22 @@ import type { ExitClass } from './exit-codes.js';
  * (also `--foo-bar=VALUE`); booleans take `true|false`; numbers are parsed; objects/arrays take JSON text;
  * string kwargs named in `fileFields` accept `@path` to read the value from a file.
  */
-export interface OperatorDefinition<S extends z.ZodObject = z.ZodObject> {
+export interface OperatorDefinition<S extends z.$ZodObject = z.$ZodObject> {
   /** CLI/bin name, e.g. `bigquery-operator`. */
   readonly name: string;
   readonly version: string;
   readonly description: string;
   /** Python import path of the Airflow 1.8.2 class, e.g. `airflow.contrib.operators.bigquery_operator.BigQueryOperator`.
    *  Omit for native-only operators. A function lets the generic operator take it from its own flags. */
-  readonly airflowClass?: string | ((kwargs: z.infer<S>) => string);
-  /** zod schema of the operator kwargs: the single source of flags, validation and DAG kwargs. */
+  readonly airflowClass?: string | ((kwargs: z.output<S>) => string);
+  /**
+   * zod schema of the operator kwargs: the single source of flags, validation and DAG kwargs. Any zod 4 object
+   * schema (the operator packages use `zod/mini`: far less to load or to keep in a start-up snapshot).
+   */
   readonly kwargs: S;
   /** Maps the validated kwargs to the Airflow operator's kwargs (default: as they are). The generic operator uses
    *  it to unwrap `--kwargs`. */
-  readonly airflowKwargs?: (kwargs: z.infer<S>) => Record<string, unknown>;
+  readonly airflowKwargs?: (kwargs: z.output<S>) => Record<string, unknown>;
   /** Airflow's template_fields for this operator (rendered by Airflow, or by the native engine). */
   readonly templatedFields: readonly string[];
   /** String kwargs that accept `@file`. */
@@ -35,7 +38,7 @@ export interface OperatorDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Classifies operator-specific failure text found in the task log before the shared table runs. */
   readonly classifyLog?: (taskLog: readonly string[]) => ExitClass | undefined;
   /** The native engine (`--engine native`); operators without one reject `--engine native` with exit 64. */
-  readonly native?: NativeImplementation<z.infer<S>>;
+  readonly native?: NativeImplementation<z.output<S>>;
   /** The engines this operator supports, first is the default. Defaults to ['airflow', 'native'] filtered by what exists. */
   readonly engines?: readonly Engine[];
 }
