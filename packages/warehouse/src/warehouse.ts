@@ -32,7 +32,13 @@ import {
   partitionDate,
   splitDecorator,
 } from './ids.js';
-import { makeResolver, partitionFilter, tableNotFound } from './resolve.js';
+import {
+  makeResolver,
+  partitionFilter,
+  type ResolvedTable,
+  type TableRef,
+  tableNotFound,
+} from './resolve.js';
 import { normalizeRow, type RowError } from './rows.js';
 import { loadTranslator, type Translator, translatorLoadError } from './translator.js';
 import {
@@ -86,6 +92,7 @@ const SMALL_RESULT_CACHE = 64;
 /** ...and at most this much JSON: larger ones are stored like large results. */
 const SMALL_RESULT_BYTES = 1 << 20;
 const SCHEMA_CACHE = 256;
+const TRANSLATION_CACHE = 256;
 
 /** DuckDB instance settings from the options (validated: they reach DuckDB's configuration, not SQL). */
 export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
@@ -119,6 +126,17 @@ interface TableKey {
 }
 
 type Json = Record<string, unknown>;
+type Translation = ReturnType<Translator['translateQuery']>;
+
+/** Whether `ref` still resolves to the relation `was` (a table that is gone now does not). */
+function sameRelation(resolve: (ref: TableRef) => ResolvedTable, ref: TableRef, was: ResolvedTable): boolean {
+  try {
+    const now = resolve(ref);
+    return now.sql === was.sql && now.pseudoColumns.join(',') === was.pseudoColumns.join(',');
+  } catch {
+    return false;
+  }
+}
 type EncodedRow = { f: { v: Cell }[] };
 
 interface Running {
@@ -545,6 +563,11 @@ export class Warehouse {
   }
 
   private readonly pendingRecords = new Map<string, JobRecord>();
+  /** Translations with the table relations they were made with (see translate), oldest first. */
+  private readonly translations = new Map<
+    string,
+    { result: Translation; resolved: [TableRef, ResolvedTable][] }
+  >();
   /** Result schemas of translated queries (see resultSchemaOf), oldest first. */
   private readonly schemaCache = new Map<string, FieldSchema[]>();
   /** Rows of the latest small results (job key → f/v rows, int64 timestamps), oldest first; see readResult. */
@@ -873,13 +896,12 @@ export class Warehouse {
     }
     const parameterMode =
       cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
-    const translated = tr.translateQuery(sql, {
+    const translated = this.translate(tr, sql, {
       dialect,
       defaultProject,
       ...(defaultDataset ? { defaultDataset } : {}),
       ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
       ...(parameterMode ? { parameterMode } : {}),
-      resolveTable: makeResolver(this.catalog, defaultProject),
     });
     const kind = translated.statementKind;
     // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
@@ -1079,6 +1101,48 @@ export class Warehouse {
 
   private async dropResultTable(resultTable: string): Promise<void> {
     await this.db.spool((s) => s.run(`DROP TABLE IF EXISTS ${resultTable}`)).catch(() => undefined);
+  }
+
+  /**
+   * Translates through a cache: a translation is a function of the SQL text, the options and what the catalog answered
+   * for each table the query names, so a cached one is reused only while re-resolving those tables gives the same
+   * relations (a meta-table's relation carries the catalog's stats: changed by any write, so those re-translate).
+   */
+  private translate(
+    tr: Translator,
+    sql: string,
+    opts: Omit<Parameters<Translator['translateQuery']>[1], 'resolveTable'>,
+  ): Translation {
+    const key = JSON.stringify([
+      sql,
+      opts.dialect,
+      opts.defaultProject,
+      opts.defaultDataset ?? null,
+      opts.params ?? null,
+      opts.parameterMode ?? null,
+    ]);
+    const resolve = makeResolver(this.catalog, opts.defaultProject);
+    const hit = this.translations.get(key);
+    if (hit?.resolved.every(([ref, out]) => sameRelation(resolve, ref, out))) {
+      this.translations.delete(key); // refresh its LRU position
+      this.translations.set(key, hit);
+      return hit.result;
+    }
+    const resolved: [TableRef, ResolvedTable][] = [];
+    const result = tr.translateQuery(sql, {
+      ...opts,
+      resolveTable: (ref) => {
+        const out = resolve(ref);
+        resolved.push([{ ...ref }, out]);
+        return out;
+      },
+    });
+    this.translations.set(key, { result, resolved });
+    if (this.translations.size > TRANSLATION_CACHE) {
+      const oldest = this.translations.keys().next().value;
+      if (oldest !== undefined) this.translations.delete(oldest);
+    }
+    return result;
   }
 
   /** Runs `fn` with `c` registered as the job's connection, so jobs.cancel can interrupt it. */
