@@ -240,6 +240,33 @@ describe('results of a destination-table job come from its destination', () => {
     expect(values(stored)).toEqual(['1', '2', '3']);
   });
 
+  it('jobs.cancel stops a destination job mid-query: nothing written, later writes go on', async () => {
+    const { dataset, jobId } = await setUp();
+    const long = await wh.warehouse.insertJob(
+      'local-project',
+      {
+        jobReference: { jobId: `long_${dataset}` },
+        configuration: {
+          query: {
+            query:
+              'SELECT SUM(MOD(a * b, 7)) AS n, "x" AS s FROM UNNEST(GENERATE_ARRAY(1, 100000)) AS a CROSS JOIN UNNEST(GENERATE_ARRAY(1, 100000)) AS b',
+            useLegacySql: false,
+            destinationTable: { projectId: 'local-project', datasetId: dataset, tableId: `t$${PARTITION}` },
+            writeDisposition: 'WRITE_TRUNCATE',
+          },
+        },
+      },
+      0,
+    );
+    expect((long.status as { state: string }).state).toBe('RUNNING');
+    await new Promise((r) => setTimeout(r, 100));
+    const cancelled = await raw(wh.url, 'POST', `${P}/jobs/long_${dataset}/cancel`);
+    expect(cancelled.json.job.status.errorResult.reason).toBe('stopped');
+    // the partition still holds the first job's rows, which it still serves; the writer is free again
+    expect(values((await results(jobId)).json)).toEqual(['1/row1', '2/row2', '3/row3']);
+    await queryJob(dataset, 'SELECT 5 AS n, "after" AS s', 't$20261121');
+  });
+
   it('a WRITE_APPEND job keeps its own rows apart (a result table), untouched by later writes', async () => {
     const { dataset } = await setUp();
     const append = await queryJob(dataset, 'SELECT 5 AS n, "appended" AS s', `t$${PARTITION}`, {
