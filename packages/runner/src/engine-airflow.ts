@@ -38,6 +38,8 @@ export interface AirflowEngineInputs {
   readonly signal: AbortSignal;
   readonly signalName: () => NodeJS.Signals;
   readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+  /** Signals an Airflow command's whole process group (see `CliIO.killProcessGroup`). */
+  readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
 }
 
 /** Env vars that would make Airflow ignore the runner's airflow.cfg. */
@@ -167,6 +169,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         env,
         signal: inputs.signal,
         forwardSignal: inputs.signalName,
+        ...(inputs.killProcessGroup ? { killProcessGroup: inputs.killProcessGroup } : {}),
         killGraceMs: config.killGraceMs,
         out: inputs.out,
         pretty,

@@ -76,6 +76,7 @@ function start(definition: OperatorDefinition, argv: readonly string[]): void {
     stderr: process.stderr,
     signal: controller.signal,
     isTTY: process.stdout.isTTY === true,
+    killProcessGroup: (pgid, signal) => process.kill(-pgid, signal),
     onWarning,
   }).then(
     (code) => {

@@ -47,15 +47,11 @@ export interface CommandOptions {
   readonly spawner: 'child_process' | 'execa';
   /** Called right after the child was spawned (benchmarks, tests). */
   readonly onSpawn?: (pid: number | undefined) => void;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    // Negative pid: the whole process group, so `airflow run` grandchildren go too.
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
+  /**
+   * Signals the child's whole process group (`process.kill(-pgid)`, wired by `main`), so `airflow run` grandchildren
+   * go too. Without it only the child itself is signalled.
+   */
+  readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
 }
 
 interface Started {
@@ -141,6 +137,14 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
       ? await startWithExeca(opts.file, opts.args, opts.cwd, env)
       : startWithChildProcess(opts.file, opts.args, opts.cwd, env);
   opts.onSpawn?.(child.pid);
+  const killGroup = (pid: number, signal: NodeJS.Signals): void => {
+    try {
+      if (opts.killProcessGroup) opts.killProcessGroup(pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
 
   const encoders: Promise<void>[] = [];
   const encoderStreams: LineEncoder[] = [];

@@ -19,6 +19,11 @@ export interface CliIO {
   /** Aborted on SIGTERM/SIGINT; `reason` is the signal name (`'SIGTERM'` or `'SIGINT'`). */
   readonly signal: AbortSignal;
   readonly isTTY: boolean;
+  /**
+   * Signals a whole process group: `main` passes `(pgid, signal) => process.kill(-pgid, signal)`. Airflow commands
+   * run in their own group so `airflow run` grandchildren get the signal too; without this only the child does.
+   */
+  readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
   /** Called when an Airflow child process was spawned (benchmarks, tests). */
   readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
   /**
@@ -207,6 +212,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
         out: logging.out,
         signal: io.signal,
         signalName: () => signalName(io.signal),
+        ...(io.killProcessGroup ? { killProcessGroup: io.killProcessGroup } : {}),
         onSpawn: (phase, pid) => {
           void logging?.start();
           io.onSpawn?.(phase, pid);

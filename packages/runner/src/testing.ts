@@ -16,7 +16,11 @@ export interface CapturedIO extends CliIO {
   readonly controller: AbortController;
 }
 
-export function captureIO(argv: readonly string[], env: Record<string, string | undefined>): CapturedIO {
+export function captureIO(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void,
+): CapturedIO {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -35,6 +39,7 @@ export function captureIO(argv: readonly string[], env: Record<string, string | 
     stderr,
     signal: controller.signal,
     isTTY: false,
+    ...(killProcessGroup ? { killProcessGroup } : {}),
     out: () => out,
     err: () => err,
     controller,

@@ -32,7 +32,12 @@ export function sampleDefinition(overrides: Partial<OperatorDefinition> = {}): O
   } as OperatorDefinition;
 }
 
-/** Runner tests default PATH to a folder without `airflow`. */
-export function captureIO(argv: string[], env: Record<string, string | undefined> = {}): CapturedIO {
-  return captureWith(argv, { PATH: '/nonexistent', ...env });
+/** Runner tests default PATH to a folder without `airflow`, and signal process groups as `main` does. */
+export function captureIO(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  killProcessGroup: (pgid: number, signal: NodeJS.Signals) => void = (pgid, signal) =>
+    process.kill(-pgid, signal),
+): CapturedIO {
+  return captureWith(argv, { PATH: '/nonexistent', ...env }, killProcessGroup);
 }
