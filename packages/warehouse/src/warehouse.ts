@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import {
   Catalog,
-  type DatasetMeta,
   isIngestionPartitioned,
   type JobRecord,
-  type PartitionMeta,
   physicalName,
   type ResultSource,
   type TableMeta,
   type TimePartitioning,
 } from './catalog.js';
+import * as catalogOps from './catalog-ops.js';
+import { afterDataWrite, partitionIdOf, resultVersion, todayUtc } from './data-write.js';
 import { Database } from './db.js';
 import {
   BigQueryError,
@@ -24,14 +24,24 @@ import {
 } from './errors.js';
 import {
   checkDatasetId,
-  checkFieldName,
   checkJobId,
-  checkLabels,
   checkProjectId,
   checkTableId,
   partitionDate,
   splitDecorator,
 } from './ids.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import { DEFAULT_PAGE, MAX_PAGE, type Paging, pageOf, pageParams } from './paging.js';
+import {
+  checkCompatible,
+  countRows,
+  createPhysical,
+  evolveSchema,
+  parseTimePartitioning,
+  schemaOf,
+  shapeOf,
+} from './physical.js';
 import {
   makeResolver,
   partitionFilter,
@@ -39,29 +49,25 @@ import {
   type TableRef,
   tableNotFound,
 } from './resolve.js';
-import { normalizeRow, type RowError } from './rows.js';
+import { asObject, clampInt, etag, type Json, LOCATION, optString, timestampFormatOf } from './rest.js';
+import { requireDataset, requireTable, type TableKey, type Tx } from './store.js';
+import * as tabledata from './tabledata.js';
 import { loadTranslator, type Translator, translatorLoadError } from './translator.js';
 import {
   type Cell,
-  duckColumnsDdl,
-  duckTypeOf,
   encodeColumns,
   estimateRowBytes,
   type FieldSchema,
-  fieldOfDuckType,
-  jsonInsertPlan,
   normalizeSchema,
   reencodeTimestamps,
   type TimestampFormat,
 } from './types.js';
+import { type WriteHelpers, writeTransaction } from './write-transaction.js';
 
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export { timestampFormatOf } from './rest.js';
+export type { WriteHelpers } from './write-transaction.js';
 
 export interface WarehouseOptions {
   /** Directory holding `warehouse.duckdb`; null/undefined = in memory. */
@@ -84,7 +90,6 @@ export interface WarehouseOptions {
   threads?: number;
 }
 
-const LOCATION = 'US';
 const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
 /** Results up to this many rows are read once with their schema and answered from memory (see runQuery). */
 const SMALL_RESULT_ROWS = 1_000;
@@ -114,18 +119,9 @@ export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
   return settings;
 }
 
-const DEFAULT_PAGE = 10_000;
-const MAX_PAGE = 100_000;
 const JOB_WAIT_MS = 10_000;
 const RESULT_TTL_MS = 24 * 3600 * 1000;
 
-interface TableKey {
-  projectId: string;
-  datasetId: string;
-  tableId: string;
-}
-
-type Json = Record<string, unknown>;
 type Translation = ReturnType<Translator['translateQuery']>;
 
 /** Whether `ref` still resolves to the relation `was` (a table that is gone now does not). */
@@ -156,14 +152,6 @@ interface WriteSource {
   result?: boolean;
 }
 
-/** A write transaction's hooks (Database.write): memory updates after COMMIT, bookkeeping statements with it. */
-interface Tx {
-  onCommit(hook: () => void): void;
-  atCommit(sql: string): void;
-  /** A job's transaction: new metadata of an already stored table goes into the job record (see Catalog.saveJobSql). */
-  snapshot?(t: TableMeta): void;
-}
-
 interface WriteOptions {
   createDisposition?: unknown;
   writeDisposition?: unknown;
@@ -172,16 +160,6 @@ interface WriteOptions {
   schemaUpdateOptions?: unknown;
 }
 
-const asObject = (v: unknown, what: string): Json => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid(`${what} must be an object.`);
-  return v as Json;
-};
-const optString = (v: unknown, what: string): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalid(`${what} must be a string.`);
-  return v;
-};
-
 /**
  * The warehouse: a BigQuery-shaped catalog and job engine over one DuckDB database. Every public method takes REST-shaped
  * input, validates it, and returns REST-shaped resources or throws BigQueryError.
@@ -189,8 +167,7 @@ const optString = (v: unknown, what: string): string | undefined => {
 export class Warehouse {
   readonly projectId: string;
   private readonly running = new Map<string, Running>();
-  private readonly pageSize: number;
-  private readonly maxPageSize: number;
+  private readonly paging: Paging;
 
   private constructor(
     readonly db: Database,
@@ -200,8 +177,7 @@ export class Warehouse {
     opts: WarehouseOptions,
   ) {
     this.projectId = opts.projectId ?? 'local-project';
-    this.pageSize = opts.pageSize ?? DEFAULT_PAGE;
-    this.maxPageSize = opts.maxPageSize ?? MAX_PAGE;
+    this.paging = { pageSize: opts.pageSize ?? DEFAULT_PAGE, maxPageSize: opts.maxPageSize ?? MAX_PAGE };
   }
 
   static async open(opts: WarehouseOptions = {}): Promise<Warehouse> {
@@ -237,288 +213,72 @@ export class Warehouse {
     await this.db.close();
   }
 
-  // ───────────────────────────── datasets ─────────────────────────────
+  // ───────────────────────────── datasets and tables (catalog-ops.ts) ─────────────────────────────
 
-  async insertDataset(project: string, body: unknown): Promise<Json> {
-    checkProjectId(project);
-    const b = asObject(body, 'Dataset');
-    const ref = asObject(b.datasetReference ?? {}, 'datasetReference');
-    const datasetId = checkDatasetId(String(ref.datasetId ?? ''));
-    if (ref.projectId !== undefined && ref.projectId !== project) {
-      throw invalid('datasetReference.projectId does not match the project in the URL.');
-    }
-    const now = Date.now();
-    const d: DatasetMeta = {
-      project,
-      datasetId,
-      location: optString(b.location, 'location') ?? LOCATION,
-      creationTime: now,
-      lastModifiedTime: now,
-    };
-    applyDatasetFields(d, b);
-    await this.db.write(async (c, onCommit) => {
-      if (this.catalog.dataset(project, datasetId)) throw duplicate(`Dataset ${project}:${datasetId}`);
-      await Catalog.saveDataset(c, d);
-      onCommit(() => this.catalog.putDataset(d));
-    });
-    return datasetResource(d);
+  insertDataset(project: string, body: unknown): Promise<Json> {
+    return catalogOps.insertDataset(this, project, body);
   }
 
   getDataset(project: string, datasetId: string): Json {
-    return datasetResource(this.requireDataset(project, datasetId));
+    return catalogOps.getDataset(this, project, datasetId);
   }
 
   listDatasets(project: string, q: { maxResults?: string; pageToken?: string }): Json {
-    checkProjectId(project);
-    const all = this.catalog.datasetsOf(project);
-    const { items, next } = pageOf(all, q);
-    return {
-      kind: 'bigquery#datasetList',
-      etag: etag(all.length),
-      datasets: items.map((d) => ({
-        kind: 'bigquery#dataset',
-        id: `${d.project}:${d.datasetId}`,
-        datasetReference: { projectId: d.project, datasetId: d.datasetId },
-        location: d.location,
-        ...(d.labels ? { labels: d.labels } : {}),
-        ...(d.friendlyName ? { friendlyName: d.friendlyName } : {}),
-      })),
-      ...(next ? { nextPageToken: next } : {}),
-    };
+    return catalogOps.listDatasets(this, project, q);
   }
 
-  async patchDataset(project: string, datasetId: string, body: unknown, replace: boolean): Promise<Json> {
-    const b = asObject(body, 'Dataset');
-    return this.db.write(async (c, onCommit) => {
-      const current = this.requireDataset(project, datasetId);
-      const next: DatasetMeta = replace
-        ? {
-            project,
-            datasetId,
-            location: current.location,
-            creationTime: current.creationTime,
-            lastModifiedTime: 0,
-          }
-        : { ...current };
-      applyDatasetFields(next, b);
-      next.lastModifiedTime = Date.now();
-      await Catalog.saveDataset(c, next);
-      onCommit(() => this.catalog.putDataset(next));
-      return datasetResource(next);
-    });
+  patchDataset(project: string, datasetId: string, body: unknown, replace: boolean): Promise<Json> {
+    return catalogOps.patchDataset(this, project, datasetId, body, replace);
   }
 
-  async deleteDataset(project: string, datasetId: string, deleteContents: boolean): Promise<void> {
-    await this.db.write(async (c, onCommit) => {
-      this.requireDataset(project, datasetId);
-      const tables = this.catalog.tablesOf(project, datasetId);
-      if (tables.length > 0 && !deleteContents) {
-        throw new BigQueryError('resourceInUse', `Dataset ${project}:${datasetId} is still in use`);
-      }
-      for (const t of tables) await Catalog.deleteTable(c, t);
-      await Catalog.deleteDataset(c, project, datasetId);
-      onCommit(() => {
-        for (const t of tables) this.catalog.removeTable(t);
-        this.catalog.removeDataset(project, datasetId);
-      });
-    });
+  deleteDataset(project: string, datasetId: string, deleteContents: boolean): Promise<void> {
+    return catalogOps.deleteDataset(this, project, datasetId, deleteContents);
   }
 
-  // ───────────────────────────── tables ─────────────────────────────
-
-  async insertTable(project: string, datasetId: string, body: unknown): Promise<Json> {
-    checkProjectId(project);
-    checkDatasetId(datasetId);
-    const b = asObject(body, 'Table');
-    const ref = asObject(b.tableReference ?? {}, 'tableReference');
-    const tableId = checkTableId(String(ref.tableId ?? ''));
-    if (
-      b.view !== undefined ||
-      b.materializedView !== undefined ||
-      b.externalDataConfiguration !== undefined
-    ) {
-      throw invalid('Views, materialized views and external tables are not supported by this warehouse.');
-    }
-    const schema = b.schema === undefined ? [] : normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
-    const tp = parseTimePartitioning(b.timePartitioning, schema);
-    return this.db.write(async (c, onCommit) => {
-      this.requireDataset(project, datasetId);
-      if (this.catalog.table(project, datasetId, tableId)) {
-        throw duplicate(`Table ${project}:${datasetId}.${tableId}`);
-      }
-      const t = await this.createPhysical(c, { projectId: project, datasetId, tableId }, schema, tp);
-      applyTableFields(t, b);
-      await Catalog.saveTable(c, t);
-      onCommit(() => this.catalog.putTable(t));
-      return tableResource(t);
-    });
+  insertTable(project: string, datasetId: string, body: unknown): Promise<Json> {
+    return catalogOps.insertTable(this, project, datasetId, body);
   }
 
   getTable(project: string, datasetId: string, tableIdRaw: string): Json {
-    const { table } = splitDecorator(tableIdRaw);
-    return tableResource(this.requireTable(project, datasetId, table));
+    return catalogOps.getTable(this, project, datasetId, tableIdRaw);
   }
 
   listTables(project: string, datasetId: string, q: { maxResults?: string; pageToken?: string }): Json {
-    this.requireDataset(project, datasetId);
-    const all = this.catalog.tablesOf(project, datasetId);
-    const { items, next } = pageOf(all, q);
-    return {
-      kind: 'bigquery#tableList',
-      etag: etag(all.length),
-      tables: items.map((t) => ({
-        kind: 'bigquery#table',
-        id: `${t.project}:${t.datasetId}.${t.tableId}`,
-        tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
-        type: 'TABLE',
-        creationTime: String(t.creationTime),
-        ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
-        ...(t.labels ? { labels: t.labels } : {}),
-      })),
-      totalItems: all.length,
-      ...(next ? { nextPageToken: next } : {}),
-    };
+    return catalogOps.listTables(this, project, datasetId, q);
   }
 
-  async patchTable(project: string, datasetId: string, tableId: string, body: unknown, replace: boolean) {
-    const b = asObject(body, 'Table');
-    return this.db.write(async (c, onCommit) => {
-      const current = this.requireTable(project, datasetId, tableId);
-      const next: TableMeta = { ...current, partitions: { ...current.partitions } };
-      if (replace) {
-        delete next.description;
-        delete next.friendlyName;
-        delete next.labels;
-        delete next.expirationTime;
-      }
-      if (b.schema !== undefined) {
-        const schema = normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
-        await this.evolveSchema(c, next, schema);
-        next.schema = schema;
-      }
-      if (b.timePartitioning !== undefined) {
-        const tp = parseTimePartitioning(b.timePartitioning, next.schema);
-        if (
-          JSON.stringify(tp) !== JSON.stringify(current.timePartitioning) &&
-          current.timePartitioning?.type !== tp?.type
-        ) {
-          throw invalid('Cannot change partitioning/clustering spec for a partitioned table.');
-        }
-        if (tp && next.timePartitioning)
-          next.timePartitioning = { ...tp, field: next.timePartitioning.field };
-      }
-      applyTableFields(next, b);
-      next.lastModifiedTime = Date.now();
-      await Catalog.saveTable(c, next);
-      onCommit(() => this.catalog.putTable(next));
-      return tableResource(next);
-    });
+  patchTable(project: string, datasetId: string, tableId: string, body: unknown, replace: boolean) {
+    return catalogOps.patchTable(this, project, datasetId, tableId, body, replace);
   }
 
-  async deleteTable(project: string, datasetId: string, tableIdRaw: string): Promise<void> {
-    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
-    await this.db.write(async (c, onCommit, atCommit) => {
-      const t = this.requireTable(project, datasetId, tableId);
-      if (decorator !== undefined) {
-        // Deleting one partition.
-        await c.run(`DELETE FROM ${physicalName(t.uid)} WHERE ${partitionFilter(t, decorator)}`);
-        await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([decorator]));
-        return;
-      }
-      await Catalog.deleteTable(c, t);
-      onCommit(() => this.catalog.removeTable(t));
-    });
+  deleteTable(project: string, datasetId: string, tableIdRaw: string): Promise<void> {
+    return catalogOps.deleteTable(this, project, datasetId, tableIdRaw);
   }
 
-  // ───────────────────────────── tabledata ─────────────────────────────
+  // ───────────────────────────── tabledata (tabledata.ts) ─────────────────────────────
 
-  async insertAll(project: string, datasetId: string, tableIdRaw: string, body: unknown): Promise<Json> {
-    const b = asObject(body, 'Request');
-    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
-    if (!Array.isArray(b.rows)) throw invalid('No rows present in the request.');
-    const inputRows = b.rows as unknown[];
-    if (inputRows.length > 50_000) throw invalid('Too many rows present in the request, limit: 50000.');
-    const ignoreUnknown = b.ignoreUnknownValues === true;
-    const skipInvalid = b.skipInvalidRows === true;
-    return this.db.write(async (c, onCommit, atCommit) => {
-      const t = this.requireTable(project, datasetId, tableId);
-      if (decorator !== undefined) partitionFilter(t, decorator);
-      const good: Record<string, unknown>[] = [];
-      const insertErrors: { index: number; errors: RowError[] }[] = [];
-      inputRows.forEach((entry: unknown, index: number) => {
-        const json = typeof entry === 'object' && entry !== null ? (entry as Json).json : undefined;
-        const result = normalizeRow(t.schema, json, ignoreUnknown);
-        if (result.ok) good.push(result.value);
-        else insertErrors.push({ index, errors: [result.error] });
-      });
-      if (insertErrors.length > 0 && !skipInvalid) {
-        const bad = new Set(insertErrors.map((e) => e.index));
-        inputRows.forEach((_: unknown, index: number) => {
-          if (!bad.has(index))
-            insertErrors.push({ index, errors: [{ reason: 'stopped', location: '', message: '' }] });
-        });
-        insertErrors.sort((x, y) => x.index - y.index);
-        return { kind: 'bigquery#tableDataInsertAllResponse', insertErrors };
-      }
-      if (good.length > 0) {
-        if (t.schema.length === 0) throw invalid(`Table ${project}:${datasetId}.${tableId} has no schema.`);
-        // Streamed rows land in today's (UTC) partition — where BigQuery puts them once they leave the buffer.
-        const pt = isIngestionPartitioned(t)
-          ? decorator === '__UNPARTITIONED__'
-            ? 'NULL'
-            : `TIMESTAMPTZ '${decorator ? partitionDate(decorator) : todayUtc()} 00:00:00+00'`
-          : undefined;
-        await insertJsonRows(c, t, good, pt);
-        // Without a decorator, streamed rows of an ingestion-time table all land in today's partition.
-        const touched = decorator ?? (isIngestionPartitioned(t) ? todayUtc().replace(/-/g, '') : '*');
-        await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([touched]));
-      }
-      return {
-        kind: 'bigquery#tableDataInsertAllResponse',
-        ...(insertErrors.length > 0 ? { insertErrors } : {}),
-      };
-    });
+  insertAll(project: string, datasetId: string, tableIdRaw: string, body: unknown): Promise<Json> {
+    return tabledata.insertAll(this, project, datasetId, tableIdRaw, body);
   }
 
-  async listRows(
+  listRows(
     project: string,
     datasetId: string,
     tableIdRaw: string,
     q: { maxResults?: string; pageToken?: string; startIndex?: string; selectedFields?: string },
     ts: TimestampFormat,
   ): Promise<Json> {
-    const { table: tableId, decorator } = splitDecorator(tableIdRaw);
-    const t = this.requireTable(project, datasetId, tableId);
-    let fields = t.schema;
-    if (q.selectedFields) {
-      const wanted = q.selectedFields.split(',').map((s) => s.trim().split('.')[0]!);
-      const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
-      fields = wanted.map((w) => {
-        const f = byLower.get(w.toLowerCase());
-        if (!f) throw invalid(`Field ${w.slice(0, 60)} not found in table.`);
-        return f;
-      });
-    }
-    const { offset, limit } = this.pageParams(q);
-    const where = decorator === undefined ? '' : ` WHERE ${partitionFilter(t, decorator)}`;
-    const cols = fields.length ? fields.map((f) => `"${f.name}"`).join(', ') : '1';
-    const [total, rows] = await this.db.read(async (c) => {
-      const count =
-        decorator === undefined ? t.numRows : await countRows(c, `${physicalName(t.uid)}${where}`);
-      if (fields.length === 0) return [count, []] as const;
-      const reader = await c.runAndReadAll(
-        `SELECT ${cols} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
-      );
-      return [count, encodeColumns(fields, reader.getColumns(), ts)] as const;
-    });
-    const nextOffset = offset + rows.length;
-    return {
-      kind: 'bigquery#tableDataList',
-      etag: etag(total),
-      totalRows: String(total),
-      rows,
-      ...(nextOffset < total && rows.length > 0 ? { pageToken: String(nextOffset) } : {}),
-    };
+    return tabledata.listRows(this, this.paging, project, datasetId, tableIdRaw, q, ts);
+  }
+
+  /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
+  appendJsonRows(key: TableKey, rows: unknown[]): Promise<void> {
+    return tabledata.appendJsonRows(this, key, rows);
+  }
+
+  /** Runs `fn` in a write transaction with helpers the seeder needs. */
+  writeTransaction<T>(fn: (c: DuckDBConnection, helpers: WriteHelpers) => Promise<T>): Promise<T> {
+    return writeTransaction(this, fn);
   }
 
   // ───────────────────────────── jobs ─────────────────────────────
@@ -728,7 +488,7 @@ export class Warehouse {
       cacheHit: false,
       ...(rec.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(rec.numDmlAffectedRows) } : {}),
     };
-    const { offset, limit } = this.pageParams(q);
+    const { offset, limit } = pageParams(q, this.paging);
     let rows: Json[];
     if (rec.resultSource) {
       rows = await this.destinationRows(rec, rec.resultSource, offset, limit, ts);
@@ -806,19 +566,6 @@ export class Warehouse {
     );
     current();
     return encodeColumns(rec.resultSchema ?? [], reader.getColumns(), ts);
-  }
-
-  private pageParams(q: { maxResults?: string; pageToken?: string; startIndex?: string }) {
-    const limit =
-      q.maxResults !== undefined ? clampInt(q.maxResults, 'maxResults', 0, this.maxPageSize) : this.pageSize;
-    let offset = 0;
-    if (q.pageToken !== undefined && q.pageToken !== '') {
-      if (!/^\d{1,15}$/.test(q.pageToken)) throw invalid('Invalid page token.');
-      offset = Number(q.pageToken);
-    } else if (q.startIndex !== undefined) {
-      offset = clampInt(q.startIndex, 'startIndex', 0, Number.MAX_SAFE_INTEGER);
-    }
-    return { offset, limit: limit === 0 ? this.pageSize : limit };
   }
 
   // ───────────────────────────── job execution ─────────────────────────────
@@ -951,7 +698,7 @@ export class Warehouse {
         };
         if (target) {
           const t = this.catalog.table(target.project ?? record.project, target.dataset, target.table);
-          if (t) await this.afterDataWrite(c, { onCommit, atCommit, snapshot }, t, new Set(['*']));
+          if (t) await afterDataWrite(this.catalog, c, { onCommit, atCommit, snapshot }, t, new Set(['*']));
         }
         finishRecord(record, outcome);
         atCommit(Catalog.saveJobSql(record, undefined, snapshots));
@@ -1206,7 +953,7 @@ export class Warehouse {
       const sources = rawSources.map((s: unknown) => {
         const k = tableKeyOf(s, record.project);
         const { table, decorator } = splitDecorator(k.tableId);
-        const t = this.requireTable(k.projectId, k.datasetId, table);
+        const t = requireTable(this.catalog, k.projectId, k.datasetId, table);
         return { t, decorator };
       });
       const first = sources[0]!.t;
@@ -1327,7 +1074,7 @@ export class Warehouse {
     if (write !== 'WRITE_TRUNCATE' && write !== 'WRITE_APPEND' && write !== 'WRITE_EMPTY') {
       throw invalid(`Invalid writeDisposition: ${write.slice(0, 40)}`);
     }
-    this.requireDataset(dest.projectId, dest.datasetId);
+    requireDataset(this.catalog, dest.projectId, dest.datasetId);
     let t = this.catalog.table(dest.projectId, dest.datasetId, tableId);
     // A source that reads its own destination is computed first, from the rows before the write (the truncation, a
     // replaced table, added columns must not show in it): into a result table for a query, a staging table otherwise.
@@ -1350,15 +1097,16 @@ export class Warehouse {
           : decorator !== undefined
             ? ({ type: 'DAY' } as TimePartitioning)
             : undefined;
-      t = await this.createPhysical(c, { ...dest, tableId }, source.schema, tp);
+      t = await createPhysical(this.catalog, c, { ...dest, tableId }, source.schema, tp);
       created = true;
     } else if (t.schema.length === 0) {
-      await this.evolveSchema(c, t, source.schema);
+      await evolveSchema(c, t, source.schema);
       t = { ...t, schema: source.schema };
     } else if (write === 'WRITE_TRUNCATE' && decorator === undefined) {
       // Truncating a whole table replaces its schema with the source's, as BigQuery does.
       await c.run(`DROP TABLE ${physicalName(t.uid)}`);
-      const replaced = await this.createPhysical(
+      const replaced = await createPhysical(
+        this.catalog,
         c,
         { ...dest, tableId },
         source.schema,
@@ -1371,7 +1119,7 @@ export class Warehouse {
         Array.isArray(opts.schemaUpdateOptions) && opts.schemaUpdateOptions.includes('ALLOW_FIELD_ADDITION');
       const merged = checkCompatible(t, source.schema, allowAdd);
       if (merged.length > t.schema.length) {
-        await this.evolveSchema(c, t, merged);
+        await evolveSchema(c, t, merged);
         t = { ...t, schema: merged };
       }
     }
@@ -1438,7 +1186,7 @@ export class Warehouse {
     // A truncated (or new) partition now holds exactly the inserted rows: no recount needed.
     const known =
       (truncate || created) && decorator !== undefined && targetCols.length > 0 ? inserted : undefined;
-    const next = await this.afterDataWrite(c, tx, t, new Set([decorator ?? '*']), known);
+    const next = await afterDataWrite(this.catalog, c, tx, t, new Set([decorator ?? '*']), known);
     if (staging) await c.run(`DROP TABLE ${staging}`);
     if (!fromDestination) return { inserted, ...(resultTable ? { resultTable } : {}) };
     const partition = decorator === undefined ? undefined : partitionIdOf(decorator);
@@ -1455,138 +1203,6 @@ export class Warehouse {
         columns: source.schema.map((f) => destField(f)!.name),
       },
     };
-  }
-
-  private async createPhysical(
-    c: DuckDBConnection,
-    key: TableKey,
-    schema: FieldSchema[],
-    tp: TimePartitioning | undefined,
-    reuseUid?: number,
-  ): Promise<TableMeta> {
-    const uid = reuseUid ?? this.catalog.nextUid++;
-    const cols = duckColumnsDdl(schema);
-    if (tp && !tp.field) cols.push('_PARTITIONTIME TIMESTAMPTZ');
-    if (cols.length === 0) cols.push('_empty BOOLEAN');
-    await c.run(`CREATE TABLE ${physicalName(uid)} (${cols.join(', ')})`);
-    const now = Date.now();
-    return {
-      uid,
-      project: key.projectId,
-      datasetId: key.datasetId,
-      tableId: key.tableId,
-      schema,
-      ...(tp ? { timePartitioning: tp } : {}),
-      creationTime: now,
-      lastModifiedTime: now,
-      numRows: 0,
-      numBytes: 0,
-      partitions: {},
-    };
-  }
-
-  /** Adds columns (BigQuery only ever allows additions and relaxations). */
-  private async evolveSchema(c: DuckDBConnection, t: TableMeta, schema: FieldSchema[]): Promise<void> {
-    const merged = checkCompatible(t, schema, true);
-    const have = new Set(t.schema.map((f) => f.name.toLowerCase()));
-    for (const f of merged) {
-      if (!have.has(f.name.toLowerCase())) {
-        await c.run(`ALTER TABLE ${physicalName(t.uid)} ADD COLUMN "${f.name}" ${duckTypeOf(f)}`);
-      }
-    }
-    if (t.schema.length === 0 && schema.length > 0) {
-      await c.run(`ALTER TABLE ${physicalName(t.uid)} DROP COLUMN IF EXISTS _empty`).catch(() => undefined);
-    }
-  }
-
-  /**
-   * THE end of every data write — every statement that adds, changes or removes a table's rows (query/copy/load
-   * destinations, insertAll, DML, partition deletes, the seeder) must be followed by this call in the same
-   * transaction. It recounts the rows (of the `touched` partitions, or all: '*'), bumps the table's write version
-   * (`writes`, and `written` of each changed partition) — which retires the result of any earlier destination-table
-   * job that reads these rows (see ResultSource) — stores the metadata with the COMMIT and applies it to the catalog on
-   * commit. Whole-table drops need no call: a result's table is identified by uid and creation time.
-   */
-  private async afterDataWrite(
-    c: DuckDBConnection,
-    tx: Tx,
-    t: TableMeta,
-    touchedIds: Set<string>,
-    knownRows?: number,
-  ): Promise<TableMeta> {
-    const now = Date.now();
-    const writes = (t.writes ?? 0) + 1;
-    const phys = physicalName(t.uid);
-    const touched = new Set([...touchedIds].map((id) => (id === '*' ? id : partitionIdOf(id))));
-    const partitions: Record<string, PartitionMeta> = {};
-    let numRows = 0;
-    const only = touched.size === 1 ? [...touched][0]! : '*';
-    if (t.timePartitioning && /^\d{8}$/.test(only)) {
-      // One partition written (a `t$YYYYMMDD` destination): recount it alone, keep the others' stats.
-      const n = knownRows ?? (await countRows(c, `${phys} WHERE ${partitionFilter(t, only)}`));
-      Object.assign(partitions, t.partitions);
-      const old = partitions[only];
-      if (n > 0)
-        partitions[only] = {
-          creationTime: old?.creationTime ?? now,
-          lastModifiedTime: now,
-          numRows: n,
-          written: writes,
-        };
-      else delete partitions[only];
-      for (const p of Object.values(partitions)) numRows += p.numRows;
-    } else if (t.timePartitioning) {
-      // One scan gives both the partition summary and the total.
-      const key = t.timePartitioning.field ? `CAST("${t.timePartitioning.field}" AS DATE)` : '_PARTITIONTIME';
-      // Group on the raw value and format once per partition (strftime per row costs more than the scan).
-      const reader = await c.runAndReadAll(
-        `SELECT coalesce(strftime(k, '%Y%m%d'), '__UNPARTITIONED__') AS p, n FROM (SELECT ${key} AS k, count(*) AS n FROM ${phys} GROUP BY 1)`,
-      );
-      for (const [p, n] of reader.getRows()) {
-        const id = String(p);
-        const old = t.partitions[id];
-        const changed = touched.has('*') || touched.has(id) || !old;
-        partitions[id] = {
-          creationTime: old?.creationTime ?? now,
-          lastModifiedTime: changed ? now : old.lastModifiedTime,
-          numRows: Number(n),
-          written: changed ? writes : (old.written ?? 0),
-        };
-        numRows += Number(n);
-      }
-    } else {
-      numRows = await countRows(c, phys);
-    }
-    const next: TableMeta = {
-      ...t,
-      numRows,
-      numBytes: numRows * estimateRowBytes(t.schema),
-      partitions,
-      lastModifiedTime: now,
-      writes,
-    };
-    // The catalog in memory holds committed tables (and the seeder's, which it stores at once): those have a row.
-    const stored = this.catalog.table(t.project, t.datasetId, t.tableId)?.uid === t.uid;
-    if (stored && tx.snapshot) tx.snapshot(next);
-    else tx.atCommit(Catalog.saveTableSql(next, stored));
-    tx.onCommit(() => this.catalog.putTable(next));
-    return next;
-  }
-
-  private requireDataset(project: string, datasetId: string): DatasetMeta {
-    checkProjectId(project);
-    checkDatasetId(datasetId);
-    const d = this.catalog.dataset(project, datasetId);
-    if (!d) throw notFound(`Dataset ${project}:${datasetId}`);
-    return d;
-  }
-
-  private requireTable(project: string, datasetId: string, tableId: string): TableMeta {
-    this.requireDataset(project, datasetId);
-    checkTableId(tableId);
-    const t = this.catalog.table(project, datasetId, tableId);
-    if (!t) throw notFound(`Table ${project}:${datasetId}.${tableId}`);
-    return t;
   }
 
   /** Result tables live as long as BigQuery keeps anonymous results (24 h). */
@@ -1631,86 +1247,6 @@ export class Warehouse {
       for (const j of this.catalog.jobs.values()) if (j.creationTime < cutoff) delete j.resultTable;
     }
   }
-
-  /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
-  async appendJsonRows(key: TableKey, rows: unknown[]): Promise<void> {
-    await this.db.write(async (c, onCommit, atCommit) => {
-      const t = this.requireTable(key.projectId, key.datasetId, key.tableId);
-      const good = rows.map((r, i) => {
-        const res = normalizeRow(t.schema, r, false);
-        if (!res.ok) throw invalid(`row ${i}: ${res.error.message}`);
-        return res.value;
-      });
-      await insertJsonRows(
-        c,
-        t,
-        good,
-        isIngestionPartitioned(t) ? `TIMESTAMPTZ '${todayUtc()} 00:00:00+00'` : undefined,
-      );
-      const touched = isIngestionPartitioned(t) ? todayUtc().replace(/-/g, '') : '*';
-      await this.afterDataWrite(c, { onCommit, atCommit }, t, new Set([touched]));
-    });
-  }
-
-  /** Runs `fn` in a write transaction with helpers the seeder needs. */
-  async writeTransaction<T>(fn: (c: DuckDBConnection, helpers: WriteHelpers) => Promise<T>): Promise<T> {
-    return this.db.write(async (c, onCommit, atCommit) => {
-      // The seeder's helpers update memory at once (later helpers read it); a failure reloads it below.
-      const eager: Tx = { onCommit: (hook) => hook(), atCommit };
-      const helpers: WriteHelpers = {
-        ensureDataset: async (project, datasetId, description) => {
-          if (this.catalog.dataset(project, datasetId)) return;
-          const now = Date.now();
-          const d: DatasetMeta = {
-            project,
-            datasetId,
-            location: LOCATION,
-            creationTime: now,
-            lastModifiedTime: now,
-          };
-          if (description) d.description = description;
-          await Catalog.saveDataset(c, d);
-          this.catalog.putDataset(d);
-          onCommit(() => undefined);
-        },
-        createTable: async (key, schema, tp) => {
-          const t = await this.createPhysical(c, key, normalizeSchema(schema), tp);
-          await Catalog.saveTable(c, t);
-          this.catalog.putTable(t);
-          return t;
-        },
-        table: (key) => this.catalog.table(key.projectId, key.datasetId, key.tableId),
-        afterWrite: async (t) => {
-          await this.afterDataWrite(c, eager, t, new Set(['*']));
-        },
-      };
-      try {
-        return await fn(c, helpers);
-      } catch (e) {
-        // Memory was updated eagerly above; reload it from the (rolled back) database.
-        await this.db
-          .read(async (rc) => {
-            const fresh = await Catalog.load(rc).catch(() => undefined);
-            if (fresh) {
-              this.catalog.datasets.clear();
-              this.catalog.tables.clear();
-              for (const [k, v] of fresh.datasets) this.catalog.datasets.set(k, v);
-              for (const [k, v] of fresh.tables) this.catalog.tables.set(k, v);
-              this.catalog.schemaEpoch++;
-            }
-          })
-          .catch(() => undefined);
-        throw e;
-      }
-    });
-  }
-}
-
-export interface WriteHelpers {
-  ensureDataset(project: string, datasetId: string, description?: string): Promise<void>;
-  createTable(key: TableKey, schema: unknown[], tp?: TimePartitioning): Promise<TableMeta>;
-  table(key: TableKey): TableMeta | undefined;
-  afterWrite(t: TableMeta): Promise<void>;
 }
 
 interface JobOutcome {
@@ -1754,78 +1290,6 @@ function finishRecord(record: JobRecord, outcome: JobOutcome): void {
   };
 }
 
-async function insertJsonRows(
-  c: DuckDBConnection,
-  t: TableMeta,
-  rows: Record<string, unknown>[],
-  partitionTime: string | undefined,
-): Promise<void> {
-  const { struct, select } = jsonInsertPlan(t.schema);
-  const cols = t.schema.map((f) => `"${f.name}"`);
-  if (partitionTime !== undefined) {
-    cols.push('_PARTITIONTIME');
-    select.push(partitionTime);
-  }
-  const BATCH = 5_000;
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const json = JSON.stringify(rows.slice(i, i + BATCH));
-    try {
-      await c.run(
-        `INSERT INTO ${physicalName(t.uid)} (${cols.join(', ')}) SELECT ${select.join(', ')} FROM (SELECT unnest(CAST(?::JSON AS ${struct})) AS r)`,
-        [json],
-      );
-    } catch (e) {
-      throw invalid(`Cannot insert rows: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-    }
-  }
-}
-
-/** Checks that `incoming` fits `t`'s schema; returns the merged schema (with additions when allowed). */
-function checkCompatible(t: TableMeta, incoming: FieldSchema[], allowAdd: boolean): FieldSchema[] {
-  const byLower = new Map(t.schema.map((f) => [f.name.toLowerCase(), f]));
-  const merged = [...t.schema];
-  const name = `${t.project}:${t.datasetId}.${t.tableId}`;
-  for (const f of incoming) {
-    const have = byLower.get(f.name.toLowerCase());
-    if (!have) {
-      if (!allowAdd)
-        throw invalid(`Provided Schema does not match Table ${name}. Cannot add fields (field: ${f.name})`);
-      merged.push({ ...f, mode: f.mode === 'REQUIRED' ? 'NULLABLE' : f.mode });
-      continue;
-    }
-    const sameShape = JSON.stringify(shapeOf(have)) === JSON.stringify(shapeOf(f));
-    const numericWiden =
-      have.type === 'FLOAT' && (f.type === 'INTEGER' || f.type === 'NUMERIC') && have.mode === f.mode;
-    if (!sameShape && !numericWiden) {
-      throw invalid(
-        `Provided Schema does not match Table ${name}. Field ${have.name} has changed type from ${have.type} to ${f.type}`,
-      );
-    }
-  }
-  return merged;
-}
-
-function shapeOf(f: FieldSchema): unknown {
-  return [
-    f.name.toLowerCase(),
-    f.type,
-    f.mode === 'REPEATED',
-    (f.fields ?? []).map(shapeOf).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
-  ];
-}
-
-function schemaOf(
-  names: readonly string[],
-  types: readonly import('@duckdb/node-api').DuckDBType[],
-): FieldSchema[] {
-  return names.map((n, i) => fieldOfDuckType(n, types[i]!));
-}
-
-async function countRows(c: DuckDBConnection, relation: string): Promise<number> {
-  const reader = await c.runAndReadAll(`SELECT count(*) FROM ${relation}`);
-  return Number(reader.getRows()[0]?.[0] ?? 0);
-}
-
 function dmlStats(kind: string, n: number): Json {
   if (kind === 'insert') return { insertedRowCount: String(n) };
   if (kind === 'delete') return { deletedRowCount: String(n) };
@@ -1841,141 +1305,6 @@ function tableKeyOf(raw: unknown, defaultProject: string): TableKey {
   return { projectId, datasetId, tableId };
 }
 
-function parseTimePartitioning(raw: unknown, schema: FieldSchema[]): TimePartitioning | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const o = asObject(raw, 'timePartitioning');
-  const type = String(o.type ?? 'DAY');
-  if (type !== 'DAY')
-    throw invalid(`Unsupported time partitioning type ${type.slice(0, 10)}: only DAY is supported.`);
-  const tp: TimePartitioning = { type: 'DAY' };
-  if (o.field !== undefined && o.field !== null) {
-    const field = checkFieldName(String(o.field));
-    const f = schema.find((s) => s.name.toLowerCase() === field.toLowerCase());
-    if (!f) throw invalid(`The field specified for time partitioning can only be found in schema: ${field}`);
-    if (!['DATE', 'TIMESTAMP', 'DATETIME'].includes(f.type) || f.mode === 'REPEATED') {
-      throw invalid(
-        `The field specified for time partitioning must be of type DATE, TIMESTAMP or DATETIME: ${field}`,
-      );
-    }
-    tp.field = f.name;
-  }
-  if (o.expirationMs !== undefined) tp.expirationMs = String(o.expirationMs);
-  if (o.requirePartitionFilter !== undefined) tp.requirePartitionFilter = o.requirePartitionFilter === true;
-  return tp;
-}
-
-/** `description` and `friendlyName` of a patch/insert body: a string sets the field, null removes it. */
-function applyTextFields(m: { description?: string; friendlyName?: string }, b: Json): void {
-  for (const key of ['description', 'friendlyName'] as const) {
-    if (b[key] === undefined) continue;
-    if (b[key] === null) delete m[key];
-    else m[key] = optString(b[key], key)!;
-  }
-}
-
-function applyDatasetFields(d: DatasetMeta, b: Json): void {
-  applyTextFields(d, b);
-  if (b.labels !== undefined) {
-    const labels = checkLabels(b.labels);
-    if (labels && Object.keys(labels).length > 0) d.labels = { ...(d.labels ?? {}), ...labels };
-    if (labels) {
-      for (const [k, v] of Object.entries(b.labels as Json)) if (v === null) delete d.labels?.[k];
-    }
-  }
-  if (b.defaultTableExpirationMs !== undefined) {
-    d.defaultTableExpirationMs = String(b.defaultTableExpirationMs);
-  }
-}
-
-function applyTableFields(t: TableMeta, b: Json): void {
-  applyTextFields(t, b);
-  if (b.labels !== undefined) {
-    const labels = checkLabels(b.labels);
-    if (labels) {
-      const merged = { ...(t.labels ?? {}), ...labels };
-      for (const [k, v] of Object.entries(b.labels as Json)) if (v === null) delete merged[k];
-      t.labels = merged;
-    }
-  }
-  if (b.expirationTime !== undefined) t.expirationTime = String(b.expirationTime);
-}
-
-function datasetResource(d: DatasetMeta): Json {
-  return {
-    kind: 'bigquery#dataset',
-    etag: etag(d.lastModifiedTime),
-    id: `${d.project}:${d.datasetId}`,
-    selfLink: `/bigquery/v2/projects/${d.project}/datasets/${d.datasetId}`,
-    datasetReference: { projectId: d.project, datasetId: d.datasetId },
-    location: d.location,
-    creationTime: String(d.creationTime),
-    lastModifiedTime: String(d.lastModifiedTime),
-    ...(d.description !== undefined ? { description: d.description } : {}),
-    ...(d.friendlyName !== undefined ? { friendlyName: d.friendlyName } : {}),
-    ...(d.labels ? { labels: d.labels } : {}),
-    ...(d.defaultTableExpirationMs ? { defaultTableExpirationMs: d.defaultTableExpirationMs } : {}),
-    access: [],
-  };
-}
-
-function tableResource(t: TableMeta): Json {
-  return {
-    kind: 'bigquery#table',
-    etag: etag(t.lastModifiedTime),
-    id: `${t.project}:${t.datasetId}.${t.tableId}`,
-    selfLink: `/bigquery/v2/projects/${t.project}/datasets/${t.datasetId}/tables/${encodeURIComponent(t.tableId)}`,
-    tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
-    schema: { fields: t.schema },
-    ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
-    ...(t.description !== undefined ? { description: t.description } : {}),
-    ...(t.friendlyName !== undefined ? { friendlyName: t.friendlyName } : {}),
-    ...(t.labels ? { labels: t.labels } : {}),
-    ...(t.expirationTime ? { expirationTime: t.expirationTime } : {}),
-    numRows: String(t.numRows),
-    numBytes: String(t.numBytes),
-    numLongTermBytes: '0',
-    creationTime: String(t.creationTime),
-    lastModifiedTime: String(t.lastModifiedTime),
-    type: 'TABLE',
-    location: LOCATION,
-  };
-}
-
-function pageOf<T>(all: T[], q: { maxResults?: string; pageToken?: string }): { items: T[]; next?: string } {
-  const limit = q.maxResults !== undefined ? clampInt(q.maxResults, 'maxResults', 1, 10_000) : 1000;
-  let offset = 0;
-  if (q.pageToken) {
-    if (!/^\d{1,9}$/.test(q.pageToken)) throw invalid('Invalid page token.');
-    offset = Number(q.pageToken);
-  }
-  const items = all.slice(offset, offset + limit);
-  const next = offset + limit < all.length ? String(offset + limit) : undefined;
-  return next ? { items, next } : { items };
-}
-
-function clampInt(text: string, what: string, min: number, max: number): number {
-  if (!/^\d{1,15}$/.test(text)) throw invalid(`Invalid value for ${what}: must be a non-negative integer.`);
-  return Math.min(Math.max(Number(text), min), max);
-}
-
-function etag(n: number): string {
-  return Buffer.from(String(n)).toString('base64');
-}
-
-const todayUtc = () => new Date().toISOString().slice(0, 10);
-
-/** The partition id (catalog key) a `$` decorator names: YYYYMMDD, or __UNPARTITIONED__ for `__NULL__` too. */
-function partitionIdOf(decorator: string): string {
-  return /^\d{8}$/.test(decorator) ? decorator : '__UNPARTITIONED__';
-}
-
-/** The version of a table's rows (or one partition's) that a destination-table job's result refers to. */
-function resultVersion(t: TableMeta, partition: string | undefined): number {
-  if (partition === undefined) return t.writes ?? 0;
-  const p = t.partitions[partition];
-  return p ? (p.written ?? 0) : -1;
-}
-
 function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -1986,11 +1315,4 @@ function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
     // then(done, done): a rejected job promise must never become an unhandled rejection.
     p.then(done, done);
   });
-}
-
-/** Timestamp encoding the client asked for (query string or formatOptions). */
-export function timestampFormatOf(useInt64?: string, outputFormat?: string): TimestampFormat {
-  if (outputFormat === 'ISO8601_STRING') return 'iso';
-  if (outputFormat === 'INT64' || useInt64 === 'true') return 'int64';
-  return 'float';
 }
