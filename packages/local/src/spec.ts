@@ -321,7 +321,7 @@ function normaliseParams(ps: Parameter[] | undefined): Parameter[] | undefined {
 /** Parses the YAML text of a Workflow (other documents: ConfigMaps are kept for configMap volumes, anything else is an error). */
 export function parseWorkflow(text: string, file: string): Workflow {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' });
   if (!Array.isArray(docs)) throw new SpecError(`${file}: not a YAML stream`);
   let workflow: Workflow | undefined;
   const configMaps = new Map<string, Record<string, string>>();

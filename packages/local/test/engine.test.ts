@@ -316,7 +316,7 @@ ${ECHO}
 kind: Workflow
 spec:
   entrypoint: lane
-  arguments: { parameters: [{ name: n, value: "3" }] }
+  arguments: { parameters: [{ name: "n", value: "3" }] }
   templates:
     - name: lane
       inputs: { parameters: [{ name: i, value: "0" }] }
@@ -557,5 +557,23 @@ ${ECHO}`;
     ).catch((e: unknown) => e);
     expect(cyc).toBeInstanceOf(WorkflowError);
     expect(String(cyc)).toMatch(/dependency cycle/);
+  });
+});
+
+describe('YAML is read as Argo and Kubernetes read it (YAML 1.1)', () => {
+  it('takes an unquoted 0400 as octal (256), as the cluster would', () => {
+    const w = wf(`apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: yaml11 }
+spec:
+  entrypoint: main
+  volumes:
+    - name: key
+      secret: { secretName: gcp-key, defaultMode: 0400 }
+  templates:
+    - name: main
+      steps: []
+`);
+    expect(w.spec.volumes?.[0]?.secret?.defaultMode).toBe(256);
   });
 });
