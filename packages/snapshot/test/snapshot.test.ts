@@ -292,21 +292,20 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
     expect(survivors).toEqual([]);
   });
 
+  /** The native engine against the fake BigQuery. */
+  const native = () => [
+    ...common,
+    '--engine',
+    'native',
+    '--gcp-project',
+    'my-proj',
+    '--bigquery-endpoint',
+    fake.url,
+  ];
+
   it('native engine: loads the deferred BigQuery client and template engine at run time', async () => {
     fake.onQuery = () => ({ schema: [{ name: 'n', type: 'INTEGER' }], rows: [['1']] });
-    const args = [
-      ...common,
-      '--engine',
-      'native',
-      '--gcp-project',
-      'my-proj',
-      '--bigquery-endpoint',
-      fake.url,
-      '--use-legacy-sql',
-      'false',
-      '--bql',
-      'SELECT "{{ ds_nodash }}" AS day',
-    ];
+    const args = [...native(), '--use-legacy-sql', 'false', '--bql', 'SELECT "{{ ds_nodash }}" AS day'];
     fake.requests.length = 0;
     const snap = await run('snapshot', 'bigquery-operator', args);
     expect(snap.code, snap.stderr).toBe(0);
@@ -319,13 +318,7 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
 
   it('native engine: bigquery-table reads its packaged schemas next to its module', async () => {
     const args = [
-      ...common,
-      '--engine',
-      'native',
-      '--gcp-project',
-      'my-proj',
-      '--bigquery-endpoint',
-      fake.url,
+      ...native(),
       '--dataset-id',
       'snap_ds',
       '--table-id',
