@@ -1,0 +1,136 @@
+import { Catalog, type JobRecord, type TableMeta } from '../catalog.js';
+import { invalid, invalidQuery } from '../errors.js';
+import { checkDatasetId, checkProjectId } from '../ids.js';
+import { schemaOf } from '../physical.js';
+import { asObject, type Json } from '../rest.js';
+import type { Tx } from '../store.js';
+import { translatorLoadError } from '../translator.js';
+import type { FieldSchema } from '../types.js';
+import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
+import { runDml } from './dml.js';
+import { finishRecord, type JobOutcome } from './outcome.js';
+import { dropResultTable, readResult } from './result-store.js';
+import { tableKeyOf, writeInto } from './write-into.js';
+
+/**
+ * Query jobs: translate (cached), then a dry run (schema only), DML (./dml.ts), a SELECT into a destination table (in
+ * the write transaction, cancellable) or a SELECT whose result is kept as an anonymous result (./result-store.ts).
+ */
+export async function runQuery(
+  ctx: JobContext,
+  record: JobRecord,
+  cfg: Json,
+  dryRun: boolean,
+  running: Running,
+): Promise<JobOutcome> {
+  const tr = ctx.translator;
+  if (!tr) {
+    throw invalidQuery(
+      `The SQL translator is not available in this build${translatorLoadError ? `: ${translatorLoadError}` : ''}.`,
+    );
+  }
+  if (typeof cfg.query !== 'string' || cfg.query.trim() === '')
+    throw invalid('Required parameter is missing: query');
+  const useLegacy = typeof cfg.useLegacySql === 'boolean' ? cfg.useLegacySql : undefined;
+  const { dialect, sql } = tr.detectDialect(cfg.query, useLegacy);
+  const dd = cfg.defaultDataset === undefined ? undefined : asObject(cfg.defaultDataset, 'defaultDataset');
+  const defaultProject = dd?.projectId !== undefined ? checkProjectId(String(dd.projectId)) : record.project;
+  const defaultDataset = dd?.datasetId !== undefined ? checkDatasetId(String(dd.datasetId)) : undefined;
+  if (cfg.queryParameters !== undefined && !Array.isArray(cfg.queryParameters)) {
+    throw invalid('queryParameters must be a list.');
+  }
+  const parameterMode =
+    cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+  const translated = ctx.queryCache.translate(ctx.catalog, tr, sql, {
+    dialect,
+    defaultProject,
+    ...(defaultDataset ? { defaultDataset } : {}),
+    ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+    ...(parameterMode ? { parameterMode } : {}),
+  });
+  const kind = translated.statementKind;
+  // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
+  const bind = translated.params.length > 0 ? (translated.params as never[]) : undefined;
+  const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
+  if (dryRun) {
+    if (kind !== 'select') {
+      return { committed: false, queryStats: { statementType, totalBytesProcessed: '0' } };
+    }
+    const schema = await ctx.db.read(async (c) => {
+      const reader = await c.runAndReadAll(`SELECT * FROM (${translated.sql}) AS q LIMIT 0`, bind);
+      return schemaOf(reader.columnNames(), reader.columnTypes());
+    });
+    return {
+      committed: false,
+      schema,
+      queryStats: {
+        statementType,
+        totalBytesProcessed: '0',
+        totalBytesBilled: '0',
+        schema: { fields: schema },
+      },
+    };
+  }
+  if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge') {
+    return runDml(ctx, record, cfg, translated, bind, statementType);
+  }
+  if (kind !== 'select') {
+    throw invalidQuery(
+      `${statementType} statements are not supported by this warehouse; use tables.insert / tables.delete instead.`,
+    );
+  }
+  const queryStats = (schema: FieldSchema[]): Json => ({
+    statementType,
+    totalBytesProcessed: '0',
+    totalBytesBilled: '0',
+    cacheHit: false,
+    schema: { fields: schema },
+  });
+  if (cfg.destinationTable !== undefined) {
+    // A destination-table job runs its query straight into the destination, in the write transaction (interruptible
+    // by jobs.cancel, which rolls it back). Its result is then the destination's rows (see ResultSource), not a copy;
+    // writeInto materialises a result table only where the destination will hold more than the job's rows.
+    const dest = tableKeyOf(cfg.destinationTable, record.project);
+    return ctx.db.write(async (c, onCommit, atCommit) => {
+      const snapshots: TableMeta[] = [];
+      const tx: Tx = { onCommit, atCommit, snapshot: (t) => snapshots.push(t) };
+      const schema = await withConnection(running, c, () =>
+        ctx.queryCache.resultSchemaOf(ctx.catalog, c, translated.sql, bind),
+      );
+      const outcome: JobOutcome = { committed: true, saved: true, schema, queryStats: queryStats(schema) };
+      const written = await withConnection(running, c, () =>
+        writeInto(
+          ctx.catalog,
+          c,
+          tx,
+          dest,
+          { sql: translated.sql, schema, params: bind, result: true },
+          {
+            createDisposition: cfg.createDisposition,
+            writeDisposition: cfg.writeDisposition,
+            defaultWrite: 'WRITE_EMPTY',
+            timePartitioning: cfg.timePartitioning,
+            schemaUpdateOptions: cfg.schemaUpdateOptions,
+          },
+        ),
+      );
+      if (running.cancelled) {
+        throw cancelledError();
+      }
+      outcome.totalRows = written.inserted;
+      if (written.resultTable) outcome.resultTable = written.resultTable;
+      if (written.resultSource) outcome.resultSource = written.resultSource;
+      finishRecord(record, outcome);
+      atCommit(Catalog.saveJobSql(record, undefined, snapshots));
+      return outcome;
+    });
+  }
+  const result = await ctx.db.read((c) =>
+    withConnection(running, c, () => readResult(ctx.db, c, translated.sql, bind)),
+  );
+  if (running.cancelled) {
+    if (result.resultTable) await dropResultTable(ctx.db, result.resultTable);
+    throw cancelledError();
+  }
+  return { committed: false, ...result, queryStats: queryStats(result.schema) };
+}
