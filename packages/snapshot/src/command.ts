@@ -24,34 +24,19 @@ NAME defaults to the bin's file name without .js.`;
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  out: { type: 'string' },
+  name: { type: 'string' },
+  'bundle-only': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
 function parse(argv: readonly string[]) {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        out: { type: 'string' };
-        name: { type: 'string' };
-        'bundle-only': { type: 'boolean' };
-        help: { type: 'boolean' };
-      };
-      allowPositionals: true;
-    }>
-  >;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        out: { type: 'string' },
-        name: { type: 'string' },
-        'bundle-only': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(String((err as Error).message).split('\n')[0]);
   }
-  return parsed;
 }
 
 /** `dp-snapshot`: returns the exit code; writes one line on failure. */
