@@ -14,11 +14,11 @@ export interface AirflowHome {
 }
 
 /**
- * Creates a private (0700) AIRFLOW_HOME under `tmpdir` with its dags/ and logs/ folders. This and `writeRunFiles`
+ * Creates a private (0700) AIRFLOW_HOME under `tmpdir` with its dags/ and logs/ folders. This and `writeAirflowCfg`
  * are on the start-up path before Airflow is spawned: a few tiny files, written synchronously (each fs/promises call
  * is a thread-pool round trip, and together they were a tenth of the start-up time).
  */
-export async function createAirflowHome(tmpdir: string): Promise<AirflowHome> {
+export function createAirflowHome(tmpdir: string): AirflowHome {
   const path = mkdtempSync(join(tmpdir, 'dp-airflow-'));
   chmodSync(path, 0o700);
   const home: AirflowHome = {
@@ -184,11 +184,11 @@ export function writeAirflowCfg(home: AirflowHome): void {
  * would otherwise import the operator's module and register the connections once more), and keeps these writes off
  * the start-up path.
  */
-export async function writeRunFiles(
+export function writeRunFiles(
   home: AirflowHome,
   sidecar: DagSidecar,
   connections: Iterable<ConnectionSpec>,
-): Promise<string> {
+): string {
   writeFileSync(home.connectionsFile, JSON.stringify(connectionRows(connections)), { mode: 0o600 });
   const dagFile = join(home.dagsDir, `${sidecar.dag_id}.py`);
   writeFileSync(join(home.dagsDir, `${sidecar.dag_id}.json`), JSON.stringify(sidecar, null, 2), {

@@ -131,7 +131,7 @@ export function parseConnectionJson(connId: string, value: unknown, where: strin
 }
 
 /** Synchronous reads: a handful of small Secret files on the start-up path (no thread-pool round trips). */
-async function readConnectionsDir(dir: string, explicit: boolean): Promise<ConnectionSpec[]> {
+function readConnectionsDir(dir: string, explicit: boolean): ConnectionSpec[] {
   let names: string[];
   try {
     const st = statSync(dir);
@@ -187,10 +187,10 @@ async function readConnectionsDir(dir: string, explicit: boolean): Promise<Conne
   return specs;
 }
 
-async function readKeyFile(
+function readKeyFile(
   path: string,
   requireJsonKeyPath: boolean,
-): Promise<{ projectId: string | undefined; secrets: string[] }> {
+): { projectId: string | undefined; secrets: string[] } {
   const where = `GOOGLE_APPLICATION_CREDENTIALS ${JSON.stringify(path)}`;
   if (requireJsonKeyPath && !path.endsWith('.json')) {
     throw config(`${where}: Airflow 1.8.2 only accepts key files whose name ends in .json`);
@@ -253,7 +253,7 @@ export async function bootstrapConnections(inputs: ConnectionInputs): Promise<Re
     : undefined;
   let gcpProject = inputs.gcpProject;
   if (keyPath) {
-    const key = await readKeyFile(keyPath, inputs.requireJsonKeyPath);
+    const key = readKeyFile(keyPath, inputs.requireJsonKeyPath);
     secrets.push(...key.secrets);
     gcpProject ??= key.projectId;
     if (!gcpProject) {
@@ -273,7 +273,7 @@ export async function bootstrapConnections(inputs: ConnectionInputs): Promise<Re
       });
     }
   }
-  for (const spec of await readConnectionsDir(inputs.connectionsDir, inputs.connectionsDirExplicit)) {
+  for (const spec of readConnectionsDir(inputs.connectionsDir, inputs.connectionsDirExplicit)) {
     registered.set(spec.connId, spec);
   }
   for (const spec of registered.values()) {

@@ -139,7 +139,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       );
     }
   }
-  const airflow = await findExecutable('airflow', inputs.env.PATH);
+  const airflow = findExecutable('airflow', inputs.env.PATH);
   if (!airflow) throw new OperatorError('configuration', '`airflow` was not found on PATH');
   const airflowClass =
     typeof definition.airflowClass === 'function'
@@ -154,7 +154,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
   });
   if (inputs.signal.aborted) return signalled();
 
-  const home = await createAirflowHome(inputs.tmpdir);
+  const home = createAirflowHome(inputs.tmpdir);
   try {
     writeAirflowCfg(home);
     const env = airflowEnv(inputs.env, home);
@@ -201,7 +201,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       return { exitClass: initVerdict.exitClass, message: initVerdict.reason, outputs: emptyOutputs };
     }
 
-    const dagFile = await writeRunFiles(
+    const dagFile = writeRunFiles(
       home,
       {
         dag_id: config.dagId,

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { LineEncoder, type Redactor } from './stream.js';
 
 /** Finds an executable on a PATH string (what a shell would run), or undefined. */
-export async function findExecutable(name: string, pathEnv: string | undefined): Promise<string | undefined> {
+export function findExecutable(name: string, pathEnv: string | undefined): string | undefined {
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     const candidate = resolve(dir === '' ? '.' : dir, name);
     try {

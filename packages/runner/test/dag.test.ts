@@ -36,7 +36,7 @@ describe('DAG file', () => {
   it.skipIf(!hasPython)('round-trips nasty kwargs and registers connections through the ORM', async () => {
     const d = tempDir();
     dirs.push(d.cleanup);
-    const home = await createAirflowHome(d.path);
+    const home = createAirflowHome(d.path);
     const kwargs = {
       bql: NASTY.join('|'),
       list: NASTY,
@@ -45,7 +45,7 @@ describe('DAG file', () => {
       b: false,
       z: null,
     };
-    const dagFile = await writeRunFiles(
+    const dagFile = writeRunFiles(
       home,
       {
         dag_id: 'dag.with-odd_chars',
@@ -112,7 +112,7 @@ describe('DAG file', () => {
   it('airflow.cfg pins sqlite in the home, SequentialExecutor and no examples', async () => {
     const d = tempDir();
     dirs.push(d.cleanup);
-    const home = await createAirflowHome(d.path);
+    const home = createAirflowHome(d.path);
     const cfg = renderAirflowCfg(home, `${'k'.repeat(43)}=`);
     expect(cfg).toContain(`sql_alchemy_conn = sqlite:///${home.path}/airflow.db`);
     expect(cfg).toMatch(/^executor = SequentialExecutor$/m);
