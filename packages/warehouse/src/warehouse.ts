@@ -5,6 +5,7 @@ import * as catalogOps from './catalog-ops.js';
 import { Database } from './db.js';
 import * as jobs from './jobs/api.js';
 import type { JobContext } from './jobs/context.js';
+import { DurableJournal, MemoryJournal } from './jobs/journal.js';
 import { QueryCache } from './jobs/query-cache.js';
 import { dropExpiredResults, SmallResults } from './jobs/result-store.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -93,6 +94,7 @@ export class Warehouse {
       running: new Map(),
       pending: new Map(),
       smallResults: new SmallResults(),
+      journal: opts.dataDir ? new DurableJournal(db) : new MemoryJournal(),
       queryCache: new QueryCache(),
       finishedJobs: 0,
     };

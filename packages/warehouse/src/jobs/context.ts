@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Paging } from '../paging.js';
 import type { Store } from '../store.js';
 import type { Translator } from '../translator.js';
+import type { JobJournal } from './journal.js';
 import type { QueryCache } from './query-cache.js';
 import type { SmallResults } from './result-store.js';
 
@@ -19,6 +20,8 @@ export interface JobContext extends Store {
   /** Records of jobs not finished yet (finished ones are in the catalog), by jobKey. */
   readonly pending: Map<string, JobRecord>;
   readonly smallResults: SmallResults;
+  /** Where finished job records are kept besides the catalog (see journal.ts). */
+  readonly journal: JobJournal;
   readonly queryCache: QueryCache;
   /** Jobs finished since start (every 250th sweeps expired results). */
   finishedJobs: number;

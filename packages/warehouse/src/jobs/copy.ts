@@ -40,7 +40,7 @@ export async function runCopy(ctx: JobContext, record: JobRecord, cfg: Json): Pr
       return `SELECT ${cols.join(', ') || 'NULL AS _none'} FROM ${physicalName(t.uid)}${where}`;
     });
     return writeJobOutput(
-      ctx.catalog,
+      ctx,
       c,
       { onCommit, atCommit },
       record,

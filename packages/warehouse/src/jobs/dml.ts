@@ -1,4 +1,4 @@
-import { Catalog, type JobRecord, type TableMeta } from '../catalog.js';
+import type { JobRecord, TableMeta } from '../catalog.js';
 import { afterDataWrite } from '../data-write.js';
 import { invalid } from '../errors.js';
 import type { Json } from '../rest.js';
@@ -47,7 +47,8 @@ export async function runDml(
       if (t) await afterDataWrite(ctx.catalog, c, { onCommit, atCommit, snapshot }, t, new Set(['*']));
     }
     finishRecord(record, outcome);
-    atCommit(Catalog.saveJobSql(record, undefined, snapshots));
+    const saveJob = ctx.journal.recordSql(record, snapshots);
+    if (saveJob) atCommit(saveJob);
     return outcome;
   });
 }

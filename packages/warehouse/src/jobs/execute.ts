@@ -1,4 +1,4 @@
-import { Catalog, type JobRecord } from '../catalog.js';
+import type { JobRecord } from '../catalog.js';
 import { errorProto, invalid, toBigQueryError } from '../errors.js';
 import { asObject, type Json } from '../rest.js';
 import { cancelledError, type JobContext, jobKey, type Running } from './context.js';
@@ -35,7 +35,7 @@ export async function execute(
     writeCommitted = outcome.committed;
     if (!outcome.saved) {
       finishRecord(record, outcome);
-      await ctx.db.writeOne(Catalog.saveJobSql(record, outcome.inlineJson));
+      await ctx.journal.save(record, outcome.inlineJson);
       if (outcome.inlineRows)
         ctx.smallResults.remember(jobKey(record.project, record.jobId), outcome.inlineRows);
     }
@@ -50,7 +50,7 @@ export async function execute(
     delete record.resultTable;
     delete record.resultSource;
     delete record.inlineResult;
-    await ctx.db.writeOne(Catalog.saveJobSql(record)).catch(() => undefined);
+    await ctx.journal.save(record).catch(() => undefined);
     ctx.logger.info('job failed', { jobId: record.jobId, reason: err.reason });
   } finally {
     ctx.catalog.putJob(record);

@@ -27,7 +27,7 @@ export async function runLoad(
   try {
     return await ctx.db.write((c, onCommit, atCommit) =>
       writeJobOutput(
-        ctx.catalog,
+        ctx,
         c,
         { onCommit, atCommit },
         record,

@@ -1,4 +1,4 @@
-import { Catalog, type JobRecord, type TableMeta } from '../catalog.js';
+import type { JobRecord, TableMeta } from '../catalog.js';
 import { invalid, invalidQuery } from '../errors.js';
 import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
@@ -121,7 +121,8 @@ export async function runQuery(
       if (written.resultTable) outcome.resultTable = written.resultTable;
       if (written.resultSource) outcome.resultSource = written.resultSource;
       finishRecord(record, outcome);
-      atCommit(Catalog.saveJobSql(record, undefined, snapshots));
+      const saveJob = ctx.journal.recordSql(record, snapshots);
+      if (saveJob) atCommit(saveJob);
       return outcome;
     });
   }

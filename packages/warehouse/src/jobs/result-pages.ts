@@ -1,4 +1,4 @@
-import { Catalog, type JobRecord, physicalName, type ResultSource, type TableMeta } from '../catalog.js';
+import { type JobRecord, physicalName, type ResultSource, type TableMeta } from '../catalog.js';
 import { resultVersion } from '../data-write.js';
 import { notFound } from '../errors.js';
 import { pageParams } from '../paging.js';
@@ -58,7 +58,7 @@ export async function inlineRows(ctx: JobContext, rec: JobRecord): Promise<Encod
   const key = jobKey(rec.project, rec.jobId);
   const cached = ctx.smallResults.get(key);
   if (cached) return cached;
-  const text = await ctx.db.read((c) => Catalog.inlineResult(c, rec.project, rec.jobId));
+  const text = await ctx.journal.inlineResult(rec.project, rec.jobId);
   if (text === undefined) return undefined;
   const rows = JSON.parse(text) as EncodedRow[];
   ctx.smallResults.remember(key, rows);

@@ -150,8 +150,7 @@ export async function dropExpiredResults(ctx: JobContext, atStartup = false): Pr
   if (drop.length === 0 && inline.length === 0) return;
   await ctx.db.write(async (c) => {
     for (const n of drop) await c.run(`DROP TABLE IF EXISTS ${n}`);
-    if (inline.length > 0)
-      await c.run(`UPDATE _catalog.jobs SET result = NULL WHERE created < ${cutoff} AND result IS NOT NULL`);
+    if (inline.length > 0) await ctx.journal.expireResults(c, cutoff);
   });
   for (const j of inline) {
     delete j.inlineResult;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
-  Catalog,
+  type Catalog,
   isIngestionPartitioned,
   type JobRecord,
   physicalName,
@@ -24,6 +24,7 @@ import { partitionFilter, tableNotFound } from '../resolve.js';
 import { asObject } from '../rest.js';
 import { requireDataset, type TableKey, type Tx } from '../store.js';
 import type { FieldSchema } from '../types.js';
+import type { JobContext } from './context.js';
 import { finishRecord, type JobOutcome } from './outcome.js';
 
 /** Writing a job's rows into its destination table: dispositions, schema updates, partitions, where the result lives. */
@@ -62,7 +63,7 @@ export function tableKeyOf(raw: unknown, defaultProject: string): TableKey {
  * finished with `outcome` and stored with the COMMIT; the catalog takes the new table metadata on commit.
  */
 export async function writeJobOutput(
-  catalog: Catalog,
+  ctx: JobContext,
   c: DuckDBConnection,
   tx: Tx,
   record: JobRecord,
@@ -72,9 +73,10 @@ export async function writeJobOutput(
   outcome: JobOutcome,
 ): Promise<JobOutcome> {
   const snapshots: TableMeta[] = [];
-  await writeInto(catalog, c, { ...tx, snapshot: (t) => snapshots.push(t) }, dest, source, opts);
+  await writeInto(ctx.catalog, c, { ...tx, snapshot: (t) => snapshots.push(t) }, dest, source, opts);
   finishRecord(record, outcome);
-  tx.atCommit(Catalog.saveJobSql(record, undefined, snapshots));
+  const saveJob = ctx.journal.recordSql(record, snapshots);
+  if (saveJob) tx.atCommit(saveJob);
   return outcome;
 }
 

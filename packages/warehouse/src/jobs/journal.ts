@@ -1,0 +1,70 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Catalog, type JobRecord, type TableMeta } from '../catalog.js';
+import type { Database } from '../db.js';
+import { jobKey } from './context.js';
+
+/**
+ * Where finished job records are kept besides the in-memory catalog, which answers every jobs.get / list and result
+ * page. A data-dir warehouse keeps them in `_catalog.jobs` so a restart finds every job it ever answered DONE
+ * (DurableJournal); an in-memory warehouse has no restart to survive and keeps only the small results
+ * (MemoryJournal): writing records into an in-memory DuckDB table would cost a commit per job and buy nothing.
+ */
+export interface JobJournal {
+  /**
+   * The statement that stores `record` with the COMMIT of its job's writes, together with `tables`, the new metadata
+   * of the tables the job wrote; undefined when nothing is stored.
+   */
+  recordSql(record: JobRecord, tables: readonly TableMeta[]): string | undefined;
+  /** Stores the finished record of a job that wrote nothing (a SELECT, a dry run, a failed job), with its small result. */
+  save(record: JobRecord, inlineJson?: string): Promise<void>;
+  /** The small result (f/v rows as JSON text) stored with a job's record, if any. */
+  inlineResult(project: string, jobId: string): Promise<string | undefined>;
+  /** Forgets the small results of jobs created before `cutoff` (`c`: the caller's write transaction). */
+  expireResults(c: DuckDBConnection, cutoff: number): Promise<void>;
+}
+
+/** Job records in `_catalog.jobs`, committed before the job is answered DONE. */
+export class DurableJournal implements JobJournal {
+  constructor(private readonly db: Database) {}
+
+  recordSql(record: JobRecord, tables: readonly TableMeta[]): string {
+    return Catalog.saveJobSql(record, undefined, tables);
+  }
+
+  save(record: JobRecord, inlineJson?: string): Promise<void> {
+    return this.db.writeOne(Catalog.saveJobSql(record, inlineJson));
+  }
+
+  inlineResult(project: string, jobId: string): Promise<string | undefined> {
+    return this.db.read((c) => Catalog.inlineResult(c, project, jobId));
+  }
+
+  async expireResults(c: DuckDBConnection, cutoff: number): Promise<void> {
+    await c.run(`UPDATE _catalog.jobs SET result = NULL WHERE created < ${cutoff} AND result IS NOT NULL`);
+  }
+}
+
+/** An in-memory warehouse's journal: small results by job, nothing else (records live in the catalog). */
+export class MemoryJournal implements JobJournal {
+  private readonly results = new Map<string, { created: number; json: string }>();
+
+  recordSql(): undefined {
+    return undefined;
+  }
+
+  async save(record: JobRecord, inlineJson?: string): Promise<void> {
+    if (inlineJson !== undefined)
+      this.results.set(jobKey(record.project, record.jobId), {
+        created: record.creationTime,
+        json: inlineJson,
+      });
+  }
+
+  async inlineResult(project: string, jobId: string): Promise<string | undefined> {
+    return this.results.get(jobKey(project, jobId))?.json;
+  }
+
+  async expireResults(_c: DuckDBConnection, cutoff: number): Promise<void> {
+    for (const [key, r] of this.results) if (r.created < cutoff) this.results.delete(key);
+  }
+}
