@@ -7,18 +7,17 @@ import { raw, startTestWarehouse } from './helpers.js';
 
 // A destination-table job's results are read from its destination (no copy): while the rows it wrote are there, its
 // getQueryResults serves them; once any write path changes them, the results are gone (notFound naming the table),
-// never other rows. Writes elsewhere (another partition, another table) leave them alone.
+// never other rows. Writes elsewhere (another partition, another table) leave them alone. Run in memory and with a
+// data dir, where every job record (with the destination's new metadata) is stored with the write's COMMIT.
 let wh: RunningWarehouse;
 let dir: string;
 const P = '/bigquery/v2/projects/local-project';
 const PARTITION = '20261120';
 
 beforeAll(async () => {
-  wh = await startTestWarehouse();
   dir = await mkdtemp(join(tmpdir(), 'wh-results-'));
 });
 afterAll(async () => {
-  await wh?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -171,7 +170,17 @@ const keeping: [string, Write][] = [
   ],
 ];
 
-describe('results of a destination-table job come from its destination', () => {
+describe.each([
+  ['in memory', false],
+  ['data dir', true],
+])('%s: results of a destination-table job come from its destination', (_mode, durable) => {
+  beforeAll(async () => {
+    wh = await startTestWarehouse(durable ? { dataDir: join(dir, 'data') } : {});
+  });
+  afterAll(async () => {
+    await wh?.stop();
+  });
+
   it('pages through them like any result (maxResults, pageToken, the schema of the query)', async () => {
     const { jobId } = await setUp();
     const first = await results(jobId, '?maxResults=2');
