@@ -44,7 +44,11 @@ export class DurableJournal implements JobJournal {
   }
 }
 
-/** An in-memory warehouse's journal: small results by job, nothing else (records live in the catalog). */
+/**
+ * An in-memory warehouse's journal: small results by job, nothing else. Records live in the catalog; the table
+ * metadata a durable record carries is not written either, so `_catalog.tables` may lag behind job writes here — it
+ * is only ever read when a data dir is opened.
+ */
 export class MemoryJournal implements JobJournal {
   private readonly results = new Map<string, { created: number; json: string }>();
 
