@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../src/catalog.js';
 import type { RunningWarehouse } from '../src/index.js';
-import { MemoryJournal } from '../src/jobs/journal.js';
+import { type JobJournal, MemoryJournal } from '../src/jobs/journal.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // Where finished jobs are kept besides the in-memory catalog: `_catalog.jobs` in a data dir (a restart must find
@@ -84,13 +84,15 @@ describe('job journal', () => {
   });
 
   it('the memory journal forgets small results of jobs older than the cutoff only', async () => {
-    const journal = new MemoryJournal();
+    const journal: JobJournal = new MemoryJournal();
     const rec = (jobId: string, creationTime: number) =>
       ({ project: 'p', jobId, creationTime, resource: { status: { state: 'DONE' } } }) as JobRecord;
     await journal.save(rec('old', 1_000), '[{"f":[{"v":"1"}]}]');
     await journal.save(rec('new', 5_000), '[{"f":[{"v":"2"}]}]');
     await journal.save(rec('none', 1_000));
-    expect(journal.recordSql()).toBeUndefined();
+    const atCommit: string[] = [];
+    journal.storeAtCommit((sql) => atCommit.push(sql), rec('written', 1_000), []);
+    expect(atCommit).toEqual([]);
     await journal.expireResults(undefined as never, 2_000);
     expect(await journal.inlineResult('p', 'old')).toBeUndefined();
     expect(await journal.inlineResult('p', 'new')).toBe('[{"f":[{"v":"2"}]}]');

@@ -47,8 +47,7 @@ export async function runDml(
       if (t) await afterDataWrite(ctx.catalog, c, { onCommit, atCommit, snapshot }, t, new Set(['*']));
     }
     finishRecord(record, outcome);
-    const saveJob = ctx.journal.recordSql(record, snapshots);
-    if (saveJob) atCommit(saveJob);
+    ctx.journal.storeAtCommit(atCommit, record, snapshots);
     return outcome;
   });
 }

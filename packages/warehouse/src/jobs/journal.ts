@@ -11,10 +11,10 @@ import { jobKey } from './context.js';
  */
 export interface JobJournal {
   /**
-   * The statement that stores `record` with the COMMIT of its job's writes, together with `tables`, the new metadata
-   * of the tables the job wrote; undefined when nothing is stored.
+   * Stores `record` with the COMMIT of its job's writes (`atCommit` of Database.write), together with `tables`, the
+   * new metadata of the tables the job wrote.
    */
-  recordSql(record: JobRecord, tables: readonly TableMeta[]): string | undefined;
+  storeAtCommit(atCommit: (sql: string) => void, record: JobRecord, tables: readonly TableMeta[]): void;
   /** Stores the finished record of a job that wrote nothing (a SELECT, a dry run, a failed job), with its small result. */
   save(record: JobRecord, inlineJson?: string): Promise<void>;
   /** The small result (f/v rows as JSON text) stored with a job's record, if any. */
@@ -27,8 +27,8 @@ export interface JobJournal {
 export class DurableJournal implements JobJournal {
   constructor(private readonly db: Database) {}
 
-  recordSql(record: JobRecord, tables: readonly TableMeta[]): string {
-    return Catalog.saveJobSql(record, undefined, tables);
+  storeAtCommit(atCommit: (sql: string) => void, record: JobRecord, tables: readonly TableMeta[]): void {
+    atCommit(Catalog.saveJobSql(record, undefined, tables));
   }
 
   save(record: JobRecord, inlineJson?: string): Promise<void> {
@@ -52,9 +52,7 @@ export class DurableJournal implements JobJournal {
 export class MemoryJournal implements JobJournal {
   private readonly results = new Map<string, { created: number; json: string }>();
 
-  recordSql(): undefined {
-    return undefined;
-  }
+  storeAtCommit(): void {}
 
   async save(record: JobRecord, inlineJson?: string): Promise<void> {
     if (inlineJson !== undefined)

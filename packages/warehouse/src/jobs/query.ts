@@ -121,8 +121,7 @@ export async function runQuery(
       if (written.resultTable) outcome.resultTable = written.resultTable;
       if (written.resultSource) outcome.resultSource = written.resultSource;
       finishRecord(record, outcome);
-      const saveJob = ctx.journal.recordSql(record, snapshots);
-      if (saveJob) atCommit(saveJob);
+      ctx.journal.storeAtCommit(atCommit, record, snapshots);
       return outcome;
     });
   }

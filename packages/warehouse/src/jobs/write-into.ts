@@ -75,8 +75,7 @@ export async function writeJobOutput(
   const snapshots: TableMeta[] = [];
   await writeInto(ctx.catalog, c, { ...tx, snapshot: (t) => snapshots.push(t) }, dest, source, opts);
   finishRecord(record, outcome);
-  const saveJob = ctx.journal.recordSql(record, snapshots);
-  if (saveJob) tx.atCommit(saveJob);
+  ctx.journal.storeAtCommit(tx.atCommit, record, snapshots);
   return outcome;
 }
 
