@@ -4,7 +4,7 @@ import { EXIT_CODES } from '@data-pipeline/lint';
 import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
-import { type AccessFlags, isAccessFailure, serveAccess, TOKEN_ENV } from './serve-access.js';
+import { type AccessFlags, isAccessFailure, serveAccess, TOKEN_ENV } from '../serve-access.js';
 
 const DEFAULT_DATA_DIR = '.data';
 
