@@ -123,7 +123,15 @@ export async function seedSampleData(
     },
     body: JSON.stringify(opts),
   });
-  const body = (await res.json()) as SeedReport & { error?: { message: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `seeding failed with HTTP ${res.status}`);
+  const body = (await res.json()) as SeedReport & {
+    error?: { message: string; errors?: { reason?: string }[] };
+  };
+  if (!res.ok) {
+    // The server's reason travels with the error (401 authError, 403 accessDenied...) for the caller's exit code.
+    const reason = body.error?.errors?.[0]?.reason;
+    throw Object.assign(new Error(body.error?.message ?? `seeding failed with HTTP ${res.status}`), {
+      ...(reason ? { reason } : {}),
+    });
+  }
   return body;
 }

@@ -457,7 +457,10 @@ describe('dp warehouse serve (subprocess)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs dp until it prints `lines` stdout lines (then SIGTERM) or exits; resolves with its output and exit code. */
+  /**
+   * Runs dp until it prints `lines` stdout lines (then runs `whileUp` and sends SIGTERM) or exits by itself; resolves
+   * with its output and exit code.
+   */
   function dp(
     args: string[],
     env: Record<string, string> = {},
@@ -545,6 +548,33 @@ describe('dp warehouse serve (subprocess)', () => {
     const token = /access token: (\S+)/.exec(r.stdout)![1]!;
     expect(r.stdout.split(token)).toHaveLength(2);
     expect(statuses).toEqual([200]);
+  });
+
+  it('dp warehouse seed --url sends $DP_WAREHOUSE_TOKEN to an exposed server; without it, one line and exit 77', async () => {
+    const token = 'seed-token-abcdefghijklmnop0123';
+    const w = await startWarehouse({ port: 0, exposed: true, token, dataDir: null });
+    try {
+      const args = ['warehouse', 'seed', '--from', '2026-11-20', '--to', '2026-11-20', '--scale', '0.01'];
+      const denied = await dp(
+        [...args, '--url', w.url],
+        { DP_WAREHOUSE_TOKEN: '' },
+        Number.POSITIVE_INFINITY,
+      );
+      expect(denied.code).toBe(77);
+      expect(denied.stderr.trim().split('\n')).toHaveLength(1);
+      expect(denied.stderr).toMatch(/^dp warehouse seed: Request is missing the access token/);
+      expect(w.warehouse.catalog.dataset('githubarchive', 'day')).toBeUndefined();
+      const seeded = await dp(
+        [...args, '--url', w.url],
+        { DP_WAREHOUSE_TOKEN: token },
+        Number.POSITIVE_INFINITY,
+      );
+      expect(seeded.stderr).toBe('');
+      expect(seeded.code).toBe(0);
+      expect(seeded.stdout).toMatch(/^seeded 1 day\(s\)/);
+    } finally {
+      await w.stop();
+    }
   });
 
   it.each([

@@ -121,7 +121,9 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
   try {
     let report: SeedReport;
     if (options.url) {
-      report = await seedSampleData({ url: options.url }, opts);
+      // An exposed server wants its token; the same variable `serve --expose` reads it from (never argv).
+      const token = io.env[TOKEN_ENV];
+      report = await seedSampleData({ url: options.url, ...(token ? { token } : {}) }, opts);
     } else {
       const wh = await Warehouse.open({ dataDir: resolve(io.cwd, options.dataDir) });
       try {
@@ -192,6 +194,7 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
 
 function seedExit(reason: string | undefined, e: unknown): number {
   if (reason === 'invalid') return EXIT_CODES['invalid-input'];
+  if (reason === 'authError' || reason === 'accessDenied') return EXIT_CODES['permission-denied'];
   if (/in use by another warehouse process/.test(messageOf(e))) return EXIT_CODES.configuration;
   if (/fetch failed|ECONNREFUSED/.test(messageOf(e))) return EXIT_CODES.transient;
   return EXIT_CODES['task-failed'];
