@@ -90,9 +90,9 @@ function tokenMatches(given: string, expected: string): boolean {
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /**
- * Admits a request or throws the BigQueryError to answer with (403 accessDenied, 401 authError). Order: Host, then
- * Origin / Sec-Fetch-Site (so a preflight of an allowed origin is answered without a token, as browsers send none),
- * then the token.
+ * Admits a request by Host and Origin / Sec-Fetch-Site or throws the BigQueryError to answer with (403
+ * accessDenied). The token is checked after (see authorize), so that a preflight of an allowed origin is answered
+ * without one (browsers send none) and an allowed page can read its 401 (the CORS headers are on it).
  */
 export function admit(method: string, headers: IncomingHttpHeaders, policy: AccessPolicy): Admission {
   if (policy.loopbackHostOnly && !isLoopbackHostHeader(headers.host)) {
@@ -130,6 +130,11 @@ export function admit(method: string, headers: IncomingHttpHeaders, policy: Acce
       },
     };
   }
+  return { preflight: false, headers: cors };
+}
+
+/** When the policy has a token: the request carries `Authorization: Bearer <token>`, or this throws 401 authError. */
+export function authorize(headers: IncomingHttpHeaders, policy: AccessPolicy): void {
   if (policy.token !== undefined) {
     const auth = headerValue(headers.authorization);
     const m = auth === undefined ? null : /^Bearer +(\S+) *$/i.exec(auth);
@@ -141,7 +146,6 @@ export function admit(method: string, headers: IncomingHttpHeaders, policy: Acce
     }
     if (!tokenMatches(m[1]!, policy.token)) throw new BigQueryError('authError', 'Invalid Credentials');
   }
-  return { preflight: false, headers: cors };
 }
 
 /**

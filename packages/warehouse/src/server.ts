@@ -9,6 +9,7 @@ import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from
 import {
   type AccessPolicy,
   admit,
+  authorize,
   checkJsonContentType,
   checkOrigin,
   checkToken,
@@ -236,6 +237,7 @@ async function handle(
     res.writeHead(204).end();
     return;
   }
+  authorize(req.headers, policy);
   const target = req.url ?? '/';
   const { upload: isUpload, segments, query } = parseRequestPath(target);
   const shownPath = target.split('?')[0]!.slice(0, 200);

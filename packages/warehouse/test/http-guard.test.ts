@@ -427,13 +427,21 @@ describe('exposed beyond loopback: a bearer token on every request', () => {
 
   it('a given token is used as is; a weak one is refused', async () => {
     const token = 'given-token-0123456789abcdef';
-    const w = await startWarehouse({ port: 0, exposed: true, token, dataDir: null });
+    const w = await startWarehouse({ port: 0, exposed: true, token, allowOrigins: [ALLOWED], dataDir: null });
     try {
       expect(w.token).toBe(token);
       const res = await send(w.url, 'GET', '/_warehouse/health', {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(res.status).toBe(200);
+      // Browsers send preflights without credentials: answered; the request itself still needs the token.
+      const preflight = await send(w.url, 'OPTIONS', '/_warehouse/health', {
+        headers: { origin: ALLOWED, 'access-control-request-method': 'GET' },
+      });
+      expect(preflight.status).toBe(204);
+      const page = await send(w.url, 'GET', '/_warehouse/health', { headers: { origin: ALLOWED } });
+      expect(page.status).toBe(401);
+      expect(page.headers['access-control-allow-origin']).toBe(ALLOWED);
     } finally {
       await w.stop();
     }
