@@ -241,8 +241,16 @@ async function handle(
   const target = req.url ?? '/';
   const { upload: isUpload, segments, query } = parseRequestPath(target);
   const shownPath = target.split('?')[0]!.slice(0, 200);
-  // JSON endpoints take JSON bodies only (uploads: multipart/related, checked in uploadJob).
-  if (!isUpload && hasBody(req.headers)) checkJsonContentType(req.headers['content-type']);
+  if (isUpload) {
+    // Under /upload/bigquery/v2 there is only the media upload (multipart/related, checked in uploadJob).
+    if (method === 'POST' && segments.length === 3 && segments[0] === 'projects' && segments[2] === 'jobs') {
+      return sendJson(res, 200, await uploadJob(wh, checkProjectId(segments[1]!), req, query, maxUpload));
+    }
+    req.resume();
+    throw notFound(`URL ${shownPath}`);
+  }
+  // JSON endpoints take JSON bodies only: what a page can send without a preflight (text/plain, forms) is refused.
+  if (hasBody(req.headers)) checkJsonContentType(req.headers['content-type']);
 
   if (method === 'GET' && segments.length === 2 && segments[0] === '_warehouse' && segments[1] === 'health') {
     return sendJson(res, 200, { ok: true });
@@ -250,15 +258,6 @@ async function handle(
   if (method === 'POST' && segments.length === 2 && segments[0] === '_warehouse' && segments[1] === 'seed') {
     const body = asSeedRequest(await readJson(req, maxBody));
     return sendJson(res, 200, await seedWarehouse(wh, body));
-  }
-  if (
-    isUpload &&
-    method === 'POST' &&
-    segments.length === 3 &&
-    segments[0] === 'projects' &&
-    segments[2] === 'jobs'
-  ) {
-    return sendJson(res, 200, await uploadJob(wh, checkProjectId(segments[1]!), req, query, maxUpload));
   }
 
   let methodMismatch = false;

@@ -303,6 +303,16 @@ describe('JSON endpoints take JSON only', () => {
     },
   );
 
+  it('the upload prefix serves only the upload: a text/plain query under it is not run', async () => {
+    const res = await send(wh.url, 'POST', '/upload/bigquery/v2/projects/local-project/queries', {
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(DELETE_ALL),
+    });
+    expect(res.status).toBe(404);
+    expect(res.json.error.errors[0].reason).toBe('notFound');
+    await expectRowsIntact();
+  });
+
   it('a request without a body needs no Content-Type (jobs.cancel, DELETE)', async () => {
     const job = await send(wh.url, 'POST', `${P}/jobs`, {
       body: { configuration: { query: { query: 'SELECT 1', useLegacySql: false } } },
