@@ -217,7 +217,13 @@ async function peakRssWhilePaging(rows) {
       1024;
     const P = `${url}/bigquery/v2/projects/local-project`;
     const post = async (path, body) => {
-      const res = await (await fetch(`${P}${path}`, { method: 'POST', body: JSON.stringify(body) })).json();
+      const res = await (
+        await fetch(`${P}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json();
       if (res.error || res.status?.errorResult) throw new Error(JSON.stringify(res.error ?? res.status));
       return res;
     };

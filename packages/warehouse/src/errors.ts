@@ -5,6 +5,8 @@ export const REASON_STATUS = {
   invalid: 400,
   invalidQuery: 400,
   badRequest: 400,
+  badContent: 400,
+  authError: 401,
   required: 400,
   stopped: 200,
   accessDenied: 403,
@@ -21,6 +23,7 @@ export type Reason = keyof typeof REASON_STATUS;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
   409: 'ALREADY_EXISTS',

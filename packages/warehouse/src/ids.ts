@@ -3,8 +3,10 @@ import { invalid } from './errors.js';
 /**
  * BigQuery's naming rules, checked before any name reaches SQL or the catalog. Physical DuckDB names never derive from
  * these (tables are stored as bq."t<N>"), so this is about answering like BigQuery, and a second line of defence.
+ * Project ids: 6-30 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen,
+ * optionally behind a domain scope (`example.com:my-project`).
  */
-const PROJECT_RE = /^(?:[a-z][a-z0-9.-]{0,62}:)?[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/;
+const PROJECT_RE = /^(?:[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const DATASET_RE = /^[A-Za-z0-9_]{1,1024}$/;
 const TABLE_RE = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u;
 const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
@@ -80,6 +82,20 @@ export function checkLabels(labels: unknown): Record<string, string> | undefined
     out[k] = value;
   }
   return out;
+}
+
+/**
+ * A table id as the REST API takes it in a path or a table reference: a valid table id, optionally with a partition
+ * decorator `$YYYYMMDD` (a real date), `$__UNPARTITIONED__` or `$__NULL__`. Wildcards (`prefix*`) exist only inside
+ * SQL, so `*` is refused here like any other character outside the table-id rules.
+ */
+export function checkTableRefId(id: string): string {
+  const { table, decorator } = splitDecorator(id);
+  checkTableId(table);
+  if (decorator !== undefined && decorator !== '__UNPARTITIONED__' && decorator !== '__NULL__') {
+    partitionDate(decorator);
+  }
+  return id;
 }
 
 /** Splits `table$decorator` (the REST API takes decorators in the table id). */

@@ -1,9 +1,11 @@
 import type { AddressInfo } from 'node:net';
+import { generateToken, isLoopbackAddress } from './guard.js';
 import { type SeedOptions, type SeedReport, seedWarehouse } from './seed.js';
-import { createWarehouseServer, type ServerOptions } from './server.js';
+import { accessPolicy, createWarehouseServer, type ServerOptions } from './server.js';
 import { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
 
 export { BigQueryError, errorEnvelope } from './errors.js';
+export { checkOrigin, checkToken, isLoopbackAddress } from './guard.js';
 export type { SeedOptions, SeedReport } from './seed.js';
 export { createWarehouseServer } from './server.js';
 export type { FieldSchema } from './types.js';
@@ -12,7 +14,10 @@ export { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
 export interface StartOptions extends ServerOptions {
   /** 0 = ephemeral (default). */
   port?: number;
-  /** Interface to bind; loopback unless told otherwise. */
+  /**
+   * Interface to bind; loopback unless told otherwise. A non-loopback address needs `exposed: true`, which makes every
+   * request carry the access token (`token`, or one generated here and returned as RunningWarehouse.token).
+   */
   host?: string;
   /** Directory for the DuckDB file; null/undefined = in memory. */
   dataDir?: string | null;
@@ -28,9 +33,16 @@ export interface StartOptions extends ServerOptions {
 }
 
 export interface RunningWarehouse {
-  /** e.g. http://127.0.0.1:9050 — use as the client's apiEndpoint or BIGQUERY_EMULATOR_HOST. */
+  /**
+   * e.g. http://127.0.0.1:9050 — use as the client's apiEndpoint or BIGQUERY_EMULATOR_HOST. The address really bound,
+   * except that a wildcard bind (0.0.0.0, ::) is reached through loopback here.
+   */
   url: string;
+  /** The address really bound, e.g. http://0.0.0.0:9050 (the same as `url` unless bound to a wildcard address). */
+  boundUrl: string;
   port: number;
+  /** The access token every request must carry (`Authorization: Bearer …`); set when exposed. */
+  token?: string;
   warehouse: Warehouse;
   stop(): Promise<void>;
 }
@@ -38,6 +50,17 @@ export interface RunningWarehouse {
 /** Opens the warehouse and serves BigQuery REST v2 on `host:port`; resolves once it accepts requests. */
 export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWarehouse> {
   const host = opts.host ?? '127.0.0.1';
+  if (!opts.exposed && !isLoopbackAddress(host)) {
+    throw Object.assign(
+      new Error(
+        `${host} is not a loopback address: binding it needs the exposed option (and an access token)`,
+      ),
+      { code: 'ERR_WAREHOUSE_NOT_LOOPBACK' },
+    );
+  }
+  const token = opts.exposed ? (opts.token ?? generateToken()) : opts.token;
+  const serverOptions: ServerOptions = { ...opts, ...(token === undefined ? {} : { token }) };
+  accessPolicy(serverOptions); // a malformed origin or token fails before the database opens
   const warehouse = await Warehouse.open({
     dataDir: opts.dataDir ?? null,
     ...(opts.projectId ? { projectId: opts.projectId } : {}),
@@ -46,7 +69,7 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
   });
-  const server = createWarehouseServer(warehouse, opts);
+  const server = createWarehouseServer(warehouse, serverOptions);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -59,13 +82,15 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     await warehouse.close();
     throw e;
   }
-  const { port } = server.address() as AddressInfo;
-  const shownHost =
-    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const { port, address } = server.address() as AddressInfo;
+  const urlOf = (a: string) => `http://${a.includes(':') ? `[${a}]` : a}:${port}`;
+  const wildcard = address === '0.0.0.0' || address === '::';
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: wildcard ? urlOf('127.0.0.1') : urlOf(address),
+    boundUrl: urlOf(address),
     port,
+    ...(token === undefined ? {} : { token }),
     warehouse,
     stop() {
       stopping ??= (async () => {
@@ -86,16 +111,27 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
  * open Warehouse or through a running server's `POST /_warehouse/seed`.
  */
 export async function seedSampleData(
-  target: { url: string } | Warehouse,
+  target: { url: string; token?: string } | Warehouse,
   opts: SeedOptions,
 ): Promise<SeedReport> {
   if (target instanceof Warehouse) return seedWarehouse(target, opts);
   const res = await fetch(`${target.url.replace(/\/+$/, '')}/_warehouse/seed`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+    },
     body: JSON.stringify(opts),
   });
-  const body = (await res.json()) as SeedReport & { error?: { message: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `seeding failed with HTTP ${res.status}`);
+  const body = (await res.json()) as SeedReport & {
+    error?: { message: string; errors?: { reason?: string }[] };
+  };
+  if (!res.ok) {
+    // The server's reason travels with the error (401 authError, 403 accessDenied...) for the caller's exit code.
+    const reason = body.error?.errors?.[0]?.reason;
+    throw Object.assign(new Error(body.error?.message ?? `seeding failed with HTTP ${res.status}`), {
+      ...(reason ? { reason } : {}),
+    });
+  }
   return body;
 }

@@ -4,7 +4,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type BodyKind, checkBodyIds } from './body-ids.js';
 import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
+import {
+  type AccessPolicy,
+  admit,
+  authorize,
+  checkJsonContentType,
+  checkOrigin,
+  checkToken,
+  hasBody,
+  multipartBoundary,
+} from './guard.js';
+import { checkDatasetId, checkJobId, checkProjectId, checkTableRefId } from './ids.js';
+import { parseRequestPath } from './request-path.js';
 import { seedWarehouse } from './seed.js';
 import { timestampFormatOf, type Warehouse } from './warehouse.js';
 
@@ -13,9 +26,29 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Largest accepted media upload (bytes). */
   maxUploadBytes?: number;
+  /** Browser origins (`scheme://host[:port]`) allowed to call, with CORS answers; all other Origins get 403. */
+  allowOrigins?: readonly string[];
+  /** Require `Authorization: Bearer <token>` on every request (except CORS preflights). */
+  token?: string;
+  /**
+   * Answer any Host header, not only loopback names: for a server bound beyond loopback, where the token is the gate.
+   * Needs `token`.
+   */
+  exposed?: boolean;
 }
 
 type Query = Record<string, string>;
+/**
+ * Path parameters by name; each is checked with BigQuery's id rules before a handler sees it: `:p` project, `:d`
+ * dataset, `:t` table (with an optional partition decorator), `:j` job.
+ */
+const PARAM_CHECKS: Record<string, (id: string) => string> = {
+  ':p': checkProjectId,
+  ':d': checkDatasetId,
+  ':t': checkTableRefId,
+  ':j': checkJobId,
+};
+
 type Handler = (
   wh: Warehouse,
   p: string[],
@@ -28,6 +61,8 @@ interface Route {
   pattern: string[];
   handler: Handler;
   status?: number;
+  /** Which ids of the JSON body to check (body-ids.ts) before the handler reads it. */
+  body?: BodyKind;
 }
 
 const ts = (q: Query) =>
@@ -53,6 +88,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: ['projects', ':p', 'datasets'],
+    body: 'dataset',
     handler: async (wh, [p], _q, body) => wh.insertDataset(p!, await body()),
   },
   { method: 'GET', pattern: ['projects', ':p', 'datasets'], handler: (wh, [p], q) => wh.listDatasets(p!, q) },
@@ -64,11 +100,13 @@ const ROUTES: Route[] = [
   {
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d'],
+    body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), false),
   },
   {
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d'],
+    body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), true),
   },
   {
@@ -83,6 +121,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
+    body: 'table',
     handler: async (wh, [p, d], _q, body) => wh.insertTable(p!, d!, await body()),
   },
   {
@@ -98,11 +137,13 @@ const ROUTES: Route[] = [
   {
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), false),
   },
   {
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
+    body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), true),
   },
   {
@@ -127,6 +168,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: ['projects', ':p', 'jobs'],
+    body: 'job',
     handler: async (wh, [p], _q, body) => wh.insertJob(p!, await body()),
   },
   { method: 'GET', pattern: ['projects', ':p', 'jobs'], handler: (wh, [p], q) => wh.listJobs(p!, q) },
@@ -139,6 +181,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: ['projects', ':p', 'queries'],
+    body: 'query',
     handler: async (wh, [p], _q, body) => wh.query(p!, await body()),
   },
   {
@@ -148,14 +191,23 @@ const ROUTES: Route[] = [
   },
 ];
 
-const PREFIXES = ['/bigquery/v2', '/upload/bigquery/v2', ''];
+/** The access policy of `opts` (guard.ts); throws on a malformed origin or token, or exposure without a token. */
+export function accessPolicy(opts: ServerOptions): AccessPolicy {
+  if (opts.exposed && opts.token === undefined) throw new Error('an exposed warehouse needs an access token');
+  return {
+    loopbackHostOnly: !opts.exposed,
+    allowOrigins: new Set((opts.allowOrigins ?? []).map(checkOrigin)),
+    token: opts.token === undefined ? undefined : checkToken(opts.token),
+  };
+}
 
 /** Creates the HTTP server (not listening yet). Every response is JSON; every failure is BigQuery's error envelope. */
 export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): Server {
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxUpload = opts.maxUploadBytes ?? 256 * 1024 * 1024;
+  const policy = accessPolicy(opts);
   const server = createServer((req, res) => {
-    handle(wh, req, res, maxBody, maxUpload).catch((e: unknown) => {
+    handle(wh, req, res, policy, maxBody, maxUpload).catch((e: unknown) => {
       req.resume();
       send(res, toBigQueryError(e));
     });
@@ -173,33 +225,32 @@ async function handle(
   wh: Warehouse,
   req: IncomingMessage,
   res: ServerResponse,
+  policy: AccessPolicy,
   maxBody: number,
   maxUpload: number,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  const query: Query = {};
-  for (const [k, v] of url.searchParams) query[k] = v;
-  let path = url.pathname.replace(/\/+$/, '');
-  const isUpload = path.startsWith('/upload/');
-  for (const prefix of PREFIXES) {
-    if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) {
-      path = path.slice(prefix.length);
-      break;
+  const admission = admit(method, req.headers, policy);
+  for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
+  if (admission.preflight) {
+    req.resume();
+    res.writeHead(204).end();
+    return;
+  }
+  authorize(req.headers, policy);
+  const target = req.url ?? '/';
+  const { upload: isUpload, segments, query } = parseRequestPath(target);
+  const shownPath = target.split('?')[0]!.slice(0, 200);
+  if (isUpload) {
+    // Under /upload/bigquery/v2 there is only the media upload (multipart/related, checked in uploadJob).
+    if (method === 'POST' && segments.length === 3 && segments[0] === 'projects' && segments[2] === 'jobs') {
+      return sendJson(res, 200, await uploadJob(wh, checkProjectId(segments[1]!), req, query, maxUpload));
     }
+    req.resume();
+    throw notFound(`URL ${shownPath}`);
   }
-  let segments: string[];
-  try {
-    segments = path
-      .split('/')
-      .filter((s) => s !== '')
-      .map((s) => decodeURIComponent(s));
-  } catch {
-    throw invalid('Malformed percent-encoding in the request path.');
-  }
-  if (segments.some((s) => s.includes('/') || s === '.' || s === '..' || s.includes('\0'))) {
-    throw invalid('Invalid path segment.');
-  }
+  // JSON endpoints take JSON bodies only: what a page can send without a preflight (text/plain, forms) is refused.
+  if (hasBody(req.headers)) checkJsonContentType(req.headers['content-type']);
 
   if (method === 'GET' && segments.length === 2 && segments[0] === '_warehouse' && segments[1] === 'health') {
     return sendJson(res, 200, { ok: true });
@@ -208,25 +259,20 @@ async function handle(
     const body = asSeedRequest(await readJson(req, maxBody));
     return sendJson(res, 200, await seedWarehouse(wh, body));
   }
-  if (
-    isUpload &&
-    method === 'POST' &&
-    segments.length === 3 &&
-    segments[0] === 'projects' &&
-    segments[2] === 'jobs'
-  ) {
-    return sendJson(res, 200, await uploadJob(wh, segments[1]!, req, query, maxUpload));
-  }
 
   let methodMismatch = false;
   for (const route of ROUTES) {
-    const params = matchRoute(route.pattern, segments);
-    if (!params) continue;
+    if (!matchesPattern(route.pattern, segments)) continue;
     if (route.method !== method) {
       methodMismatch = true;
       continue;
     }
-    const body = () => readJson(req, maxBody);
+    const params = routeParams(route.pattern, segments);
+    const kind = route.body;
+    const body = async () => {
+      const json = await readJson(req, maxBody);
+      return kind ? checkBodyIds(kind, json) : json;
+    };
     const result = await route.handler(wh, params, query, body);
     if (route.status === 204 || result === undefined) {
       res.writeHead(204).end();
@@ -236,23 +282,25 @@ async function handle(
   }
   req.resume();
   if (methodMismatch) {
-    throw new BigQueryError(
-      'notFound',
-      `Method ${method} is not supported for ${url.pathname.slice(0, 200)}`,
-    );
+    throw new BigQueryError('notFound', `Method ${method} is not supported for ${shownPath}`);
   }
-  throw notFound(`URL ${url.pathname.slice(0, 200)}`);
+  throw notFound(`URL ${shownPath}`);
 }
 
-function matchRoute(pattern: string[], segments: string[]): string[] | undefined {
-  if (pattern.length !== segments.length) return undefined;
+/** The literal segments match (parameters match anything, and are checked once the method matches too). */
+function matchesPattern(pattern: string[], segments: string[]): boolean {
+  return (
+    pattern.length === segments.length && pattern.every((p, i) => p.startsWith(':') || p === segments[i])
+  );
+}
+
+/** The route's path parameters in order, each checked with its id rules (PARAM_CHECKS) before anything uses it. */
+function routeParams(pattern: string[], segments: string[]): string[] {
   const params: string[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
-    const s = segments[i]!;
-    if (p.startsWith(':')) params.push(s);
-    else if (p !== s) return undefined;
-  }
+  pattern.forEach((p, i) => {
+    const check = PARAM_CHECKS[p];
+    if (check) params.push(check(segments[i]!));
+  });
   return params;
 }
 
@@ -317,14 +365,9 @@ async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q
     req.resume();
     throw invalid('Only uploadType=multipart is supported for uploads.');
   }
-  const type = String(req.headers['content-type'] ?? '');
-  const m = /boundary="?([^";]+)"?/i.exec(type);
-  if (!m) {
-    req.resume();
-    throw invalid('Upload must be multipart/related with a boundary.');
-  }
+  const boundary = multipartBoundary(req.headers['content-type']);
   const body = await readBody(req, limit);
-  const parts = splitMultipart(body, m[1]!);
+  const parts = splitMultipart(body, boundary);
   if (parts.length < 2) throw invalid('Upload must contain metadata and media parts.');
   let metadata: Record<string, unknown>;
   try {
@@ -332,6 +375,7 @@ async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q
   } catch {
     throw invalid('Invalid JSON payload received in the upload metadata part.');
   }
+  checkBodyIds('job', metadata);
   const file = join(tmpdir(), `warehouse-upload-${randomBytes(8).toString('hex')}`);
   await writeFile(file, parts[1]!, { mode: 0o600 });
   try {
@@ -384,5 +428,6 @@ function send(res: ServerResponse, error: BigQueryError): void {
     return;
   }
   const status = Math.max(error.code, 400);
+  if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="warehouse"');
   sendJson(res, status, errorEnvelope(error));
 }

@@ -257,9 +257,10 @@ const CASES: Case[] = [
     reason: 'notFound',
   },
   {
+    // Ids in a job's body are checked like the path's before the job starts (body-ids.ts).
     name: 'destination with bad dataset id',
     ...copyJob('t', { datasetId: 'bad-ds', tableId: 'c' }),
-    status: 200,
+    status: 400,
     reason: 'invalid',
   },
   {

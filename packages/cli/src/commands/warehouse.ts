@@ -4,10 +4,11 @@ import { EXIT_CODES } from '@data-pipeline/lint';
 import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
+import { type AccessFlags, isAccessFailure, serveAccess, TOKEN_ENV } from '../serve-access.js';
 
 const DEFAULT_DATA_DIR = '.data';
 
-export interface ServeOptions {
+export interface ServeOptions extends AccessFlags {
   port: string;
   host: string;
   dataDir: string;
@@ -57,12 +58,17 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
   }
   if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads))
     return usage(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
+  const access = await serveAccess(options, options.host, io.env, io.cwd);
+  if (isAccessFailure(access)) return fail(io, new CommandFailure(access.message, access.exitCode));
   const dataDir = resolve(io.cwd, options.dataDir);
   let running: Awaited<ReturnType<typeof startWarehouse>>;
   try {
     running = await startWarehouse({
       port: Number(options.port),
       host: options.host,
+      allowOrigins: access.allowOrigins,
+      exposed: access.exposed,
+      ...(access.token !== undefined ? { token: access.token } : {}),
       dataDir: options.inMemory ? null : dataDir,
       projectId: options.project,
       ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
@@ -72,8 +78,16 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
     return fail(io, startFailure(e, options));
   }
   io.stdout(
-    `warehouse listening on ${running.url} (${options.inMemory ? 'in memory' : `data dir ${dataDir}`})\n`,
+    `warehouse listening on ${running.boundUrl} (${options.inMemory ? 'in memory' : `data dir ${dataDir}`})\n`,
   );
+  if (access.exposed) {
+    // Printed once: a generated token exists nowhere else; a given one is only named by where it came from.
+    io.stdout(
+      access.tokenSource
+        ? `access token: from ${access.tokenSource}; every request needs "Authorization: Bearer <token>"\n`
+        : `access token: ${running.token} (every request needs "Authorization: Bearer <token>")\n`,
+    );
+  }
   // Read only now: reading io.signal installs the SIGINT/SIGTERM handlers (src/cli.ts).
   const signal = io.signal;
   if (!signal.aborted) await new Promise((done) => signal.addEventListener('abort', done, { once: true }));
@@ -107,7 +121,9 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
   try {
     let report: SeedReport;
     if (options.url) {
-      report = await seedSampleData({ url: options.url }, opts);
+      // An exposed server wants its token; the same variable `serve --expose` reads it from (never argv).
+      const token = io.env[TOKEN_ENV];
+      report = await seedSampleData({ url: options.url, ...(token ? { token } : {}) }, opts);
     } else {
       const wh = await Warehouse.open({ dataDir: resolve(io.cwd, options.dataDir) });
       try {
@@ -143,7 +159,21 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .option('--in-memory', 'keep everything in memory (nothing persists)')
     .option('--project <id>', 'default project for requests without one', 'local-project')
     .option('--memory-limit <size>', "DuckDB's memory cap, e.g. 512MB or 2GB (default 1GB with a data dir)")
-    .option('--threads <n>', 'DuckDB worker threads (default: one per core)');
+    .option('--threads <n>', 'DuckDB worker threads (default: one per core)')
+    .option(
+      '--allow-origin <origin>',
+      'let a web page at this origin (scheme://host[:port]) call the warehouse (repeatable; other pages get 403)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--expose',
+      'allow a non-loopback --host; every request must then carry "Authorization: Bearer <token>"',
+    )
+    .option(
+      '--token-file <path>',
+      `with --expose: read the access token from this file (else $${TOKEN_ENV}, else generated)`,
+    );
   usageExit(serve);
   serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));
 
@@ -164,6 +194,7 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
 
 function seedExit(reason: string | undefined, e: unknown): number {
   if (reason === 'invalid') return EXIT_CODES['invalid-input'];
+  if (reason === 'authError' || reason === 'accessDenied') return EXIT_CODES['permission-denied'];
   if (/in use by another warehouse process/.test(messageOf(e))) return EXIT_CODES.configuration;
   if (/fetch failed|ECONNREFUSED/.test(messageOf(e))) return EXIT_CODES.transient;
   return EXIT_CODES['task-failed'];
