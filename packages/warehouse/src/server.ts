@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
@@ -332,7 +331,7 @@ async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q
   } catch {
     throw invalid('Invalid JSON payload received in the upload metadata part.');
   }
-  const file = join(tmpdir(), `warehouse-upload-${randomBytes(8).toString('hex')}`);
+  const file = join(wh.uploadDir, `upload-${randomBytes(8).toString('hex')}`);
   await writeFile(file, parts[1]!, { mode: 0o600 });
   try {
     const configuration = (metadata.configuration ?? {}) as Record<string, unknown>;

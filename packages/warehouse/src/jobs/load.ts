@@ -23,7 +23,7 @@ export async function runLoad(
   const schema =
     declared && declared.length > 0 ? declared : existing?.schema.length ? existing.schema : undefined;
   const staging = `_results."l_${randomBytes(8).toString('hex')}"`;
-  const loaded = await readLoadSource(ctx.db, cfg, schema, staging, running);
+  const loaded = await readLoadSource(ctx.db, ctx.loadAccess, cfg, schema, staging, running);
   try {
     return await ctx.db.write((c, onCommit, atCommit) =>
       writeJobOutput(
