@@ -3,6 +3,7 @@ import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
+import { checkSandbox, cteReferences } from './sandbox.js';
 import type { ResolvedTable, TableRef } from './tables.js';
 import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
 
@@ -72,6 +73,7 @@ function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult 
       `Syntax error: Unexpected ${describe(firstWord)} at [${lineColOf(sql, firstWord?.pos ?? 0)}]`,
     );
   }
+  checkSandbox(tokens, sql, opts.dialect === 'legacy');
   const params = opts.params ?? [];
   const ctx: RewriteContext = {
     sql,
@@ -82,6 +84,7 @@ function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult 
     resolveTable: opts.resolveTable,
     deferred: [],
     cteNames: new Set(),
+    cteRefs: cteReferences(tokens),
     rangeNames: new Set(),
   };
   if (opts.defaultDataset !== undefined) ctx.defaultDataset = opts.defaultDataset;
