@@ -15,6 +15,8 @@ export interface ServeOptions {
   project: string;
   memoryLimit?: string;
   threads?: string;
+  /** --load-dir, repeatable: directories load jobs may read file:// URIs from */
+  loadDir?: string[];
 }
 
 export interface SeedOptions {
@@ -58,6 +60,7 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
   if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads))
     return usage(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
   const dataDir = resolve(io.cwd, options.dataDir);
+  const loadDirs = (options.loadDir ?? []).map((d) => resolve(io.cwd, d));
   let running: Awaited<ReturnType<typeof startWarehouse>>;
   try {
     running = await startWarehouse({
@@ -67,6 +70,7 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
       projectId: options.project,
       ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
       ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
+      loadDirs,
     });
   } catch (e) {
     return fail(io, startFailure(e, options));
@@ -143,7 +147,12 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .option('--in-memory', 'keep everything in memory (nothing persists)')
     .option('--project <id>', 'default project for requests without one', 'local-project')
     .option('--memory-limit <size>', "DuckDB's memory cap, e.g. 512MB or 2GB (default 1GB with a data dir)")
-    .option('--threads <n>', 'DuckDB worker threads (default: one per core)');
+    .option('--threads <n>', 'DuckDB worker threads (default: one per core)')
+    .option(
+      '--load-dir <dir>',
+      'a directory load jobs may read file:// URIs from (repeatable; default: none)',
+      (dir: string, dirs: string[] = []) => [...dirs, dir],
+    );
   usageExit(serve);
   serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));
 
