@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
+import { translateQuery } from '../src/sql/index.js';
 import { clientFor, raw, startTestWarehouse } from './helpers.js';
 
 // Issue 12 item 1: user SQL reaches only BigQuery tables. Every attempt below goes through the REST API as a client
@@ -442,4 +443,105 @@ describe('load jobs read only under --load-dir', () => {
       /is not a directory/,
     );
   });
+});
+
+describe('the translator allow-list, case by case', () => {
+  const resolveTable = (r: { dataset: string; table: string }) => ({
+    sql: `bq."${r.dataset}__${r.table}"`,
+    pseudoColumns: [],
+  });
+  const tr = (sql: string, legacy = false) =>
+    translateQuery(sql, {
+      dialect: legacy ? 'legacy' : 'standard',
+      defaultProject: 'p',
+      defaultDataset: 'ds',
+      resolveTable,
+    }).sql;
+
+  const allowed: [string, string, boolean?][] = [
+    ['columns named like DuckDB statements', 'SELECT (show), MAX(describe), (summarize) FROM ds.t'],
+    ['PIVOT of a table', "SELECT * FROM ds.t PIVOT(SUM(n) FOR k IN ('a', 'b'))"],
+    ['a named window', 'SELECT SUM(x) OVER w FROM ds.t WINDOW w AS (ORDER BY x)'],
+    [
+      'CTEs, nested and in scope',
+      'WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a) SELECT * FROM b, (SELECT * FROM a)',
+    ],
+    [
+      'WITH RECURSIVE',
+      'WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r',
+    ],
+    ['EXTRACT, IS DISTINCT FROM', 'SELECT EXTRACT(DAYOFWEEK FROM d), x IS NOT DISTINCT FROM 1 FROM ds.t'],
+    [
+      'SAFE. and NET. functions',
+      "SELECT SAFE.SUBSTR('abc', 2), NET.HOST('https://x.example/a'), SAFE_DIVIDE(1, 0)",
+    ],
+    ['a column list of a written table', 'INSERT ds.t (x, y) VALUES (1, 2)'],
+    ['CREATE TABLE IF NOT EXISTS with columns', 'CREATE TABLE IF NOT EXISTS ds.n (a INT64, b STRING(10))'],
+    [
+      'parameterised types and date parts',
+      'SELECT CAST(x AS NUMERIC(10, 2)), DATE_TRUNC(d, WEEK(MONDAY)) FROM ds.t',
+    ],
+    ['legacy SQL functions', 'SELECT NOW(), INTEGER(x), IS_NULL(x) FROM [ds.t]', true],
+  ];
+  for (const [name, sql, legacy] of allowed) {
+    it(`translates ${name}`, () => {
+      expect(() => tr(sql, legacy)).not.toThrow();
+    });
+  }
+
+  const refused: [string, string, RegExp][] = [
+    [
+      'SAFE. of a DuckDB function',
+      "SELECT SAFE.read_text('/etc/passwd')",
+      /^Function not found: SAFE\.read_text at \[1:8\]$/,
+    ],
+    ['NET. of something else', "SELECT NET.getenv('HOME')", /^Function not found: NET\.getenv/],
+    ['a backticked DuckDB function', "SELECT `getenv`('HOME')", /^Function not found: getenv at \[1:8\]$/],
+    ['a method call on a parenthesis', "SELECT ('HOME').getenv()", /^Function not found: getenv/],
+    ['a dotted path call', "SELECT main.getenv('HOME')", /^Function not found: main\.getenv/],
+    [
+      'a BigQuery scalar function in FROM',
+      "SELECT * FROM UPPER('x')",
+      /^Table-valued function not found: UPPER at \[1:15\]$/,
+    ],
+    [
+      'a table-valued call after a comma',
+      'SELECT * FROM ds.t, RANGE(1, 5)',
+      /^Table-valued function not found: RANGE/,
+    ],
+    ['a parenthesised table after a comma', 'SELECT * FROM ds.t, (duckdb_views)', /^Unsupported FROM item/],
+    [
+      'EXISTS before a call that is not IF NOT EXISTS',
+      "SELECT 1 FROM ds.t WHERE NOT EXISTS getenv('x')",
+      /^Function not found: getenv/,
+    ],
+    [
+      'UPDATE ... FROM (left unresolved by the rewrite)',
+      'UPDATE ds.t SET x = 1 FROM duckdb_tables WHERE true',
+      /^UPDATE \.\.\. FROM is not supported/,
+    ],
+    [
+      'PIVOT statement as a subquery',
+      'SELECT * FROM ds.t WHERE x IN (PIVOT duckdb_tables ON schema_name)',
+      /^Syntax error: Unexpected keyword PIVOT/,
+    ],
+    [
+      'FROM-first in a CTE',
+      'WITH c AS (FROM duckdb_settings) SELECT * FROM c',
+      /^Syntax error: Unexpected keyword FROM/,
+    ],
+    ['legacy SQL cannot reach DuckDB either', "SELECT * FROM glob('/etc/*')", /^Function not found: glob/],
+  ];
+  for (const [name, sql, message] of refused) {
+    it(`refuses ${name}`, () => {
+      let error: unknown;
+      try {
+        tr(sql, name.startsWith('legacy'));
+      } catch (e) {
+        error = e;
+      }
+      expect((error as { reason?: string })?.reason).toBe('invalidQuery');
+      expect((error as Error).message).toMatch(message);
+    });
+  }
 });

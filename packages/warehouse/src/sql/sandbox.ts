@@ -76,10 +76,11 @@ const KEYWORDS_BEFORE_PAREN = words(`
 /** A name before `(` that is a table being written with a column list, not a call: INSERT INTO t (a, b). */
 const TARGET_KEYWORDS = words('INTO INSERT TABLE EXISTS UPDATE MERGE FUNCTION PROCEDURE VIEW');
 
-/** DuckDB statement forms that have no place after `(` in GoogleSQL. */
-const DUCKDB_ONLY_AFTER_PAREN = words(
-  'PIVOT UNPIVOT PIVOT_WIDER PIVOT_LONGER DESCRIBE SHOW SUMMARIZE EXPLAIN',
-);
+/**
+ * DuckDB's statement-level PIVOT/UNPIVOT as a subquery, `(PIVOT some_relation ON ...)`: it names a relation outside any
+ * FROM clause. (DESCRIBE/SHOW/SUMMARIZE need no rule: the rewrite double-quotes them into column names.)
+ */
+const DUCKDB_ONLY_AFTER_PAREN = words('PIVOT UNPIVOT');
 
 /** Function calls whose arguments use FROM: EXTRACT(DAY FROM d), TRIM(... FROM ...), SUBSTRING(s FROM 1). */
 const FROM_IN_CALL = words('EXTRACT TRIM SUBSTRING SUBSTR POSITION OVERLAY');
@@ -116,8 +117,16 @@ export function checkSandbox(tokens: Token[], sql: string, legacy: boolean): voi
     const t = tokens[i] as Token;
     if (t.kind === 'ident' && t.text.toUpperCase() === 'FROM') checkFromKeyword(tokens, i, sql);
     if (isPunct(t, '(')) {
-      const n = tokens[nextSig(tokens, i + 1)];
-      if (n && n.kind === 'ident' && DUCKDB_ONLY_AFTER_PAREN.has(n.text.toUpperCase()))
+      const k = nextSig(tokens, i + 1);
+      const n = tokens[k];
+      const after = tokens[nextSig(tokens, k + 1)];
+      if (
+        n &&
+        n.kind === 'ident' &&
+        DUCKDB_ONLY_AFTER_PAREN.has(n.text.toUpperCase()) &&
+        after &&
+        (after.kind === 'ident' || after.kind === 'quoted' || after.kind === 'string')
+      )
         throw syntaxError(`Unexpected keyword ${n.text.toUpperCase()}`, sql, n.pos);
       continue;
     }
@@ -197,6 +206,9 @@ function checkFromKeyword(tokens: Token[], i: number, sql: string): void {
       }
       depth--;
     } else if (depth === 0 && isWord(x, 'SELECT')) return;
+    else if (depth === 0 && isWord(x, 'UPDATE')) {
+      throw new SqlError('invalidQuery', `UPDATE ... FROM is not supported here (FROM at ${at(sql, t)})`);
+    }
   }
   throw syntaxError('Unexpected keyword FROM', sql, t.pos);
 }
