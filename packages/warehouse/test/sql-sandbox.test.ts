@@ -422,6 +422,26 @@ describe('load jobs read only under --load-dir', () => {
     });
   }
 
+  it('auto-detects NDJSON (nested fields) from an allowed directory', async () => {
+    const file = join(allowed, 'rows.json');
+    await writeFile(file, '{"a":"x","s":{"k":1,"l":[1,2]}}\n{"a":"y","s":{"k":2,"l":[]}}\n');
+    const res = await raw(wh.url, 'POST', `${P}/jobs`, {
+      configuration: {
+        load: {
+          sourceUris: [pathToFileURL(file).href],
+          sourceFormat: 'NEWLINE_DELIMITED_JSON',
+          destinationTable: { datasetId: 'ds', tableId: 'json_auto' },
+        },
+      },
+    });
+    expect(res.json.status.errorResult, res.text).toBeUndefined();
+    const rows = await query('SELECT a, s.k, ARRAY_LENGTH(s.l) AS n FROM ds.json_auto ORDER BY a');
+    expect(rows.json.rows.map((r: { f: { v: string }[] }) => r.f.map((c) => c.v))).toEqual([
+      ['x', '1', '2'],
+      ['y', '2', '0'],
+    ]);
+  });
+
   it('uploads (spooled by the server itself) still load, from any folder of the client', async () => {
     const bq = clientFor(wh.url);
     const [job] = await bq

@@ -278,6 +278,7 @@ export function cteReferences(tokens: Token[]): Set<number> {
     const w = tokens[i] as Token;
     if (!isWord(w, 'WITH')) continue;
     let k = nextSig(tokens, i + 1);
+    if (isWord(tokens[k], 'OFFSET')) continue; // UNNEST(...) WITH OFFSET
     const recursive = isWord(tokens[k], 'RECURSIVE');
     if (recursive) k = nextSig(tokens, k + 1);
     // the end of the scope: the ')' closing the parenthesis the WITH stands in, or the end of the statement
