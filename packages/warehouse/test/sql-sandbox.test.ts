@@ -320,6 +320,23 @@ describe('user SQL cannot reach the host', () => {
     ]);
   });
 
+  it("text that looks like the translator's table placeholders stays text (strings, parameters, comments)", async () => {
+    const res = await raw(wh.url, 'POST', `${P}/queries`, {
+      query: "SELECT '__dp_0__' AS a, '__d\\x70_0__' AS b, @p AS c /* __dp_0__ */ FROM ds.t",
+      useLegacySql: false,
+      defaultDataset: { datasetId: 'ds' },
+      queryParameters: [
+        { name: 'p', parameterType: { type: 'STRING' }, parameterValue: { value: '__dp_0__' } },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.rows[0].f.map((c: { v: string }) => c.v)).toEqual(['__dp_0__', '__dp_0__', '__dp_0__']);
+    const named = await query('SELECT __dp_0__.x FROM ds.t');
+    expect(named.json.error.errors[0].message).toBe(
+      'Names like __dp_0__ are reserved by this warehouse at [1:8]',
+    );
+  });
+
   it("INFORMATION_SCHEMA is BigQuery's view of the dataset, not DuckDB's catalog", async () => {
     const res = await query('SELECT table_schema, table_name FROM information_schema.tables');
     expect(res.status, res.text).toBe(200);

@@ -131,6 +131,13 @@ export function checkSandbox(tokens: Token[], sql: string, legacy: boolean): voi
       continue;
     }
     if (t.kind !== 'ident' && t.kind !== 'quoted') continue;
+    if (/^__dp_\d+__$/.test(nameOf(t))) {
+      // the translator's placeholders for resolved tables (translate.ts fills them in after transpiling)
+      throw new SqlError(
+        'invalidQuery',
+        `Names like ${nameOf(t)} are reserved by this warehouse at ${at(sql, t)}`,
+      );
+    }
     const open = nextSig(tokens, i + 1);
     if (!isPunct(tokens[open], '(')) continue;
     checkCall(tokens, i, sql, legacy);
