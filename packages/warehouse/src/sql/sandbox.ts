@@ -113,8 +113,31 @@ function isKnownFunction(upper: string, legacy: boolean): boolean {
   );
 }
 
+/** What may follow CREATE / DROP (after OR REPLACE, TEMP): BigQuery's object kinds, not DuckDB's SECRET or MACRO. */
+const DDL_OBJECTS = words(`
+  TABLE VIEW MATERIALIZED EXTERNAL SNAPSHOT FUNCTION AGGREGATE PROCEDURE SCHEMA MODEL SEARCH VECTOR ROW ALL
+`);
+
+/** CREATE SECRET / CREATE MACRO / DROP SECRET ...: a syntax error naming the word, as BigQuery reports it. */
+function checkDdlObject(tokens: Token[], sql: string): void {
+  let k = nextSig(tokens, 0);
+  if (!isWord(tokens[k], 'CREATE', 'DROP')) return;
+  k = nextSig(tokens, k + 1);
+  for (;;) {
+    const t = tokens[k];
+    if (isWord(t, 'OR', 'REPLACE', 'TEMP', 'TEMPORARY')) k = nextSig(tokens, k + 1);
+    else break;
+  }
+  const t = tokens[k];
+  if (t && !(t.kind === 'ident' && DDL_OBJECTS.has(t.text.toUpperCase()))) {
+    const what = t.kind === 'ident' ? `identifier "${t.text.slice(0, 40)}"` : `"${t.text.slice(0, 10)}"`;
+    throw syntaxError(`Unexpected ${what}`, sql, t.pos);
+  }
+}
+
 /** Checks the whole statement's tokens (before any rewriting). Throws SqlError('invalidQuery'). */
 export function checkSandbox(tokens: Token[], sql: string, legacy: boolean): void {
+  checkDdlObject(tokens, sql);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     if (t.kind === 'ident' && t.text.toUpperCase() === 'FROM') checkFromKeyword(tokens, i, sql);
