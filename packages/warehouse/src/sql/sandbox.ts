@@ -306,40 +306,49 @@ export function checkFromItem(tokens: Token[], k: number, sql: string, legacy: b
  */
 export function cteReferences(tokens: Token[]): Set<number> {
   const refs = new Set<number>();
+  // one pass: where each name occurs, and for every token the ')' closing the parenthesis it stands in
+  const occurrences = new Map<string, number[]>();
+  const scopeEnd = new Array<number>(tokens.length).fill(tokens.length);
+  const open: number[] = [];
+  const members: number[][] = [[]];
   for (let i = 0; i < tokens.length; i++) {
-    const w = tokens[i] as Token;
-    if (!isWord(w, 'WITH')) continue;
+    const t = tokens[i] as Token;
+    if (isPunct(t, ')') && open.length > 0) {
+      open.pop();
+      for (const m of members.pop() as number[]) scopeEnd[m] = i;
+    }
+    (members[members.length - 1] as number[]).push(i);
+    if (isPunct(t, '(')) {
+      open.push(i);
+      members.push([]);
+    }
+    if (t.kind === 'ident' || t.kind === 'quoted') {
+      const name = nameOf(t).toLowerCase();
+      const list = occurrences.get(name);
+      if (list) list.push(i);
+      else occurrences.set(name, [i]);
+    }
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWord(tokens[i], 'WITH')) continue;
     let k = nextSig(tokens, i + 1);
     if (isWord(tokens[k], 'OFFSET')) continue; // UNNEST(...) WITH OFFSET
     const recursive = isWord(tokens[k], 'RECURSIVE');
     if (recursive) k = nextSig(tokens, k + 1);
-    // the end of the scope: the ')' closing the parenthesis the WITH stands in, or the end of the statement
-    let end = tokens.length;
-    let depth = 0;
-    for (let j = i + 1; j < tokens.length; j++) {
-      const x = tokens[j] as Token;
-      if (isPunct(x, '(')) depth++;
-      else if (isPunct(x, ')')) {
-        if (depth === 0) {
-          end = j;
-          break;
-        }
-        depth--;
-      }
-    }
+    // the scope ends at the ')' closing the parenthesis the WITH stands in, or at the end of the statement
+    const end = scopeEnd[i] as number;
     for (;;) {
       const nameTok = tokens[k];
       if (!nameTok || (nameTok.kind !== 'ident' && nameTok.kind !== 'quoted')) break;
       const as = nextSig(tokens, k + 1);
       if (!isWord(tokens[as], 'AS')) break;
-      const open = nextSig(tokens, as + 1);
-      if (!isPunct(tokens[open], '(')) break;
-      const close = matchClose(tokens, open);
+      const paren = nextSig(tokens, as + 1);
+      if (!isPunct(tokens[paren], '(')) break;
+      const close = matchClose(tokens, paren);
       if (close < 0) break;
-      const name = nameOf(nameTok).toLowerCase();
-      for (let j = recursive ? k + 1 : close + 1; j < end; j++) {
-        const x = tokens[j] as Token;
-        if ((x.kind === 'ident' || x.kind === 'quoted') && nameOf(x).toLowerCase() === name) refs.add(x.pos);
+      const from = recursive ? k + 1 : close + 1;
+      for (const j of occurrences.get(nameOf(nameTok).toLowerCase()) ?? []) {
+        if (j >= from && j < end) refs.add((tokens[j] as Token).pos);
       }
       const comma = nextSig(tokens, close + 1);
       if (!isPunct(tokens[comma], ',')) break;
