@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { BigQueryError, invalid } from './errors.js';
@@ -40,6 +40,10 @@ export class LoadAccess {
     if (dataDir) {
       uploadDir = join(dataDir, 'uploads');
       await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+      // the spool is an allowed root: a symlink planted there would open whatever it points to
+      const info = await lstat(uploadDir);
+      if (!info.isDirectory()) throw new Error(`${uploadDir} must be a directory, not a link or a file`);
+      await chmod(uploadDir, 0o700);
     } else {
       uploadDir = await mkdtemp(join(tmpdir(), 'dp-warehouse-uploads-'));
     }

@@ -201,7 +201,6 @@ async function copyFromFile(
     autoload_known_extensions: SANDBOX_SETTINGS.autoload_known_extensions as string,
     allow_community_extensions: 'false',
     allow_persistent_secrets: 'false',
-    threads: '1',
   });
   try {
     const reader = await instance.connect();

@@ -472,6 +472,15 @@ describe('load jobs read only under --load-dir', () => {
     expect(listing(join(root, 'data', 'uploads'))).toEqual([]);
   });
 
+  it('refuses to start when the upload spool of the data dir is a symlink', async () => {
+    const data = join(root, 'data-linked');
+    await mkdir(data);
+    await symlink(outside, join(data, 'uploads'));
+    await expect(startTestWarehouse({ dataDir: data })).rejects.toThrow(
+      /uploads must be a directory, not a link/,
+    );
+  });
+
   it('refuses to start with a load dir that is not a directory', async () => {
     await expect(startTestWarehouse({ loadDirs: [join(outside, 'secret.csv')] })).rejects.toThrow(
       /load dir .*secret\.csv is not a directory/,
