@@ -45,7 +45,7 @@ export function localPathOf(uri: unknown): string {
 /**
  * Reads a load job's files into a staging table (in `_results`, outside the writer lock); the caller then moves the rows
  * into the destination in one write transaction. Only files `access` allows are read, and DuckDB's file readers run in
- * a private instance (see fileReader), never on the warehouse's own instance, where external access is off.
+ * a private instance (see copyFromFile), never on the warehouse's own instance, where external access is off.
  */
 export async function readLoadSource(
   db: Database,
@@ -196,16 +196,14 @@ async function copyFromFile(
   staging: string,
   running?: { connection?: DuckDBConnection },
 ): Promise<void> {
+  // external access goes off (below) as soon as allowed_paths is set, which DuckDB only accepts while it is on
   const instance = await DuckDBInstance.create(':memory:', {
-    autoinstall_known_extensions: SANDBOX_SETTINGS.autoinstall_known_extensions as string,
-    autoload_known_extensions: SANDBOX_SETTINGS.autoload_known_extensions as string,
-    allow_community_extensions: 'false',
-    allow_persistent_secrets: 'false',
+    ...SANDBOX_SETTINGS,
+    enable_external_access: 'true',
   });
   try {
     const reader = await instance.connect();
     try {
-      // allowed_paths can only be set while external access is on; then access goes off and the config is locked
       await reader.run(`SET allowed_paths = [${lit(path)}]`);
       await reader.run('SET enable_external_access = false');
       await reader.run('SET lock_configuration = true');

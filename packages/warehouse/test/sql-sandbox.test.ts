@@ -439,6 +439,31 @@ describe('load jobs read only under --load-dir', () => {
     });
   }
 
+  it('a file that fails to parse half-way leaves no table and no staging table behind', async () => {
+    // NDJSON with a schema is read in batches of 5,000 rows: the bad record comes after the first batch was stored
+    const file = join(allowed, 'bad.json');
+    await writeFile(file, `${'{"n":1}\n'.repeat(6000)}{"n":"oops"}\n`);
+    const res = await raw(wh.url, 'POST', `${P}/jobs`, {
+      configuration: {
+        load: {
+          sourceUris: [pathToFileURL(file).href],
+          sourceFormat: 'NEWLINE_DELIMITED_JSON',
+          schema: { fields: [{ name: 'n', type: 'INT64' }] },
+          destinationTable: { datasetId: 'ds', tableId: 'bad' },
+        },
+      },
+    });
+    expect(res.json.status.errorResult.reason, res.text).toBe('invalid');
+    expect(res.json.status.errorResult.message).toMatch(/^Error while reading data.*row 6001/);
+    expect((await raw(wh.url, 'GET', `${P}/datasets/ds/tables/bad`)).status).toBe(404);
+    const staging = await wh.warehouse.db.read((c) =>
+      c.runAndReadAll(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = '_results' AND table_name LIKE 'l_%'",
+      ),
+    );
+    expect(Number(staging.getRows()[0]?.[0])).toBe(0);
+  });
+
   it('auto-detects NDJSON (nested fields) from an allowed directory', async () => {
     const file = join(allowed, 'rows.json');
     await writeFile(file, '{"a":"x","s":{"k":1,"l":[1,2]}}\n{"a":"y","s":{"k":2,"l":[]}}\n');
