@@ -353,7 +353,12 @@ describe('user SQL cannot reach the host', () => {
 describe('layer 2: the DuckDB instance itself refuses, whatever SQL reaches it', () => {
   const raw2 = [
     "SELECT * FROM read_text('/etc/passwd')",
-    `COPY (SELECT 1) TO '${'OUT'}/copied.csv'`,
+    "SELECT * FROM glob('/etc/*')",
+    "SELECT * FROM sniff_csv('/etc/passwd')",
+    "SELECT * FROM read_text('http://127.0.0.1:9/x')",
+    "SELECT * FROM read_parquet('s3://bucket/x.parquet')",
+    "COPY (SELECT 1) TO 'OUT/copied.csv'",
+    "EXPORT DATABASE 'OUT/export'",
     "ATTACH 'OUT/attached.db' AS other",
     'INSTALL httpfs',
     'LOAD httpfs',
