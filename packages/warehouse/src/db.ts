@@ -14,6 +14,19 @@ export class Mutex {
 }
 
 /**
+ * Instance settings for every DuckDB instance that runs user SQL (all of them are GLOBAL in DuckDB 1.5, i.e. per
+ * instance, not per connection): no files, URLs or extensions reachable from SQL, no secrets written to ~/.duckdb.
+ * `lock_configuration` is switched on once the connections are set up, so SQL cannot SET any of them back.
+ */
+export const SANDBOX_SETTINGS: Readonly<Record<string, string>> = {
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  allow_persistent_secrets: 'false',
+};
+
+/**
  * One DuckDB database (a file in the data dir, or in memory): a single writer connection behind a lock, a small
  * pool of reader connections, and a spool connection (behind its own lock) that stores large query results while a
  * reader streams them; all with the session settings the SQL translator relies on.
@@ -43,7 +56,7 @@ export class Database {
     readers = 4,
     settings: Record<string, string> = {},
   ): Promise<Database> {
-    const instance = await DuckDBInstance.create(path ?? ':memory:', settings);
+    const instance = await DuckDBInstance.create(path ?? ':memory:', { ...settings, ...SANDBOX_SETTINGS });
     const setup = async () => {
       const c = await instance.connect();
       await c.run("SET TimeZone='UTC'");
@@ -53,7 +66,10 @@ export class Database {
     const writer = await setup();
     const pool: DuckDBConnection[] = [];
     for (let i = 0; i < readers; i++) pool.push(await setup());
-    return new Database(instance, writer, pool, await setup());
+    const spooler = await setup();
+    // from here on no connection (and no SQL) can change the instance's or a session's configuration
+    await writer.run('SET lock_configuration = true');
+    return new Database(instance, writer, pool, spooler);
   }
 
   /**

@@ -28,6 +28,8 @@ export interface StartOptions extends ServerOptions {
   memoryLimit?: string;
   /** DuckDB worker threads (default: one per core). */
   threads?: number;
+  /** Directories load jobs may read file:// URIs from (`--load-dir`); default none. */
+  loadDirs?: readonly string[];
   /** For tests: a translator instead of ./sql. */
   translator?: WarehouseOptions['translator'];
 }
@@ -68,6 +70,7 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     ...(opts.translator ? { translator: opts.translator } : {}),
     ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.loadDirs !== undefined ? { loadDirs: opts.loadDirs } : {}),
   });
   const server = createWarehouseServer(warehouse, serverOptions);
   try {

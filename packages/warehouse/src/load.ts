@@ -3,10 +3,11 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Database } from './db.js';
-import { lit } from './db.js';
+import { lit, SANDBOX_SETTINGS } from './db.js';
 import { invalid } from './errors.js';
+import type { LoadAccess } from './load-access.js';
 import { normalizeRow } from './rows.js';
 import { duckColumnsDdl, type FieldSchema, fieldOfDuckType, jsonInsertPlan } from './types.js';
 
@@ -43,10 +44,12 @@ export function localPathOf(uri: unknown): string {
 
 /**
  * Reads a load job's files into a staging table (in `_results`, outside the writer lock); the caller then moves the rows
- * into the destination in one write transaction.
+ * into the destination in one write transaction. Only files `access` allows are read, and DuckDB's file readers run in
+ * a private instance (see copyFromFile), never on the warehouse's own instance, where external access is off.
  */
 export async function readLoadSource(
   db: Database,
+  access: LoadAccess,
   cfg: Record<string, unknown>,
   schema: FieldSchema[] | undefined,
   staging: string,
@@ -54,9 +57,8 @@ export async function readLoadSource(
 ): Promise<Loaded> {
   const uris = Array.isArray(cfg.sourceUris) ? cfg.sourceUris : [];
   if (uris.length !== 1) throw invalid('Exactly one source URI is supported per load job.');
-  const path = localPathOf(uris[0]);
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw invalid(`Not found: URI ${String(uris[0]).slice(0, 200)}`);
+  const path = await access.check(uris[0]);
+  const info = await stat(path);
   const format = String(cfg.sourceFormat ?? 'CSV');
   const maxBad = Number(cfg.maxBadRecords ?? 0) || 0;
   if (format === 'NEWLINE_DELIMITED_JSON') {
@@ -77,8 +79,11 @@ async function loadNdjson(
 ): Promise<Loaded> {
   if (!schema) {
     return db.read(async (c) => {
-      await c.run(
-        `CREATE TABLE ${staging} AS SELECT * FROM read_json_auto(${lit(path)}, format='newline_delimited')`,
+      await copyFromFile(
+        c,
+        path,
+        `SELECT * FROM read_json_auto(${lit(path)}, format='newline_delimited')`,
+        staging,
       );
       return finish(c, staging, 1, bytes, 0);
     });
@@ -159,9 +164,14 @@ async function loadCsv(
     options.push(`header=${skip > 0}`, `skip=${Math.max(0, skip - 1)}`);
   }
   return db.read(async (c) => {
-    running.connection = c;
     try {
-      await c.run(`CREATE TABLE ${staging} AS SELECT * FROM read_csv(${lit(path)}, ${options.join(', ')})`);
+      await copyFromFile(
+        c,
+        path,
+        `SELECT * FROM read_csv(${lit(path)}, ${options.join(', ')})`,
+        staging,
+        running,
+      );
     } catch (e) {
       throw invalid(
         `Error while reading data, error message: ${e instanceof Error ? e.message.split('\n')[0] : e}`,
@@ -171,6 +181,60 @@ async function loadCsv(
     }
     return finish(c, staging, 1, bytes, 0, schema);
   });
+}
+
+/**
+ * Runs `select` (a DuckDB file reader over `path`) in a private in-memory DuckDB instance that may read that one file
+ * and nothing else (external access off, `allowed_paths` = [path], configuration locked, no extensions), and appends
+ * its rows, chunk by chunk, into a new table `staging` of the warehouse through `c`. The warehouse's instance itself
+ * never reads a file, so user SQL has no path to one.
+ */
+async function copyFromFile(
+  c: DuckDBConnection,
+  path: string,
+  select: string,
+  staging: string,
+  running?: { connection?: DuckDBConnection },
+): Promise<void> {
+  // external access goes off (below) as soon as allowed_paths is set, which DuckDB only accepts while it is on
+  const instance = await DuckDBInstance.create(':memory:', {
+    ...SANDBOX_SETTINGS,
+    enable_external_access: 'true',
+  });
+  try {
+    const reader = await instance.connect();
+    try {
+      await reader.run(`SET allowed_paths = [${lit(path)}]`);
+      await reader.run('SET enable_external_access = false');
+      await reader.run('SET lock_configuration = true');
+      if (running) running.connection = reader;
+      const result = await reader.stream(select);
+      const columns = result
+        .columnNames()
+        .map((name, i) => `"${name.replace(/"/g, '""')}" ${String(result.columnTypes()[i])}`);
+      await c.run(`CREATE TABLE ${staging} (${columns.join(', ')})`);
+      const [, schemaName, tableName] = /^(\w+)\."([^"]+)"$/.exec(staging) ?? [];
+      if (!schemaName || !tableName) throw new Error(`staging table name ${staging} is not schema."table"`);
+      const appender = await c.createAppender(tableName, schemaName);
+      try {
+        for (
+          let chunk = await result.fetchChunk();
+          chunk && chunk.rowCount > 0;
+          chunk = await result.fetchChunk()
+        ) {
+          appender.appendDataChunk(chunk);
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    } finally {
+      if (running) running.connection = undefined;
+      reader.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
 }
 
 async function finish(

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BodyKind, checkBodyIds } from './body-ids.js';
@@ -376,7 +375,7 @@ async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q
     throw invalid('Invalid JSON payload received in the upload metadata part.');
   }
   checkBodyIds('job', metadata);
-  const file = join(tmpdir(), `warehouse-upload-${randomBytes(8).toString('hex')}`);
+  const file = join(wh.uploadDir, `upload-${randomBytes(8).toString('hex')}`);
   await writeFile(file, parts[1]!, { mode: 0o600 });
   try {
     const configuration = (metadata.configuration ?? {}) as Record<string, unknown>;

@@ -8,6 +8,7 @@ import type { JobContext } from './jobs/context.js';
 import { DurableJournal, MemoryJournal } from './jobs/journal.js';
 import { QueryCache } from './jobs/query-cache.js';
 import { dropExpiredResults, SmallResults } from './jobs/result-store.js';
+import { LoadAccess } from './load-access.js';
 import { type Logger, silentLogger } from './logger.js';
 import { DEFAULT_PAGE, MAX_PAGE, type Paging } from './paging.js';
 import type { Json } from './rest.js';
@@ -41,6 +42,11 @@ export interface WarehouseOptions {
   memoryLimit?: string;
   /** DuckDB worker threads (default: DuckDB's, one per core). */
   threads?: number;
+  /**
+   * Directories load jobs may read `file://` URIs from (`dp warehouse serve --load-dir`); default none. Uploads are
+   * spooled to a private folder of the warehouse, which is always allowed. See README "Security: what SQL can reach".
+   */
+  loadDirs?: readonly string[];
 }
 
 const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
@@ -82,6 +88,7 @@ export class Warehouse {
     logger: Logger,
     translator: Translator | undefined,
     opts: WarehouseOptions,
+    loadAccess: LoadAccess,
   ) {
     this.projectId = opts.projectId ?? 'local-project';
     this.paging = { pageSize: opts.pageSize ?? DEFAULT_PAGE, maxPageSize: opts.maxPageSize ?? MAX_PAGE };
@@ -96,8 +103,14 @@ export class Warehouse {
       smallResults: new SmallResults(),
       journal: opts.dataDir ? new DurableJournal(db) : new MemoryJournal(),
       queryCache: new QueryCache(),
+      loadAccess,
       finishedJobs: 0,
     };
+  }
+
+  /** The private folder multipart uploads are written to before they are loaded (see LoadAccess). */
+  get uploadDir(): string {
+    return this.jobs.loadAccess.uploadDir;
   }
 
   static async open(opts: WarehouseOptions = {}): Promise<Warehouse> {
@@ -108,18 +121,20 @@ export class Warehouse {
       path = join(opts.dataDir, 'warehouse.duckdb');
     }
     const settings = duckdbSettings(opts);
+    const loadAccess = await LoadAccess.create(opts.loadDirs ?? [], opts.dataDir);
     const translator = opts.translator ?? (await loadTranslator());
     let db: Database;
     try {
       db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings);
     } catch (e) {
+      await loadAccess.close();
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg))
         throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
       throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
     }
     const catalog = await db.write((c) => Catalog.load(c));
-    const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts);
+    const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts, loadAccess);
     await dropExpiredResults(wh.jobs, true);
     return wh;
   }
@@ -131,6 +146,7 @@ export class Warehouse {
     }
     await Promise.allSettled([...this.jobs.running.values()].map((r) => r.done));
     await this.db.close();
+    await this.jobs.loadAccess.close();
   }
 
   // ───────────────────────────── datasets and tables (catalog-ops.ts) ─────────────────────────────

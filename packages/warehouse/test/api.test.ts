@@ -12,9 +12,9 @@ let bq: BigQuery;
 let tmp: string;
 
 beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
   tmp = await mkdtemp(join(tmpdir(), 'wh-api-'));
+  wh = await startTestWarehouse({ loadDirs: [tmp] });
+  bq = clientFor(wh.url);
 });
 afterAll(async () => {
   await wh?.stop();

@@ -175,7 +175,9 @@ describe.each([
   ['data dir', true],
 ])('%s: results of a destination-table job come from its destination', (_mode, durable) => {
   beforeAll(async () => {
-    wh = await startTestWarehouse(durable ? { dataDir: join(dir, 'data') } : {});
+    wh = await startTestWarehouse(
+      durable ? { dataDir: join(dir, 'data'), loadDirs: [dir] } : { loadDirs: [dir] },
+    );
   });
   afterAll(async () => {
     await wh?.stop();

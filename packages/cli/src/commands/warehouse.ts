@@ -16,6 +16,8 @@ export interface ServeOptions extends AccessFlags {
   project: string;
   memoryLimit?: string;
   threads?: string;
+  /** --load-dir, repeatable: directories load jobs may read file:// URIs from */
+  loadDir?: string[];
 }
 
 export interface SeedOptions {
@@ -61,6 +63,7 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
   const access = await serveAccess(options, options.host, io.env, io.cwd);
   if (isAccessFailure(access)) return fail(io, new CommandFailure(access.message, access.exitCode));
   const dataDir = resolve(io.cwd, options.dataDir);
+  const loadDirs = (options.loadDir ?? []).map((d) => resolve(io.cwd, d));
   let running: Awaited<ReturnType<typeof startWarehouse>>;
   try {
     running = await startWarehouse({
@@ -73,6 +76,7 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
       projectId: options.project,
       ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
       ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
+      loadDirs,
     });
   } catch (e) {
     return fail(io, startFailure(e, options));
@@ -173,6 +177,11 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .option(
       '--token-file <path>',
       `with --expose: read the access token from this file (else $${TOKEN_ENV}, else generated)`,
+    )
+    .option(
+      '--load-dir <dir>',
+      'a directory load jobs may read file:// URIs from (repeatable; default: none)',
+      (dir: string, dirs: string[] = []) => [...dirs, dir],
     );
   usageExit(serve);
   serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { JobRecord } from '../catalog.js';
 import { BigQueryError } from '../errors.js';
+import type { LoadAccess } from '../load-access.js';
 import type { Logger } from '../logger.js';
 import type { Paging } from '../paging.js';
 import type { Store } from '../store.js';
@@ -23,6 +24,8 @@ export interface JobContext extends Store {
   /** Where finished job records are kept besides the catalog (see journal.ts). */
   readonly journal: JobJournal;
   readonly queryCache: QueryCache;
+  /** Which local files load jobs may read (--load-dir and the upload spool). */
+  readonly loadAccess: LoadAccess;
   /** Jobs finished since start (every 250th sweeps expired results). */
   finishedJobs: number;
 }

@@ -23,8 +23,9 @@ export async function runLoad(
   const schema =
     declared && declared.length > 0 ? declared : existing?.schema.length ? existing.schema : undefined;
   const staging = `_results."l_${randomBytes(8).toString('hex')}"`;
-  const loaded = await readLoadSource(ctx.db, cfg, schema, staging, running);
   try {
+    // inside the try: a read that fails half-way (a bad record, a broken file) leaves no staging table behind
+    const loaded = await readLoadSource(ctx.db, ctx.loadAccess, cfg, schema, staging, running);
     return await ctx.db.write((c, onCommit, atCommit) =>
       writeJobOutput(
         ctx,

@@ -9,6 +9,7 @@ import {
 } from './functions.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
 import { parameterSql, type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
+import { checkFromItem } from './sandbox.js';
 import { type ResolvedTable, type TableRef, tableRefFromParts } from './tables.js';
 import { isPunct, isWord, join, matchClose, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
 
@@ -30,6 +31,8 @@ export interface RewriteContext {
   targetTable?: TableRef;
   /** names that are CTEs or range variables (aliases), lower-cased */
   cteNames: Set<string>;
+  /** positions of names that refer to a CTE in scope (sandbox.ts); other names in FROM are tables */
+  cteRefs?: Set<number>;
   rangeNames: Set<string>;
   /** UNNEST aliases equal to the unnested column's own name (FROM t, t.arr): references get qualified afterwards */
   shadowing?: { tokens: Token[]; scopeStart: number; alias: string; qualified: string }[];
@@ -526,6 +529,7 @@ function fromItem(
     if (k < 0) return i;
   }
   const t = tokens[k] as Token;
+  checkFromItem(tokens, k, ctx.sql, ctx.legacy);
   if (isPunct(t, '[') && ctx.legacy) {
     const close = matchClose(tokens, k);
     if (close < 0) throw syntaxError('Unclosed [', ctx.sql, t.pos);
@@ -554,7 +558,7 @@ function fromItem(
   if (!path) return i;
   if (isPunct(tokens[nextSig(tokens, path.end)], '(')) return i; // table-valued function
   const first = (path.parts[0] as string).toLowerCase();
-  if (path.parts.length === 1 && ctx.cteNames.has(first)) {
+  if (path.parts.length === 1 && isCteRef(ctx, t, first)) {
     // a CTE: leave it, but remember its alias as a range name
     return path.end;
   }
@@ -671,7 +675,7 @@ function targetItem(
   } else {
     const path = readPath(tokens, k);
     if (!path) return i;
-    if (path.parts.length === 1 && ctx.cteNames.has((path.parts[0] as string).toLowerCase())) return path.end;
+    if (path.parts.length === 1 && isCteRef(ctx, t, (path.parts[0] as string).toLowerCase())) return path.end;
     parts = path.parts;
     end = path.end;
     display = path.display;
@@ -690,6 +694,10 @@ function targetItem(
   }
   out[k] = `${mode === 'into' ? 'INTO ' : mode === 'from' ? 'FROM ' : ''}${placeholder(ctx, d)}`;
   return end;
+}
+
+function isCteRef(ctx: RewriteContext, t: Token, lowerName: string): boolean {
+  return ctx.cteRefs ? ctx.cteRefs.has(t.pos) : ctx.cteNames.has(lowerName);
 }
 
 function childCtx(ctx: RewriteContext): RewriteContext {

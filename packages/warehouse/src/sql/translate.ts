@@ -3,6 +3,7 @@ import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
+import { checkSandbox, cteReferences } from './sandbox.js';
 import type { ResolvedTable, TableRef } from './tables.js';
 import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from './tokenize.js';
 
@@ -72,6 +73,7 @@ function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult 
       `Syntax error: Unexpected ${describe(firstWord)} at [${lineColOf(sql, firstWord?.pos ?? 0)}]`,
     );
   }
+  checkSandbox(tokens, sql, opts.dialect === 'legacy');
   const params = opts.params ?? [];
   const ctx: RewriteContext = {
     sql,
@@ -82,6 +84,7 @@ function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult 
     resolveTable: opts.resolveTable,
     deferred: [],
     cteNames: new Set(),
+    cteRefs: cteReferences(tokens),
     rangeNames: new Set(),
   };
   if (opts.defaultDataset !== undefined) ctx.defaultDataset = opts.defaultDataset;
@@ -213,14 +216,36 @@ function duckIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * Puts the deferred FROM items and literals in place of their placeholders. Only whole names are replaced — a bare
+ * `__dp_N__` or a double-quoted one — never text inside a string literal or a comment: a user's string (or a parameter
+ * value) that reads `__dp_0__` must stay a string, not become resolved SQL that ends its quotes early. (The user's own
+ * names of that form are refused by the sandbox check.)
+ */
 function fillPlaceholders(duck: string, deferred: Deferred[], original: string): string {
   let out = duck;
-  for (let round = 0; round < 20 && PLACEHOLDER_RE.test(out); round++) {
+  for (let round = 0; round < 20; round++) {
     PLACEHOLDER_RE.lastIndex = 0;
-    out = out.replace(PLACEHOLDER_RE, (_m, n: string) =>
-      renderDeferred(deferred[Number(n)] as Deferred, original),
-    );
+    if (!PLACEHOLDER_RE.test(out)) break;
     PLACEHOLDER_RE.lastIndex = 0;
+    let replaced = false;
+    const toks = tokenize(out, { duck: true });
+    for (const t of toks) {
+      const name =
+        t.kind === 'ident'
+          ? t.text
+          : t.kind === 'string' && t.text.startsWith('"')
+            ? t.text.slice(1, -1)
+            : '';
+      const m = /^__dp_(\d+)__$/.exec(name);
+      if (!m) continue;
+      const d = deferred[Number(m[1])];
+      if (!d) throw new SqlError('invalidQuery', `Unrecognized name: ${name}`);
+      t.text = renderDeferred(d, original);
+      replaced = true;
+    }
+    if (!replaced) break;
+    out = toks.map((t) => t.text).join('');
   }
   PLACEHOLDER_RE.lastIndex = 0;
   return out;
