@@ -12,6 +12,7 @@ export * from './images.js';
 export * from './local-run.js';
 export * from './progress.js';
 export * from './report.js';
+export * from './run-dirs.js';
 export * from './spec.js';
 export * from './template.js';
 export * from './warehouse.js';

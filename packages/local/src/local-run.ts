@@ -2,7 +2,7 @@
  * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
  * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks, the process host); never touches `process`.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
@@ -10,6 +10,7 @@ import { type Reporter, type RunResult, runWorkflow, WorkflowError } from './eng
 import { ProcessExecutor, type ProcessHost } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
+import { createRunDir, sweepStaleRunDirs } from './run-dirs.js';
 import { parseWorkflow, type Workflow } from './spec.js';
 import { type StartedWarehouse, startEmbeddedWarehouse } from './warehouse.js';
 
@@ -134,7 +135,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   let warehouseUrl = opts.warehouseUrl;
   let warehouseStartMs = 0;
   let seedMs = 0;
-  const runDir = await mkdtemp(join(tmpdir(), 'dp-run-'));
+  // Run dirs of runs killed with SIGKILL (Secret copies in their pods) go first; only dead owners' (run-dirs.ts).
+  const stale = await sweepStaleRunDirs(tmpdir(), opts.host);
+  if (stale.length > 0)
+    opts.log?.(`removed ${stale.length} temp dir(s) of dead dp runs: ${stale.join(', ')}`);
+  const runDir = await createRunDir(tmpdir(), opts.host);
   try {
     if (opts.warehouse === 'embedded') {
       if (!warehouseUrl) {
