@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable } from '@data-pipeline/local';
@@ -107,12 +107,54 @@ describe('data dirs that cannot work: one line, exit 78, no hang, nothing create
     expect(existsSync(join(aFile, 'sub'))).toBe(false);
   }, 180_000);
 
-  it.skipIf(process.getuid?.() === 0)('a parent that is not writable: 78 naming it', async () => {
-    const ro = join(tmp, 'read-only');
-    mkdirSync(ro, { mode: 0o500 });
-    const r = await dp(['query', 'SELECT 1', '--data-dir', join(ro, 'data')], 20_000);
+  it('a parent that is not writable, a path not traversable: 78 naming it (run as nobody when root)', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'dp-small-open-'));
+    try {
+      chmodSync(open, 0o755);
+      const ro = join(open, 'read-only');
+      mkdirSync(ro, { mode: 0o555 });
+      const asRoot = process.getuid?.() === 0;
+      const query = (dataDir: string) =>
+        new Promise<Done>((resolve) => {
+          const child = spawn(process.execPath, [DP, 'query', 'SELECT 1', '--data-dir', dataDir], {
+            cwd: open,
+            env: { PATH: process.env.PATH ?? '', HOME: open },
+            ...(asRoot ? { uid: 65534, gid: 65534 } : {}), // nobody: root may write anywhere
+          });
+          let stderr = '';
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('close', (code) => resolve({ code, stdout: '', stderr }));
+        });
+      // Not traversable for the user running dp: root's 0700 dir for nobody, a 000 dir for its own owner.
+      const locked = join(open, 'locked');
+      mkdirSync(locked, { mode: asRoot ? 0o700 : 0o000 });
+      const [unwritable, hidden] = await Promise.all([
+        query(join(ro, 'data')),
+        query(join(locked, 'x', 'data')),
+      ]);
+      chmodSync(locked, 0o700);
+      expect(unwritable.stderr).toMatch(
+        /^dp query: --data-dir .*read-only\/data: .*read-only is not writable\n$/,
+      );
+      expect(unwritable.code).toBe(78);
+      expect(existsSync(join(ro, 'data'))).toBe(false);
+      expect(hidden.stderr).toMatch(
+        /^dp query: --data-dir .*locked\/x\/data: permission denied on the way to it\n$/,
+      );
+      expect(hidden.code).toBe(78);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  it('a data dir whose warehouse.duckdb is not a database: 78, one line', async () => {
+    const bad = join(tmp, 'not-a-db');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'warehouse.duckdb'), 'garbage, not a DuckDB file');
+    const r = await dp(['query', 'SELECT 1', '--data-dir', bad]);
     expect(r.code).toBe(78);
-    expect(r.stderr).toMatch(/read-only is not writable/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^dp query: cannot open the warehouse database in .*not-a-db/);
   });
 
   it('a data dir that does not exist yet is created, parents included', async () => {
@@ -258,6 +300,13 @@ describe.skipIf(!ready)('a data dir held by dp warehouse serve', () => {
         expect(r.stderr).toMatch(/DuckDB file lock/);
         expect(r.stderr).toMatch(/--url http:\/\/127\.0\.0\.1:9050/);
       }
+
+      const seed = await dp([...seedArgs, '--data-dir', dir]);
+      expect(seed.code).toBe(78);
+      expect(seed.stderr.trim().split('\n')).toHaveLength(1);
+      expect(seed.stderr).toMatch(
+        /in use by another warehouse process \(DuckDB file lock\); seed the server holding it: --url http:\/\/127\.0\.0\.1:9050$/m,
+      );
 
       const rows = await dp(['query', 'SELECT 1 AS n, "x" AS s', '--url', url, '--format', 'json']);
       expect(rows.stderr).toBe('');

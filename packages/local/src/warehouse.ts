@@ -97,9 +97,11 @@ export async function startEmbeddedWarehouse(opts: {
     });
   } catch (e) {
     // The warehouse words a DuckDB lock conflict as "in use by another warehouse process" (src/warehouse.ts there).
-    if (opts.dataDir !== null && /in use by another warehouse process/.test(String((e as Error).message)))
+    const message = e instanceof Error ? e.message : String(e);
+    if (opts.dataDir !== null && /in use by another warehouse process/.test(message))
       throw new DataDirLockedError(opts.dataDir);
-    throw e;
+    // Anything else that stops the start (a data dir whose warehouse.duckdb is not a database...) is setup: 78.
+    throw new WarehouseError(message.split('\n')[0]!);
   }
   return {
     url: wh.url,

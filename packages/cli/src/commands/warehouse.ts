@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 // EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
 import { EXIT_CODES } from '@data-pipeline/lint';
-import { DataDirError, ensureDataDir, isCalendarDate } from '@data-pipeline/local';
+import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, isCalendarDate } from '@data-pipeline/local';
 import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
@@ -132,7 +132,11 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
     return EXIT_CODES.success;
   } catch (e) {
     const reason = (e as { reason?: string }).reason;
-    return fail(io, new CommandFailure(`dp warehouse seed: ${messageOf(e)}`, seedExit(reason, e)));
+    // A data dir held by a running server: seed that server instead (the message says how).
+    const hint = /in use by another warehouse process/.test(messageOf(e))
+      ? ` (DuckDB file lock); seed the server holding it: --url ${DEFAULT_WAREHOUSE_URL}`
+      : '';
+    return fail(io, new CommandFailure(`dp warehouse seed: ${messageOf(e)}${hint}`, seedExit(reason, e)));
   }
 }
 
