@@ -286,10 +286,18 @@ describe.skipIf(!ready)('a data dir held by dp warehouse serve', () => {
       });
     });
     try {
-      const [locked, lockedRun] = await Promise.all([
+      const [locked, lockedRun, lockedExample] = await Promise.all([
         dp(['query', 'SELECT 1 AS n', '--data-dir', dir]),
         dp(['run', step('failure.yaml'), '--images-manifest', step('images.json'), '--data-dir', dir]),
+        dp(['example', '--data-dir', dir], 60_000),
       ]);
+      // dp example has no --url: it says what else to do.
+      expect(lockedExample.code).toBe(78);
+      expect(lockedExample.stderr).toMatch(
+        new RegExp(
+          `^dp example: data dir ${dir} is locked by another process .*; stop it, or pass another --data-dir\n$`,
+        ),
+      );
       for (const [r, command] of [
         [locked, 'dp query'],
         [lockedRun, 'dp run'],
@@ -298,7 +306,7 @@ describe.skipIf(!ready)('a data dir held by dp warehouse serve', () => {
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stderr).toMatch(new RegExp(`^${command}: data dir ${dir} is locked by another process`));
         expect(r.stderr).toMatch(/DuckDB file lock/);
-        expect(r.stderr).toMatch(/--url http:\/\/127\.0\.0\.1:9050/);
+        expect(r.stderr).toMatch(/; use that server instead: --url http:\/\/127\.0\.0\.1:9050 /);
       }
 
       const seed = await dp([...seedArgs, '--data-dir', dir]);

@@ -52,7 +52,7 @@ export class DataDirLockedError extends WarehouseError {
   constructor(readonly dataDir: string) {
     super(
       `data dir ${dataDir} is locked by another process (DuckDB file lock on warehouse.duckdb, held e.g. by ` +
-        `dp warehouse serve); use that server instead: --url ${DEFAULT_WAREHOUSE_URL} (or its address)`,
+        'dp warehouse serve)',
     );
   }
 }

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   DataDirError,
+  DataDirLockedError,
+  DEFAULT_WAREHOUSE_URL,
   EXIT_CODES,
   formatSummary,
   ImagesError,
@@ -26,8 +28,8 @@ export class UsageError extends Error {
  * Anything else is a bug and keeps its message (no stack).
  */
 export function reportError(io: CliIo, prefix: string, e: unknown): number {
-  const message = e instanceof Error ? e.message : String(e);
-  io.stderr(`${prefix}: ${message.split('\n')[0]}\n`);
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  io.stderr(`${prefix}: ${message}${e instanceof DataDirLockedError ? lockedHint(prefix) : ''}\n`);
   const interrupted = signalExitCode(io.signal);
   if (interrupted !== undefined) return interrupted;
   if (e instanceof UsageError) return EXIT_CODES.usage;
@@ -44,6 +46,13 @@ export function reportError(io: CliIo, prefix: string, e: unknown): number {
   if (e instanceof WarehouseError || e instanceof DataDirError) return EXIT_CODES.configuration;
   if (e instanceof WarehouseUnreachableError) return EXIT_CODES.transient;
   return EXIT_CODES['task-failed'];
+}
+
+/** What to do about a data dir held by a server: the commands with --url can use that server. */
+function lockedHint(prefix: string): string {
+  return prefix === 'dp query' || prefix === 'dp run'
+    ? `; use that server instead: --url ${DEFAULT_WAREHOUSE_URL} (or the address it printed)`
+    : '; stop it, or pass another --data-dir';
 }
 
 export function parseParams(list: readonly string[]): Record<string, string> {
