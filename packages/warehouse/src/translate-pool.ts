@@ -163,6 +163,10 @@ class TranslatePool {
 }
 
 let pool: TranslatePool | undefined;
+let inFlight = 0;
+
+/** How many texts are being translated off the main thread right now (tests watch the event loop meanwhile). */
+export const offThreadTranslations = (): number => inFlight;
 
 const MISS = Symbol('not in the translation cache');
 const STALE = Symbol('a table changed while the worker translated');
@@ -222,11 +226,17 @@ export async function translateCached(
   const resolve = makeResolver(catalog, opts.defaultProject);
   for (let attempt = 0; attempt < 2; attempt++) {
     const used: [TableRef, ResolvedTable][] = [];
-    const result = await pool.translate(sql, opts, (ref) => {
-      const out = resolve(ref);
-      used.push([{ ...ref }, out]);
-      return out;
-    });
+    inFlight++;
+    let result: Translation;
+    try {
+      result = await pool.translate(sql, opts, (ref) => {
+        const out = resolve(ref);
+        used.push([{ ...ref }, out]);
+        return out;
+      });
+    } finally {
+      inFlight--;
+    }
     try {
       return cache.translate(catalog, replay(result, used), sql, opts);
     } catch (e) {

@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { OFF_THREAD_CHARS, setOffThreadChars } from '../src/translate-pool.js';
+import { OFF_THREAD_CHARS, offThreadTranslations, setOffThreadChars } from '../src/translate-pool.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // One 100,000-item IN list: ~590 KB of SQL, seconds of translation.
 const items = Array.from({ length: 100_000 }, (_, i) => i * 2).join(',');
 const big = (table: string) => `SELECT COUNT(*) AS n FROM \`stall.${table}\` WHERE x IN (${items})`;
-/** Health answers must stay below this while the big text is translated (a main-thread translation takes seconds). */
-const HEALTH_MS = 400;
+/**
+ * Health answers must stay below this while the big text is translated. A main-thread translation blocks for seconds;
+ * the bound is loose because the suite runs on 2 shared cores where a merely starved event loop shows gaps of ~300 ms.
+ */
+const HEALTH_MS = 500;
+const PAUSE_MS = 20;
 
 let wh: RunningWarehouse;
 beforeAll(async () => {
@@ -44,34 +48,47 @@ async function query(sql: string) {
   });
 }
 
-/** Runs `sql` and polls /_warehouse/health every 20 ms meanwhile; the slowest health answer and how many there were. */
+/**
+ * Runs `sql` and polls /_warehouse/health every 20 ms meanwhile. A gap is the wait from one answer to the next, less the
+ * pause: client and server share this event loop, so a blocked loop shows as a gap even when no request was in flight
+ * when it began (a client asking at that moment would have waited that long). `slowest`: the longest gap of the whole
+ * query; `slowestTranslating`: the longest that ended while a worker was translating (DuckDB's own synchronous part of
+ * taking a 700 KB statement, ~100 ms, comes after the translation and is not what this test is about).
+ */
 async function whileRunning(sql: string) {
   let done = false;
   const pending = query(sql).finally(() => {
     done = true;
   });
   let slowest = 0;
-  let polls = 0;
-  while (!done) {
-    const t = performance.now();
+  let slowestTranslating = 0;
+  let pollsTranslating = 0;
+  let last = performance.now();
+  for (let polls = 0; !done; polls++) {
     const health = await fetch(`${wh.url}/_warehouse/health`);
     await health.text();
     expect(health.status).toBe(200);
-    slowest = Math.max(slowest, performance.now() - t);
-    polls++;
-    await new Promise((r) => setTimeout(r, 20));
+    const now = performance.now();
+    const gap = now - last - (polls === 0 ? 0 : PAUSE_MS);
+    slowest = Math.max(slowest, gap);
+    if (offThreadTranslations() > 0) {
+      slowestTranslating = Math.max(slowestTranslating, gap);
+      pollsTranslating++;
+    }
+    last = now;
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
   }
-  return { result: await pending, slowest, polls };
+  return { result: await pending, slowest, slowestTranslating, pollsTranslating };
 }
 
 describe('a very large SQL text is translated off the event loop', () => {
   it(`health answers within ${HEALTH_MS} ms while a 100,000-item IN list is translated; the answer is right`, async () => {
     expect(big('t').length).toBeGreaterThan(OFF_THREAD_CHARS);
-    const { result, slowest, polls } = await whileRunning(big('t'));
+    const { result, slowestTranslating, pollsTranslating } = await whileRunning(big('t'));
     expect(result.json.error).toBeUndefined();
     expect(result.json.rows).toEqual([{ f: [{ v: '3' }] }]); // 2, 4 and 10 are even and below 200,000
-    expect(polls).toBeGreaterThan(3);
-    expect(slowest).toBeLessThan(HEALTH_MS);
+    expect(pollsTranslating).toBeGreaterThan(3);
+    expect(slowestTranslating).toBeLessThan(HEALTH_MS);
   }, 240_000);
 
   it('a table changed after the translation was cached is read as it is now (the cached relation is re-checked)', async () => {
@@ -80,6 +97,18 @@ describe('a very large SQL text is translated off the event loop', () => {
     const again = await query(big('t'));
     expect(again.json.error).toBeUndefined();
     expect(again.json.rows).toEqual([{ f: [{ v: '1' }] }]);
+  }, 240_000);
+
+  it('a table replaced while its query is translated in the worker: the old or the new rows, never an error', async () => {
+    await makeTable('r', [2, 4]);
+    const sql = `${big('r')} OR x = -3`; // not cached yet: really translated in the worker
+    const pending = query(sql);
+    await new Promise((r) => setTimeout(r, 300)); // the worker is still at it (it takes seconds)
+    await raw(wh.url, 'DELETE', '/bigquery/v2/projects/local-project/datasets/stall/tables/r');
+    await makeTable('r', [6]);
+    const result = await pending;
+    expect(result.json.error).toBeUndefined();
+    expect([[{ f: [{ v: '2' }] }], [{ f: [{ v: '1' }] }]]).toContainEqual(result.json.rows);
   }, 240_000);
 
   it("errors cross the worker boundary as BigQuery's: a missing table (resolved on the main thread), bad syntax", async () => {
