@@ -3,12 +3,12 @@
  * such directories left behind by runs that were killed (SIGKILL skips the `finally` that removes them).
  *
  * A run directory is ours only when it carries {@link OWNER_FILE}, written right after the directory is created and
- * before any Secret is copied into it: the owner's pid and, where /proc exists, the process start time. A sweep removes a
- * directory only when that record says its owner is dead: the pid answers ESRCH, or the pid now belongs to a process
- * that started at another time (pid reuse). No record, an unreadable one, another user's directory or an owner that may
+ * before any Secret is copied into it: the owner's pid and, where /proc exists, the process start time and pid namespace.
+ * A sweep removes a directory only when that record says its owner is dead: the pid answers ESRCH, or the pid now
+ * belongs to a process that started at another time (pid reuse); never for an owner in another pid namespace. No record, an unreadable one, another user's directory or an owner that may
  * be alive: left alone.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,17 @@ interface OwnerRecord {
   readonly pid: number;
   /** Field 22 of /proc/<pid>/stat (clock ticks after boot); null where there is no /proc. */
   readonly start: string | null;
+  /** The owner's pid namespace (`pid:[4026531836]`); a pid means nothing in another one (containers sharing /tmp). */
+  readonly ns?: string | null;
+}
+
+/** This process's pid namespace, or null where there is no /proc. */
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
 }
 
 /** The start time of process `pid` as /proc reports it, or null (no /proc, no such process). */
@@ -50,7 +61,7 @@ export async function createRunDir(tmp: string, host: Pick<ProcessHost, 'pid'>):
   const pid = ownPid(host);
   // Without a pid nothing can prove the owner dead later, so no record: a sweep never touches the directory.
   if (pid !== undefined) {
-    const record: OwnerRecord = { pid, start: processStartTime(pid) };
+    const record: OwnerRecord = { pid, start: processStartTime(pid), ns: pidNamespace() };
     await writeFile(join(dir, OWNER_FILE), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
   return dir;
@@ -61,7 +72,8 @@ function parseOwner(text: string): OwnerRecord | undefined {
     const v = JSON.parse(text) as Partial<OwnerRecord>;
     if (!Number.isSafeInteger(v.pid) || (v.pid as number) <= 0) return undefined;
     if (v.start !== null && typeof v.start !== 'string') return undefined;
-    return { pid: v.pid as number, start: v.start };
+    if (v.ns !== undefined && v.ns !== null && typeof v.ns !== 'string') return undefined;
+    return { pid: v.pid as number, start: v.start, ns: v.ns ?? null };
   } catch {
     return undefined;
   }
@@ -72,7 +84,9 @@ export function ownerDead(
   record: OwnerRecord,
   host: Pick<ProcessHost, 'kill'>,
   startOf: (pid: number) => string | null = processStartTime,
+  ns: string | null = pidNamespace(),
 ): boolean {
+  if ((record.ns ?? null) !== ns) return false; // another pid namespace: its pids cannot be checked from here
   try {
     // Signal 0 only checks that the pid exists; the hosts (process.kill) accept it though the type names signals.
     (host.kill as (pid: number, signal: NodeJS.Signals | 0) => void)(record.pid, 0);
@@ -101,6 +115,7 @@ export async function sweepStaleRunDirs(
     return removed;
   }
   const uid = userInfo().uid;
+  const ns = pidNamespace();
   for (const name of names) {
     if (!name.startsWith(RUN_DIR_PREFIX)) continue;
     const dir = join(tmp, name);
@@ -108,7 +123,7 @@ export async function sweepStaleRunDirs(
       const st = await lstat(dir);
       if (!st.isDirectory() || (uid >= 0 && st.uid !== uid)) continue; // symlinks, files, other users
       const record = parseOwner(await readFile(join(dir, OWNER_FILE), 'utf8'));
-      if (!record || !ownerDead(record, host, startOf)) continue;
+      if (!record || !ownerDead(record, host, startOf, ns)) continue;
       await rm(dir, { recursive: true, force: true });
       removed.push(dir);
     } catch {

@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -30,6 +31,14 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** This process's pid namespace as the owner records hold it (null without /proc). */
+const ns = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+})();
 const host = { kill: (pid: number, signal: NodeJS.Signals) => process.kill(pid, signal) };
 
 const waitFor = async (what: string, check: () => boolean, ms = 20_000) => {
@@ -128,9 +137,14 @@ describe('run directories of dead dp runs', () => {
     const root = join(tmp, 'unit');
     mkdirSync(root);
     const own = await createRunDir(root, { pid: process.pid });
-    const record = JSON.parse(readFileSync(join(own, OWNER_FILE), 'utf8')) as { pid: number; start: unknown };
+    const record = JSON.parse(readFileSync(join(own, OWNER_FILE), 'utf8')) as {
+      pid: number;
+      start: unknown;
+      ns: unknown;
+    };
     expect(record.pid).toBe(process.pid);
     expect(record.start).toBe(processStartTime(process.pid));
+    expect(record.ns).toBe(ns);
     const planted = (name: string, owner?: string) => {
       const dir = join(root, name);
       mkdirSync(dir);
@@ -141,26 +155,41 @@ describe('run directories of dead dp runs', () => {
     const gone = spawn(process.execPath, ['-e', '0']);
     const gonePid = gone.pid!;
     await new Promise((r) => gone.on('exit', r));
-    const dead = planted('dp-run-dead', JSON.stringify({ pid: gonePid, start: null }));
+    const dead = planted('dp-run-dead', JSON.stringify({ pid: gonePid, start: null, ns }));
     // Our own pid with another start time: the pid was reused, the owner is dead.
-    const reused = planted('dp-run-reused', JSON.stringify({ pid: process.pid, start: '1' }));
+    const reused = planted('dp-run-reused', JSON.stringify({ pid: process.pid, start: '1', ns }));
     const live = planted(
       'dp-run-live',
-      JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) }),
+      JSON.stringify({ pid: process.pid, start: processStartTime(process.pid), ns }),
     );
-    const noStart = planted('dp-run-nostart', JSON.stringify({ pid: process.pid, start: null }));
+    const noStart = planted('dp-run-nostart', JSON.stringify({ pid: process.pid, start: null, ns }));
     const garbage = planted('dp-run-garbage', '{"pid": "1; rm -rf /"');
     const negative = planted('dp-run-negative', JSON.stringify({ pid: -1, start: null }));
     const bare = planted('dp-run-bare');
+    // A dead pid, but recorded in another pid namespace (a container sharing /tmp): not checkable from here.
+    const foreignNs = planted(
+      'dp-run-other-ns',
+      JSON.stringify({ pid: gonePid, start: null, ns: 'pid:[1]' }),
+    );
     writeFileSync(join(root, 'dp-run-file'), 'not a dir');
     symlinkSync(dead, join(root, 'dp-run-link'));
-    const other = planted('other-dead', JSON.stringify({ pid: gonePid, start: null }));
+    const other = planted('other-dead', JSON.stringify({ pid: gonePid, start: null, ns }));
 
     const removed = await sweepStaleRunDirs(root, host);
     // Without /proc (not Linux) there is no start time to compare: a reused pid then keeps its dir (the safe side).
     const proc = processStartTime(process.pid) !== null;
     expect(removed.sort()).toEqual((proc ? [dead, reused] : [dead]).sort());
-    for (const kept of [own, live, noStart, garbage, negative, bare, other, join(root, 'dp-run-file')])
+    for (const kept of [
+      own,
+      live,
+      noStart,
+      garbage,
+      negative,
+      bare,
+      foreignNs,
+      other,
+      join(root, 'dp-run-file'),
+    ])
       expect(existsSync(kept)).toBe(true);
     // The symlink was not followed into (its target went because of its own record, not through the link).
     expect(readdirSync(root)).toContain('dp-run-link');
