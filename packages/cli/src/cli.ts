@@ -19,7 +19,7 @@ const io: CliIo = {
   isTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
   columns: process.stderr.columns,
   rows: process.stderr.rows,
-  host: { nodePath: process.execPath, kill: (pid, signal) => process.kill(pid, signal) },
+  host: { nodePath: process.execPath, kill: (pid, signal) => process.kill(pid, signal), pid: process.pid },
   // Handlers only for commands that read the signal: the others keep Node's default (exit on Ctrl-C).
   get signal() {
     if (!listening) {

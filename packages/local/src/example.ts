@@ -3,8 +3,9 @@
  * warehouse; then the top rows of hackernews_github_agg and the HTML report.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { ensureDataDir } from './data-dir.js';
 import type { Reporter } from './engine.js';
 import type { ProcessHost } from './executor.js';
 import { formatRows } from './format.js';
@@ -89,7 +90,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
   const runDate = opts.runDate ?? ymd(clock());
   const project = DEFAULT_PROJECT;
   const parameters = { 'gcp-project': project, 'run-date': runDate };
-  await mkdir(opts.dataDir, { recursive: true });
+  await ensureDataDir(opts.dataDir);
   let warehouseMs = 0;
   let t = clock();
   const wh = await startEmbeddedWarehouse({ dataDir: opts.dataDir, projectId: project });
@@ -150,7 +151,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
     opts.out(`\nTop rows of github_trends.hackernews_github_agg for ${addDays(runDate, -1)}:\n`);
     opts.out(formatRows(top, 'table'));
     const data = await collectReportData(wh.url, { projectId: project, dataset: 'github_trends', runDate });
-    await mkdir(dirname(opts.reportPath), { recursive: true });
+    await ensureDataDir(dirname(opts.reportPath), '--report');
     await writeFile(opts.reportPath, renderReport(data, new Date(clock())));
     const reportMs = clock() - t;
     opts.out(`\nReport: ${opts.reportPath}\n`);

@@ -19,6 +19,8 @@ export interface ProcessHost {
   readonly nodePath: string;
   /** Sends `signal` to `pid`; a negative pid is a process group (every step runs in a group of its own). Throws like `process.kill`. */
   readonly kill: (pid: number, signal: NodeJS.Signals) => void;
+  /** The caller's own process id: the owner recorded in a run's temp directory (run-dirs.ts; else /proc/self). */
+  readonly pid?: number;
 }
 
 export interface ProcessExecutorOptions {

@@ -1,5 +1,6 @@
 // The one exit-code table (re-exported so `dp` commands need no second dependency on the runner).
 export { EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
+export * from './data-dir.js';
 export * from './engine.js';
 export * from './example.js';
 export * from './executor.js';
@@ -11,6 +12,7 @@ export * from './images.js';
 export * from './local-run.js';
 export * from './progress.js';
 export * from './report.js';
+export * from './run-dirs.js';
 export * from './spec.js';
 export * from './template.js';
 export * from './warehouse.js';

@@ -2,13 +2,15 @@
  * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
  * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks, the process host); never touches `process`.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureDataDir } from './data-dir.js';
 import { type Reporter, type RunResult, runWorkflow, WorkflowError } from './engine.js';
 import { ProcessExecutor, type ProcessHost } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
+import { createRunDir, sweepStaleRunDirs } from './run-dirs.js';
 import { parseWorkflow, type Workflow } from './spec.js';
 import { type StartedWarehouse, startEmbeddedWarehouse } from './warehouse.js';
 
@@ -66,6 +68,16 @@ export function addDays(yyyymmdd: string, days: number): string {
   return ymd(ms + days * 86_400_000);
 }
 
+/** Whether YYYYMMDD (or YYYY-MM-DD) names a real day of the Gregorian calendar (no 2026-02-30, no month 13). */
+export function isCalendarDate(text: string): boolean {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // not Date.UTC: it maps years 0-99 to 1900-1999
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
 export function dashed(yyyymmdd: string): string {
   return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 }
@@ -75,6 +87,7 @@ export function effectiveRunDate(parameters: Readonly<Record<string, string>>, n
   const given = parameters['run-date'];
   if (given && !/^\d{8}$/.test(given))
     throw new WorkflowError(`run-date must be YYYYMMDD, got ${JSON.stringify(given)}`);
+  if (given && !isCalendarDate(given)) throw new WorkflowError(`run-date ${given} is not a calendar date`);
   return given || ymd(now);
 }
 
@@ -116,15 +129,20 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const runDate =
     opts.warehouse === 'embedded' ? effectiveRunDate(parameters, clock()) : (parameters['run-date'] ?? '');
 
+  // Before anything is started: a data dir that cannot work fails here with one line (and never hangs, see data-dir.ts).
+  await ensureDataDir(opts.dataDir);
   let wh: StartedWarehouse | undefined;
   let warehouseUrl = opts.warehouseUrl;
   let warehouseStartMs = 0;
   let seedMs = 0;
-  const runDir = await mkdtemp(join(tmpdir(), 'dp-run-'));
+  // Run dirs of runs killed with SIGKILL (Secret copies in their pods) go first; only dead owners' (run-dirs.ts).
+  const stale = await sweepStaleRunDirs(tmpdir(), opts.host);
+  if (stale.length > 0)
+    opts.log?.(`removed ${stale.length} temp dir(s) of dead dp runs: ${stale.join(', ')}`);
+  const runDir = await createRunDir(tmpdir(), opts.host);
   try {
     if (opts.warehouse === 'embedded') {
       if (!warehouseUrl) {
-        await mkdir(opts.dataDir, { recursive: true });
         const t = clock();
         wh = await startEmbeddedWarehouse({
           dataDir: opts.dataDir,

@@ -26,6 +26,37 @@ export class WarehouseError extends Error {
   override readonly name = 'WarehouseError';
 }
 
+/** A warehouse given by URL (`--url`) did not answer: worth retrying once it runs (exit 75). */
+export class WarehouseUnreachableError extends Error {
+  override readonly name = 'WarehouseUnreachableError';
+}
+
+/** Turns fetch's network failure ("fetch failed", ECONNREFUSED...) into {@link WarehouseUnreachableError}. */
+export function unreachable(url: string, e: unknown): unknown {
+  const cause = (e as { cause?: { code?: unknown } }).cause?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof TypeError && /fetch failed/.test(message))
+    return new WarehouseUnreachableError(
+      `no warehouse answers at ${url}${typeof cause === 'string' ? ` (${cause})` : ''}`,
+    );
+  if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND/.test(message))
+    return new WarehouseUnreachableError(`no warehouse answers at ${url} (${message.split('\n')[0]})`);
+  return e;
+}
+
+/** Suggested to whoever finds the data dir held by a running `dp warehouse serve` (its default address). */
+export const DEFAULT_WAREHOUSE_URL = 'http://127.0.0.1:9050';
+
+/** The data dir's DuckDB file is locked by another process (typically a running `dp warehouse serve`). */
+export class DataDirLockedError extends WarehouseError {
+  constructor(readonly dataDir: string) {
+    super(
+      `data dir ${dataDir} is locked by another process (DuckDB file lock on warehouse.duckdb, held e.g. by ` +
+        'dp warehouse serve)',
+    );
+  }
+}
+
 async function loadModule(): Promise<WarehouseModule> {
   const name = '@data-pipeline/warehouse';
   let mod: Partial<WarehouseModule>;
@@ -56,12 +87,22 @@ export async function startEmbeddedWarehouse(opts: {
   projectId: string;
 }): Promise<StartedWarehouse> {
   const mod = await loadModule();
-  const wh = await mod.startWarehouse({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: opts.dataDir,
-    projectId: opts.projectId,
-  });
+  let wh: Awaited<ReturnType<WarehouseModule['startWarehouse']>>;
+  try {
+    wh = await mod.startWarehouse({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: opts.dataDir,
+      projectId: opts.projectId,
+    });
+  } catch (e) {
+    // The warehouse words a DuckDB lock conflict as "in use by another warehouse process" (src/warehouse.ts there).
+    const message = e instanceof Error ? e.message : String(e);
+    if (opts.dataDir !== null && /in use by another warehouse process/.test(message))
+      throw new DataDirLockedError(opts.dataDir);
+    // Anything else that stops the start (a data dir whose warehouse.duckdb is not a database...) is setup: 78.
+    throw new WarehouseError(message.split('\n')[0]!);
+  }
   return {
     url: wh.url,
     seed: async (range) => {
@@ -73,7 +114,11 @@ export async function startEmbeddedWarehouse(opts: {
 
 export async function seedAt(url: string, range: { from: string; to: string }): Promise<void> {
   const mod = await loadModule();
-  await mod.seedSampleData({ url }, range);
+  try {
+    await mod.seedSampleData({ url }, range);
+  } catch (e) {
+    throw unreachable(url, e);
+  }
 }
 
 /** The warehouse answered a query with an error (invalid SQL, unknown table): the user's input, not our setup. */
@@ -139,6 +184,8 @@ export async function queryWarehouse(
     const res = await fetch(`${base}${path}`, {
       ...init,
       headers: { 'content-type': 'application/json' },
+    }).catch((e: unknown) => {
+      throw unreachable(url, e);
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     const err = (body as { error?: { message?: string } }).error;

@@ -19,6 +19,9 @@ export interface Translator {
 }
 
 let loaded: Promise<Translator | undefined> | undefined;
+let loadedModule: Translator | undefined;
+/** The translator loadTranslator loaded (undefined before or on failure): the one translate-pool.ts's workers load too. */
+export const loadedTranslator = (): Translator | undefined => loadedModule;
 /** Why the translator could not be loaded (reported in the error of every query). */
 export let translatorLoadError = '';
 
@@ -32,7 +35,8 @@ export function loadTranslator(): Promise<Translator | undefined> {
     try {
       const mod = (await import(specifier)) as Partial<Translator>;
       if (typeof mod.translateQuery === 'function' && typeof mod.detectDialect === 'function') {
-        return mod as Translator;
+        loadedModule = mod as Translator;
+        return loadedModule;
       }
     } catch (e) {
       translatorLoadError = e instanceof Error ? e.message.split('\n')[0]! : String(e);

@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { EXIT_CODES, findRepoRoot, formatSummary, ProgressReporter, runExample } from '@data-pipeline/local';
+import {
+  EXIT_CODES,
+  findRepoRoot,
+  formatSummary,
+  isCalendarDate,
+  ProgressReporter,
+  runExample,
+} from '@data-pipeline/local';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
 import { reportError, stepBaseEnv, UsageError } from './run.js';
@@ -17,6 +24,8 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
   try {
     if (flags.runDate !== undefined && !/^\d{8}$/.test(flags.runDate))
       throw new UsageError(`--run-date must be YYYYMMDD, got ${JSON.stringify(flags.runDate)}`);
+    if (flags.runDate !== undefined && !isCalendarDate(flags.runDate))
+      throw new UsageError(`--run-date ${flags.runDate} is not a calendar date`);
     if (flags.engine !== 'native' && flags.engine !== 'airflow')
       throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
     const repoRoot = findRepoRoot(io.cwd) ?? findRepoRoot(import.meta.dirname);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   DEFAULT_PROJECT,
   EXIT_CODES,
+  ensureDataDir,
   formatRows,
   queryWarehouse,
   type RowFormat,
@@ -9,31 +10,36 @@ import {
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, usageErrors } from '../io.js';
-import { reportError, UsageError } from './run.js';
+import { parseWarehouseUrl, reportError, UsageError } from './run.js';
 
 export interface QueryFlags {
   dataDir: string;
   format: string;
   project: string;
   legacySql?: boolean;
+  url?: string;
 }
 
-/** `dp query`: one query against the embedded warehouse in --data-dir; returns the exit code. */
+/** `dp query`: one query against the embedded warehouse in --data-dir (or a running one, --url); returns the exit code. */
 export async function queryCommand(sql: string, flags: QueryFlags, io: CliIo): Promise<number> {
   try {
     if (!['table', 'json', 'csv'].includes(flags.format))
       throw new UsageError(`--format must be table, json or csv, got ${JSON.stringify(flags.format)}`);
     if (sql.trim() === '') throw new UsageError('the SQL text is empty');
-    const wh = await startEmbeddedWarehouse({
-      dataDir: resolve(io.cwd, flags.dataDir),
-      projectId: flags.project,
-    });
-    try {
-      const result = await queryWarehouse(wh.url, sql, {
+    const url = flags.url === undefined ? undefined : parseWarehouseUrl(flags.url);
+    const query = (at: string) =>
+      queryWarehouse(at, sql, {
         projectId: flags.project,
         ...(flags.legacySql ? { useLegacySql: true } : {}),
       });
-      io.stdout(formatRows(result, flags.format as RowFormat));
+    if (url) {
+      io.stdout(formatRows(await query(url), flags.format as RowFormat));
+      return EXIT_CODES.success;
+    }
+    const dataDir = await ensureDataDir(resolve(io.cwd, flags.dataDir));
+    const wh = await startEmbeddedWarehouse({ dataDir, projectId: flags.project });
+    try {
+      io.stdout(formatRows(await query(wh.url), flags.format as RowFormat));
     } finally {
       await wh.stop();
     }
@@ -46,9 +52,15 @@ export async function queryCommand(sql: string, flags: QueryFlags, io: CliIo): P
 export function registerQuery(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('query')
-    .description('run one SQL query against the embedded warehouse in --data-dir and print the rows')
+    .description(
+      'run one SQL query against the embedded warehouse in --data-dir (or at --url) and print the rows',
+    )
     .argument('<sql>', 'GoogleSQL (or legacy SQL with #legacySQL / --legacy-sql)')
     .option('--data-dir <dir>', 'data directory of the embedded warehouse', '.data')
+    .option(
+      '--url <url>',
+      'query a running `dp warehouse serve` (e.g. http://127.0.0.1:9050) instead of --data-dir',
+    )
     .option('--format <table|json|csv>', 'output format (json: an array of row objects)', 'table')
     .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
     .option('--legacy-sql', 'use legacy SQL')

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  DataDirError,
+  DataDirLockedError,
+  DEFAULT_WAREHOUSE_URL,
   EXIT_CODES,
   formatSummary,
   ImagesError,
@@ -10,6 +13,7 @@ import {
   SpecError,
   TemplateError,
   WarehouseError,
+  WarehouseUnreachableError,
   WorkflowError,
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
@@ -24,8 +28,8 @@ export class UsageError extends Error {
  * Anything else is a bug and keeps its message (no stack).
  */
 export function reportError(io: CliIo, prefix: string, e: unknown): number {
-  const message = e instanceof Error ? e.message : String(e);
-  io.stderr(`${prefix}: ${message.split('\n')[0]}\n`);
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  io.stderr(`${prefix}: ${message}${e instanceof DataDirLockedError ? lockedHint(prefix) : ''}\n`);
   const interrupted = signalExitCode(io.signal);
   if (interrupted !== undefined) return interrupted;
   if (e instanceof UsageError) return EXIT_CODES.usage;
@@ -37,8 +41,18 @@ export function reportError(io: CliIo, prefix: string, e: unknown): number {
     e instanceof ImagesError
   )
     return EXIT_CODES['invalid-input'];
-  if (e instanceof WarehouseError) return EXIT_CODES.configuration;
+  // A locked data dir (DataDirLockedError, a WarehouseError) is configuration too: the server holding it runs until
+  // stopped, so retrying is no cure; --url (the hint printed above) is.
+  if (e instanceof WarehouseError || e instanceof DataDirError) return EXIT_CODES.configuration;
+  if (e instanceof WarehouseUnreachableError) return EXIT_CODES.transient;
   return EXIT_CODES['task-failed'];
+}
+
+/** What to do about a data dir held by a server: the commands with --url can use that server. */
+function lockedHint(prefix: string): string {
+  return prefix === 'dp query' || prefix === 'dp run'
+    ? `; use that server instead: --url ${DEFAULT_WAREHOUSE_URL} (or the address it printed)`
+    : '; stop it, or pass another --data-dir';
 }
 
 export function parseParams(list: readonly string[]): Record<string, string> {
@@ -61,6 +75,23 @@ export function parseSecrets(list: readonly string[], cwd: string): Map<string, 
     out.set(s.slice(0, i), path);
   }
   return out;
+}
+
+/** `--url`: the base URL of a running `dp warehouse serve` (http or https, no path beyond `/`). */
+export function parseWarehouseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `--url must be an http(s) URL such as http://127.0.0.1:9050, got ${JSON.stringify(value)}`,
+    );
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search)
+    throw new UsageError(
+      `--url must be an http(s) URL such as http://127.0.0.1:9050, got ${JSON.stringify(value)}`,
+    );
+  return url.href.replace(/\/$/, '');
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -98,6 +129,7 @@ export interface RunFlags {
   imagesManifest?: string;
   verbose?: boolean;
   timeScale?: string;
+  url?: string;
 }
 
 /** `dp run`: returns the exit code (0, task-failed, the signal's, or the code of the bad input). */
@@ -112,6 +144,11 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
     if (timeScale !== undefined && !(timeScale > 0 && timeScale <= 1))
       throw new UsageError(`--time-scale must be a number in (0, 1], got ${JSON.stringify(flags.timeScale)}`);
+    const warehouseUrl = flags.url === undefined ? undefined : parseWarehouseUrl(flags.url);
+    if (warehouseUrl && flags.warehouse !== 'embedded')
+      throw new UsageError(
+        '--url names an embedded warehouse: it cannot be combined with --warehouse bigquery',
+      );
     const parameters = parseParams(flags.param);
     const secrets = parseSecrets(flags.secret, io.cwd);
     const reporter = new ProgressReporter({
@@ -126,6 +163,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       warehouse: flags.warehouse,
       dataDir: resolve(io.cwd, flags.dataDir),
       engine: flags.engine,
+      ...(warehouseUrl ? { warehouseUrl } : {}),
       ...(flags.entrypoint ? { entrypoint: flags.entrypoint } : {}),
       secrets,
       ...(flags.imagesManifest ? { imagesManifest: resolve(io.cwd, flags.imagesManifest) } : {}),
@@ -158,6 +196,10 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('-p, --param <name=value>', 'workflow parameter (repeatable)', collect, [])
     .option('--warehouse <embedded|bigquery>', 'embedded local warehouse or real BigQuery (ADC)', 'embedded')
     .option('--data-dir <dir>', 'data directory of the embedded warehouse (and step logs)', '.data')
+    .option(
+      '--url <url>',
+      'use a running `dp warehouse serve` (e.g. http://127.0.0.1:9050) instead of --data-dir',
+    )
     .option('--engine <native|airflow>', 'operator engine passed to every step as DP_ENGINE', 'native')
     .option('--entrypoint <template>', 'start at this template instead of spec.entrypoint')
     .option(

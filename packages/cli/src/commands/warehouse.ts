@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 // EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
 import { EXIT_CODES } from '@data-pipeline/lint';
+import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, isCalendarDate } from '@data-pipeline/local';
 import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
@@ -64,6 +65,10 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
   if (isAccessFailure(access)) return fail(io, new CommandFailure(access.message, access.exitCode));
   const dataDir = resolve(io.cwd, options.dataDir);
   const loadDirs = (options.loadDir ?? []).map((d) => resolve(io.cwd, d));
+  if (!options.inMemory) {
+    const bad = await dataDirProblem(dataDir, 'dp warehouse serve');
+    if (bad) return fail(io, bad);
+  }
   let running: Awaited<ReturnType<typeof startWarehouse>>;
   try {
     running = await startWarehouse({
@@ -114,6 +119,7 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
   ] as const) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
       return usage(`dp warehouse seed: ${flag} must be YYYY-MM-DD, got "${clip(value)}"`);
+    if (!isCalendarDate(value)) return usage(`dp warehouse seed: ${flag} ${value} is not a calendar date`);
   }
   const scale = Number(options.scale);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 5000)
@@ -129,7 +135,10 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
       const token = io.env[TOKEN_ENV];
       report = await seedSampleData({ url: options.url, ...(token ? { token } : {}) }, opts);
     } else {
-      const wh = await Warehouse.open({ dataDir: resolve(io.cwd, options.dataDir) });
+      const dataDir = resolve(io.cwd, options.dataDir);
+      const bad = await dataDirProblem(dataDir, 'dp warehouse seed');
+      if (bad) return fail(io, bad);
+      const wh = await Warehouse.open({ dataDir });
       try {
         report = await seedSampleData(wh, opts);
       } finally {
@@ -143,7 +152,11 @@ export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<nu
     return EXIT_CODES.success;
   } catch (e) {
     const reason = (e as { reason?: string }).reason;
-    return fail(io, new CommandFailure(`dp warehouse seed: ${messageOf(e)}`, seedExit(reason, e)));
+    // A data dir held by a running server: seed that server instead (the message says how).
+    const hint = /in use by another warehouse process/.test(messageOf(e))
+      ? ` (DuckDB file lock); seed the server holding it: --url ${DEFAULT_WAREHOUSE_URL}`
+      : '';
+    return fail(io, new CommandFailure(`dp warehouse seed: ${messageOf(e)}${hint}`, seedExit(reason, e)));
   }
 }
 
@@ -199,6 +212,18 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .option('--url <url>', 'seed a running `dp warehouse serve` instead of opening the data dir');
   usageExit(seed);
   seed.action(async (options: SeedOptions) => ctx.exit(await warehouseSeed(options, ctx.io)));
+}
+
+/** Checks (and creates) the data dir before DuckDB opens it; the problem as a failure with exit 78, if any. */
+async function dataDirProblem(dataDir: string, command: string): Promise<CommandFailure | undefined> {
+  try {
+    await ensureDataDir(dataDir);
+    return undefined;
+  } catch (e) {
+    if (e instanceof DataDirError)
+      return new CommandFailure(`${command}: ${e.message}`, EXIT_CODES.configuration);
+    throw e;
+  }
 }
 
 function seedExit(reason: string | undefined, e: unknown): number {

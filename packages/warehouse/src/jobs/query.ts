@@ -4,6 +4,7 @@ import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
 import { asObject, type Json } from '../rest.js';
 import type { Tx } from '../store.js';
+import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
 import type { FieldSchema } from '../types.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
@@ -41,7 +42,7 @@ export async function runQuery(
   }
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
-  const translated = ctx.queryCache.translate(ctx.catalog, tr, sql, {
+  const translated = await translateCached(ctx.queryCache, ctx.catalog, tr, sql, {
     dialect,
     defaultProject,
     ...(defaultDataset ? { defaultDataset } : {}),
