@@ -104,13 +104,26 @@ export class Database {
     });
   }
 
-  /** Runs `fn` on a pooled reader connection (concurrent with other reads and with the writer). */
+  /**
+   * Runs `fn` on a pooled reader connection (concurrent with other reads and with the writer), in ONE snapshot: the
+   * first statement `fn` runs opens a transaction (see beginLazily), ended after `fn` settles. DuckDB plans a
+   * statement with the table statistics of the moment it is prepared and does not re-plan for data-only commits, so a
+   * statement prepared in one auto-commit transaction and run in the next can meet rows its plan has no room for
+   * (wrapped or out-of-bounds values); inside one transaction the plan and the run see the same data. `fn` must be
+   * done with every result it streams before it returns.
+   */
   async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('warehouse is stopping');
     const c =
       this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiters.push(resolve)));
+    const tx = beginLazily(c);
     try {
-      return await fn(c);
+      const result = await fn(tx.connection);
+      if (tx.begun()) await c.run('COMMIT');
+      return result;
+    } catch (e) {
+      if (tx.begun()) await c.run('ROLLBACK').catch(() => undefined);
+      throw e;
     } finally {
       const next = this.waiters.shift();
       if (next) next(c);
@@ -146,7 +159,7 @@ const RUN_METHODS = new Set(['run', 'runAndRead', 'runAndReadAll']);
 const PASS_THROUGH = new Set(['interrupt', 'progress', 'clientContext', 'getClientContext', 'getTableNames']);
 
 /**
- * The writer connection as `fn` of Database.write sees it: the first statement it runs opens the transaction —
+ * A connection as `fn` of Database.write / read sees it: the first statement it runs opens the transaction —
  * `BEGIN TRANSACTION; <sql>` in one call when the statement has no parameters (one trip to DuckDB less per write),
  * BEGIN on its own first otherwise, and before any other executing method (prepare, stream, appenders, ...).
  */
