@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -337,6 +337,61 @@ describe.each([
         expect(reads).toBeGreaterThanOrEqual(25);
         expect(sizes).toBeGreaterThanOrEqual(3);
       }
+    } finally {
+      await wh.stop();
+    }
+  });
+});
+
+describe('a workflow run with parallelism > 1 (runLocal, the engine behind `dp run`)', () => {
+  it('4 writer and 4 reader steps at once: every row a step read was written by a writer step', async () => {
+    // The engine is imported at run time (it depends on this package, not the other way round).
+    const { runLocal } = (await import(
+      ['@data-pipeline', 'local'].join('/')
+    )) as typeof import('@data-pipeline/local');
+    const fixtures = join(import.meta.dirname, 'fixtures', 'snapshot-race');
+    const { BATCHES, batchRows } = (await import(join(fixtures, 'rows.mjs'))) as {
+      BATCHES: number;
+      batchRows: (w: number, k: number) => { w: string; s: string; n: string }[];
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'wh-snapshot-run-'));
+    dirs.push(dir);
+    const wh = await startTestWarehouse();
+    try {
+      const out = join(dir, 'reads.jsonl');
+      const result = await runLocal({
+        workflowFile: join(fixtures, 'race.yaml'),
+        parameters: { table: 'steps', out },
+        warehouse: 'embedded',
+        warehouseUrl: wh.url,
+        seed: false,
+        dataDir: dir,
+        engine: 'native',
+        secrets: new Map(),
+        imagesManifest: join(fixtures, 'images.json'),
+        baseEnv: { PATH: process.env.PATH ?? '', HOME: dir },
+        host: { nodePath: process.execPath, kill: (pid, signal) => process.kill(pid, signal) },
+      });
+      expect(
+        result.tasks.map((t) => `${t.name}:${t.phase}`).filter((t) => !t.endsWith(':Succeeded')),
+      ).toEqual([]);
+      const written = new Set<string>();
+      for (let w = 0; w < 4; w++)
+        for (let k = 0; k < BATCHES; k++)
+          for (const r of batchRows(w, k)) written.add(`${r.w}|${r.s}|${r.n}`);
+      const reads = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { read: string; total: number; rows: string[][] });
+      expect(reads).toHaveLength(4 * 10);
+      const wrong = reads.flatMap((r) => [
+        ...(r.total === r.rows.length ? [] : [`${r.read}: totalRows ${r.total} but ${r.rows.length} rows`]),
+        ...r.rows.filter(([w, s, n]) => !written.has(`${w}|${s}|${n}`)).map((row) => `${r.read}: ${row}`),
+      ]);
+      expect(wrong).toEqual([]);
+      // And the table holds exactly what was written.
+      const all = await raw(wh.url, 'GET', `${P}/datasets/race/tables/steps/data?maxResults=100000`);
+      expect(new Set(cells(all.json.rows).map((r) => r.join('|')))).toEqual(written);
     } finally {
       await wh.stop();
     }
