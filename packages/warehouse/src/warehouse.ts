@@ -94,7 +94,7 @@ export class Warehouse {
       running: new Map(),
       pending: new Map(),
       smallResults: new SmallResults(),
-      journal: opts.dataDir ? new DurableJournal(db) : new MemoryJournal(),
+      journal: opts.dataDir ? new DurableJournal(db, opts.dataDir) : new MemoryJournal(),
       queryCache: new QueryCache(),
       finishedJobs: 0,
     };
@@ -118,6 +118,7 @@ export class Warehouse {
         throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
       throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
     }
+    if (opts.dataDir) await DurableJournal.recover(db, opts.dataDir);
     const catalog = await db.write((c) => Catalog.load(c));
     const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts);
     await dropExpiredResults(wh.jobs, true);
