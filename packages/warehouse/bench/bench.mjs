@@ -3,7 +3,9 @@
 //     the translated SQL, and for writers the same partition replacement (target ≤ 1.3×); once for an in-memory
 //     warehouse (`dp warehouse serve --in-memory`, the tests) and once for a data dir (the default), where every job record
 //     is committed before it is answered (one durable commit per SELECT job that the direct read does not make);
-//  2. peak RSS of a `dp warehouse serve` process while a client pages through a 1M-row result vs a 100k-row one
+//  2. small queries: 200 sequential SELECTs over a 1,000-row table through the stock client vs the same translated SQL
+//     on DuckDB directly (targets ≤ 3× in memory, ≤ 5× with a data dir, where each job record is durable first);
+//  3. peak RSS of a `dp warehouse serve` process while a client pages through a 1M-row result vs a 100k-row one
 //     (bounded: pages are read from DuckDB one at a time, never the whole result).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -105,7 +107,8 @@ async function pipelineRatio(mode) {
         ),
       );
     } else {
-      await wh.warehouse.db.read((c) => c.runAndReadAll(translated.sql));
+      // One statement on a reader, as a DuckDB user would run it (Database.read would add a snapshot transaction).
+      await wh.warehouse.db.readOne(translated.sql);
     }
     return performance.now() - t0;
   };
@@ -193,6 +196,79 @@ async function pipelineRatio(mode) {
   return { ratio, firstRun: totalFresh / totalDirect };
 }
 
+const SMALL_QUERIES = [
+  'SELECT w, COUNT(*) AS c, SUM(n) AS s FROM bench_small.events GROUP BY w ORDER BY w',
+  'SELECT n, label FROM bench_small.events WHERE n = 42',
+  "SELECT COUNT(*) AS c FROM bench_small.events WHERE STARTS_WITH(label, 'row-1')",
+  'SELECT MAX(n) AS hi, MIN(n) AS lo, AVG(n) AS mean FROM bench_small.events',
+];
+const SMALL_N = 200;
+const SMALL_ROUNDS = Number(process.env.WAREHOUSE_BENCH_SMALL_ROUNDS ?? 7);
+
+/**
+ * 200 sequential small queries (4 texts in turn, each answered from the translation cache after its first run)
+ * through the stock client (jobs.query: one request per query), through the engine in-process (no HTTP, no client),
+ * and on DuckDB directly (the translated SQL, one statement on a reader connection). The three take turns at going
+ * first; each round's mean per query, best and median of the rounds.
+ */
+async function smallQueryRatio(mode) {
+  const dataDir = mode === 'data dir' ? await mkdtemp(join(tmpdir(), 'wh-bench-small-')) : undefined;
+  const wh = await startWarehouse(dataDir ? { dataDir } : {});
+  const bq = new BigQuery({ projectId: 'local-project', apiEndpoint: wh.url, authClient: noAuth });
+  await bq.createDataset('bench_small');
+  await bq.createQueryJob({
+    query:
+      "SELECT x AS n, MOD(x, 10) AS w, CONCAT('row-', CAST(x AS STRING)) AS label FROM UNNEST(GENERATE_ARRAY(1, 1000)) AS x",
+    destination: bq.dataset('bench_small').table('events'),
+  });
+  const resolve = makeResolver(wh.warehouse.catalog, 'local-project');
+  const translated = SMALL_QUERIES.map(
+    (q) =>
+      translateQuery(q, { dialect: 'standard', defaultProject: 'local-project', resolveTable: resolve }).sql,
+  );
+  const runs = {
+    server: async (i) => {
+      const [rows] = await bq.query({ query: SMALL_QUERIES[i], useLegacySql: false });
+      if (rows.length === 0) throw new Error(`no rows: ${SMALL_QUERIES[i]}`);
+    },
+    engine: async (i) => {
+      const res = await wh.warehouse.query('local-project', { query: SMALL_QUERIES[i], useLegacySql: false });
+      if (!res.rows?.length) throw new Error(`no rows: ${SMALL_QUERIES[i]}`);
+    },
+    direct: async (i) => {
+      const reader = await wh.warehouse.db.readOne(translated[i]);
+      if (reader.currentRowCount === 0) throw new Error(`no rows: ${translated[i]}`);
+    },
+  };
+  const perQuery = async (run) => {
+    const t0 = performance.now();
+    for (let k = 0; k < SMALL_N; k++) await run(k % SMALL_QUERIES.length);
+    return (performance.now() - t0) / SMALL_N;
+  };
+  for (const run of Object.values(runs)) await perQuery(run); // warm-up: translations cached, WASM tiered up
+  const samples = { server: [], engine: [], direct: [] };
+  const order = Object.keys(runs);
+  for (let round = 0; round < SMALL_ROUNDS; round++) {
+    for (let k = 0; k < order.length; k++) {
+      const key = order[(k + round) % order.length];
+      samples[key].push(await perQuery(runs[key]));
+    }
+  }
+  await wh.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)]));
+  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  const target = mode === 'data dir' ? 5 : 3;
+  console.log(
+    `\nSmall queries, ${mode} warehouse: ${SMALL_N} sequential SELECTs over 1,000 rows, ms per query, best of ${SMALL_ROUNDS} rounds (median):`,
+  );
+  for (const k of order) console.log(`  ${k.padEnd(7)} ${b[k].toFixed(2)} (${m[k].toFixed(2)})`);
+  console.log(
+    `  server (stock client, REST) / direct = ${(b.server / b.direct).toFixed(2)}× (medians ${(m.server / m.direct).toFixed(2)}×; target ≤ ${target}×); engine in-process / direct = ${(b.engine / b.direct).toFixed(2)}×`,
+  );
+  return { ratio: b.server / b.direct, medianRatio: m.server / m.direct };
+}
+
 async function peakRssWhilePaging(rows) {
   const dir = await mkdtemp(join(tmpdir(), 'wh-bench-'));
   const child = spawn(
@@ -230,7 +306,7 @@ async function peakRssWhilePaging(rows) {
     // Set-up (not measured): a stored table of `rows` rows, and one small query + page so the translator's WASM
     // module is instantiated and the connection pool warm.
     await post('/datasets', { datasetReference: { datasetId: 'bench' } });
-    await post('/jobs', {
+    const created = await post('/jobs', {
       configuration: {
         query: {
           query: `SELECT x, CONCAT('row-', CAST(x AS STRING)) AS label, x * 0.5 AS half FROM UNNEST(GENERATE_ARRAY(1, ${rows})) AS x`,
@@ -239,6 +315,12 @@ async function peakRssWhilePaging(rows) {
         },
       },
     });
+    // jobs.insert answers after 10 s at most: on a loaded machine the table may still be being written.
+    for (let job = created; job.status.state !== 'DONE'; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = await (await fetch(`${P}/jobs/${created.jobReference.jobId}`)).json();
+      if (job.status.errorResult) throw new Error(JSON.stringify(job.status));
+    }
     await post('/queries', { query: 'SELECT COUNT(*) AS n FROM bench.big', useLegacySql: false });
     // Measured: from a warm, idle server (peak reset through /proc/PID/clear_refs) to the end of paging.
     await writeFile(`/proc/${child.pid}/clear_refs`, '5').catch(() => undefined);
@@ -271,8 +353,21 @@ async function peakRssWhilePaging(rows) {
 }
 
 const mb = (n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+if (process.env.WAREHOUSE_BENCH_ONLY === 'small') {
+  // Just the small-query case (for profiling); `npm run bench` runs everything.
+  await smallQueryRatio('in-memory');
+  await smallQueryRatio('data dir');
+  process.exit(0);
+}
+if (process.env.WAREHOUSE_BENCH_ONLY === 'rss') {
+  const [small, big] = [await peakRssWhilePaging(100_000), await peakRssWhilePaging(1_000_000)];
+  console.log({ small, big });
+  process.exit(0);
+}
 const memory = await pipelineRatio('in-memory');
 const durable = await pipelineRatio('data dir');
+const smallMemory = await smallQueryRatio('in-memory');
+const smallDurable = await smallQueryRatio('data dir');
 console.log(
   '\nPeak RSS of `dp warehouse serve` (data dir, DuckDB memory_limit 1GB) while a client runs `SELECT * FROM bench.big`',
 );
@@ -288,5 +383,5 @@ console.log(
   `  growth above idle 1M / 100k = ${(growth(big) / growth(small)).toFixed(2)}× for 10× the rows (bounded, not proportional)`,
 );
 console.log(
-  `\nsummary: pipeline server/direct ${memory.ratio.toFixed(2)}× in memory (first run ${memory.firstRun.toFixed(2)}×), ${durable.ratio.toFixed(2)}× with a data dir (first run ${durable.firstRun.toFixed(2)}×); paging peak RSS 1M ${mb(big.peak)} vs 100k ${mb(small.peak)}`,
+  `\nsummary: pipeline server/direct ${memory.ratio.toFixed(2)}× in memory (first run ${memory.firstRun.toFixed(2)}×), ${durable.ratio.toFixed(2)}× with a data dir (first run ${durable.firstRun.toFixed(2)}×); small queries ${smallMemory.ratio.toFixed(2)}× in memory, ${smallDurable.ratio.toFixed(2)}× with a data dir; paging peak RSS 1M ${mb(big.peak)} vs 100k ${mb(small.peak)}`,
 );

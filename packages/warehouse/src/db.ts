@@ -1,4 +1,4 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 
 /** A FIFO lock: one writer at a time. */
 export class Mutex {
@@ -38,6 +38,8 @@ export class Database {
   private readonly lock = new Mutex();
   private readonly spoolLock = new Mutex();
   private closed = false;
+  /** COMMITs of read snapshots whose results were already returned (see read). */
+  private readonly ending = new Set<Promise<void>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -120,18 +122,70 @@ export class Database {
     });
   }
 
-  /** Runs `fn` on a pooled reader connection (concurrent with other reads and with the writer). */
+  /**
+   * Runs `fn` on a pooled reader connection (concurrent with other reads and with the writer), in ONE snapshot: the
+   * first statement `fn` runs opens a transaction (see beginLazily), ended after `fn` settles. DuckDB plans a
+   * statement with the table statistics of the moment it is prepared and does not re-plan for data-only commits, so a
+   * statement prepared in one auto-commit transaction and run in the next can meet rows its plan has no room for
+   * (wrapped or out-of-bounds values); inside one transaction the plan and the run see the same data. `fn` must be
+   * done with every result it streams before it returns.
+   */
   async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('warehouse is stopping');
-    const c =
-      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiters.push(resolve)));
+    const c = await this.acquire();
+    const tx = beginLazily(c);
+    let result: T;
     try {
-      return await fn(c);
-    } finally {
-      const next = this.waiters.shift();
-      if (next) next(c);
-      else this.idle.push(c);
+      result = await fn(tx.connection);
+    } catch (e) {
+      if (tx.begun()) await c.run('ROLLBACK').catch(() => undefined);
+      this.release(c);
+      throw e;
     }
+    if (!tx.begun()) {
+      this.release(c);
+      return result;
+    }
+    // The snapshot only read, so its COMMIT cannot change what `fn` returned: the caller has its result one trip to
+    // DuckDB sooner, and the connection rejoins the pool once the transaction is over (close() waits for that).
+    const ending: Promise<void> = c
+      .run('COMMIT')
+      .catch(() => c.run('ROLLBACK'))
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.ending.delete(ending);
+        this.release(c);
+      });
+    this.ending.add(ending);
+    return result;
+  }
+
+  /**
+   * Runs ONE parameterless statement on a pooled reader and reads its whole result: one call to DuckDB plans and runs it
+   * in one auto-commit transaction, so it needs no BEGIN/COMMIT around it (the cheap path for single-statement reads,
+   * like writeOne for writes). Several statements that must agree with each other go through `read`.
+   */
+  async readOne(sql: string): Promise<DuckDBResultReader> {
+    if (this.closed) throw new Error('warehouse is stopping');
+    const c = await this.acquire();
+    try {
+      return await c.runAndReadAll(sql);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  private async acquire(): Promise<DuckDBConnection> {
+    return this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiters.push(resolve)));
+  }
+
+  private release(c: DuckDBConnection): void {
+    const next = this.waiters.shift();
+    if (next) next(c);
+    else this.idle.push(c);
   }
 
   /**
@@ -151,6 +205,7 @@ export class Database {
       await this.writer.run('CHECKPOINT').catch(() => undefined);
     });
     await this.spoolLock.run(async () => undefined);
+    await Promise.all([...this.ending]);
     for (const c of this.idle) c.closeSync();
     this.spooler.closeSync();
     this.writer.closeSync();
@@ -162,7 +217,7 @@ const RUN_METHODS = new Set(['run', 'runAndRead', 'runAndReadAll']);
 const PASS_THROUGH = new Set(['interrupt', 'progress', 'clientContext', 'getClientContext', 'getTableNames']);
 
 /**
- * The writer connection as `fn` of Database.write sees it: the first statement it runs opens the transaction —
+ * A connection as `fn` of Database.write / read sees it: the first statement it runs opens the transaction —
  * `BEGIN TRANSACTION; <sql>` in one call when the statement has no parameters (one trip to DuckDB less per write),
  * BEGIN on its own first otherwise, and before any other executing method (prepare, stream, appenders, ...).
  */

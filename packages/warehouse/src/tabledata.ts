@@ -91,8 +91,10 @@ export async function listRows(
   const { offset, limit } = pageParams(q, paging);
   const where = decorator === undefined ? '' : ` WHERE ${partitionFilter(t, decorator)}`;
   const cols = fields.length ? fields.map((f) => `"${f.name}"`).join(', ') : '1';
+  // The count and the page come from one snapshot (Database.read): the catalog's numRows may lag or lead the rows a
+  // reader sees by a commit, and a page longer than its totalRows is not an answer.
   const [total, rows] = await s.db.read(async (c) => {
-    const count = decorator === undefined ? t.numRows : await countRows(c, `${physicalName(t.uid)}${where}`);
+    const count = await countRows(c, `${physicalName(t.uid)}${where}`);
     if (fields.length === 0) return [count, []] as const;
     const reader = await c.runAndReadAll(
       `SELECT ${cols} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,

@@ -101,7 +101,7 @@ export class Warehouse {
       running: new Map(),
       pending: new Map(),
       smallResults: new SmallResults(),
-      journal: opts.dataDir ? new DurableJournal(db) : new MemoryJournal(),
+      journal: opts.dataDir ? new DurableJournal(db, opts.dataDir) : new MemoryJournal(),
       queryCache: new QueryCache(),
       loadAccess,
       finishedJobs: 0,
@@ -133,6 +133,7 @@ export class Warehouse {
         throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
       throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
     }
+    if (opts.dataDir) await DurableJournal.recover(db, opts.dataDir);
     const catalog = await db.write((c) => Catalog.load(c));
     const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts, loadAccess);
     await dropExpiredResults(wh.jobs, true);

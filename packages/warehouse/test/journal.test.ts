@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../src/catalog.js';
+import { Catalog, type JobRecord } from '../src/catalog.js';
+import { Database } from '../src/db.js';
 import type { RunningWarehouse } from '../src/index.js';
-import { type JobJournal, MemoryJournal } from '../src/jobs/journal.js';
+import { DurableJournal, type JobJournal, MemoryJournal } from '../src/jobs/journal.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // Where finished jobs are kept besides the in-memory catalog: `_catalog.jobs` in a data dir (a restart must find
@@ -62,7 +64,7 @@ describe('job journal', () => {
     }
   });
 
-  it('a data-dir warehouse commits every finished job to _catalog.jobs and serves old small results from there', async () => {
+  it("a data-dir warehouse keeps every finished job (a writer's in _catalog.jobs, the others in the job log until folded) and serves old small results after a restart", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wh-journal-'));
     dirs.push(dir);
     const wh = await startTestWarehouse({ dataDir: dir });
@@ -70,7 +72,9 @@ describe('job journal', () => {
     try {
       const out = await exercise(wh);
       first = out.first;
-      expect(out.storedJobs).toBe(72);
+      // The writer job's record committed with its write; the 70 SELECTs and the failed job are in the log.
+      expect(out.storedJobs).toBe(1);
+      expect((await readFile(join(dir, 'jobs.log'), 'utf8')).trim().split('\n')).toHaveLength(71);
     } finally {
       await wh.stop();
     }
@@ -78,8 +82,52 @@ describe('job journal', () => {
     try {
       const res = await raw(again.url, 'GET', `${P}/queries/${first}`);
       expect(res.json.rows).toEqual([{ f: [{ v: '0' }, { v: 'row 0' }] }]);
+      // Opening folded the log into _catalog.jobs and removed it.
+      const stored = await again.warehouse.db.readOne('SELECT count(*) FROM _catalog.jobs');
+      expect(Number(stored.getRows()[0]![0])).toBe(72);
+      expect(existsSync(join(dir, 'jobs.log'))).toBe(false);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('the job log folds into _catalog.jobs every 256 records; recovery skips a torn last line and jobs already folded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wh-joblog-'));
+    dirs.push(dir);
+    const db = await Database.open(join(dir, 'warehouse.duckdb'));
+    try {
+      await db.write((c) => Catalog.load(c));
+      const journal = new DurableJournal(db, dir);
+      const rec = (i: number) =>
+        ({
+          project: 'p',
+          jobId: `j${i}`,
+          creationTime: i,
+          resource: { status: { state: 'DONE' } },
+        }) as JobRecord;
+      for (let i = 0; i < 300; i++)
+        await journal.save(rec(i), i % 2 === 0 ? `[{"f":[{"v":"${i}"}]}]` : undefined);
+      const count = async () =>
+        Number((await db.readOne('SELECT count(*) FROM _catalog.jobs')).getRows()[0]![0]);
+      for (let t = 0; t < 100 && (await count()) < 256; t++) await new Promise((r) => setTimeout(r, 20));
+      expect(await count()).toBe(256);
+      expect((await readFile(join(dir, 'jobs.log'), 'utf8')).trim().split('\n')).toHaveLength(44);
+      // Small results are found before and after their fold.
+      expect(await journal.inlineResult('p', 'j0')).toBe('[{"f":[{"v":"0"}]}]');
+      expect(await journal.inlineResult('p', 'j298')).toBe('[{"f":[{"v":"298"}]}]');
+      expect(await journal.inlineResult('p', 'j1')).toBeUndefined();
+      // A fold cut short (its file still there although its rows committed) and a torn last line.
+      await writeFile(
+        join(dir, 'jobs.log.folding'),
+        `${JSON.stringify({ project: 'p', jobId: 'j5', created: 5, meta: '{}', result: null })}\n`,
+      );
+      await appendFile(join(dir, 'jobs.log'), '{"project":"p","jobId":"torn","crea');
+      await DurableJournal.recover(db, dir);
+      expect(await count()).toBe(300);
+      expect(existsSync(join(dir, 'jobs.log'))).toBe(false);
+      expect(existsSync(join(dir, 'jobs.log.folding'))).toBe(false);
+    } finally {
+      await db.close();
     }
   });
 

@@ -2,11 +2,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Catalog, type JobRecord, type TableMeta } from '../catalog.js';
 import type { Database } from '../db.js';
 import { jobKey } from './context.js';
+import { JobLog } from './job-log.js';
 
 /**
  * Where finished job records are kept besides the in-memory catalog, which answers every jobs.get / list and result
- * page. A data-dir warehouse keeps them in `_catalog.jobs` so a restart finds every job it ever answered DONE
- * (DurableJournal); an in-memory warehouse has no restart to survive and keeps only the small results
+ * page. A data-dir warehouse keeps them durable (`_catalog.jobs`, and the job log until it is folded there) so a
+ * restart finds every job it ever answered DONE (DurableJournal); an in-memory warehouse has no restart to survive and keeps only the small results
  * (MemoryJournal): writing records into an in-memory DuckDB table would cost a commit per job and buy nothing.
  */
 export interface JobJournal {
@@ -23,23 +24,48 @@ export interface JobJournal {
   expireResults(c: DuckDBConnection, cutoff: number): Promise<void>;
 }
 
-/** Job records in `_catalog.jobs`, committed before the job is answered DONE. */
+/**
+ * Job records of a data dir, each durable before its job is answered DONE: a writing job's record commits with its
+ * writes (`_catalog.jobs`, same transaction); the record of a job that wrote nothing is appended to the job log
+ * (./job-log.ts: in the kernel before the answer, folded into `_catalog.jobs` in batches) instead of a commit of its own.
+ */
 export class DurableJournal implements JobJournal {
-  constructor(private readonly db: Database) {}
+  private readonly log: JobLog;
+
+  constructor(
+    private readonly db: Database,
+    dataDir: string,
+  ) {
+    this.log = new JobLog(db, dataDir);
+  }
+
+  /** At open, before Catalog.load: records a previous process logged but did not fold go to `_catalog.jobs`. */
+  static recover(db: Database, dataDir: string): Promise<void> {
+    return JobLog.recover(db, dataDir);
+  }
 
   storeAtCommit(atCommit: (sql: string) => void, record: JobRecord, tables: readonly TableMeta[]): void {
     atCommit(Catalog.saveJobSql(record, undefined, tables));
   }
 
-  save(record: JobRecord, inlineJson?: string): Promise<void> {
-    return this.db.writeOne(Catalog.saveJobSql(record, inlineJson));
+  async save(record: JobRecord, inlineJson?: string): Promise<void> {
+    this.log.append({
+      project: record.project,
+      jobId: record.jobId,
+      created: record.creationTime,
+      meta: JSON.stringify(record),
+      result: inlineJson ?? null,
+    });
   }
 
-  inlineResult(project: string, jobId: string): Promise<string | undefined> {
-    return this.db.read((c) => Catalog.inlineResult(c, project, jobId));
+  async inlineResult(project: string, jobId: string): Promise<string | undefined> {
+    return (
+      this.log.inlineResult(project, jobId) ?? this.db.read((c) => Catalog.inlineResult(c, project, jobId))
+    );
   }
 
   async expireResults(c: DuckDBConnection, cutoff: number): Promise<void> {
+    this.log.expireResults(cutoff);
     await c.run(`UPDATE _catalog.jobs SET result = NULL WHERE created < ${cutoff} AND result IS NOT NULL`);
   }
 }

@@ -35,13 +35,19 @@ export async function resultPage(
     rows = all ? reencodeTimestamps(schema, all.slice(offset, offset + limit), ts) : [];
   } else if (rec.resultTable) {
     const resultTable = rec.resultTable;
-    rows = await ctx.db.read(async (c) => {
-      if (offset >= total) return [];
-      const reader = await c.runAndReadAll(
-        `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
-      );
-      return encodeColumns(schema, reader.getColumns(), ts);
-    });
+    // One statement (one snapshot by itself); the result table never changes once its job is DONE.
+    rows =
+      offset >= total
+        ? []
+        : encodeColumns(
+            schema,
+            (
+              await ctx.db.readOne(
+                `SELECT * FROM ${resultTable} WHERE rowid >= ${offset} AND rowid < ${offset + limit} ORDER BY rowid`,
+              )
+            ).getColumns(),
+            ts,
+          );
   } else {
     return { ...common, rows: [] };
   }
@@ -98,10 +104,8 @@ export async function destinationRows(
   const t = current();
   if (offset >= (rec.totalRows ?? 0)) return [];
   const where = src.partition === undefined ? '' : ` WHERE ${partitionFilter(t, src.partition)}`;
-  const reader = await ctx.db.read((c) =>
-    c.runAndReadAll(
-      `SELECT ${src.columns.map((n) => `"${n}"`).join(', ')} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
-    ),
+  const reader = await ctx.db.readOne(
+    `SELECT ${src.columns.map((n) => `"${n}"`).join(', ')} FROM ${physicalName(t.uid)}${where} LIMIT ${limit} OFFSET ${offset}`,
   );
   current();
   return encodeColumns(rec.resultSchema ?? [], reader.getColumns(), ts);
