@@ -6,6 +6,7 @@ import { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
 
 export { BigQueryError, errorEnvelope } from './errors.js';
 export { checkOrigin, checkToken, isLoopbackAddress } from './guard.js';
+export { checkProjectId } from './ids.js';
 export type { SeedOptions, SeedReport } from './seed.js';
 export { createWarehouseServer } from './server.js';
 export type { FieldSchema } from './types.js';

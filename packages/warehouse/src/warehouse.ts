@@ -1,8 +1,11 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Catalog } from './catalog.js';
 import * as catalogOps from './catalog-ops.js';
 import { Database } from './db.js';
+import { checkProjectId } from './ids.js';
 import * as jobs from './jobs/api.js';
 import type { JobContext } from './jobs/context.js';
 import { DurableJournal, MemoryJournal } from './jobs/journal.js';
@@ -52,7 +55,7 @@ export interface WarehouseOptions {
 const DEFAULT_FILE_MEMORY_LIMIT = '1GB';
 
 /** DuckDB instance settings from the options (validated: they reach DuckDB's configuration, not SQL). */
-export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
+export function duckdbSettings(opts: WarehouseOptions, spillDir?: string): Record<string, string> {
   const settings: Record<string, string> = {};
   const limit = opts.memoryLimit ?? (opts.dataDir ? DEFAULT_FILE_MEMORY_LIMIT : undefined);
   if (limit !== undefined) {
@@ -65,9 +68,10 @@ export function duckdbSettings(opts: WarehouseOptions): Record<string, string> {
       throw new Error(`threads must be an integer in [1, 999], got ${opts.threads}`);
     settings.threads = String(opts.threads);
   }
-  if (opts.dataDir) {
-    settings.temp_directory = join(opts.dataDir, 'tmp');
-  }
+  // DuckDB spills to `.tmp` in the working directory by default; an in-memory warehouse spills into its own private
+  // folder instead (see open), so nothing is written outside a folder the warehouse owns.
+  const spillTo = opts.dataDir ? join(opts.dataDir, 'tmp') : spillDir;
+  if (spillTo !== undefined) settings.temp_directory = spillTo;
   return settings;
 }
 
@@ -89,6 +93,7 @@ export class Warehouse {
     translator: Translator | undefined,
     opts: WarehouseOptions,
     loadAccess: LoadAccess,
+    private readonly scratch: string | undefined,
   ) {
     this.projectId = opts.projectId ?? 'local-project';
     this.paging = { pageSize: opts.pageSize ?? DEFAULT_PAGE, maxPageSize: opts.maxPageSize ?? MAX_PAGE };
@@ -114,13 +119,15 @@ export class Warehouse {
   }
 
   static async open(opts: WarehouseOptions = {}): Promise<Warehouse> {
-    const { mkdir } = await import('node:fs/promises');
+    if (opts.projectId !== undefined) checkProjectId(opts.projectId); // requests naming any other id get 400
     let path: string | null = null;
     if (opts.dataDir) {
       await mkdir(opts.dataDir, { recursive: true });
       path = join(opts.dataDir, 'warehouse.duckdb');
     }
-    const settings = duckdbSettings(opts);
+    // in memory: a private 0700 folder for DuckDB's spills, removed at close
+    const scratch = opts.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'dp-warehouse-'));
+    const settings = duckdbSettings(opts, scratch && join(scratch, 'tmp'));
     const loadAccess = await LoadAccess.create(opts.loadDirs ?? [], opts.dataDir);
     const translator = opts.translator ?? (await loadTranslator());
     let db: Database;
@@ -128,6 +135,7 @@ export class Warehouse {
       db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings);
     } catch (e) {
       await loadAccess.close();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg))
         throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
@@ -135,7 +143,7 @@ export class Warehouse {
     }
     if (opts.dataDir) await DurableJournal.recover(db, opts.dataDir);
     const catalog = await db.write((c) => Catalog.load(c));
-    const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts, loadAccess);
+    const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts, loadAccess, scratch);
     await dropExpiredResults(wh.jobs, true);
     return wh;
   }
@@ -148,6 +156,7 @@ export class Warehouse {
     await Promise.allSettled([...this.jobs.running.values()].map((r) => r.done));
     await this.db.close();
     await this.jobs.loadAccess.close();
+    if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
   }
 
   // ───────────────────────────── datasets and tables (catalog-ops.ts) ─────────────────────────────

@@ -157,6 +157,8 @@ describe('dp warehouse: bad input answers one line and the documented exit code'
     [['warehouse', 'serve', '--bogus'], 64, /unknown option/],
     [['warehouse', 'serve', '--memory-limit', 'lots'], 64, /--memory-limit must look like/],
     [['warehouse', 'serve', '--threads', '0'], 64, /--threads must be an integer/],
+    [['warehouse', 'serve', '--project', 'p'], 64, /--project: Invalid project ID 'p'.*6-30 lowercase/],
+    [['warehouse', 'serve', '--project', 'Local_Project'], 64, /--project: Invalid project ID/],
     [['warehouse', 'seed', '--from', '2026-11-01'], 64, /--to/],
     [['warehouse', 'seed', '--from', 'yesterday', '--to', '2026-11-01'], 64, /--from must be YYYY-MM-DD/],
     [['warehouse', 'seed', '--from', '2026-11-01', '--to', '2026-11-02', '--scale', '-1'], 64, /--scale/],

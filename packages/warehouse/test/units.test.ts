@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BigQueryError, errorEnvelope, toBigQueryError } from '../src/errors.js';
 import {
@@ -128,6 +128,7 @@ describe('DuckDB settings', () => {
   it('caps memory with a data dir (spilling to <dir>/tmp), takes explicit limits and threads, rejects bad ones', () => {
     expect(duckdbSettings({ dataDir: '/d' })).toEqual({ memory_limit: '1GB', temp_directory: '/d/tmp' });
     expect(duckdbSettings({ dataDir: null })).toEqual({});
+    expect(duckdbSettings({ dataDir: null }, '/private/tmp')).toEqual({ temp_directory: '/private/tmp' });
     expect(duckdbSettings({ memoryLimit: '512MB', threads: 2 })).toEqual({
       memory_limit: '512MB',
       threads: '2',
@@ -150,5 +151,26 @@ describe('DuckDB settings', () => {
       await wh.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('spill in memory into a private folder of the warehouse, removed at close (never ./.tmp)', async () => {
+    const wh = await Warehouse.open({ dataDir: null, memoryLimit: '64MB', threads: 1 });
+    let spill: string;
+    try {
+      const r = await wh.db.read((c) => c.runAndReadAll("SELECT current_setting('temp_directory')"));
+      spill = String(r.getRows()[0]![0]);
+      expect(spill.startsWith(join(tmpdir(), 'dp-warehouse-'))).toBe(true);
+      // a sort far above the 64MB cap must spill, and it goes there
+      const sorted = await wh.db.read((c) =>
+        c.runAndReadAll(
+          'SELECT count(*) FROM (SELECT md5(i::VARCHAR) AS h FROM range(3000000) t(i) ORDER BY h) s',
+        ),
+      );
+      expect(Number(sorted.getRows()[0]![0])).toBe(3000000);
+      expect((await stat(spill)).isDirectory()).toBe(true); // DuckDB made it to spill, not ./.tmp
+    } finally {
+      await wh.close();
+    }
+    await expect(stat(dirname(spill))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -2,7 +2,13 @@ import { resolve } from 'node:path';
 // EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
 import { EXIT_CODES } from '@data-pipeline/lint';
 import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, isCalendarDate } from '@data-pipeline/local';
-import { type SeedReport, seedSampleData, startWarehouse, Warehouse } from '@data-pipeline/warehouse';
+import {
+  checkProjectId,
+  type SeedReport,
+  seedSampleData,
+  startWarehouse,
+  Warehouse,
+} from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
 import { type AccessFlags, isAccessFailure, serveAccess, TOKEN_ENV } from '../serve-access.js';
@@ -61,6 +67,13 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
   }
   if (options.threads !== undefined && !/^([1-9]\d{0,2})$/.test(options.threads))
     return usage(`dp warehouse serve: --threads must be an integer 1-999, got "${clip(options.threads)}"`);
+  try {
+    checkProjectId(options.project);
+  } catch (e) {
+    return usage(
+      `dp warehouse serve: --project: ${messageOf(e)} (6-30 lowercase letters, digits and hyphens, starting with a letter)`,
+    );
+  }
   const access = await serveAccess(options, options.host, io.env, io.cwd);
   if (isAccessFailure(access)) return fail(io, new CommandFailure(access.message, access.exitCode));
   const dataDir = resolve(io.cwd, options.dataDir);
