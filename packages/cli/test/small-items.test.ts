@@ -42,6 +42,23 @@ function dp(args: string[], limitMs = 30_000): Promise<Done> {
 }
 
 /** Runs `jobs` at most `width` at a time (each dp start costs ~1.5 s of CPU on a shared 2-core machine). */
+/** Runs each `dp` command line (three at a time): its exit code, one line on stderr matching the message. */
+async function expectOneLineFailures(cases: [string[], number, RegExp][]): Promise<void> {
+  const results = await pool(
+    cases.map(
+      ([args]) =>
+        () =>
+          dp(args),
+    ),
+  );
+  results.forEach((r, i) => {
+    const [args, code, message] = cases[i]!;
+    expect({ args, code: r.code }).toEqual({ args, code });
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+}
+
 async function pool<T>(jobs: (() => Promise<T>)[], width = 3): Promise<T[]> {
   const out: T[] = [];
   let next = 0;
@@ -197,19 +214,7 @@ describe('dates in flags: an impossible day is a usage error (64), one line', ()
     ],
   ];
   it(`${cases.length} bad dates (three at a time); nothing is created`, async () => {
-    const results = await pool(
-      cases.map(
-        ([args]) =>
-          () =>
-            dp(args),
-      ),
-    );
-    results.forEach((r, i) => {
-      const [args, code, message] = cases[i]!;
-      expect({ args, code: r.code }).toEqual({ args, code });
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(message);
-    });
+    await expectOneLineFailures(cases);
     expect(existsSync(join(tmp, '.data'))).toBe(false);
   });
 
@@ -247,19 +252,7 @@ describe('--url of dp query and dp run: bad values', () => {
     ],
   ];
   it(`${cases.length} cases (three at a time)`, async () => {
-    const results = await pool(
-      cases.map(
-        ([args]) =>
-          () =>
-            dp(args),
-      ),
-    );
-    results.forEach((r, i) => {
-      const [args, code, message] = cases[i]!;
-      expect({ args, code: r.code }).toEqual({ args, code });
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(message);
-    });
+    await expectOneLineFailures(cases);
   });
 });
 
