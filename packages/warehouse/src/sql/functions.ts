@@ -1,3 +1,4 @@
+import { RAISE_MARKER } from './errors.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
 import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
 
@@ -69,6 +70,26 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   PARSE_TIME: 'bq_parse_time',
   INSTR: 'bq_instr',
   IEEE_DIVIDE: 'bq_ieee_divide',
+  // BigQuery's errors where DuckDB answers Infinity, NaN or NULL (RAISING_MACROS)
+  SAFE_DIVIDE: 'bq_safe_divide',
+  // as calls, not the transpiler's `//` and `%`, which it prints without parentheses (`x / MOD(a, b)` → `x / a % b`)
+  DIV: 'bq_div',
+  MOD: 'bq_mod',
+  SAFE_ADD: 'bq_safe_add',
+  SAFE_SUBTRACT: 'bq_safe_subtract',
+  SAFE_MULTIPLY: 'bq_safe_multiply',
+  SAFE_NEGATE: 'bq_safe_negate',
+  POW: 'bq_pow',
+  POWER: 'bq_pow',
+  EXP: 'bq_exp',
+  COSH: 'bq_cosh',
+  SINH: 'bq_sinh',
+  ACOSH: 'bq_acosh',
+  ATANH: 'bq_atanh',
+  SQRT: 'bq_sqrt',
+  LN: 'bq_ln',
+  LOG: 'bq_log',
+  LOG10: 'bq_log10',
   STRING: 'bq_string',
 };
 
@@ -401,7 +422,56 @@ function instr(p: string, o: string): string {
     ELSE coalesce(list_filter(list_reverse(range(1, least(length(s) + ${p} + 2, length(s) - length(sub) + 2))), ${match})[${o}], 0) END`;
 }
 
+/**
+ * Raising BigQuery's errors. DuckDB's error() is volatile, which TRY (our SAFE. prefix) refuses and the optimizer
+ * cannot fold, so a failed check raises by casting the marked message to BOOLEAN instead; src/errors.ts turns DuckDB's
+ * "Could not convert string '<marker>message' to BOOL" back into the message. A NULL message raises nothing: the
+ * operators below build it from their operands, so NULL / 0 is NULL as in BigQuery.
+ */
+const RAISING_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_raise(m) AS CAST('${RAISE_MARKER}' || m AS BOOLEAN)`,
+  `CREATE OR REPLACE TEMP MACRO bq_fail_if(c, m) AS CASE WHEN c THEN bq_raise(m) ELSE false END`,
+  // x / y (also on integers: FLOAT64 in both), DIV (`//` after transpiling), MOD (`%`); see ./arith.ts
+  `CREATE OR REPLACE TEMP MACRO bq_divide(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: ' || a || ' / 0') THEN NULL ELSE a / b END`,
+  `CREATE OR REPLACE TEMP MACRO bq_div(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: DIV(' || a || ', 0)') THEN NULL ELSE a // b END`,
+  // MOD(x, -1) is 0 in BigQuery; DuckDB's % overflows on MIN_INT64 % -1
+  `CREATE OR REPLACE TEMP MACRO bq_mod(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: MOD(' || a || ', 0)') THEN NULL WHEN b = -1 THEN a % 1 ELSE a % b END`,
+  // SUM over INT64 is HUGEINT in DuckDB; BigQuery's INT64 SUM fails once it leaves INT64
+  `CREATE OR REPLACE TEMP MACRO bq_int64_sum(s) AS CASE WHEN bq_fail_if(typeof(s) = 'HUGEINT'
+       AND TRY_CAST(CAST(s AS VARCHAR) AS BIGINT) IS NULL, 'int64 overflow: SUM of INT64 values is ' || s) THEN NULL ELSE s END`,
+  // a floating-point function whose result is Infinity or NaN for finite arguments is an error in BigQuery
+  `CREATE OR REPLACE TEMP MACRO bq_fp_check(r, finite_args, call) AS
+     CASE WHEN bq_fail_if(NOT isfinite(r) AND finite_args, 'Floating point error in function: ' || call) THEN NULL ELSE r END`,
+  `CREATE OR REPLACE TEMP MACRO bq_pow(x, y) AS
+     bq_fp_check(power(x, y), isfinite(x) AND isfinite(y), 'POW(' || x || ', ' || y || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_exp(x) AS bq_fp_check(exp(x), isfinite(x), 'EXP(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_cosh(x) AS bq_fp_check(cosh(x), isfinite(x), 'COSH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_sinh(x) AS bq_fp_check(sinh(x), isfinite(x), 'SINH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_acosh(x) AS bq_fp_check(acosh(x), isfinite(x), 'ACOSH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_atanh(x) AS
+     CASE WHEN bq_fail_if(abs(x) >= 1, 'Floating point error in function: ATANH(' || x || ')') THEN NULL ELSE atanh(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_sqrt(x) AS
+     CASE WHEN bq_fail_if(x < 0, 'Argument to SQRT cannot be negative: ' || x) THEN NULL ELSE sqrt(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_ln(x) AS
+     CASE WHEN bq_fail_if(x <= 0, 'Floating point error in function: LN(' || x || ')') THEN NULL ELSE ln(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_log10(x) AS
+     CASE WHEN bq_fail_if(x <= 0, 'Floating point error in function: LOG10(' || x || ')') THEN NULL ELSE log10(x) END`,
+  // LOG(x) is LN(x); LOG(x, base) fails for x <= 0, base <= 0 and base = 1
+  `CREATE OR REPLACE TEMP MACRO bq_log(x) AS bq_ln(x), (x, b) AS CASE WHEN bq_fail_if(x <= 0 OR b <= 0 OR b = 1,
+       'Floating point error in function: LOG(' || x || ', ' || b || ')') THEN NULL ELSE ln(x) / ln(b) END`,
+  // SAFE_ADD & co. are NULL where the operator would fail
+  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS TRY(a + b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS TRY(a - b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS TRY(a * b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_negate(a) AS TRY(-a)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
+];
+
 export const DUCKDB_MACROS: string[] = [
+  ...RAISING_MACROS,
   `CREATE OR REPLACE TEMP MACRO bq_offset(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL
      WHEN i < 0 OR i >= len(a) THEN error('Array index ' || i || ' is out of bounds (overflow)') ELSE a[i + 1] END`,
   `CREATE OR REPLACE TEMP MACRO bq_ordinal(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL

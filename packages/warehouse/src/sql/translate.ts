@@ -1,4 +1,5 @@
 import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
+import { guardArithmetic } from './arith.js';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
@@ -172,6 +173,7 @@ function postprocess(duck: string): string {
     if (t.text === 'DECIMAL' && !hasArgs) t.text = 'DECIMAL(38, 9)';
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
+  guardArithmetic(toks); // `/`, DIV, MOD and SUM raise BigQuery's errors (./arith.ts)
   return toks.map((t) => t.text).join('');
 }
 
