@@ -422,6 +422,10 @@ function instr(p: string, o: string): string {
     ELSE coalesce(list_filter(list_reverse(range(1, least(length(s) + ${p} + 2, length(s) - length(sub) + 2))), ${match})[${o}], 0) END`;
 }
 
+/** A decimal number's text (digits, optional fraction and exponent) and a year 0001-9999, for the CAST macros. */
+const DECIMAL_TEXT = '([0-9]+\\.?[0-9]*|\\.[0-9]+)(e[+-]?[0-9]+)?';
+const YEAR = '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})';
+
 /**
  * Raising BigQuery's errors. DuckDB's error() is volatile, which TRY (our SAFE. prefix) refuses and the optimizer
  * cannot fold, so a failed check raises by casting the marked message to BOOLEAN instead; src/errors.ts turns DuckDB's
@@ -468,6 +472,39 @@ const RAISING_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS TRY(a * b)`,
   `CREATE OR REPLACE TEMP MACRO bq_safe_negate(a) AS TRY(-a)`,
   `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
+  // CAST (rewrite.ts CAST_MACROS): strings are checked as BigQuery parses them; typeof() picks the branch, which the
+  // optimizer folds. Floats round halves away from zero (DuckDB's cast rounds to even); other types cast exactly.
+  `CREATE OR REPLACE TEMP MACRO bq_string_to_int64(s) AS CASE
+     WHEN bq_fail_if(NOT regexp_full_match(s, '\\s*[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)\\s*'), 'Bad int64 value: ' || s) THEN NULL
+     WHEN regexp_full_match(s, '\\s*-0[xX].*') THEN -CAST(replace(s, '-', '') AS BIGINT) ELSE CAST(s AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_int64(x) AS CASE
+     WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT)
+     WHEN typeof(x) = 'VARCHAR' THEN bq_string_to_int64(CAST(x AS VARCHAR)) ELSE CAST(x AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_bool(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(lower(CAST(x AS VARCHAR)) NOT IN ('true', 'false'), 'Bad bool value: ' || x) THEN NULL
+        ELSE lower(CAST(x AS VARCHAR)) = 'true' END)
+     ELSE CAST(x AS BOOLEAN) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_float64(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?(${DECIMAL_TEXT}|inf|infinity|nan)\\s*'),
+          'Bad double value: ' || x) THEN NULL ELSE CAST(x AS DOUBLE) END)
+     ELSE CAST(x AS DOUBLE) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_numeric(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?${DECIMAL_TEXT}\\s*'),
+          'Invalid NUMERIC value: ' || x) THEN NULL ELSE CAST(x AS DECIMAL(38, 9)) END)
+     ELSE CAST(x AS DECIMAL(38, 9)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_bignumeric(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?${DECIMAL_TEXT}\\s*'),
+          'Invalid BIGNUMERIC value: ' || x) THEN NULL ELSE CAST(x AS DECIMAL(38, 18)) END)
+     ELSE CAST(x AS DECIMAL(38, 18)) END`,
+  // dates and timestamps start with a 4-digit year from 0001 (DuckDB also takes 'infinity', 'epoch', years 0 and 10000+)
+  `CREATE OR REPLACE TEMP MACRO bq_cast_date(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '\\s*${YEAR}-[0-9]{1,2}-[0-9]{1,2}\\s*'),
+          'Invalid date: ''' || x || '''') THEN NULL ELSE CAST(x AS DATE) END)
+     ELSE CAST(x AS DATE) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_timestamp(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_matches(CAST(x AS VARCHAR), '^\\s*${YEAR}-[0-9]{1,2}-[0-9]{1,2}([ Tt][0-9]|\\s*$)'),
+          'Invalid timestamp: ''' || x || '''') THEN NULL ELSE CAST(x AS TIMESTAMPTZ) END)
+     ELSE CAST(x AS TIMESTAMPTZ) END`,
 ];
 
 export const DUCKDB_MACROS: string[] = [
@@ -527,8 +564,6 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
   `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
-  `CREATE OR REPLACE TEMP MACRO bq_cast_int64(x DOUBLE) AS CAST(round(x) AS BIGINT), (x FLOAT) AS CAST(round(x) AS BIGINT),
-     (x) AS CAST(x AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches

@@ -287,7 +287,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
-    if (word === 'TIMESTAMP' && timestampTypePosition(tokens, i, prev, next)) {
+    if (word === 'TIMESTAMP' && out[i] === t.text && timestampTypePosition(tokens, i, prev, next)) {
       out[i] = TIMESTAMP_TYPE_MARKER;
       continue;
     }
@@ -919,7 +919,32 @@ function timestampTypePosition(
   return false;
 }
 
-/** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
+/** Casts done by a macro (CAST_MACROS in ./functions.ts); SAFE_CAST wraps the macro in TRY. */
+const CAST_MACROS: Record<string, string> = {
+  BYTES: 'bq_to_bytes',
+  INT64: 'bq_cast_int64',
+  INT: 'bq_cast_int64',
+  INTEGER: 'bq_cast_int64',
+  BIGINT: 'bq_cast_int64',
+  SMALLINT: 'bq_cast_int64',
+  TINYINT: 'bq_cast_int64',
+  BYTEINT: 'bq_cast_int64',
+  BOOL: 'bq_cast_bool',
+  BOOLEAN: 'bq_cast_bool',
+  FLOAT64: 'bq_cast_float64',
+  NUMERIC: 'bq_cast_numeric',
+  DECIMAL: 'bq_cast_numeric',
+  BIGNUMERIC: 'bq_cast_bignumeric',
+  BIGDECIMAL: 'bq_cast_bignumeric',
+  DATE: 'bq_cast_date',
+  TIMESTAMP: 'bq_cast_timestamp',
+};
+
+/**
+ * CAST(x AS T) for the types DuckDB converts more liberally than BigQuery (its INT64 takes '1.5', '1e3' and '1_000',
+ * its BOOL 'yes' and '1', its DATE 'infinity' and '2026-01-05 10:00'): a macro checks strings the way BigQuery does
+ * and raises its error. CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes.
+ */
 function castToBytes(tokens: Token[], cast: number, open: number, out: string[]): void {
   if (!isPunct(tokens[open], '(')) return;
   const close = matchClose(tokens, open);
@@ -931,12 +956,9 @@ function castToBytes(tokens: Token[], cast: number, open: number, out: string[])
     out[ty] = 'STRING'; // GEOGRAPHY values are WKT text here
     return;
   }
-  // BYTES from non-ASCII text, INT64 from floats (GoogleSQL rounds halves away from zero, DuckDB to even)
-  const fn = isWord(tokens[ty], 'BYTES')
-    ? 'bq_to_bytes'
-    : isWord(tokens[ty], 'INT64') && !safe
-      ? 'bq_cast_int64'
-      : undefined;
+  // BYTES from non-ASCII text; the others check strings as BigQuery does and round floats as it does (functions.ts)
+  const tt = tokens[ty] as Token;
+  const fn = tt.kind === 'ident' ? CAST_MACROS[tt.text.toUpperCase()] : undefined;
   if (!fn) return;
   out[cast] = safe ? `TRY(${fn}` : fn;
   out[as] = '';
