@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningWarehouse } from '../src/index.js';
+import { raw, startTestWarehouse } from './helpers.js';
+
+// Issue 12 item 5: where BigQuery raises an error, the warehouse raises it too (never Infinity, NULL or a wrapped
+// value that would let a data check pass locally), and the non-raising forms (SAFE_*, SAFE., IEEE_DIVIDE) answer as
+// BigQuery does. Every case runs through the REST API (jobs.query), literals and column values alike: DuckDB folds
+// constants differently from what it does per row.
+
+const P = '/bigquery/v2/projects/local-project';
+let wh: RunningWarehouse;
+
+beforeAll(async () => {
+  wh = await startTestWarehouse();
+  const ok = (r: { status: number; text: string }) => {
+    if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${r.text}`);
+  };
+  ok(await raw(wh.url, 'POST', `${P}/datasets`, { datasetReference: { datasetId: 'arith' } }));
+  const fields = [
+    ['id', 'INT64'],
+    ['a', 'INT64'],
+    ['b', 'INT64'],
+    ['f', 'FLOAT64'],
+    ['z', 'FLOAT64'],
+    ['mx', 'INT64'],
+    ['mn', 'INT64'],
+    ['s', 'STRING'],
+    ['yes', 'STRING'],
+    ['half', 'FLOAT64'],
+    ['big', 'FLOAT64'],
+    ['neg', 'FLOAT64'],
+    ['n', 'NUMERIC'],
+    ['nz', 'NUMERIC'],
+    ['nul', 'INT64'],
+  ].map(([name, type]) => ({ name, type }));
+  ok(
+    await raw(wh.url, 'POST', `${P}/datasets/arith/tables`, {
+      tableReference: { datasetId: 'arith', tableId: 't' },
+      schema: { fields },
+    }),
+  );
+  const row = (id: number, b: number) => ({
+    json: {
+      id,
+      a: 1,
+      b,
+      f: 1.5,
+      z: 0,
+      mx: '9223372036854775807',
+      mn: '-9223372036854775808',
+      s: 'abc',
+      yes: 'yes',
+      half: 2.5,
+      big: 1e30,
+      neg: -1,
+      n: '1.5',
+      nz: '0',
+      nul: null,
+    },
+  });
+  ok(await raw(wh.url, 'POST', `${P}/datasets/arith/tables/t/insertAll`, { rows: [row(1, 0), row(2, 2)] }));
+});
+afterAll(async () => {
+  await wh?.stop();
+});
+
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: REST JSON
+  json: any;
+}
+
+async function query(sql: string): Promise<Answer> {
+  return raw(wh.url, 'POST', `${P}/queries`, {
+    query: sql,
+    useLegacySql: false,
+    defaultDataset: { projectId: 'local-project', datasetId: 'arith' },
+  });
+}
+
+/** The first row's cells as the REST API sends them (strings, null). */
+function firstRow(res: Answer): unknown[] {
+  return (res.json.rows?.[0]?.f ?? []).map((c: { v: unknown }) => c.v);
+}
+
+/** [SQL, the first row's cells] or [SQL, { error: fragment of BigQuery's message }] */
+type Case = [string, unknown[] | { error: string }];
+
+const ROW1 = 'FROM t WHERE id = 1'; // b = 0 in this row
+const ROW2 = 'FROM t WHERE id = 2'; // b = 2
+
+const CASES: Record<string, Case[]> = {
+  'division (/)': [
+    ['SELECT 1 / 0', { error: 'division by zero: 1 / 0' }],
+    ['SELECT 1.0 / 0', { error: 'division by zero' }],
+    [`SELECT a / b ${ROW1}`, { error: 'division by zero: 1 / 0' }],
+    [`SELECT f / z ${ROW1}`, { error: 'division by zero' }],
+    [`SELECT n / nz ${ROW1}`, { error: 'division by zero' }],
+    [`SELECT a / (b * 2) + 1 ${ROW1}`, { error: 'division by zero' }],
+    ['SELECT COUNT(*) FROM t WHERE a / b > 0', { error: 'division by zero' }],
+    ['SELECT SUM(a) / COUNT(*) FROM t WHERE id = 3', [null]], // empty: SUM is NULL, NULL / 0 is NULL
+    [`SELECT a / b ${ROW2}`, ['0.5']],
+    ['SELECT 5 / 2, 6 / 3', ['2.5', '2']],
+    ['SELECT 1 / 2 / 4, 2 * 3 / 4 - 1, -8 / 2 * 3', ['0.125', '0.5', '-12']],
+    [`SELECT IF(b = 0, NULL, a / b), CASE WHEN b <> 0 THEN a / b END ${ROW1}`, [null, null]],
+    [`SELECT nul / b ${ROW1}`, [null]],
+    [`SELECT SAFE_DIVIDE(a, b), SAFE_DIVIDE(a, 2) ${ROW1}`, [null, '0.5']],
+    [
+      `SELECT IEEE_DIVIDE(a, b), IEEE_DIVIDE(-a, b), IEEE_DIVIDE(b, b) ${ROW1}`,
+      ['Infinity', '-Infinity', 'NaN'],
+    ],
+  ],
+  'DIV and MOD': [
+    [`SELECT DIV(a, b) ${ROW1}`, { error: 'division by zero: DIV(1, 0)' }],
+    [`SELECT MOD(a, b) ${ROW1}`, { error: 'division by zero: MOD(1, 0)' }],
+    [`SELECT DIV(mn, -1) ${ROW1}`, { error: 'int64 overflow' }],
+    [`SELECT MOD(mn, -1), DIV(7, 2), DIV(-7, 2), MOD(-7, 3) ${ROW1}`, ['0', '3', '-3', '-1']],
+    ['SELECT DIV(10, 3) / 2 / MOD(7, 4)', ['0.5']],
+    [`SELECT SAFE.DIV(a, b), SAFE.MOD(a, b) ${ROW1}`, [null, null]],
+  ],
+  'INT64 overflow': [
+    [`SELECT mx + 1 ${ROW1}`, { error: 'int64 overflow: 9223372036854775807 + 1' }],
+    [`SELECT mn - 1 ${ROW1}`, { error: 'int64 overflow' }],
+    [`SELECT mx * 2 ${ROW1}`, { error: 'int64 overflow' }],
+    [`SELECT -mn ${ROW1}`, { error: 'int64 overflow' }],
+    [`SELECT ABS(mn) ${ROW1}`, { error: 'int64 overflow' }],
+    ['SELECT 9223372036854775807 + 1', { error: 'int64 overflow' }],
+    ['SELECT SUM(mx) FROM t', { error: 'int64 overflow' }],
+    ['SELECT SUM(mx) > 0 FROM t', { error: 'int64 overflow' }],
+    ['SELECT SUM(mx) OVER () FROM t', { error: 'int64 overflow' }],
+    ['SELECT SUM(a), SUM(f), SUM(n) FROM t', ['2', '3', '3']],
+    [
+      `SELECT SAFE_ADD(mx, 1), SAFE_SUBTRACT(mn, 1), SAFE_MULTIPLY(mx, 2), SAFE_NEGATE(mn), SAFE.ABS(mn) ${ROW1}`,
+      [null, null, null, null, null],
+    ],
+    [`SELECT SAFE_ADD(a, 1), SAFE_NEGATE(a) ${ROW1}`, ['2', '-1']],
+  ],
+  'mathematical functions': [
+    ['SELECT POW(10.0, 400)', { error: 'Floating point error in function: POW' }],
+    ['SELECT POWER(-8.0, 1.0 / 3)', { error: 'Floating point error in function: POW' }],
+    ['SELECT POW(0, -1)', { error: 'Floating point error in function: POW' }],
+    [`SELECT EXP(big) ${ROW1}`, { error: 'Floating point error in function: EXP' }],
+    [`SELECT SQRT(neg) ${ROW1}`, { error: 'Argument to SQRT cannot be negative' }],
+    ['SELECT SQRT(-1)', { error: 'Argument to SQRT cannot be negative' }],
+    [`SELECT LN(z) ${ROW1}`, { error: 'Floating point error in function: LN' }],
+    ['SELECT LN(-1)', { error: 'Floating point error in function: LN' }],
+    ['SELECT LOG(-1)', { error: 'Floating point error in function: LN' }],
+    ['SELECT LOG(8, 1)', { error: 'Floating point error in function: LOG' }],
+    ['SELECT LOG10(-1)', { error: 'Floating point error in function: LOG10' }],
+    ['SELECT ATANH(1)', { error: 'Floating point error in function: ATANH' }],
+    ['SELECT ACOSH(0.5)', { error: 'Floating point error in function: ACOSH' }],
+    ['SELECT COSH(1000)', { error: 'Floating point error in function: COSH' }],
+    ['SELECT POW(2, 10), SQRT(16), LOG(8, 2), LN(1), EXP(0)', ['1024', '4', '3', '0', '1']],
+    [
+      `SELECT SAFE.SQRT(neg), SAFE.LOG(-1), SAFE.POW(10.0, 400), SAFE.LN(z), SAFE.EXP(big) ${ROW1}`,
+      [null, null, null, null, null],
+    ],
+    ["SELECT PARSE_DATE('%Y-%m-%d', 'not a date')", { error: '' }],
+    ["SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'not a date')", [null]],
+  ],
+  casts: [
+    ["SELECT CAST('abc' AS INT64)", { error: 'Bad int64 value: abc' }],
+    [`SELECT CAST(s AS INT64) ${ROW1}`, { error: 'Bad int64 value: abc' }],
+    ["SELECT CAST('1.5' AS INT64)", { error: 'Bad int64 value: 1.5' }],
+    ["SELECT CAST('1e3' AS INT64)", { error: 'Bad int64 value: 1e3' }],
+    ["SELECT CAST('1_000' AS INT64)", { error: 'Bad int64 value: 1_000' }],
+    ["SELECT CAST('99999999999999999999' AS INT64)", { error: 'Bad int64 value' }],
+    [`SELECT CAST(big AS INT64) ${ROW1}`, { error: 'int64 out of range' }],
+    [
+      "SELECT CAST(CAST('nan' AS FLOAT64) AS INT64)",
+      { error: 'Illegal conversion of non-finite floating point' },
+    ],
+    [
+      "SELECT CAST(CAST('inf' AS FLOAT64) AS INT64)",
+      { error: 'Illegal conversion of non-finite floating point' },
+    ],
+    ["SELECT CAST('abc' AS FLOAT64)", { error: 'Bad double value: abc' }],
+    ["SELECT CAST('1_000' AS FLOAT64)", { error: 'Bad double value: 1_000' }],
+    ["SELECT CAST('abc' AS NUMERIC)", { error: 'Invalid NUMERIC value: abc' }],
+    ["SELECT CAST('infinity' AS DATE)", { error: 'Invalid date' }],
+    ["SELECT CAST('2026-02-30' AS DATE)", { error: 'Invalid date' }],
+    ["SELECT CAST('2026-01-05 10:00:00' AS DATE)", { error: 'Invalid date' }],
+    ["SELECT CAST('epoch' AS TIMESTAMP)", { error: 'Invalid timestamp' }],
+    ["SELECT CAST('yes' AS BOOL)", { error: 'Bad bool value: yes' }],
+    [`SELECT CAST(yes AS BOOL) ${ROW1}`, { error: 'Bad bool value: yes' }],
+    ["SELECT CAST('1' AS BOOL)", { error: 'Bad bool value: 1' }],
+    [
+      `SELECT CAST(half AS INT64), CAST(-half AS INT64), CAST(9007199254740993 AS INT64), CAST(n AS INT64) ${ROW1}`,
+      ['3', '-3', '9007199254740993', '2'],
+    ],
+    ["SELECT CAST(' 12 ' AS INT64), CAST('-0x1F' AS INT64), CAST('+000100' AS INT64)", ['12', '-31', '100']],
+    ["SELECT CAST('TRUE' AS BOOL), CAST('false' AS BOOL), CAST(1.5e3 AS FLOAT64)", ['true', 'false', '1500']],
+    ["SELECT CAST('2026-1-5' AS DATE), CAST('12.5' AS NUMERIC)", ['2026-01-05', '12.5']],
+    [
+      `SELECT SAFE_CAST(s AS INT64), SAFE_CAST('1.5' AS INT64), SAFE_CAST(big AS INT64), SAFE_CAST(yes AS BOOL) ${ROW1}`,
+      [null, null, null, null],
+    ],
+    [
+      "SELECT SAFE_CAST('2026-02-30' AS DATE), SAFE_CAST('epoch' AS TIMESTAMP), SAFE_CAST('x' AS FLOAT64)",
+      [null, null, null],
+    ],
+  ],
+};
+
+describe('BigQuery errors, not wrong answers (jobs.query)', () => {
+  for (const [group, cases] of Object.entries(CASES)) {
+    describe(group, () => {
+      for (const [sql, want] of cases) {
+        it(sql, async () => {
+          const res = await query(sql);
+          if (Array.isArray(want)) {
+            expect(res.json.error, JSON.stringify(res.json.error)).toBeUndefined();
+            expect(res.status).toBe(200);
+            expect(firstRow(res)).toEqual(want);
+            return;
+          }
+          expect(res.status, JSON.stringify(res.json)).toBe(400);
+          const err = res.json.error;
+          expect(err.errors[0].reason).toBe('invalidQuery');
+          expect(err.message).toContain(want.error);
+          // one line in BigQuery's words: no DuckDB error class, no marker, no stack
+          expect(err.message).not.toMatch(/\n|Conversion Error|Out of Range Error|§|\bat .*\.js:\d+/);
+        });
+      }
+    });
+  }
+});
+
+describe('a failing statement fails the job and writes nothing', () => {
+  it('jobs.insert: the job is DONE with an invalidQuery errorResult', async () => {
+    const ins = await raw(wh.url, 'POST', `${P}/jobs`, {
+      configuration: {
+        query: { query: 'SELECT COUNT(*) FROM arith.t WHERE a / b > 0', useLegacySql: false },
+      },
+    });
+    expect(ins.status).toBe(200);
+    const id = ins.json.jobReference.jobId as string;
+    let job = ins.json;
+    for (let i = 0; i < 100 && job.status?.state !== 'DONE'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      job = (await raw(wh.url, 'GET', `${P}/jobs/${id}`)).json;
+    }
+    expect(job.status.state).toBe('DONE');
+    expect(job.status.errorResult.reason).toBe('invalidQuery');
+    expect(job.status.errorResult.message).toBe('division by zero: 1 / 0');
+    const results = await raw(wh.url, 'GET', `${P}/queries/${id}`);
+    expect(results.status).toBe(400);
+    expect(results.json.error.message).toBe('division by zero: 1 / 0');
+  });
+
+  it('an UPDATE that divides by zero in one row leaves every row as it was', async () => {
+    const res = await query('UPDATE t SET a = a / b WHERE true');
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toContain('division by zero');
+    const after = await query('SELECT STRING_AGG(CAST(a AS STRING), "," ORDER BY id) FROM t');
+    expect(firstRow(after)).toEqual(['1,1']);
+  });
+
+  it('an INSERT ... SELECT that overflows inserts nothing', async () => {
+    const res = await query('INSERT t (id, a) SELECT 3, mx + 1 FROM t WHERE id = 1');
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toContain('int64 overflow');
+    expect(firstRow(await query('SELECT COUNT(*) FROM t'))).toEqual(['2']);
+  });
+});
