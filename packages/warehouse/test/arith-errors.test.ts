@@ -155,6 +155,10 @@ const CASES: Record<string, Case[]> = {
       `SELECT SAFE.SQRT(neg), SAFE.LOG(-1), SAFE.POW(10.0, 400), SAFE.LN(z), SAFE.EXP(big) ${ROW1}`,
       [null, null, null, null, null],
     ],
+    // SAFE. covers the function itself, not errors raised while computing its arguments
+    [`SELECT SAFE.SQRT(a / b) ${ROW1}`, { error: 'division by zero: 1 / 0' }],
+    [`SELECT SAFE.POW(mx + 1, 2) ${ROW1}`, { error: 'int64 overflow' }],
+    [`SELECT SAFE.SQRT(neg * 2), SAFE.POW(neg / 2, 0.5), SAFE.LOG(f + 1, a) ${ROW1}`, [null, null, null]],
     ["SELECT PARSE_DATE('%Y-%m-%d', 'not a date')", { error: '' }],
     ["SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'not a date')", [null]],
   ],
@@ -195,6 +199,8 @@ const CASES: Record<string, Case[]> = {
       `SELECT SAFE_CAST(s AS INT64), SAFE_CAST('1.5' AS INT64), SAFE_CAST(big AS INT64), SAFE_CAST(yes AS BOOL) ${ROW1}`,
       [null, null, null, null],
     ],
+    [`SELECT SAFE_CAST(a / b AS INT64) ${ROW1}`, { error: 'division by zero' }],
+    [`SELECT SAFE_CAST(CONCAT(s, 'x') AS INT64), SAFE_CAST(a / 2 AS INT64) ${ROW1}`, [null, '1']],
     [
       "SELECT SAFE_CAST('2026-02-30' AS DATE), SAFE_CAST('epoch' AS TIMESTAMP), SAFE_CAST('x' AS FLOAT64)",
       [null, null, null],
