@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
 import { raw, startTestWarehouse } from './helpers.js';
@@ -108,6 +112,28 @@ const CASES: Record<string, Case[]> = {
     [
       `SELECT IEEE_DIVIDE(a, b), IEEE_DIVIDE(-a, b), IEEE_DIVIDE(b, b) ${ROW1}`,
       ['Infinity', '-Infinity', 'NaN'],
+    ],
+  ],
+  // the operands of each `/` are found in the transpiler's output by DuckDB's precedence (src/sql/arith.ts)
+  'operand shapes keep their values': [
+    [
+      `SELECT -a / 2 * 3 / 4, a * 3 / 4 - 1 / 2, a / -2, 2 / POW(2, 3), POW(2, 3) / 2 ${ROW2}`,
+      ['-0.375', '0.25', '-0.5', '0.25', '4'],
+    ],
+    ['SELECT SUM(a) OVER (ORDER BY id) / COUNT(*) OVER () FROM t ORDER BY id', ['0.5']],
+    [
+      `SELECT STRUCT(4 AS x).x / 2, (SELECT 6) / 3, CASE WHEN a > 0 THEN 9 END / 3,
+         EXTRACT(DAY FROM DATE '2026-01-10') / 5, [4, 8][OFFSET(1)] / 4 ${ROW2}`,
+      ['2', '2', '3', '2', '2'],
+    ],
+    [
+      `SELECT COUNTIF(b = 0) / COUNT(*), ARRAY_LENGTH([1, 2]) / 2,
+         DATE_DIFF(DATE '2026-01-15', DATE '2026-01-01', DAY) / 7 FROM t`,
+      ['0.5', '1', '2'],
+    ],
+    [
+      `SELECT (a + 1) / (a + 3), a + 1 / 4, f / 2 * 4, 3 / f / 2, CAST(a AS FLOAT64) / 4 ${ROW2}`,
+      ['0.5', '1.25', '3', '1', '0.25'],
     ],
   ],
   'DIV and MOD': [
@@ -268,4 +294,38 @@ describe('a failing statement fails the job and writes nothing', () => {
     expect(res.json.error.message).toContain('int64 overflow');
     expect(firstRow(await query('SELECT COUNT(*) FROM t'))).toEqual(['2']);
   });
+});
+
+describe('dp query (the CLI as a subprocess)', () => {
+  const DP = join(import.meta.dirname, '..', '..', 'cli', 'bin', 'dp.js');
+  const dp = (args: string[], cwd: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [DP, ...args], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: cwd },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+
+  it("a check that divides by zero exits 65 with BigQuery's message on one line; SAFE_DIVIDE answers", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'dp-arith-'));
+    try {
+      const check = 'SELECT COUNT(*) > 0 FROM UNNEST([1, 0]) AS x WHERE 10 / x > 1';
+      const [bad, safe] = await Promise.all([
+        dp(['query', check, '--data-dir', join(tmp, 'a')], tmp),
+        dp(['query', 'SELECT SAFE_DIVIDE(1, 0) AS q', '--data-dir', join(tmp, 'b'), '--format', 'json'], tmp),
+      ]);
+      expect(bad.code).toBe(65);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr.trim()).toBe('dp query: division by zero: 10 / 0');
+      expect(safe.code).toBe(0);
+      expect(JSON.parse(safe.stdout)).toEqual([{ q: null }]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
