@@ -151,6 +151,8 @@ const CASES: Record<string, Case[]> = {
     [`SELECT -mn ${ROW1}`, { error: 'int64 overflow' }],
     [`SELECT ABS(mn) ${ROW1}`, { error: 'int64 overflow' }],
     ['SELECT 9223372036854775807 + 1', { error: 'int64 overflow' }],
+    ['SELECT 9223372036854775808', { error: 'Invalid integer literal: 9223372036854775808' }],
+    ['SELECT -9223372036854775808, -9223372036854775808 + 0', ['-9223372036854775808', '-9223372036854775808']],
     ['SELECT SUM(mx) FROM t', { error: 'int64 overflow' }],
     ['SELECT SUM(mx) > 0 FROM t', { error: 'int64 overflow' }],
     ['SELECT SUM(mx) OVER () FROM t', { error: 'int64 overflow' }],
