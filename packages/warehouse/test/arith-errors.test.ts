@@ -152,7 +152,10 @@ const CASES: Record<string, Case[]> = {
     [`SELECT ABS(mn) ${ROW1}`, { error: 'int64 overflow' }],
     ['SELECT 9223372036854775807 + 1', { error: 'int64 overflow' }],
     ['SELECT 9223372036854775808', { error: 'Invalid integer literal: 9223372036854775808' }],
-    ['SELECT -9223372036854775808, -9223372036854775808 + 0', ['-9223372036854775808', '-9223372036854775808']],
+    [
+      'SELECT -9223372036854775808, -9223372036854775808 + 0',
+      ['-9223372036854775808', '-9223372036854775808'],
+    ],
     ['SELECT SUM(mx) FROM t', { error: 'int64 overflow' }],
     ['SELECT SUM(mx) > 0 FROM t', { error: 'int64 overflow' }],
     ['SELECT SUM(mx) OVER () FROM t', { error: 'int64 overflow' }],
@@ -280,6 +283,31 @@ describe('a failing statement fails the job and writes nothing', () => {
     const results = await raw(wh.url, 'GET', `${P}/queries/${id}`);
     expect(results.status).toBe(400);
     expect(results.json.error.message).toBe('division by zero: 1 / 0');
+  });
+
+  it('a query into a destination table (WRITE_TRUNCATE) that fails leaves the table as it was', async () => {
+    const run = async (sql: string) => {
+      const ins = await raw(wh.url, 'POST', `${P}/jobs`, {
+        configuration: {
+          query: {
+            query: sql,
+            useLegacySql: false,
+            destinationTable: { projectId: 'local-project', datasetId: 'arith', tableId: 'dest' },
+            writeDisposition: 'WRITE_TRUNCATE',
+          },
+        },
+      });
+      let job = ins.json;
+      for (let i = 0; i < 100 && job.status?.state !== 'DONE'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = (await raw(wh.url, 'GET', `${P}/jobs/${ins.json.jobReference.jobId}`)).json;
+      }
+      return job;
+    };
+    expect((await run('SELECT 7 AS v')).status.errorResult).toBeUndefined();
+    const failed = await run('SELECT a / b AS v FROM arith.t');
+    expect(failed.status.errorResult.message).toBe('division by zero: 1 / 0');
+    expect(firstRow(await query('SELECT COUNT(*), MAX(v) FROM dest'))).toEqual(['1', '7']);
   });
 
   it('an UPDATE that divides by zero in one row leaves every row as it was', async () => {
