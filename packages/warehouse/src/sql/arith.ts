@@ -35,7 +35,11 @@ export function guardArithmetic(toks: Token[]): void {
     if (start < 0 || end < 0) {
       throw new SqlError('invalidQuery', `Unsupported query: cannot tell the operands of "${op.text}"`);
     }
-    pre[start] = `${op.fn}(${pre[start] ?? ''}`;
+    // each checked operator names its dividend twice (value and message), so every nesting level doubles the plan;
+    // past a few levels the *_deep macros name it once, through a one-element list (slower per row, linear to plan)
+    const nested = ops.filter(([k]) => k >= start && k < i).length;
+    const fn = nested >= DEEP ? `${op.fn}_deep` : op.fn;
+    pre[start] = `${fn}(${pre[start] ?? ''}`;
     post[end] = `${post[end] ?? ''})`;
     ops.push([i, op.width]);
     i += op.width - 1;
@@ -60,6 +64,9 @@ function sumCallEnd(toks: Token[], i: number): number {
   if (!isPunct(toks[open], '(')) return -1;
   return callEnd(toks, open);
 }
+
+/** Checked operators nested in a dividend from which it is bound once (bq_divide_deep & co.). */
+const DEEP = 3;
 
 const CHECKED: Record<string, string> = { '/': 'bq_divide', '//': 'bq_div', '%': 'bq_mod' };
 

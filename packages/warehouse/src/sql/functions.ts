@@ -443,6 +443,11 @@ const RAISING_MACROS: string[] = [
   // MOD(x, -1) is 0 in BigQuery; DuckDB's % overflows on MIN_INT64 % -1
   `CREATE OR REPLACE TEMP MACRO bq_mod(a, b) AS
      CASE WHEN bq_fail_if(b = 0, 'division by zero: MOD(' || a || ', 0)') THEN NULL WHEN b = -1 THEN a % 1 ELSE a % b END`,
+  // deeply nested dividends (./arith.ts DEEP): bound once, as the lambda's parameter, so the plan does not double
+  ...['bq_divide', 'bq_div', 'bq_mod'].map(
+    (m) =>
+      `CREATE OR REPLACE TEMP MACRO ${m}_deep(a, b) AS list_transform([a], dp_dividend -> ${m}(dp_dividend, b))[1]`,
+  ),
   // SUM over INT64 is HUGEINT in DuckDB; BigQuery's INT64 SUM fails once it leaves INT64
   `CREATE OR REPLACE TEMP MACRO bq_int64_sum(s) AS CASE WHEN bq_fail_if(typeof(s) = 'HUGEINT'
        AND TRY_CAST(CAST(s AS VARCHAR) AS BIGINT) IS NULL, 'int64 overflow: SUM of INT64 values is ' || s) THEN NULL ELSE s END`,
