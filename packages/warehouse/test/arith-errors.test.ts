@@ -113,6 +113,10 @@ const CASES: Record<string, Case[]> = {
       `SELECT IEEE_DIVIDE(a, b), IEEE_DIVIDE(-a, b), IEEE_DIVIDE(b, b) ${ROW1}`,
       ['Infinity', '-Infinity', 'NaN'],
     ],
+    [
+      `SELECT IEEE_DIVIDE(nul, b), IEEE_DIVIDE(CAST('nan' AS FLOAT64), b), IEEE_DIVIDE(f, 2) ${ROW1}`,
+      [null, 'NaN', '0.75'],
+    ],
   ],
   // the operands of each `/` are found in the transpiler's output by DuckDB's precedence (src/sql/arith.ts)
   'operand shapes keep their values': [

@@ -523,9 +523,8 @@ export const DUCKDB_MACROS: string[] = [
      ELSE (CAST(d AS DATE) - (CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER))) // 7 + 1 END`,
   `CREATE OR REPLACE TEMP MACRO bq_time(x TIMESTAMPTZ) AS CAST(CAST(x AS TIMESTAMP) AS TIME), (x) AS CAST(x AS TIME)`,
   `CREATE OR REPLACE TEMP MACRO bq_datetime(x) AS CAST(x AS TIMESTAMP)`,
-  `CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CASE WHEN CAST(b AS DOUBLE) = 0 THEN
-     CASE WHEN CAST(a AS DOUBLE) > 0 THEN CAST('Infinity' AS DOUBLE) WHEN CAST(a AS DOUBLE) < 0 THEN CAST('-Infinity' AS DOUBLE)
-     ELSE CAST('NaN' AS DOUBLE) END ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END`,
+  // DuckDB's DOUBLE division is IEEE 754: ±Infinity for x / 0, NaN for 0 / 0 and NaN / 0, NULL for NULL
+  `CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CAST(a AS DOUBLE) / CAST(b AS DOUBLE)`,
   `CREATE OR REPLACE TEMP MACRO bq_tz_offset_min(x, tz) AS
      CAST((epoch(CAST(timezone(tz, CAST(x AS TIMESTAMPTZ)) AS TIMESTAMP)) - epoch(CAST(x AS TIMESTAMPTZ))) // 60 AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_instr(s, sub) AS ${instr('1', '1')}, (s, sub, p) AS ${instr('p', '1')},
