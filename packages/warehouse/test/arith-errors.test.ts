@@ -173,6 +173,15 @@ const CASES: Record<string, Case[]> = {
     ],
     [`SELECT SAFE_ADD(a, 1), SAFE_NEGATE(a) ${ROW1}`, ['2', '-1']],
   ],
+  'date arithmetic': [
+    ["SELECT DATE_ADD(DATE '9999-12-31', INTERVAL 1 DAY)", { error: 'Date out of range' }],
+    ["SELECT DATE_SUB(DATE '0001-01-01', INTERVAL 1 DAY)", { error: 'Date out of range' }],
+    [`SELECT DATE_ADD(DATE '9999-12-01', INTERVAL a * 40 DAY) ${ROW1}`, { error: 'Date out of range' }],
+    [
+      "SELECT DATE_ADD(DATE '2026-01-31', INTERVAL 1 MONTH), DATE_SUB(DATE '2026-03-01', INTERVAL 1 DAY)",
+      ['2026-02-28', '2026-02-28'],
+    ],
+  ],
   'mathematical functions': [
     ['SELECT POW(10.0, 400)', { error: 'Floating point error in function: POW' }],
     ['SELECT POWER(-8.0, 1.0 / 3)', { error: 'Floating point error in function: POW' }],

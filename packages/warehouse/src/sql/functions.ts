@@ -632,7 +632,9 @@ export const DUCKDB_MACROS: string[] = [
      ELSE array_to_string(list_transform(a, c -> CASE WHEN c = 0 THEN '' ELSE chr(CAST(c AS INTEGER)) END), '') END`,
   `CREATE OR REPLACE TEMP MACRO bq_unicode(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END`,
   `CREATE OR REPLACE TEMP MACRO bq_chr(n) AS CASE WHEN n = 0 THEN '' ELSE chr(CAST(n AS INTEGER)) END`,
-  `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CAST(x AS DATE)`,
+  // DATE_ADD / DATE_SUB / EXTRACT(DATE ...): BigQuery's DATE ends at 9999-12-31, DuckDB's goes on
+  `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CASE WHEN bq_fail_if(CAST(x AS DATE) NOT BETWEEN DATE '0001-01-01' AND
+       DATE '9999-12-31', 'Date out of range: ' || CAST(x AS DATE)) THEN NULL ELSE CAST(x AS DATE) END`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz(x) AS CAST(x AS TIMESTAMPTZ)`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz_array(x) AS CAST(x AS TIMESTAMPTZ[])`,
   `CREATE OR REPLACE TEMP MACRO bq_weekday(part) AS CASE part WHEN 'WEEK(MONDAY)' THEN 1 WHEN 'WEEK(TUESDAY)' THEN 2
