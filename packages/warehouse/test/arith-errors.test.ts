@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
+import { bigQueryMessage } from '../src/sql/errors.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // Issue 12 item 5: where BigQuery raises an error, the warehouse raises it too (never Infinity, NULL or a wrapped
@@ -374,4 +375,37 @@ describe('dp query (the CLI as a subprocess)', () => {
       await rm(tmp, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("bigQueryMessage: DuckDB execution errors in BigQuery's words", () => {
+  const cases: [string, string][] = [
+    [
+      'Out of Range Error: Overflow in subtraction of INT64 (-9223372036854775808 - 1)!',
+      'int64 overflow: -9223372036854775808 - 1',
+    ],
+    [
+      'Out of Range Error: Overflow in division of -9223372036854775808 / -1',
+      'int64 overflow: DIV(-9223372036854775808, -1)',
+    ],
+    [
+      "Conversion Error: Type INT128 with value 18446744073709551614 can't be cast because the value is out of range for the destination type INT64",
+      'int64 overflow: 18446744073709551614',
+    ],
+    [
+      'Conversion Error: Could not cast value 1000000000000000019884624838656.000000 to DECIMAL(38,9)',
+      'numeric out of range: 1000000000000000019884624838656.000000',
+    ],
+    [
+      'Conversion Error: invalid timestamp field format: "x", expected format is (YYYY-MM-DD HH:MM:SS[.US])',
+      "Invalid timestamp: 'x'",
+    ],
+    ['Invalid Input Error: ACOS is undefined outside [-1,1]', 'Floating point error in function: ACOS'],
+    // others keep DuckDB's text
+    [
+      'Catalog Error: Table with name nope does not exist!',
+      'Catalog Error: Table with name nope does not exist!',
+    ],
+    ['Invalid Input Error: something else', 'Invalid Input Error: something else'],
+  ];
+  for (const [duck, bq] of cases) it(duck, () => expect(bigQueryMessage(duck)).toBe(bq));
 });
