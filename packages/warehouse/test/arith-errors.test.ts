@@ -126,6 +126,11 @@ const CASES: Record<string, Case[]> = {
       ['-0.375', '0.25', '-0.5', '0.25', '4'],
     ],
     ['SELECT SUM(a) OVER (ORDER BY id) / COUNT(*) OVER () FROM t ORDER BY id', ['0.5']],
+    [
+      "SELECT INTERVAL 4 DAY / 2 = INTERVAL 2 DAY, DATE '2026-01-01' + INTERVAL 4 DAY / 2 = DATE '2026-01-03'",
+      ['true', 'true'],
+    ],
+    ['SELECT INTERVAL 4 DAY / 0', { error: 'division by zero' }],
     // a long chain plans in linear time (deep dividends are bound once) and still checks every step
     [`SELECT a * 1048576${' / 2'.repeat(20)}, nul${' / 2'.repeat(8)} / b ${ROW1}`, ['1', null]],
     [`SELECT a${' / 2'.repeat(8)} / b ${ROW1}`, { error: 'division by zero: 0.00390625 / 0' }],

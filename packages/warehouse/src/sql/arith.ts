@@ -1,5 +1,5 @@
 import { SqlError } from './errors.js';
-import { isPunct, matchClose, nextSig, prevSig, type Token } from './tokenize.js';
+import { isPunct, isWord, matchClose, nextSig, prevSig, type Token } from './tokenize.js';
 
 /**
  * GoogleSQL raises "division by zero" where DuckDB answers Infinity, NaN or NULL. GoogleSQL has no `/`-like operator
@@ -164,12 +164,37 @@ function primaryStart(toks: Token[], k: number): number {
   }
   if (isPunct(t, '}')) return matchOpen(toks, k, '{', '}');
   if (t.kind === 'ident' && /^end$/i.test(t.text)) return caseStart(toks, k);
+  const interval = intervalStart(toks, k);
+  if (interval >= 0) return interval;
   if (t.kind === 'ident' && /^over$/i.test(toks[prevSig(toks, k)]?.text ?? '')) {
     return factorStart(toks, prevSig(toks, prevSig(toks, k))); // f(x) OVER w
   }
   if (t.kind === 'ident' && isKeyword(t)) return -1;
   if (t.kind === 'punct' || t.kind === 'ws') return -1;
   return k;
+}
+
+/**
+ * A typed literal ending at k — `INTERVAL '4' DAY`, `INTERVAL 4 DAY`, `INTERVAL '4 days'`, `DATE '2026-01-01'` — the
+ * index of its type keyword, else -1.
+ */
+function intervalStart(toks: Token[], k: number): number {
+  const isInterval = (i: number) => isWord(toks[i], 'INTERVAL');
+  const t = toks[k] as Token;
+  const p = prevSig(toks, k);
+  if ((t.kind === 'string' || t.kind === 'number') && isInterval(p)) return p;
+  if (t.kind === 'string' && isWord(toks[p], 'DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMPTZ', 'DATETIME', 'JSON'))
+    return p;
+  const v = toks[p];
+  if (
+    t.kind === 'ident' &&
+    v &&
+    (v.kind === 'string' || v.kind === 'number') &&
+    isInterval(prevSig(toks, p))
+  ) {
+    return prevSig(toks, p);
+  }
+  return -1;
 }
 
 function matchOpen(toks: Token[], close: number, open: string, closeText: string): number {
@@ -236,7 +261,12 @@ function termEnd(toks: Token[], k: number): number {
   if (isPunct(t, '(') || isPunct(t, '[')) e = matchClose(toks, k);
   else if (isPunct(t, '{')) e = matchBrace(toks, k);
   else if (t.kind === 'ident' && /^case$/i.test(t.text)) e = caseEnd(toks, k);
-  else if (t.kind === 'ident' && isKeyword(t)) return -1;
+  else if (isWord(t, 'INTERVAL')) {
+    e = nextSig(toks, k + 1); // INTERVAL '4' [DAY]
+    if (isPunct(toks[e], '(')) e = matchClose(toks, e);
+    const unit = nextSig(toks, e + 1);
+    if (toks[unit]?.kind === 'ident' && !isKeyword(toks[unit])) e = unit;
+  } else if (t.kind === 'ident' && isKeyword(t)) return -1;
   else if (t.kind === 'ident' || t.kind === 'quoted') {
     e = k;
     const n = nextSig(toks, k + 1);
