@@ -134,6 +134,7 @@ const CASES: Record<string, Case[]> = {
     // a long chain plans in linear time (deep dividends are bound once) and still checks every step
     [`SELECT a * 1048576${' / 2'.repeat(20)}, nul${' / 2'.repeat(8)} / b ${ROW1}`, ['1', null]],
     [`SELECT a${' / 2'.repeat(8)} / b ${ROW1}`, { error: 'division by zero: 0.00390625 / 0' }],
+    [`SELECT (SELECT 32)${' / 2'.repeat(4)} / (SELECT 2) ${ROW1}`, ['1']], // subqueries stay out of the lambda
     [
       `SELECT STRUCT(4 AS x).x / 2, (SELECT 6) / 3, CASE WHEN a > 0 THEN 9 END / 3,
          EXTRACT(DAY FROM DATE '2026-01-10') / 5, [4, 8][OFFSET(1)] / 4 ${ROW2}`,

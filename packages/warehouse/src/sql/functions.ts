@@ -446,7 +446,9 @@ const RAISING_MACROS: string[] = [
   // deeply nested dividends (./arith.ts DEEP): bound once, as the lambda's parameter, so the plan does not double
   ...['bq_divide', 'bq_div', 'bq_mod'].map(
     (m) =>
-      `CREATE OR REPLACE TEMP MACRO ${m}_deep(a, b) AS list_transform([a], dp_dividend -> ${m}(dp_dividend, b))[1]`,
+      // both operands go into the list: a lambda's body may not hold subqueries (`a / (SELECT n)` is common)
+      `CREATE OR REPLACE TEMP MACRO ${m}_deep(a, b) AS
+         list_transform([{'dp_a': a, 'dp_b': b}], dp_ops -> ${m}(dp_ops.dp_a, dp_ops.dp_b))[1]`,
   ),
   // SUM over INT64 is HUGEINT in DuckDB; BigQuery's INT64 SUM fails once it leaves INT64
   `CREATE OR REPLACE TEMP MACRO bq_int64_sum(s) AS CASE WHEN bq_fail_if(typeof(s) = 'HUGEINT'
