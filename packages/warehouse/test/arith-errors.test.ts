@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
 import { bigQueryMessage } from '../src/sql/errors.js';
+import { DUCKDB_MACROS, translateQuery } from '../src/sql/index.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // Issue 12 item 5: where BigQuery raises an error, the warehouse raises it too (never Infinity, NULL or a wrapped
@@ -414,4 +416,99 @@ describe("bigQueryMessage: DuckDB execution errors in BigQuery's words", () => {
     ['Invalid Input Error: something else', 'Invalid Input Error: something else'],
   ];
   for (const [duck, bq] of cases) it(duck, () => expect(bigQueryMessage(duck)).toBe(bq));
+});
+
+describe('the operand finder (src/sql/arith.ts) on random arithmetic', () => {
+  // [GoogleSQL, its value] over one row: a = 3, f = 1.5, arr = [4, 8], st.x = 6
+  const ATOMS: [string, number][] = [
+    ['a', 3],
+    ['f', 1.5],
+    ['2', 2],
+    ['7', 7],
+    ['(SELECT 5)', 5],
+    ['ABS(-f)', 1.5],
+    ['arr[OFFSET(1)]', 8],
+    ['st.x', 6],
+    ['SUM(a) OVER ()', 3],
+    ['CASE WHEN a > 1 THEN 4 ELSE 0 END', 4],
+    ['-a', -3],
+    ['IF(f > 1, 9, 1)', 9],
+    ['CAST(a AS FLOAT64)', 3],
+    ['POW(2, 3)', 8],
+    ['DIV(7, 2)', 3],
+    ['MOD(7, 4)', 3],
+    ['(a - 3)', 0],
+  ];
+  type Node = { sql: string; value: number; prec: number; zeroDivisor: boolean };
+  const PREC: Record<string, number> = { '+': 1, '-': 1, '*': 2, '/': 2 };
+  let seed = 12;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor(seed / 65536) % n; // the high bits: an LCG's low bits cycle
+  };
+  function gen(depth: number): Node {
+    if (depth === 0 || rnd(4) === 0) {
+      const [sql, value] = ATOMS[rnd(ATOMS.length)] as [string, number];
+      return { sql, value, prec: 3, zeroDivisor: false };
+    }
+    const op = (['+', '-', '*', '/'] as const)[rnd(4)] as string;
+    const l = gen(depth - 1);
+    const r = gen(depth - 1);
+    const p = PREC[op] as number;
+    // parentheses where precedence needs them (and sometimes where it does not)
+    const ls = l.prec < p || rnd(5) === 0 ? `(${l.sql})` : l.sql;
+    const rs = r.prec <= p || rnd(5) === 0 ? `(${r.sql})` : r.sql;
+    const value =
+      op === '+'
+        ? l.value + r.value
+        : op === '-'
+          ? l.value - r.value
+          : op === '*'
+            ? l.value * r.value
+            : l.value / r.value;
+    return {
+      sql: `${ls} ${op} ${rs}`,
+      value,
+      prec: p,
+      zeroDivisor: l.zeroDivisor || r.zeroDivisor || (op === '/' && r.value === 0),
+    };
+  }
+
+  it('300 expressions of + - * / evaluate as written, and fail exactly where a divisor is 0', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      await conn.run("SET TimeZone='UTC'");
+      for (const m of DUCKDB_MACROS) await conn.run(m);
+      await conn.run(
+        "CREATE TABLE r AS SELECT 3::BIGINT AS a, 1.5::DOUBLE AS f, [4::BIGINT, 8] AS arr, {'x': 6::BIGINT} AS st",
+      );
+      let failures = 0;
+      for (let k = 0; k < 300; k++) {
+        const e = gen(4);
+        const { sql } = translateQuery(`SELECT ${e.sql} FROM d.r`, {
+          dialect: 'standard',
+          defaultProject: 'p',
+          resolveTable: () => ({ sql: 'r', pseudoColumns: [] }),
+        });
+        let got: number | string;
+        try {
+          got = Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0]);
+        } catch (err) {
+          got = bigQueryMessage(String((err as Error).message).split('\n')[0] as string);
+        }
+        if (e.zeroDivisor) expect(got, e.sql).toMatch(/^division by zero/);
+        else {
+          expect(typeof got, `${e.sql}: ${got}`).toBe('number');
+          expect(Math.abs((got as number) - e.value), e.sql).toBeLessThanOrEqual(
+            1e-9 * Math.max(1, Math.abs(e.value)),
+          );
+        }
+        if (e.zeroDivisor) failures++;
+      }
+      expect(failures).toBeGreaterThan(10); // the generator does reach zero divisors
+    } finally {
+      conn.closeSync();
+    }
+  }, 120_000);
 });
