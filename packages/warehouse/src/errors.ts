@@ -1,3 +1,5 @@
+import { bigQueryMessage } from './sql/errors.js';
+
 /** BigQuery error reasons the server answers with, and their HTTP status. */
 export const REASON_STATUS = {
   notFound: 404,
@@ -48,7 +50,10 @@ export const duplicate = (what: string) => new BigQueryError('duplicate', `Alrea
 export const invalid = (message: string) => new BigQueryError('invalid', message);
 export const invalidQuery = (message: string) => new BigQueryError('invalidQuery', message);
 
-/** Any thrown value → a BigQueryError (errors with a known `reason` property keep it; others become backend errors). */
+/**
+ * Any thrown value → a BigQueryError (errors with a known `reason` property keep it; others, i.e. DuckDB's, are
+ * invalidQuery with BigQuery's wording where there is one: "division by zero: 1 / 0", "Bad int64 value: abc").
+ */
 export function toBigQueryError(error: unknown): BigQueryError {
   if (error instanceof BigQueryError) return error;
   if (error instanceof Error) {
@@ -56,7 +61,7 @@ export function toBigQueryError(error: unknown): BigQueryError {
     if (typeof reason === 'string' && reason in REASON_STATUS) {
       return new BigQueryError(reason as Reason, oneLine(error.message));
     }
-    return new BigQueryError('invalidQuery', oneLine(error.message));
+    return new BigQueryError('invalidQuery', oneLine(bigQueryMessage(oneLine(error.message))));
   }
   return new BigQueryError('internalError', 'internal error');
 }

@@ -1,3 +1,4 @@
+import { RAISE_MARKER } from './errors.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
 import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
 
@@ -69,6 +70,26 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   PARSE_TIME: 'bq_parse_time',
   INSTR: 'bq_instr',
   IEEE_DIVIDE: 'bq_ieee_divide',
+  // BigQuery's errors where DuckDB answers Infinity, NaN or NULL (RAISING_MACROS)
+  SAFE_DIVIDE: 'bq_safe_divide',
+  // as calls, not the transpiler's `//` and `%`, which it prints without parentheses (`x / MOD(a, b)` → `x / a % b`)
+  DIV: 'bq_div',
+  MOD: 'bq_mod',
+  SAFE_ADD: 'bq_safe_add',
+  SAFE_SUBTRACT: 'bq_safe_subtract',
+  SAFE_MULTIPLY: 'bq_safe_multiply',
+  SAFE_NEGATE: 'bq_safe_negate',
+  POW: 'bq_pow',
+  POWER: 'bq_pow',
+  EXP: 'bq_exp',
+  COSH: 'bq_cosh',
+  SINH: 'bq_sinh',
+  ACOSH: 'bq_acosh',
+  ATANH: 'bq_atanh',
+  SQRT: 'bq_sqrt',
+  LN: 'bq_ln',
+  LOG: 'bq_log',
+  LOG10: 'bq_log10',
   STRING: 'bq_string',
 };
 
@@ -401,7 +422,100 @@ function instr(p: string, o: string): string {
     ELSE coalesce(list_filter(list_reverse(range(1, least(length(s) + ${p} + 2, length(s) - length(sub) + 2))), ${match})[${o}], 0) END`;
 }
 
+/** A decimal number's text (digits, optional fraction and exponent) and a year 0001-9999, for the CAST macros. */
+const DECIMAL_TEXT = '([0-9]+\\.?[0-9]*|\\.[0-9]+)(e[+-]?[0-9]+)?';
+const YEAR = '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})';
+
+/**
+ * Raising BigQuery's errors. DuckDB's error() is volatile, which TRY (our SAFE. prefix) refuses and the optimizer
+ * cannot fold, so a failed check raises by casting the marked message to BOOLEAN instead; src/errors.ts turns DuckDB's
+ * "Could not convert string '<marker>message' to BOOL" back into the message. A NULL message raises nothing: the
+ * operators below build it from their operands, so NULL / 0 is NULL as in BigQuery.
+ */
+const RAISING_MACROS: string[] = [
+  `CREATE OR REPLACE TEMP MACRO bq_raise(m) AS CAST('${RAISE_MARKER}' || m AS BOOLEAN)`,
+  `CREATE OR REPLACE TEMP MACRO bq_fail_if(c, m) AS CASE WHEN c THEN bq_raise(m) ELSE false END`,
+  // x / y (also on integers: FLOAT64 in both), DIV (`//` after transpiling), MOD (`%`); see ./arith.ts
+  `CREATE OR REPLACE TEMP MACRO bq_divide(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: ' || a || ' / 0') THEN NULL ELSE a / b END`,
+  `CREATE OR REPLACE TEMP MACRO bq_div(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: DIV(' || a || ', 0)') THEN NULL ELSE a // b END`,
+  // MOD(x, -1) is 0 in BigQuery; DuckDB's % overflows on MIN_INT64 % -1
+  `CREATE OR REPLACE TEMP MACRO bq_mod(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: MOD(' || a || ', 0)') THEN NULL WHEN b = -1 THEN a % 1 ELSE a % b END`,
+  // deeply nested dividends (./arith.ts DEEP): bound once, as the lambda's parameter, so the plan does not double
+  ...['bq_divide', 'bq_div', 'bq_mod'].map(
+    (m) =>
+      // both operands go into the list: a lambda's body may not hold subqueries (`a / (SELECT n)` is common)
+      `CREATE OR REPLACE TEMP MACRO ${m}_deep(a, b) AS
+         list_transform([{'dp_a': a, 'dp_b': b}], dp_ops -> ${m}(dp_ops.dp_a, dp_ops.dp_b))[1]`,
+  ),
+  // SUM over INT64 is HUGEINT in DuckDB; BigQuery's INT64 SUM fails once it leaves INT64
+  `CREATE OR REPLACE TEMP MACRO bq_int64_sum(s) AS CASE WHEN bq_fail_if(typeof(s) = 'HUGEINT'
+       AND TRY_CAST(CAST(s AS VARCHAR) AS BIGINT) IS NULL, 'int64 overflow: SUM of INT64 values is ' || s) THEN NULL ELSE s END`,
+  // a floating-point function whose result is Infinity or NaN for finite arguments is an error in BigQuery
+  `CREATE OR REPLACE TEMP MACRO bq_fp_check(r, finite_args, call) AS
+     CASE WHEN bq_fail_if(NOT isfinite(r) AND finite_args, 'Floating point error in function: ' || call) THEN NULL ELSE r END`,
+  `CREATE OR REPLACE TEMP MACRO bq_pow(x, y) AS
+     bq_fp_check(power(x, y), isfinite(x) AND isfinite(y), 'POW(' || x || ', ' || y || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_exp(x) AS bq_fp_check(exp(x), isfinite(x), 'EXP(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_cosh(x) AS bq_fp_check(cosh(x), isfinite(x), 'COSH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_sinh(x) AS bq_fp_check(sinh(x), isfinite(x), 'SINH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_acosh(x) AS bq_fp_check(acosh(x), isfinite(x), 'ACOSH(' || x || ')')`,
+  `CREATE OR REPLACE TEMP MACRO bq_atanh(x) AS
+     CASE WHEN bq_fail_if(abs(x) >= 1, 'Floating point error in function: ATANH(' || x || ')') THEN NULL ELSE atanh(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_sqrt(x) AS
+     CASE WHEN bq_fail_if(x < 0, 'Argument to SQRT cannot be negative: ' || x) THEN NULL ELSE sqrt(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_ln(x) AS
+     CASE WHEN bq_fail_if(x <= 0, 'Floating point error in function: LN(' || x || ')') THEN NULL ELSE ln(x) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_log10(x) AS
+     CASE WHEN bq_fail_if(x <= 0, 'Floating point error in function: LOG10(' || x || ')') THEN NULL ELSE log10(x) END`,
+  // LOG(x) is LN(x); LOG(x, base) fails for x <= 0, base <= 0 and base = 1
+  `CREATE OR REPLACE TEMP MACRO bq_log(x) AS bq_ln(x), (x, b) AS CASE WHEN bq_fail_if(x <= 0 OR b <= 0 OR b = 1,
+       'Floating point error in function: LOG(' || x || ', ' || b || ')') THEN NULL ELSE ln(x) / ln(b) END`,
+  // SAFE_ADD & co. are NULL where the operator would fail
+  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS TRY(a + b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS TRY(a - b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS TRY(a * b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_negate(a) AS TRY(-a)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
+  // CAST (rewrite.ts CAST_MACROS): strings are checked as BigQuery parses them; typeof() picks the branch, which the
+  // optimizer folds. Floats round halves away from zero (DuckDB's cast rounds to even); other types cast exactly.
+  `CREATE OR REPLACE TEMP MACRO bq_string_to_int64(s) AS CASE
+     WHEN bq_fail_if(NOT regexp_full_match(s, '\\s*[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)\\s*'), 'Bad int64 value: ' || s) THEN NULL
+     WHEN regexp_full_match(s, '\\s*-0[xX].*') THEN -CAST(replace(s, '-', '') AS BIGINT) ELSE CAST(s AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_int64(x) AS CASE
+     WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT)
+     WHEN typeof(x) = 'VARCHAR' THEN bq_string_to_int64(CAST(x AS VARCHAR)) ELSE CAST(x AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_bool(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(lower(CAST(x AS VARCHAR)) NOT IN ('true', 'false'), 'Bad bool value: ' || x) THEN NULL
+        ELSE lower(CAST(x AS VARCHAR)) = 'true' END)
+     ELSE CAST(x AS BOOLEAN) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_float64(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?(${DECIMAL_TEXT}|inf|infinity|nan)\\s*'),
+          'Bad double value: ' || x) THEN NULL ELSE CAST(x AS DOUBLE) END)
+     ELSE CAST(x AS DOUBLE) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_numeric(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?${DECIMAL_TEXT}\\s*'),
+          'Invalid NUMERIC value: ' || x) THEN NULL ELSE CAST(x AS DECIMAL(38, 9)) END)
+     ELSE CAST(x AS DECIMAL(38, 9)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_bignumeric(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '(?i)\\s*[+-]?${DECIMAL_TEXT}\\s*'),
+          'Invalid BIGNUMERIC value: ' || x) THEN NULL ELSE CAST(x AS DECIMAL(38, 18)) END)
+     ELSE CAST(x AS DECIMAL(38, 18)) END`,
+  // dates and timestamps start with a 4-digit year from 0001 (DuckDB also takes 'infinity', 'epoch', years 0 and 10000+)
+  `CREATE OR REPLACE TEMP MACRO bq_cast_date(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_full_match(CAST(x AS VARCHAR), '\\s*${YEAR}-[0-9]{1,2}-[0-9]{1,2}\\s*'),
+          'Invalid date: ''' || x || '''') THEN NULL ELSE CAST(x AS DATE) END)
+     ELSE CAST(x AS DATE) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_cast_timestamp(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN
+       (CASE WHEN bq_fail_if(NOT regexp_matches(CAST(x AS VARCHAR), '^\\s*${YEAR}-[0-9]{1,2}-[0-9]{1,2}([ Tt][0-9]|\\s*$)'),
+          'Invalid timestamp: ''' || x || '''') THEN NULL ELSE CAST(x AS TIMESTAMPTZ) END)
+     ELSE CAST(x AS TIMESTAMPTZ) END`,
+];
+
 export const DUCKDB_MACROS: string[] = [
+  ...RAISING_MACROS,
   `CREATE OR REPLACE TEMP MACRO bq_offset(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL
      WHEN i < 0 OR i >= len(a) THEN error('Array index ' || i || ' is out of bounds (overflow)') ELSE a[i + 1] END`,
   `CREATE OR REPLACE TEMP MACRO bq_ordinal(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL
@@ -411,9 +525,8 @@ export const DUCKDB_MACROS: string[] = [
      ELSE (CAST(d AS DATE) - (CAST(date_trunc('year', CAST(d AS DATE)) AS DATE) + CAST((wd - dayofweek(date_trunc('year', CAST(d AS DATE))) + 7) % 7 AS INTEGER))) // 7 + 1 END`,
   `CREATE OR REPLACE TEMP MACRO bq_time(x TIMESTAMPTZ) AS CAST(CAST(x AS TIMESTAMP) AS TIME), (x) AS CAST(x AS TIME)`,
   `CREATE OR REPLACE TEMP MACRO bq_datetime(x) AS CAST(x AS TIMESTAMP)`,
-  `CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CASE WHEN CAST(b AS DOUBLE) = 0 THEN
-     CASE WHEN CAST(a AS DOUBLE) > 0 THEN CAST('Infinity' AS DOUBLE) WHEN CAST(a AS DOUBLE) < 0 THEN CAST('-Infinity' AS DOUBLE)
-     ELSE CAST('NaN' AS DOUBLE) END ELSE CAST(a AS DOUBLE) / CAST(b AS DOUBLE) END`,
+  // DuckDB's DOUBLE division is IEEE 754: ±Infinity for x / 0, NaN for 0 / 0 and NaN / 0, NULL for NULL
+  `CREATE OR REPLACE TEMP MACRO bq_ieee_divide(a, b) AS CAST(a AS DOUBLE) / CAST(b AS DOUBLE)`,
   `CREATE OR REPLACE TEMP MACRO bq_tz_offset_min(x, tz) AS
      CAST((epoch(CAST(timezone(tz, CAST(x AS TIMESTAMPTZ)) AS TIMESTAMP)) - epoch(CAST(x AS TIMESTAMPTZ))) // 60 AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_instr(s, sub) AS ${instr('1', '1')}, (s, sub, p) AS ${instr('p', '1')},
@@ -457,8 +570,6 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
   `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
-  `CREATE OR REPLACE TEMP MACRO bq_cast_int64(x DOUBLE) AS CAST(round(x) AS BIGINT), (x FLOAT) AS CAST(round(x) AS BIGINT),
-     (x) AS CAST(x AS BIGINT)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
   `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches
@@ -523,7 +634,9 @@ export const DUCKDB_MACROS: string[] = [
      ELSE array_to_string(list_transform(a, c -> CASE WHEN c = 0 THEN '' ELSE chr(CAST(c AS INTEGER)) END), '') END`,
   `CREATE OR REPLACE TEMP MACRO bq_unicode(s) AS CASE WHEN s = '' THEN 0 ELSE unicode(s) END`,
   `CREATE OR REPLACE TEMP MACRO bq_chr(n) AS CASE WHEN n = 0 THEN '' ELSE chr(CAST(n AS INTEGER)) END`,
-  `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CAST(x AS DATE)`,
+  // DATE_ADD / DATE_SUB / EXTRACT(DATE ...): BigQuery's DATE ends at 9999-12-31, DuckDB's goes on
+  `CREATE OR REPLACE TEMP MACRO bq_date(x) AS CASE WHEN bq_fail_if(CAST(x AS DATE) NOT BETWEEN DATE '0001-01-01' AND
+       DATE '9999-12-31', 'Date out of range: ' || CAST(x AS DATE)) THEN NULL ELSE CAST(x AS DATE) END`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz(x) AS CAST(x AS TIMESTAMPTZ)`,
   `CREATE OR REPLACE TEMP MACRO bq_tstz_array(x) AS CAST(x AS TIMESTAMPTZ[])`,
   `CREATE OR REPLACE TEMP MACRO bq_weekday(part) AS CASE part WHEN 'WEEK(MONDAY)' THEN 1 WHEN 'WEEK(TUESDAY)' THEN 2

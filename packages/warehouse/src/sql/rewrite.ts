@@ -1,5 +1,6 @@
 import { SqlError, syntaxError } from './errors.js';
 import {
+  callArgs,
   convertFormat,
   FORMAT_FIRST_ARG,
   FUNCTION_RENAMES,
@@ -290,7 +291,7 @@ export function rewriteTokens(tokens: Token[], ctx: RewriteContext): string {
       continue;
     }
     if ((word === 'SAFE' || word === 'NET') && prefixedFunction(tokens, i, out)) continue;
-    if (word === 'TIMESTAMP' && timestampTypePosition(tokens, i, prev, next)) {
+    if (word === 'TIMESTAMP' && out[i] === t.text && timestampTypePosition(tokens, i, prev, next)) {
       out[i] = TIMESTAMP_TYPE_MARKER;
       continue;
     }
@@ -927,7 +928,32 @@ function timestampTypePosition(
   return false;
 }
 
-/** CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes. */
+/** Casts done by a macro (CAST_MACROS in ./functions.ts); SAFE_CAST wraps the macro in TRY. */
+const CAST_MACROS: Record<string, string> = {
+  BYTES: 'bq_to_bytes',
+  INT64: 'bq_cast_int64',
+  INT: 'bq_cast_int64',
+  INTEGER: 'bq_cast_int64',
+  BIGINT: 'bq_cast_int64',
+  SMALLINT: 'bq_cast_int64',
+  TINYINT: 'bq_cast_int64',
+  BYTEINT: 'bq_cast_int64',
+  BOOL: 'bq_cast_bool',
+  BOOLEAN: 'bq_cast_bool',
+  FLOAT64: 'bq_cast_float64',
+  NUMERIC: 'bq_cast_numeric',
+  DECIMAL: 'bq_cast_numeric',
+  BIGNUMERIC: 'bq_cast_bignumeric',
+  BIGDECIMAL: 'bq_cast_bignumeric',
+  DATE: 'bq_cast_date',
+  TIMESTAMP: 'bq_cast_timestamp',
+};
+
+/**
+ * CAST(x AS T) for the types DuckDB converts more liberally than BigQuery (its INT64 takes '1.5', '1e3' and '1_000',
+ * its BOOL 'yes' and '1', its DATE 'infinity' and '2026-01-05 10:00'): a macro checks strings the way BigQuery does
+ * and raises its error. CAST(x AS BYTES): DuckDB's cast rejects non-ASCII text, BigQuery takes the UTF-8 bytes.
+ */
 function castToBytes(tokens: Token[], cast: number, open: number, out: string[]): void {
   if (!isPunct(tokens[open], '(')) return;
   const close = matchClose(tokens, open);
@@ -939,16 +965,20 @@ function castToBytes(tokens: Token[], cast: number, open: number, out: string[])
     out[ty] = 'STRING'; // GEOGRAPHY values are WKT text here
     return;
   }
-  // BYTES from non-ASCII text, INT64 from floats (GoogleSQL rounds halves away from zero, DuckDB to even)
-  const fn = isWord(tokens[ty], 'BYTES')
-    ? 'bq_to_bytes'
-    : isWord(tokens[ty], 'INT64') && !safe
-      ? 'bq_cast_int64'
-      : undefined;
+  // BYTES from non-ASCII text; the others check strings as BigQuery does and round floats as it does (functions.ts)
+  const tt = tokens[ty] as Token;
+  const fn = tt.kind === 'ident' ? CAST_MACROS[tt.text.toUpperCase()] : undefined;
   if (!fn) return;
-  out[cast] = safe ? `TRY(${fn}` : fn;
   out[as] = '';
   out[ty] = '';
+  if (safe && !plainArg(tokens, [open + 1, as])) {
+    // like SAFE.f(...) below: the argument's own errors are not SAFE_CAST's to swallow
+    out[cast] = 'list_transform([';
+    out[open] = '';
+    out[close] = `], dp_safe -> TRY(${fn}(dp_safe)))[SAFE_OFFSET(0)]`;
+    return;
+  }
+  out[cast] = safe ? `TRY(${fn}` : fn;
   if (safe) out[close] = `${out[close]})`;
 }
 
@@ -971,10 +1001,49 @@ function prefixedFunction(tokens: Token[], i: number, out: string[]): boolean {
   }
   const close = matchClose(tokens, open);
   if (close < 0) return false;
-  out[i] = 'TRY(';
+  const callee = FUNCTION_RENAMES[name] ?? ft.text;
+  const args = callArgs(tokens, open);
   out[dot] = '';
-  out[fn] = FUNCTION_RENAMES[name] ?? ft.text;
-  out[close] = '))';
+  if (FORMAT_FIRST_ARG.has(name) || AGGREGATES.has(name) || args.every((a) => plainArg(tokens, a))) {
+    out[i] = 'TRY(';
+    out[fn] = callee;
+    out[close] = '))';
+    return true;
+  }
+  // SAFE. covers the function, not its arguments: SAFE.SQRT(x / 0) fails in BigQuery. TRY would also swallow the
+  // arguments' errors, so they are computed first, into a one-element list of structs, and the call is TRY'd in a
+  // lambda over it: list_transform([STRUCT(a AS dp_safe_arg0, ...)], dp_safe -> TRY(f(dp_safe.dp_safe_arg0, ...)))[SAFE_OFFSET(0)]
+  out[i] = 'list_transform([STRUCT(';
+  out[fn] = '';
+  out[open] = '';
+  const names = args.map((_, k) => `dp_safe_arg${k}`);
+  args.forEach(([, end], k) => {
+    if (k < args.length - 1) out[end] = ` AS ${names[k]}${out[end]}`;
+  });
+  const refs = names.map((n) => `dp_safe.${n}`).join(', ');
+  out[close] = ` AS ${names[names.length - 1]})], dp_safe -> TRY(${callee}(${refs})))[SAFE_OFFSET(0)]`;
+  return true;
+}
+
+/** Aggregates keep SAFE.f(...) → TRY(f(...)): a lambda cannot hold them. */
+const AGGREGATES = new Set([
+  'SUM',
+  'AVG',
+  'COUNT',
+  'MIN',
+  'MAX',
+  'ARRAY_AGG',
+  'STRING_AGG',
+  'ANY_VALUE',
+  'COUNTIF',
+]);
+
+/** An argument that cannot fail by itself: a name path, a literal or a parameter. */
+function plainArg(tokens: Token[], [start, end]: [number, number]): boolean {
+  for (let k = start; k < end; k++) {
+    const t = tokens[k] as Token;
+    if (t.kind === 'punct' ? t.text !== '.' : isPunct(tokens[nextSig(tokens, k + 1)], '(')) return false;
+  }
   return true;
 }
 

@@ -1,4 +1,5 @@
 import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
+import { guardArithmetic } from './arith.js';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
@@ -175,6 +176,7 @@ function postprocess(duck: string): string {
     if (t.text === 'DECIMAL' && !hasArgs) t.text = 'DECIMAL(38, 9)';
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
+  guardArithmetic(toks); // `/`, DIV, MOD and SUM raise BigQuery's errors (./arith.ts)
   return toks.map((t) => t.text).join('');
 }
 
@@ -193,10 +195,21 @@ function numberLiteral(toks: Token[], i: number): void {
     return;
   }
   const p = prevSig(toks, i);
+  if (/^[0-9]+$/.test(t.text) && BigInt(t.text) > INT64_MAX) {
+    int64Bound(toks, i, p);
+    return;
+  }
   const next = toks[nextSig(toks, i + 1)];
   const arith = (x: Token | undefined) => x !== undefined && x.kind === 'punct' && ARITHMETIC.has(x.text);
   // a binary operator has an operand before it; `-1` after `(`, `,` or a keyword is a negative literal
-  const operand = (x: Token | undefined) =>
+  const binaryBefore = arith(toks[p]) && isOperand(toks[prevSig(toks, p)]);
+  const binaryAfter = arith(next) && !(toks[p] !== undefined && isPunct(toks[p], '['));
+  if (binaryBefore || binaryAfter) t.text = `CAST(${t.text} AS BIGINT)`;
+}
+
+/** Does token x end an operand (so a following `-` is binary)? */
+function isOperand(x: Token | undefined): boolean {
+  return (
     x !== undefined &&
     (x.kind === 'number' ||
       x.kind === 'quoted' ||
@@ -206,10 +219,26 @@ function numberLiteral(toks: Token[], i: number): void {
       (x.kind === 'ident' &&
         !/^(SELECT|WHERE|AND|OR|NOT|THEN|ELSE|WHEN|CASE|BY|ON|IN|IS|AS|LIMIT|OFFSET|BETWEEN|RETURN)$/i.test(
           x.text,
-        )));
-  const binaryBefore = arith(toks[p]) && operand(toks[prevSig(toks, p)]);
-  const binaryAfter = arith(next) && !(toks[p] !== undefined && isPunct(toks[p], '['));
-  if (binaryBefore || binaryAfter) t.text = `CAST(${t.text} AS BIGINT)`;
+        )))
+  );
+}
+
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * An integer literal beyond INT64 is an error in GoogleSQL (DuckDB would type it HUGEINT and answer a value no INT64
+ * column can hold), except 9223372036854775808 right after a unary minus: that is INT64's minimum.
+ */
+function int64Bound(toks: Token[], i: number, p: number): void {
+  const t = toks[i] as Token;
+  const minus = toks[p];
+  const unary = minus !== undefined && isPunct(minus, '-') && !isOperand(toks[prevSig(toks, p)]);
+  if (unary && BigInt(t.text) === INT64_MAX + 1n) {
+    minus.text = '';
+    t.text = "CAST('-9223372036854775808' AS BIGINT)";
+    return;
+  }
+  throw new SqlError('invalidQuery', `Invalid integer literal: ${unary ? '-' : ''}${t.text}`);
 }
 
 function duckIdent(name: string): string {
