@@ -1,5 +1,4 @@
-import { chmod, lstat, mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { BigQueryError, invalid } from './errors.js';
 import { localPathOf } from './load.js';
@@ -17,14 +16,13 @@ export class LoadAccess {
     private readonly given: readonly string[],
     /** the private folder uploads are spooled to (mode 0700) */
     readonly uploadDir: string,
-    private readonly ownsUploadDir: boolean,
   ) {}
 
   /**
    * `loadDirs` must exist and be directories (a typo fails at start, not at the first load). The upload spool is
-   * `<dataDir>/uploads` with a data dir, else a fresh private folder in the OS temp dir (removed by close()).
+   * `<privateDir>/uploads`: the data dir, or an in-memory warehouse's private temp folder (see Warehouse.open).
    */
-  static async create(loadDirs: readonly string[], dataDir: string | null | undefined): Promise<LoadAccess> {
+  static async create(loadDirs: readonly string[], privateDir: string): Promise<LoadAccess> {
     const roots: string[] = [];
     const given: string[] = [];
     for (const dir of loadDirs) {
@@ -36,19 +34,14 @@ export class LoadAccess {
       roots.push(real);
       given.push(resolve(dir));
     }
-    let uploadDir: string;
-    if (dataDir) {
-      uploadDir = join(dataDir, 'uploads');
-      await mkdir(uploadDir, { recursive: true, mode: 0o700 });
-      // the spool is an allowed root: a symlink planted there would open whatever it points to
-      const info = await lstat(uploadDir);
-      if (!info.isDirectory()) throw new Error(`${uploadDir} must be a directory, not a link or a file`);
-      await chmod(uploadDir, 0o700);
-    } else {
-      uploadDir = await mkdtemp(join(tmpdir(), 'dp-warehouse-uploads-'));
-    }
+    const uploadDir = join(privateDir, 'uploads');
+    await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+    // the spool is an allowed root: a symlink planted there would open whatever it points to
+    const info = await lstat(uploadDir);
+    if (!info.isDirectory()) throw new Error(`${uploadDir} must be a directory, not a link or a file`);
+    await chmod(uploadDir, 0o700);
     const realUpload = await realpath(uploadDir);
-    return new LoadAccess([realUpload, ...roots], [resolve(uploadDir), ...given], realUpload, !dataDir);
+    return new LoadAccess([realUpload, ...roots], [resolve(uploadDir), ...given], realUpload);
   }
 
   /**
@@ -77,10 +70,6 @@ export class LoadAccess {
     const info = await stat(real).catch(() => undefined);
     if (!info?.isFile()) throw invalid(`Not found: URI ${shown}`);
     return real;
-  }
-
-  async close(): Promise<void> {
-    if (this.ownsUploadDir) await rm(this.uploadDir, { recursive: true, force: true });
   }
 }
 

@@ -125,21 +125,25 @@ export class Warehouse {
       await mkdir(opts.dataDir, { recursive: true });
       path = join(opts.dataDir, 'warehouse.duckdb');
     }
-    // in memory: a private 0700 folder for DuckDB's spills, removed at close
+    // in memory: a private 0700 folder for DuckDB's spills and the upload spool, removed at close
     const scratch = opts.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'dp-warehouse-'));
-    const settings = duckdbSettings(opts, scratch && join(scratch, 'tmp'));
-    const loadAccess = await LoadAccess.create(opts.loadDirs ?? [], opts.dataDir);
-    const translator = opts.translator ?? (await loadTranslator());
+    const privateDir = opts.dataDir || (scratch as string);
+    let loadAccess: LoadAccess;
     let db: Database;
+    let translator: Translator | undefined;
     try {
-      db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings);
+      const settings = duckdbSettings(opts, scratch && join(scratch, 'tmp'));
+      loadAccess = await LoadAccess.create(opts.loadDirs ?? [], privateDir);
+      translator = opts.translator ?? (await loadTranslator());
+      db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings).catch((e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (/lock/i.test(msg))
+          throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
+        throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
+      });
     } catch (e) {
-      await loadAccess.close();
       if (scratch) await rm(scratch, { recursive: true, force: true });
-      const msg = e instanceof Error ? e.message : String(e);
-      if (/lock/i.test(msg))
-        throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);
-      throw new Error(`cannot open the warehouse database in ${opts.dataDir}: ${msg.split('\n')[0]}`);
+      throw e;
     }
     if (opts.dataDir) await DurableJournal.recover(db, opts.dataDir);
     const catalog = await db.write((c) => Catalog.load(c));
@@ -155,7 +159,6 @@ export class Warehouse {
     }
     await Promise.allSettled([...this.jobs.running.values()].map((r) => r.done));
     await this.db.close();
-    await this.jobs.loadAccess.close();
     if (this.scratch) await rm(this.scratch, { recursive: true, force: true });
   }
 
