@@ -1,4 +1,9 @@
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
 
 /** A FIFO lock: one writer at a time. */
 export class Mutex {
@@ -173,6 +178,27 @@ export class Database {
     const c = await this.acquire();
     try {
       return await c.runAndReadAll(sql);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  /**
+   * Like readOne, but the result stays materialized (its chunks are read without further calls into DuckDB) and
+   * `around` wraps the one call with the connection it runs on (e.g. to register it for jobs.cancel). One trip to
+   * DuckDB in all: for statements whose result is known to be small (a LIMIT), never for an unbounded one.
+   */
+  async runOne(
+    sql: string,
+    around: (
+      c: DuckDBConnection,
+      call: () => Promise<DuckDBMaterializedResult>,
+    ) => Promise<DuckDBMaterializedResult>,
+  ): Promise<DuckDBMaterializedResult> {
+    if (this.closed) throw new Error('warehouse is stopping');
+    const c = await this.acquire();
+    try {
+      return await around(c, () => c.run(sql));
     } finally {
       this.release(c);
     }
