@@ -61,6 +61,32 @@ describe('a repeated small SELECT is read in one call, with the same answer', ()
     }
   });
 
+  it('the order of a sort over a parallel scan of 100,000 rows is kept by the one-call read', async () => {
+    const made = await raw(wh.url, 'POST', `${P}/jobs`, {
+      configuration: {
+        query: {
+          query: 'SELECT x AS n FROM UNNEST(GENERATE_ARRAY(1, 100000)) AS x',
+          useLegacySql: false,
+          destinationTable: { projectId: 'local-project', datasetId: 'sr', tableId: 'big' },
+        },
+      },
+    });
+    expect(made.json.status?.errorResult, made.text).toBeUndefined();
+    const spy = vi.spyOn(wh.warehouse.db, 'runOne');
+    try {
+      const text = 'SELECT n, MOD(n, 97) AS m FROM sr.big WHERE MOD(n, 150) = 0 ORDER BY m, n DESC';
+      const expected = Array.from({ length: 666 }, (_, i) => (i + 1) * 150)
+        .sort((a, b) => (a % 97) - (b % 97) || b - a)
+        .map((n) => [String(n), String(n % 97)]);
+      expect(cells(await sql(text))).toEqual(expected);
+      expect(spy).not.toHaveBeenCalled();
+      expect(cells(await sql(text))).toEqual(expected);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('rows written between two runs are in the second answer (results are never reused, only the plan of how to read)', async () => {
     const text = 'SELECT COUNT(*) AS c, MAX(n) AS hi FROM sr.t';
     const before = cells(await sql(text));
