@@ -135,7 +135,20 @@ export class Database {
    * (wrapped or out-of-bounds values); inside one transaction the plan and the run see the same data. `fn` must be
    * done with every result it streams before it returns.
    */
-  async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.onReader(fn, false);
+  }
+
+  /**
+   * Like read, but returns only after the transaction has committed: for work on a reader that creates what another
+   * connection reads next (a load job's staging table, read by the writer right after). read's early answer is only
+   * right for a transaction that wrote nothing.
+   */
+  stage<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.onReader(fn, true);
+  }
+
+  private async onReader<T>(fn: (c: DuckDBConnection) => Promise<T>, commitFirst: boolean): Promise<T> {
     if (this.closed) throw new Error('warehouse is stopping');
     const c = await this.acquire();
     const tx = beginLazily(c);
@@ -149,6 +162,17 @@ export class Database {
     }
     if (!tx.begun()) {
       this.release(c);
+      return result;
+    }
+    if (commitFirst) {
+      try {
+        await c.run('COMMIT');
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        this.release(c);
+      }
       return result;
     }
     // The snapshot only read, so its COMMIT cannot change what `fn` returned: the caller has its result one trip to

@@ -78,7 +78,7 @@ async function loadNdjson(
   maxBad: number,
 ): Promise<Loaded> {
   if (!schema) {
-    return db.read(async (c) => {
+    return db.stage(async (c) => {
       await copyFromFile(
         c,
         path,
@@ -88,7 +88,7 @@ async function loadNdjson(
       return finish(c, staging, 1, bytes, 0);
     });
   }
-  return db.read(async (c) => {
+  return db.stage(async (c) => {
     await c.run(`CREATE TABLE ${staging} (${duckColumnsDdl(schema).join(', ')})`);
     const plan = jsonInsertPlan(schema);
     const struct = plan.struct;
@@ -163,7 +163,7 @@ async function loadCsv(
   } else {
     options.push(`header=${skip > 0}`, `skip=${Math.max(0, skip - 1)}`);
   }
-  return db.read(async (c) => {
+  return db.stage(async (c) => {
     try {
       await copyFromFile(
         c,
