@@ -127,9 +127,8 @@ export async function runQuery(
     });
   }
   // A text whose last result was small is read in one call (readSmallResult); otherwise, or when it has grown, the
-  // result is streamed in one snapshot (readResult), and how it came out is noted for next time.
-  // A failed one-call read is not the job's answer either: the query runs again the usual way, whose error (if any)
-  // is the job's.
+  // result is streamed in one snapshot (readResult), and how it came out is noted for next time. A failed one-call
+  // read is not the job's answer either: the query then runs the usual way, whose error (if any) is the job's.
   const names = bind ? undefined : ctx.queryCache.smallResultNames(ctx.catalog, translated.sql);
   let result: Awaited<ReturnType<typeof readResult>> | undefined;
   if (names) {
