@@ -8,7 +8,9 @@
 //  3. peak RSS of a `dp warehouse serve` process while a client pages through a 1M-row result vs a 100k-row one
 //     (bounded: pages are read from DuckDB one at a time, never the whole result).
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,9 +209,10 @@ const SMALL_ROUNDS = Number(process.env.WAREHOUSE_BENCH_SMALL_ROUNDS ?? 7);
 
 /**
  * 200 sequential small queries (4 texts in turn, each answered from the translation cache after its first run)
- * through the stock client (jobs.query: one request per query), through the engine in-process (no HTTP, no client),
- * and on DuckDB directly (the translated SQL, one statement on a reader connection). The three take turns at going
- * first; each round's mean per query, best and median of the rounds.
+ * through the stock client (jobs.query: one request per query), the same request over a bare keep-alive
+ * http.request, through the engine in-process (no HTTP, no client), and on DuckDB directly (the translated SQL, one
+ * statement on a reader connection). The four take turns at going first; each round's mean per query, best and median
+ * of the rounds.
  */
 async function smallQueryRatio(mode) {
   const dataDir = mode === 'data dir' ? await mkdtemp(join(tmpdir(), 'wh-bench-small-')) : undefined;
@@ -226,10 +229,47 @@ async function smallQueryRatio(mode) {
     (q) =>
       translateQuery(q, { dialect: 'standard', defaultProject: 'local-project', resolveTable: resolve }).sql,
   );
+  // The same jobs.query request the stock client sends, over a bare keep-alive http.request: what HTTP and our server
+  // add, without the client's own work.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { port } = new URL(wh.url);
+  const postQuery = (query) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({
+        query,
+        useLegacySql: false,
+        formatOptions: { useInt64Timestamp: true },
+        requestId: randomUUID(),
+      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/bigquery/v2/projects/local-project/queries',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => {
+            text += d;
+          });
+          res.on('end', () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   const runs = {
     server: async (i) => {
       const [rows] = await bq.query({ query: SMALL_QUERIES[i], useLegacySql: false });
       if (rows.length === 0) throw new Error(`no rows: ${SMALL_QUERIES[i]}`);
+    },
+    http: async (i) => {
+      const answer = await postQuery(SMALL_QUERIES[i]);
+      if (!answer.rows?.length) throw new Error(`no rows: ${SMALL_QUERIES[i]}`);
     },
     engine: async (i) => {
       const res = await wh.warehouse.query('local-project', { query: SMALL_QUERIES[i], useLegacySql: false });
@@ -246,7 +286,7 @@ async function smallQueryRatio(mode) {
     return (performance.now() - t0) / SMALL_N;
   };
   for (const run of Object.values(runs)) await perQuery(run); // warm-up: translations cached, WASM tiered up
-  const samples = { server: [], engine: [], direct: [] };
+  const samples = { server: [], http: [], engine: [], direct: [] };
   const order = Object.keys(runs);
   for (let round = 0; round < SMALL_ROUNDS; round++) {
     for (let k = 0; k < order.length; k++) {
@@ -254,6 +294,7 @@ async function smallQueryRatio(mode) {
       samples[key].push(await perQuery(runs[key]));
     }
   }
+  agent.destroy();
   await wh.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)]));
@@ -264,7 +305,10 @@ async function smallQueryRatio(mode) {
   );
   for (const k of order) console.log(`  ${k.padEnd(7)} ${b[k].toFixed(2)} (${m[k].toFixed(2)})`);
   console.log(
-    `  server (stock client, REST) / direct = ${(b.server / b.direct).toFixed(2)}× (medians ${(m.server / m.direct).toFixed(2)}×; target ≤ ${target}×); engine in-process / direct = ${(b.engine / b.direct).toFixed(2)}×`,
+    `  server (stock client, REST) / direct = ${(b.server / b.direct).toFixed(2)}× (medians ${(m.server / m.direct).toFixed(2)}×; target ≤ ${target}×); bare HTTP / direct = ${(b.http / b.direct).toFixed(2)}×; engine in-process / direct = ${(b.engine / b.direct).toFixed(2)}×`,
+  );
+  console.log(
+    `  split of the server's best: DuckDB ${b.direct.toFixed(2)} + engine ${(b.engine - b.direct).toFixed(2)} + HTTP and our server ${(b.http - b.engine).toFixed(2)} + the stock client ${(b.server - b.http).toFixed(2)} ms`,
   );
   return { ratio: b.server / b.direct, medianRatio: m.server / m.direct };
 }
@@ -357,6 +401,12 @@ if (process.env.WAREHOUSE_BENCH_ONLY === 'small') {
   // Just the small-query case (for profiling); `npm run bench` runs everything.
   await smallQueryRatio('in-memory');
   await smallQueryRatio('data dir');
+  process.exit(0);
+}
+if (process.env.WAREHOUSE_BENCH_ONLY === 'pipeline') {
+  // Just the example pipeline's queries, both modes.
+  await pipelineRatio('in-memory');
+  await pipelineRatio('data dir');
   process.exit(0);
 }
 if (process.env.WAREHOUSE_BENCH_ONLY === 'rss') {

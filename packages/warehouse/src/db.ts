@@ -1,4 +1,9 @@
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
 
 /** A FIFO lock: one writer at a time. */
 export class Mutex {
@@ -130,7 +135,20 @@ export class Database {
    * (wrapped or out-of-bounds values); inside one transaction the plan and the run see the same data. `fn` must be
    * done with every result it streams before it returns.
    */
-  async read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.onReader(fn, false);
+  }
+
+  /**
+   * Like read, but returns only after the transaction has committed: for work on a reader that creates what another
+   * connection reads next (a load job's staging table, read by the writer right after). read's early answer is only
+   * right for a transaction that wrote nothing.
+   */
+  stage<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.onReader(fn, true);
+  }
+
+  private async onReader<T>(fn: (c: DuckDBConnection) => Promise<T>, commitFirst: boolean): Promise<T> {
     if (this.closed) throw new Error('warehouse is stopping');
     const c = await this.acquire();
     const tx = beginLazily(c);
@@ -144,6 +162,17 @@ export class Database {
     }
     if (!tx.begun()) {
       this.release(c);
+      return result;
+    }
+    if (commitFirst) {
+      try {
+        await c.run('COMMIT');
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        this.release(c);
+      }
       return result;
     }
     // The snapshot only read, so its COMMIT cannot change what `fn` returned: the caller has its result one trip to
@@ -194,6 +223,27 @@ export class Database {
     const c = await this.acquire();
     try {
       return await c.runAndReadAll(sql);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  /**
+   * Like readOne, but the result stays materialized (its chunks are read without further calls into DuckDB) and
+   * `around` wraps the one call with the connection it runs on (e.g. to register it for jobs.cancel). One trip to
+   * DuckDB in all: for statements whose result is known to be small (a LIMIT), never for an unbounded one.
+   */
+  async runOne(
+    sql: string,
+    around: (
+      c: DuckDBConnection,
+      call: () => Promise<DuckDBMaterializedResult>,
+    ) => Promise<DuckDBMaterializedResult>,
+  ): Promise<DuckDBMaterializedResult> {
+    if (this.closed) throw new Error('warehouse is stopping');
+    const c = await this.acquire();
+    try {
+      return await around(c, () => c.run(sql));
     } finally {
       this.release(c);
     }

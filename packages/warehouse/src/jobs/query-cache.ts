@@ -29,6 +29,8 @@ export class QueryCache {
   >();
   /** Result schemas of translated queries (see resultSchemaOf), oldest first. */
   private readonly schemaCache = new Map<string, FieldSchema[]>();
+  /** Column names of translated SELECTs whose last result was small (see smallResultNames), oldest first. */
+  private readonly smallHints = new Map<string, readonly string[]>();
 
   /**
    * Translates through a cache: a translation is a function of the SQL text, the options and what the catalog answered
@@ -71,6 +73,29 @@ export class QueryCache {
       if (oldest !== undefined) this.translations.delete(oldest);
     }
     return result;
+  }
+
+  /**
+   * The column names of `sql`'s last result if it was small and may be read in one call next time (see
+   * readSmallResult); undefined after a large result, a schema change or when its names are not unique.
+   */
+  smallResultNames(catalog: Catalog, sql: string): readonly string[] | undefined {
+    return this.smallHints.get(`${catalog.schemaEpoch}\u0000${sql}`);
+  }
+
+  /**
+   * Notes how `sql`'s result came out: `names` when it was small, undefined when it was large. Only names that stay
+   * the same when the query is wrapped in a subquery are kept (DuckDB renames duplicates, case-insensitively).
+   */
+  noteResult(catalog: Catalog, sql: string, names: readonly string[] | undefined): void {
+    const key = `${catalog.schemaEpoch}\u0000${sql}`;
+    this.smallHints.delete(key);
+    if (!names || new Set(names.map((n) => n.toLowerCase())).size !== names.length) return;
+    this.smallHints.set(key, names);
+    if (this.smallHints.size > SCHEMA_CACHE) {
+      const oldest = this.smallHints.keys().next().value;
+      if (oldest !== undefined) this.smallHints.delete(oldest);
+    }
   }
 
   /**

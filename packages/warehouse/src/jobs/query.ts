@@ -10,7 +10,7 @@ import type { FieldSchema } from '../types.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
 import { runDml } from './dml.js';
 import { finishRecord, type JobOutcome } from './outcome.js';
-import { dropResultTable, readResult } from './result-store.js';
+import { dropResultTable, readResult, readSmallResult } from './result-store.js';
 import { tableKeyOf, writeInto } from './write-into.js';
 
 /**
@@ -126,9 +126,28 @@ export async function runQuery(
       return outcome;
     });
   }
-  const result = await ctx.db.read((c) =>
-    withConnection(running, c, () => readResult(ctx.db, c, translated.sql, bind)),
-  );
+  // A text whose last result was small is read in one call (readSmallResult); otherwise, or when it has grown, the
+  // result is streamed in one snapshot (readResult), and how it came out is noted for next time. A failed one-call
+  // read is not the job's answer either: the query then runs the usual way, whose error (if any) is the job's.
+  const names = bind ? undefined : ctx.queryCache.smallResultNames(ctx.catalog, translated.sql);
+  let result: Awaited<ReturnType<typeof readResult>> | undefined;
+  if (names) {
+    result = await readSmallResult(ctx.db, translated.sql, names, (c, call) =>
+      withConnection(running, c, call),
+    ).catch(() => undefined);
+  }
+  if (!result) {
+    result = await ctx.db.read((c) =>
+      withConnection(running, c, () => readResult(ctx.db, c, translated.sql, bind)),
+    );
+    if (!bind) {
+      ctx.queryCache.noteResult(
+        ctx.catalog,
+        translated.sql,
+        result.inlineRows ? result.schema.map((f) => f.name) : undefined,
+      );
+    }
+  }
   if (running.cancelled) {
     if (result.resultTable) await dropResultTable(ctx.db, result.resultTable);
     throw cancelledError();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBMaterializedResult } from '@duckdb/node-api';
 import type { Database } from '../db.js';
 import { schemaOf } from '../physical.js';
 import { type Cell, encodeColumns, type FieldSchema } from '../types.js';
@@ -115,6 +115,45 @@ export async function readResult(
     await dropResultTable(db, resultTable);
     throw e;
   }
+}
+
+/**
+ * Reads a result expected to be small (its text's last result was) in ONE call to DuckDB: the query under
+ * `LIMIT SMALL_RESULT_ROWS + 1`, planned and run as one auto-commit statement — one snapshot by itself, so no
+ * BEGIN/COMMIT around it — materialized and read from memory. `names` are the result's column names as the last run
+ * returned them: the subquery keeps them (noteResult only keeps unique ones), and a mismatch counts as a miss.
+ * Undefined when the result is not small after all (more rows, or too wide), or its names differ: the caller then runs
+ * the query with readResult, in one snapshot of its own. Order is kept: DuckDB preserves the subquery's row order
+ * through SELECT * and LIMIT.
+ */
+export async function readSmallResult(
+  db: Database,
+  sql: string,
+  names: readonly string[],
+  around: (
+    c: DuckDBConnection,
+    call: () => Promise<DuckDBMaterializedResult>,
+  ) => Promise<DuckDBMaterializedResult>,
+): Promise<
+  { schema: FieldSchema[]; totalRows: number; inlineRows: EncodedRow[]; inlineJson: string } | undefined
+> {
+  const result = await db.runOne(`SELECT * FROM (${sql}\n) AS q LIMIT ${SMALL_RESULT_ROWS + 1}`, around);
+  const got = result.columnNames();
+  if (
+    result.rowCount > SMALL_RESULT_ROWS ||
+    got.length !== names.length ||
+    got.some((n, i) => n !== names[i])
+  ) {
+    return undefined;
+  }
+  const schema = schemaOf(got, result.columnTypes());
+  const chunks: DuckDBDataChunk[] = [];
+  for (let i = 0; i < result.chunkCount; i++) chunks.push(result.getChunk(i));
+  const columns = schema.map((_, i) => chunks.flatMap((ch) => ch.getColumnValues(i)));
+  const inlineRows = encodeColumns(schema, columns, 'int64');
+  const inlineJson = JSON.stringify(inlineRows);
+  if (inlineJson.length > SMALL_RESULT_BYTES) return undefined;
+  return { schema, totalRows: result.rowCount, inlineRows, inlineJson };
 }
 
 export async function dropResultTable(db: Database, resultTable: string): Promise<void> {
