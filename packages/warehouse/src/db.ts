@@ -193,27 +193,6 @@ export class Database {
   }
 
   /**
-   * Runs `fn` on a pooled reader in one transaction that is COMMITted before this returns: for the private staging
-   * tables a load job fills outside the writer lock, which the writer reads right after. (`read` may commit after it
-   * returns, which is only safe for transactions that wrote nothing.)
-   */
-  async stage<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('warehouse is stopping');
-    const c = await this.acquire();
-    const tx = beginLazily(c);
-    try {
-      const result = await fn(tx.connection);
-      if (tx.begun()) await c.run('COMMIT');
-      return result;
-    } catch (e) {
-      if (tx.begun()) await c.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      this.release(c);
-    }
-  }
-
-  /**
    * Runs ONE parameterless statement on a pooled reader and reads its whole result: one call to DuckDB plans and runs it
    * in one auto-commit transaction, so it needs no BEGIN/COMMIT around it (the cheap path for single-statement reads,
    * like writeOne for writes). Several statements that must agree with each other go through `read`.

@@ -163,30 +163,6 @@ describe('one snapshot per read: prepare, another connection commits, then run',
       await db.close();
     }
   });
-
-  it('a staging table written through stage is committed before stage returns (loads read it at once)', async () => {
-    // read() commits after it returns (fine for a snapshot that only read); a load job's staging table written that
-    // way was missing for the writer that moved it into the destination right after.
-    const db = await Database.open(null, [], 4);
-    try {
-      await db.write((c) => c.run('CREATE SCHEMA IF NOT EXISTS _results'));
-      for (let i = 0; i < 40; i++) {
-        await db.stage((c) => c.run(`CREATE TABLE _results.l_${i} AS SELECT ${i} AS x`));
-        // another connection, at once (the writer that moves the rows is one)
-        const seen = await db.readOne(`SELECT x FROM _results.l_${i}`);
-        expect(seen.getRows()).toEqual([[i]]);
-      }
-      await expect(
-        db.stage(async (c) => {
-          await c.run('CREATE TABLE _results.gone AS SELECT 1 AS x');
-          throw new Error('the file broke half-way');
-        }),
-      ).rejects.toThrow(/half-way/);
-      await expect(db.readOne('SELECT * FROM _results.gone')).rejects.toThrow(/gone/);
-    } finally {
-      await db.close();
-    }
-  });
 });
 
 /** A small seeded PRNG (mulberry32): the values every writer writes are a function of the seed. */
