@@ -182,6 +182,32 @@ const CASES: Record<string, Case[]> = {
     ],
     [`SELECT SAFE_ADD(a, 1), SAFE_NEGATE(a) ${ROW1}`, ['2', '-1']],
   ],
+  // every GoogleSQL integer literal is INT64 (DuckDB's bare literal is a 32-bit INTEGER, even through a CTE column)
+  'INT64 literals': [
+    ['WITH d AS (SELECT 100000 AS n) SELECT n * n FROM d', ['10000000000']],
+    [
+      `WITH d AS (SELECT 100000 AS k, a FROM t WHERE id = 1) SELECT k * k * a, k * a * k FROM d`,
+      ['10000000000', '10000000000'],
+    ],
+    ['SELECT MAX(x) * MAX(x), MIN(x) * 3000000 FROM UNNEST([100000, 2]) AS x', ['10000000000', '6000000']],
+    [
+      `SELECT IF(a > 0, 100000, 0) * 100000, COALESCE(nul, 100000) * 100000, STRUCT(100000 AS x).x * 100000 ${ROW1}`,
+      ['10000000000', '10000000000', '10000000000'],
+    ],
+    [
+      `WITH d AS (SELECT DIV(100000, 1) AS q, ABS(-100000) AS m, GREATEST(100000, 1) AS g, CASE WHEN TRUE THEN 100000 END AS c)
+       SELECT q * q, m * m, g * g, c * c FROM d`,
+      ['10000000000', '10000000000', '10000000000', '10000000000'],
+    ],
+    ['SELECT SAFE_ADD(2147483647, 1), SAFE_MULTIPLY(100000, 100000)', ['2147483648', '10000000000']],
+    ['WITH d AS (SELECT 9223372036854775807 AS n) SELECT n + 1 FROM d', { error: 'int64 overflow' }],
+    ['WITH d AS (SELECT 3037000500 AS n) SELECT n * n FROM d', { error: 'int64 overflow' }],
+    // where a literal is not a value it keeps working: ordinals, LIMIT, ROUND's digits, frames, indexes
+    [
+      'SELECT a, COUNT(*), ROUND(MAX(f), 0), SUM(a) OVER (ORDER BY a ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), [7, 8][OFFSET(1)] FROM t GROUP BY 1 ORDER BY 1 LIMIT 1',
+      ['1', '2', '2', '1', '8'],
+    ],
+  ],
   'date arithmetic': [
     ["SELECT DATE_ADD(DATE '9999-12-31', INTERVAL 1 DAY)", { error: 'Date out of range' }],
     ["SELECT DATE_SUB(DATE '0001-01-01', INTERVAL 1 DAY)", { error: 'Date out of range' }],
@@ -286,6 +312,20 @@ describe('BigQuery errors, not wrong answers (jobs.query)', () => {
       }
     });
   }
+});
+
+describe('INT64 literals in result schemas', () => {
+  it('an integer literal, an array of them and a CTE column of one are INTEGER (INT64) columns', async () => {
+    const res = await query('WITH d AS (SELECT 7 AS n) SELECT 1 AS one, [1, 2] AS arr, n, -5 AS neg FROM d');
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.schema.fields).toEqual([
+      expect.objectContaining({ name: 'one', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'arr', type: 'INTEGER', mode: 'REPEATED' }),
+      expect.objectContaining({ name: 'n', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'neg', type: 'INTEGER' }),
+    ]);
+    expect(firstRow(res)).toEqual(['1', [{ v: '1' }, { v: '2' }], '7', '-5']);
+  });
 });
 
 describe('a failing statement fails the job and writes nothing', () => {
