@@ -208,6 +208,35 @@ const CASES: Record<string, Case[]> = {
       ['1', '2', '2', '1', '8'],
     ],
   ],
+  // + - * of finite FLOAT64 values that is ±Infinity; operands already ±inf or NaN propagate (IEEE)
+  'FLOAT64 overflow': [
+    ['SELECT 1e308 * 10', { error: 'double overflow: 1e+308 * 10' }],
+    ['SELECT 1.7976931348623157e308 + 1.7976931348623157e308', { error: 'double overflow' }],
+    [`SELECT big * 1e300 ${ROW1}`, { error: 'double overflow: 1e+30 * 1e+300' }],
+    [`SELECT -big * 1e300 + 1 ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT f - big * (big * 1e250) ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT (big * 1e300) / 2 ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT ROUND(big * 1e300, 2) ${ROW1}`, { error: 'double overflow' }],
+    ['SELECT COUNT(*) FROM t WHERE big * 1e300 > 0', { error: 'double overflow' }],
+    ['SELECT SUM(big * 1e300) FROM t', { error: 'double overflow' }],
+    [
+      `SELECT CASE WHEN a > 0 THEN big * big * big * big * big * big * big * big * big * big * big END ${ROW1}`,
+      { error: 'double overflow' },
+    ],
+    [
+      "SELECT CAST('inf' AS FLOAT64) + 1, CAST('-inf' AS FLOAT64) * 2, CAST('inf' AS FLOAT64) - CAST('inf' AS FLOAT64)",
+      ['Infinity', '-Infinity', 'NaN'],
+    ],
+    [
+      `SELECT IEEE_DIVIDE(a, b) * big, CAST('nan' AS FLOAT64) * big, big * 2, f * 2 + 1 ${ROW1}`,
+      ['Infinity', 'NaN', '2e+30', '4'],
+    ],
+    [
+      `SELECT SAFE_MULTIPLY(big, 1e300), SAFE_ADD(1e308, 1e308), SAFE_SUBTRACT(-big, 1e308 * 1), SAFE_MULTIPLY(big, 2), SAFE_DIVIDE(big, 1e-300) ${ROW1}`,
+      [null, null, '-1e+308', '2e+30', null],
+    ],
+    [`SELECT CASE WHEN b > 0 THEN big * 1e300 ELSE 0 END, IF(b = 0, 1, big * 1e300) ${ROW1}`, ['0', '1']],
+  ],
   'date arithmetic': [
     ["SELECT DATE_ADD(DATE '9999-12-31', INTERVAL 1 DAY)", { error: 'Date out of range' }],
     ["SELECT DATE_SUB(DATE '0001-01-01', INTERVAL 1 DAY)", { error: 'Date out of range' }],

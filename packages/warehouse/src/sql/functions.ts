@@ -435,6 +435,11 @@ const YEAR = '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3}
 const RAISING_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_raise(m) AS CAST('${RAISE_MARKER}' || m AS BOOLEAN)`,
   `CREATE OR REPLACE TEMP MACRO bq_fail_if(c, m) AS CASE WHEN c THEN bq_raise(m) ELSE false END`,
+  // + - * of finite FLOAT64 values that is ±Infinity (./float-overflow.ts); folded away for any other type
+  `CREATE OR REPLACE TEMP MACRO bq_finite(x) AS isfinite(TRY_CAST(x AS DOUBLE)) IS NOT FALSE`,
+  `CREATE OR REPLACE TEMP MACRO bq_double_check(r, finite_args, m) AS
+     CASE WHEN typeof(r) <> 'DOUBLE' OR isfinite(TRY_CAST(r AS DOUBLE)) IS NOT FALSE OR NOT finite_args THEN r
+       WHEN bq_raise(m) THEN r ELSE r END`,
   // x / y (also on integers: FLOAT64 in both), DIV (`//` after transpiling), MOD (`%`); see ./arith.ts
   `CREATE OR REPLACE TEMP MACRO bq_divide(a, b) AS
      CASE WHEN bq_fail_if(b = 0, 'division by zero: ' || a || ' / 0') THEN NULL ELSE a / b END`,
@@ -474,11 +479,14 @@ const RAISING_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_log(x) AS bq_ln(x), (x, b) AS CASE WHEN bq_fail_if(x <= 0 OR b <= 0 OR b = 1,
        'Floating point error in function: LOG(' || x || ', ' || b || ')') THEN NULL ELSE ln(x) / ln(b) END`,
   // SAFE_ADD & co. are NULL where the operator would fail
-  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS TRY(a + b)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS TRY(a - b)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS TRY(a * b)`,
+  // FLOAT64 overflow is NULL here too (a non-finite result of finite operands)
+  `CREATE OR REPLACE TEMP MACRO bq_double_null(r, a, b) AS
+     CASE WHEN typeof(r) <> 'DOUBLE' OR bq_finite(r) OR NOT (bq_finite(a) AND bq_finite(b)) THEN r END`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS bq_double_null(TRY(a + b), a, b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS bq_double_null(TRY(a - b), a, b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS bq_double_null(TRY(a * b), a, b)`,
   `CREATE OR REPLACE TEMP MACRO bq_safe_negate(a) AS TRY(-a)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE bq_double_null(a / b, a, b) END`,
   // CAST (rewrite.ts CAST_MACROS): strings are checked as BigQuery parses them; typeof() picks the branch, which the
   // optimizer folds. Floats round halves away from zero (DuckDB's cast rounds to even); other types cast exactly.
   `CREATE OR REPLACE TEMP MACRO bq_string_to_int64(s) AS CASE

@@ -2,6 +2,7 @@ import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
 import { guardArithmetic } from './arith.js';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
+import { guardDoubleOverflow } from './float-overflow.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
 import { checkSandbox, cteReferences } from './sandbox.js';
@@ -179,7 +180,7 @@ function postprocess(duck: string): string {
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
   guardArithmetic(toks); // `/`, DIV, MOD and SUM raise BigQuery's errors (./arith.ts)
-  return toks.map((t) => t.text).join('');
+  return guardDoubleOverflow(toks.map((t) => t.text).join('')); // FLOAT64 + - * (./float-overflow.ts)
 }
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '//']);
