@@ -237,6 +237,28 @@ const CASES: Record<string, Case[]> = {
     ],
     [`SELECT CASE WHEN b > 0 THEN big * 1e300 ELSE 0 END, IF(b = 0, 1, big * 1e300) ${ROW1}`, ['0', '1']],
   ],
+  // NUMERIC / and DIV answer NUMERIC (scale 9, halves away from zero), exactly; with a FLOAT64 operand, FLOAT64
+  'NUMERIC division': [
+    [
+      `SELECT n / 3, n / a, a / n, -n / 7, DIV(n, 1), n / f ${ROW1}`,
+      ['0.5', '1.5', '0.666666667', '-0.214285714', '1', '1'],
+    ],
+    [
+      "SELECT CAST('2' AS NUMERIC) / 3, CAST('-2' AS NUMERIC) / 3, CAST('0.000000005' AS NUMERIC) / 2, CAST('-0.000000005' AS NUMERIC) / 2",
+      ['0.666666667', '-0.666666667', '0.000000003', '-0.000000003'],
+    ],
+    [
+      "SELECT CAST('12345678901234567890.123456789' AS NUMERIC) / 1, CAST('1' AS NUMERIC) / 3 * 3, DIV(CAST('-7.5' AS NUMERIC), 2)",
+      ['12345678901234567890.123456789', '0.999999999', '-3'],
+    ],
+    [`SELECT n / nz ${ROW1}`, { error: 'division by zero: 1.500000000 / 0' }],
+    [`SELECT DIV(n, nz) ${ROW1}`, { error: 'division by zero' }],
+    [
+      "SELECT CAST('99999999999999999999999999999' AS NUMERIC) / CAST('0.5' AS NUMERIC)",
+      { error: 'overflow' },
+    ],
+    ["SELECT CAST('1.5' AS BIGNUMERIC) / 2", { error: 'BIGNUMERIC division is not supported' }],
+  ],
   'date arithmetic': [
     ["SELECT DATE_ADD(DATE '9999-12-31', INTERVAL 1 DAY)", { error: 'Date out of range' }],
     ["SELECT DATE_SUB(DATE '0001-01-01', INTERVAL 1 DAY)", { error: 'Date out of range' }],
@@ -345,15 +367,28 @@ describe('BigQuery errors, not wrong answers (jobs.query)', () => {
 
 describe('INT64 literals in result schemas', () => {
   it('an integer literal, an array of them and a CTE column of one are INTEGER (INT64) columns', async () => {
-    const res = await query('WITH d AS (SELECT 7 AS n) SELECT 1 AS one, [1, 2] AS arr, n, -5 AS neg FROM d');
+    const res = await query(
+      'WITH d AS (SELECT 7 AS n) SELECT 1 AS one, [1, 2] AS arr, n, -5 AS neg, n / 2 AS q FROM d',
+    );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.schema.fields).toEqual([
       expect.objectContaining({ name: 'one', type: 'INTEGER' }),
       expect.objectContaining({ name: 'arr', type: 'INTEGER', mode: 'REPEATED' }),
       expect.objectContaining({ name: 'n', type: 'INTEGER' }),
       expect.objectContaining({ name: 'neg', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'q', type: 'FLOAT' }),
     ]);
-    expect(firstRow(res)).toEqual(['1', [{ v: '1' }, { v: '2' }], '7', '-5']);
+    expect(firstRow(res)).toEqual(['1', [{ v: '1' }, { v: '2' }], '7', '-5', '3.5']);
+  });
+
+  it('NUMERIC / INT64 and DIV of NUMERIC are NUMERIC columns; NUMERIC / FLOAT64 is FLOAT', async () => {
+    const res = await query('SELECT n / 3 AS q, DIV(n, 1) AS d, n / f AS x FROM t WHERE id = 1');
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.schema.fields.map((f: { type: string }) => f.type)).toEqual([
+      'NUMERIC',
+      'NUMERIC',
+      'FLOAT',
+    ]);
   });
 });
 
