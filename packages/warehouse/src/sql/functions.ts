@@ -465,7 +465,8 @@ const RAISING_MACROS: string[] = [
   // type names come along (constants once bound) and a BIGNUMERIC operand fails instead
   `CREATE OR REPLACE TEMP MACRO bq_not_bignumeric(ta, tb) AS
      bq_fail_if(ta = '${BN_NAME}' OR tb = '${BN_NAME}', 'BIGNUMERIC division is not supported by the local warehouse')`,
-  `CREATE OR REPLACE TEMP MACRO bq_quot(a DOUBLE, b DOUBLE, ta, tb) AS a / b,
+  `CREATE OR REPLACE TEMP MACRO bq_quot(a DOUBLE, b DOUBLE, ta, tb) AS
+       bq_double_check(a / b, bq_finite(a), 'double overflow: ' || a || ' / ' || b),
      (a INTERVAL, b DOUBLE, ta, tb) AS a / b,
      (a ${N}, b ${N}, ta, tb) AS CASE WHEN bq_not_bignumeric(ta, tb) THEN NULL ELSE bq_numeric_quot(a, b) END`,
   // DIV truncates toward zero; on NUMERIC the unscaled values (same scale) give the same integer quotient
