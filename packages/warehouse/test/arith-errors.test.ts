@@ -182,6 +182,86 @@ const CASES: Record<string, Case[]> = {
     ],
     [`SELECT SAFE_ADD(a, 1), SAFE_NEGATE(a) ${ROW1}`, ['2', '-1']],
   ],
+  // every GoogleSQL integer literal is INT64 (DuckDB's bare literal is a 32-bit INTEGER, even through a CTE column)
+  'INT64 literals': [
+    ['WITH d AS (SELECT 100000 AS n) SELECT n * n FROM d', ['10000000000']],
+    [
+      `WITH d AS (SELECT 100000 AS k, a FROM t WHERE id = 1) SELECT k * k * a, k * a * k FROM d`,
+      ['10000000000', '10000000000'],
+    ],
+    ['SELECT MAX(x) * MAX(x), MIN(x) * 3000000 FROM UNNEST([100000, 2]) AS x', ['10000000000', '6000000']],
+    [
+      `SELECT IF(a > 0, 100000, 0) * 100000, COALESCE(nul, 100000) * 100000, STRUCT(100000 AS x).x * 100000 ${ROW1}`,
+      ['10000000000', '10000000000', '10000000000'],
+    ],
+    [
+      `WITH d AS (SELECT DIV(100000, 1) AS q, ABS(-100000) AS m, GREATEST(100000, 1) AS g, CASE WHEN TRUE THEN 100000 END AS c)
+       SELECT q * q, m * m, g * g, c * c FROM d`,
+      ['10000000000', '10000000000', '10000000000', '10000000000'],
+    ],
+    ['SELECT SAFE_ADD(2147483647, 1), SAFE_MULTIPLY(100000, 100000)', ['2147483648', '10000000000']],
+    ['WITH d AS (SELECT 9223372036854775807 AS n) SELECT n + 1 FROM d', { error: 'int64 overflow' }],
+    ['WITH d AS (SELECT 3037000500 AS n) SELECT n * n FROM d', { error: 'int64 overflow' }],
+    // where a literal is not a value it keeps working: ordinals, LIMIT, ROUND's digits, frames, indexes
+    [
+      'SELECT a, COUNT(*), ROUND(MAX(f), 0), SUM(a) OVER (ORDER BY a ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), [7, 8][OFFSET(1)] FROM t GROUP BY 1 ORDER BY 1 LIMIT 1',
+      ['1', '2', '2', '1', '8'],
+    ],
+  ],
+  // + - * of finite FLOAT64 values that is ±Infinity; operands already ±inf or NaN propagate (IEEE)
+  'FLOAT64 overflow': [
+    ['SELECT 1e308 * 10', { error: 'double overflow: 1e+308 * 10' }],
+    ['SELECT 1.7976931348623157e308 + 1.7976931348623157e308', { error: 'double overflow' }],
+    [`SELECT big * 1e300 ${ROW1}`, { error: 'double overflow: 1e+30 * 1e+300' }],
+    [`SELECT -big * 1e300 + 1 ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT f - big * (big * 1e250) ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT (big * 1e300) / 2 ${ROW1}`, { error: 'double overflow' }],
+    [`SELECT big / 1e-300 ${ROW1}`, { error: 'double overflow: 1e+30 / 1e-300' }],
+    ['SELECT 1e308 / 0.1', { error: 'double overflow: 1e+308 / 0.1' }],
+    [`SELECT IEEE_DIVIDE(a, b) / 2, big / 1e-200 ${ROW1}`, ['Infinity', '1e+230']],
+    [`SELECT ROUND(big * 1e300, 2) ${ROW1}`, { error: 'double overflow' }],
+    ['SELECT COUNT(*) FROM t WHERE big * 1e300 > 0', { error: 'double overflow' }],
+    ['SELECT SUM(big * 1e300) FROM t', { error: 'double overflow' }],
+    [
+      `SELECT CASE WHEN a > 0 THEN big * big * big * big * big * big * big * big * big * big * big END ${ROW1}`,
+      { error: 'double overflow' },
+    ],
+    [
+      "SELECT CAST('inf' AS FLOAT64) + 1, CAST('-inf' AS FLOAT64) * 2, CAST('inf' AS FLOAT64) - CAST('inf' AS FLOAT64)",
+      ['Infinity', '-Infinity', 'NaN'],
+    ],
+    [
+      `SELECT IEEE_DIVIDE(a, b) * big, CAST('nan' AS FLOAT64) * big, big * 2, f * 2 + 1 ${ROW1}`,
+      ['Infinity', 'NaN', '2e+30', '4'],
+    ],
+    [
+      `SELECT SAFE_MULTIPLY(big, 1e300), SAFE_ADD(1e308, 1e308), SAFE_SUBTRACT(-big, 1e308 * 1), SAFE_MULTIPLY(big, 2), SAFE_DIVIDE(big, 1e-300) ${ROW1}`,
+      [null, null, '-1e+308', '2e+30', null],
+    ],
+    [`SELECT CASE WHEN b > 0 THEN big * 1e300 ELSE 0 END, IF(b = 0, 1, big * 1e300) ${ROW1}`, ['0', '1']],
+  ],
+  // NUMERIC / and DIV answer NUMERIC (scale 9, halves away from zero), exactly; with a FLOAT64 operand, FLOAT64
+  'NUMERIC division': [
+    [
+      `SELECT n / 3, n / a, a / n, -n / 7, DIV(n, 1), n / f ${ROW1}`,
+      ['0.5', '1.5', '0.666666667', '-0.214285714', '1', '1'],
+    ],
+    [
+      "SELECT CAST('2' AS NUMERIC) / 3, CAST('-2' AS NUMERIC) / 3, CAST('0.000000005' AS NUMERIC) / 2, CAST('-0.000000005' AS NUMERIC) / 2",
+      ['0.666666667', '-0.666666667', '0.000000003', '-0.000000003'],
+    ],
+    [
+      "SELECT CAST('12345678901234567890.123456789' AS NUMERIC) / 1, CAST('1' AS NUMERIC) / 3 * 3, DIV(CAST('-7.5' AS NUMERIC), 2)",
+      ['12345678901234567890.123456789', '0.999999999', '-3'],
+    ],
+    [`SELECT n / nz ${ROW1}`, { error: 'division by zero: 1.500000000 / 0' }],
+    [`SELECT DIV(n, nz) ${ROW1}`, { error: 'division by zero' }],
+    [
+      "SELECT CAST('99999999999999999999999999999' AS NUMERIC) / CAST('0.5' AS NUMERIC)",
+      { error: 'overflow' },
+    ],
+    ["SELECT CAST('1.5' AS BIGNUMERIC) / 2", { error: 'BIGNUMERIC division is not supported' }],
+  ],
   'date arithmetic': [
     ["SELECT DATE_ADD(DATE '9999-12-31', INTERVAL 1 DAY)", { error: 'Date out of range' }],
     ["SELECT DATE_SUB(DATE '0001-01-01', INTERVAL 1 DAY)", { error: 'Date out of range' }],
@@ -286,6 +366,33 @@ describe('BigQuery errors, not wrong answers (jobs.query)', () => {
       }
     });
   }
+});
+
+describe('INT64 literals in result schemas', () => {
+  it('an integer literal, an array of them and a CTE column of one are INTEGER (INT64) columns', async () => {
+    const res = await query(
+      'WITH d AS (SELECT 7 AS n) SELECT 1 AS one, [1, 2] AS arr, n, -5 AS neg, n / 2 AS q FROM d',
+    );
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.schema.fields).toEqual([
+      expect.objectContaining({ name: 'one', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'arr', type: 'INTEGER', mode: 'REPEATED' }),
+      expect.objectContaining({ name: 'n', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'neg', type: 'INTEGER' }),
+      expect.objectContaining({ name: 'q', type: 'FLOAT' }),
+    ]);
+    expect(firstRow(res)).toEqual(['1', [{ v: '1' }, { v: '2' }], '7', '-5', '3.5']);
+  });
+
+  it('NUMERIC / INT64 and DIV of NUMERIC are NUMERIC columns; NUMERIC / FLOAT64 is FLOAT', async () => {
+    const res = await query('SELECT n / 3 AS q, DIV(n, 1) AS d, n / f AS x FROM t WHERE id = 1');
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.schema.fields.map((f: { type: string }) => f.type)).toEqual([
+      'NUMERIC',
+      'NUMERIC',
+      'FLOAT',
+    ]);
+  });
 });
 
 describe('a failing statement fails the job and writes nothing', () => {

@@ -38,7 +38,12 @@ export function guardArithmetic(toks: Token[]): void {
     // each checked operator names its dividend twice (value and message), so every nesting level doubles the plan;
     // past a few levels the *_deep macros name it once, through a one-element list (slower per row, linear to plan)
     const nested = ops.filter(([k]) => k >= start && k < i).length;
-    const fn = nested >= DEEP ? `${op.fn}_deep` : op.fn;
+    const fn =
+      nested >= DEEP
+        ? `${op.fn}_deep`
+        : op.fn !== 'bq_mod' && !typedOperands(toks, start, end)
+          ? `${op.fn}_any`
+          : op.fn;
     pre[start] = `${fn}(${pre[start] ?? ''}`;
     post[end] = `${post[end] ?? ''})`;
     ops.push([i, op.width]);
@@ -55,6 +60,28 @@ export function guardArithmetic(toks: Token[]): void {
     if (post[k] !== undefined) t.text += post[k];
   });
 }
+
+/**
+ * Can DuckDB tell the operands' types when it expands the macro? Then `bq_divide` / `bq_div` pick their typed
+ * overload (NUMERIC stays NUMERIC). Calls other than casts, subqueries, windows and lambdas are typed only later (an
+ * aggregate's type is unknown while its macro is expanded), so those get the untyped `_any` form (FLOAT64).
+ */
+function typedOperands(toks: Token[], start: number, end: number): boolean {
+  for (let k = start; k <= end; k++) {
+    const t = toks[k] as Token;
+    if (t.kind === 'punct' && t.text === '->') return false;
+    if (t.kind !== 'ident') continue;
+    if (/^(select|over|filter)$/i.test(t.text)) return false;
+    if (isPunct(toks[nextSig(toks, k + 1)], '(') && !TYPED_CALLS.has(t.text.toLowerCase())) return false;
+  }
+  return true;
+}
+
+const TYPED_CALLS = new Set(
+  'cast try_cast bq_cast_numeric bq_cast_bignumeric bq_cast_int64 bq_cast_float64 decimal abs round'.split(
+    ' ',
+  ),
+);
 
 /** End of the call (with FILTER/OVER) when token i is the aggregate SUM, else -1. */
 function sumCallEnd(toks: Token[], i: number): number {

@@ -432,14 +432,58 @@ const YEAR = '([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3}
  * "Could not convert string '<marker>message' to BOOL" back into the message. A NULL message raises nothing: the
  * operators below build it from their operands, so NULL / 0 is NULL as in BigQuery.
  */
+const N = 'DECIMAL(38, 9)';
+const BN_NAME = 'DECIMAL(38,18)';
+const P9 = 'CAST(1000000000 AS HUGEINT)';
+
 const RAISING_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_raise(m) AS CAST('${RAISE_MARKER}' || m AS BOOLEAN)`,
   `CREATE OR REPLACE TEMP MACRO bq_fail_if(c, m) AS CASE WHEN c THEN bq_raise(m) ELSE false END`,
+  // + - * of finite FLOAT64 values that is ±Infinity (./float-overflow.ts); folded away for any other type
+  `CREATE OR REPLACE TEMP MACRO bq_finite(x) AS isfinite(TRY_CAST(x AS DOUBLE)) IS NOT FALSE`,
+  `CREATE OR REPLACE TEMP MACRO bq_double_check(r, finite_args, m) AS
+     CASE WHEN typeof(r) <> 'DOUBLE' OR isfinite(TRY_CAST(r AS DOUBLE)) IS NOT FALSE OR NOT finite_args THEN r
+       WHEN bq_raise(m) THEN r ELSE r END`,
+  // NUMERIC (DECIMAL(38, 9)) and BIGNUMERIC (DECIMAL(38, 18)) `/` and DIV stay exact and keep their type, as in BigQuery
+  // (DuckDB's DECIMAL division answers DOUBLE). Typed overloads pick the variant while binding; the digits come from
+  // HUGEINT arithmetic on the unscaled values, rounded half away from zero. A value HUGEINT cannot hold fails.
+  `CREATE OR REPLACE TEMP MACRO bq_unscaled(x, p) AS
+     CAST(trunc(x) AS HUGEINT) * p + CAST((x - trunc(x)) * p AS HUGEINT)`,
+  `CREATE OR REPLACE TEMP MACRO bq_exact_quot(ua, ub, p) AS
+     (abs(ua) // abs(ub)) * p + (abs(ua) % abs(ub)) * p // abs(ub)
+       + CASE WHEN 2 * ((abs(ua) % abs(ub)) * p % abs(ub)) >= abs(ub) THEN 1 ELSE 0 END`,
+  `CREATE OR REPLACE TEMP MACRO bq_scaled_text(q, neg, p, s) AS
+     CASE WHEN neg AND q <> 0 THEN '-' ELSE '' END || CAST(q // p AS VARCHAR) || '.' || lpad(CAST(q % p AS VARCHAR), s, '0')`,
+  // the quotient leaves NUMERIC (29 integer digits); the remainder step needs |b| * 1e9 < 2^127 unscaled, i.e. |b| < 1e20
+  `CREATE OR REPLACE TEMP MACRO bq_numeric_quot(a, b) AS CASE
+     WHEN bq_fail_if(abs(b) >= CAST('1e20' AS ${N}), 'NUMERIC division by 1e20 or more is not supported by the local warehouse')
+       THEN NULL
+     WHEN bq_fail_if(abs(a) >= abs(b) * CAST('1e29' AS DOUBLE), 'numeric overflow: ' || a || ' / ' || b) THEN NULL
+     ELSE CAST(bq_scaled_text(
+     bq_exact_quot(bq_unscaled(a, ${P9}), bq_unscaled(b, ${P9}), ${P9}), (a < 0) <> (b < 0), ${P9}, 9) AS ${N}) END`,
+  // overloads cannot tell DECIMAL scales apart (a BIGNUMERIC argument would be rounded to NUMERIC), so the operands'
+  // type names come along (constants once bound) and a BIGNUMERIC operand fails instead
+  `CREATE OR REPLACE TEMP MACRO bq_not_bignumeric(ta, tb) AS
+     bq_fail_if(ta = '${BN_NAME}' OR tb = '${BN_NAME}', 'BIGNUMERIC division is not supported by the local warehouse')`,
+  `CREATE OR REPLACE TEMP MACRO bq_quot(a DOUBLE, b DOUBLE, ta, tb) AS
+       bq_double_check(a / b, bq_finite(a), 'double overflow: ' || a || ' / ' || b),
+     (a INTERVAL, b DOUBLE, ta, tb) AS a / b,
+     (a ${N}, b ${N}, ta, tb) AS CASE WHEN bq_not_bignumeric(ta, tb) THEN NULL ELSE bq_numeric_quot(a, b) END`,
+  // DIV truncates toward zero; on NUMERIC the unscaled values (same scale) give the same integer quotient
+  `CREATE OR REPLACE TEMP MACRO bq_int_quot(a BIGINT, b BIGINT, ta, tb) AS a // b,
+     (a ${N}, b ${N}, ta, tb) AS CASE WHEN bq_not_bignumeric(ta, tb) THEN NULL
+       ELSE CAST(bq_unscaled(a, ${P9}) // bq_unscaled(b, ${P9}) AS ${N}) END`,
   // x / y (also on integers: FLOAT64 in both), DIV (`//` after transpiling), MOD (`%`); see ./arith.ts
-  `CREATE OR REPLACE TEMP MACRO bq_divide(a, b) AS
+  // the same without the typed dispatch, for operands whose type DuckDB only knows after binding the macro (aggregates,
+  // windows, subqueries, lambda parameters: a typed overload cannot be chosen for them); ./arith.ts picks which
+  `CREATE OR REPLACE TEMP MACRO bq_divide_any(a, b) AS
      CASE WHEN bq_fail_if(b = 0, 'division by zero: ' || a || ' / 0') THEN NULL ELSE a / b END`,
-  `CREATE OR REPLACE TEMP MACRO bq_div(a, b) AS
+  `CREATE OR REPLACE TEMP MACRO bq_div_any(a, b) AS
      CASE WHEN bq_fail_if(b = 0, 'division by zero: DIV(' || a || ', 0)') THEN NULL ELSE a // b END`,
+  `CREATE OR REPLACE TEMP MACRO bq_divide(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: ' || a || ' / 0') THEN NULL ELSE bq_quot(a, b, typeof(a), typeof(b)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_div(a, b) AS
+     CASE WHEN bq_fail_if(b = 0, 'division by zero: DIV(' || a || ', 0)') THEN NULL ELSE bq_int_quot(a, b, typeof(a), typeof(b)) END`,
   // MOD(x, -1) is 0 in BigQuery; DuckDB's % overflows on MIN_INT64 % -1
   `CREATE OR REPLACE TEMP MACRO bq_mod(a, b) AS
      CASE WHEN bq_fail_if(b = 0, 'division by zero: MOD(' || a || ', 0)') THEN NULL WHEN b = -1 THEN a % 1 ELSE a % b END`,
@@ -448,7 +492,7 @@ const RAISING_MACROS: string[] = [
     (m) =>
       // both operands go into the list: a lambda's body may not hold subqueries (`a / (SELECT n)` is common)
       `CREATE OR REPLACE TEMP MACRO ${m}_deep(a, b) AS
-         list_transform([{'dp_a': a, 'dp_b': b}], dp_ops -> ${m}(dp_ops.dp_a, dp_ops.dp_b))[1]`,
+         list_transform([{'dp_a': a, 'dp_b': b}], dp_ops -> ${m === 'bq_mod' ? m : `${m}_any`}(dp_ops.dp_a, dp_ops.dp_b))[1]`,
   ),
   // SUM over INT64 is HUGEINT in DuckDB; BigQuery's INT64 SUM fails once it leaves INT64
   `CREATE OR REPLACE TEMP MACRO bq_int64_sum(s) AS CASE WHEN bq_fail_if(typeof(s) = 'HUGEINT'
@@ -474,11 +518,14 @@ const RAISING_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_log(x) AS bq_ln(x), (x, b) AS CASE WHEN bq_fail_if(x <= 0 OR b <= 0 OR b = 1,
        'Floating point error in function: LOG(' || x || ', ' || b || ')') THEN NULL ELSE ln(x) / ln(b) END`,
   // SAFE_ADD & co. are NULL where the operator would fail
-  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS TRY(a + b)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS TRY(a - b)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS TRY(a * b)`,
+  // FLOAT64 overflow is NULL here too (a non-finite result of finite operands)
+  `CREATE OR REPLACE TEMP MACRO bq_double_null(r, a, b) AS
+     CASE WHEN typeof(r) <> 'DOUBLE' OR bq_finite(r) OR NOT (bq_finite(a) AND bq_finite(b)) THEN r END`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_add(a, b) AS bq_double_null(TRY(a + b), a, b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_subtract(a, b) AS bq_double_null(TRY(a - b), a, b)`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_multiply(a, b) AS bq_double_null(TRY(a * b), a, b)`,
   `CREATE OR REPLACE TEMP MACRO bq_safe_negate(a) AS TRY(-a)`,
-  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END`,
+  `CREATE OR REPLACE TEMP MACRO bq_safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE bq_double_null(a / b, a, b) END`,
   // CAST (rewrite.ts CAST_MACROS): strings are checked as BigQuery parses them; typeof() picks the branch, which the
   // optimizer folds. Floats round halves away from zero (DuckDB's cast rounds to even); other types cast exactly.
   `CREATE OR REPLACE TEMP MACRO bq_string_to_int64(s) AS CASE

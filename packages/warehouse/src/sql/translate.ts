@@ -2,6 +2,7 @@ import { Dialect as PolyDialect, transpile } from '@polyglot-sql/sdk';
 import { guardArithmetic } from './arith.js';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
+import { guardDoubleOverflow } from './float-overflow.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
 import { checkSandbox, cteReferences } from './sandbox.js';
@@ -156,12 +157,14 @@ function firstLine(s: string): string {
 /** Fixes the transpiler's DuckDB output where BigQuery's types need more than the default mapping. */
 function postprocess(duck: string): string {
   const toks = tokenize(duck, { duck: true });
+  const scopes = new LiteralScopes();
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     if (t.kind === 'number') {
-      numberLiteral(toks, i);
+      numberLiteral(toks, i, scopes);
       continue;
     }
+    scopes.see(toks, i);
     if (t.kind !== 'ident') continue;
     const w = t.text.toUpperCase();
     const n = toks[i + 1];
@@ -177,17 +180,17 @@ function postprocess(duck: string): string {
     else if ((t.text === 'BIGNUMERIC' || t.text === 'BIGDECIMAL') && !hasArgs) t.text = 'DECIMAL(38, 18)';
   }
   guardArithmetic(toks); // `/`, DIV, MOD and SUM raise BigQuery's errors (./arith.ts)
-  return toks.map((t) => t.text).join('');
+  return guardDoubleOverflow(toks.map((t) => t.text).join('')); // FLOAT64 + - * (./float-overflow.ts)
 }
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '//']);
 
 /**
- * GoogleSQL literals are INT64 and FLOAT64; DuckDB types `1` as INTEGER (so `2147483647 + 1` overflows) and `1.5` as
- * DECIMAL(2,1). Float literals become DOUBLE; integer literals next to arithmetic become BIGINT (ordinals in GROUP BY,
- * LIMIT, type parameters and indexes stay as they are).
+ * GoogleSQL literals are INT64 and FLOAT64; DuckDB types `1` as INTEGER (so `2147483647 + 1` and, through a CTE
+ * column, `SELECT 100000 AS n` … `n * n` overflow at 32 bits) and `1.5` as DECIMAL(2,1). Float literals become DOUBLE.
+ * Integer literals become BIGINT wherever they are values (see `plainIntegerSpot` for where they stay DuckDB's).
  */
-function numberLiteral(toks: Token[], i: number): void {
+function numberLiteral(toks: Token[], i: number, scopes: LiteralScopes): void {
   const t = toks[i] as Token;
   if (/^0[xX]/.test(t.text) || !/^[0-9.]/.test(t.text)) return;
   if (/[.eE]/.test(t.text)) {
@@ -204,7 +207,104 @@ function numberLiteral(toks: Token[], i: number): void {
   // a binary operator has an operand before it; `-1` after `(`, `,` or a keyword is a negative literal
   const binaryBefore = arith(toks[p]) && isOperand(toks[prevSig(toks, p)]);
   const binaryAfter = arith(next) && !(toks[p] !== undefined && isPunct(toks[p], '['));
-  if (binaryBefore || binaryAfter) t.text = `CAST(${t.text} AS BIGINT)`;
+  if (binaryBefore || binaryAfter || !plainIntegerSpot(toks, i, scopes)) t.text = `CAST(${t.text} AS BIGINT)`;
+}
+
+/**
+ * Where an integer literal is not a value, or DuckDB needs its own INTEGER type, it stays as written: ordinals
+ * (`GROUP BY 1`, `ORDER BY 2`), LIMIT/OFFSET, INTERVAL amounts, window frame offsets, indexes and slices, and a whole
+ * argument of a call (`ROUND(x, 2)` and type parameters such as `DECIMAL(10, 2)`: DuckDB has no ROUND(DOUBLE, BIGINT)),
+ * except the calls that pass the value through (COALESCE, IF, GREATEST, list and struct constructors…).
+ */
+function plainIntegerSpot(toks: Token[], i: number, scopes: LiteralScopes): boolean {
+  let p = prevSig(toks, i);
+  while ((isPunct(toks[p], '-') || isPunct(toks[p], '+')) && !isOperand(toks[prevSig(toks, p)]))
+    p = prevSig(toks, p); // unary signs belong to the literal
+  const before = toks[p];
+  const after = toks[nextSig(toks, i + 1)];
+  if (isWord(before, 'LIMIT', 'OFFSET', 'INTERVAL')) return true;
+  if (isWord(after, 'PRECEDING', 'FOLLOWING')) return true;
+  // a literal beside a comparison is compared, never kept: DuckDB widens it to the other side's type
+  if (COMPARISON.has(before?.text ?? '') || COMPARISON.has(after?.text ?? '')) return true;
+  const scope = scopes.current();
+  const whole =
+    (before === undefined || isPunct(before, '(') || isPunct(before, ',') || isWord(before, 'BY')) &&
+    (after === undefined ||
+      isPunct(after, ',') ||
+      isPunct(after, ')') ||
+      isPunct(after, ';') ||
+      after.kind === 'ident');
+  if (scope.open === '[') return scope.index;
+  if (scope.clause === 'BY' && whole && !isPunct(before, '(')) return true; // an ordinal
+  if (scope.call !== undefined && whole) return !PASS_THROUGH.has(scope.call.toLowerCase());
+  return false;
+}
+
+const COMPARISON = new Set(['=', '==', '<>', '!=', '<', '>', '<=', '>=']);
+
+/** Calls whose result is one of their arguments: an integer literal there is a value (INT64). */
+const PASS_THROUGH = new Set(
+  (
+    'coalesce ifnull nullif greatest least if list_value array_value struct_pack row any_value max min first last ' +
+    'array_agg list abs sign bq_div bq_mod bq_divide bq_ieee_divide bq_safe_add bq_safe_subtract bq_safe_multiply ' +
+    'bq_safe_negate bq_safe_divide'
+  ).split(' '),
+);
+
+/** Words after which `(` opens a group, not a call. */
+const NOT_CALLS = new Set(
+  (
+    'select where and or not when then else case in on by having as is like ilike between distinct all any some from ' +
+    'return limit offset qualify using values set join with union intersect except exists over filter recursive ' +
+    'lateral into window partition order group'
+  ).split(' '),
+);
+
+const CLAUSES = new Set(
+  'select from where by having qualify limit offset on window values set returning using'.split(' '),
+);
+
+/** Tracks, while the post-pass walks forward, the bracket each token is in and the clause it belongs to. */
+class LiteralScopes {
+  private readonly stack: { open: string; call?: string; index: boolean; clause: string }[] = [
+    { open: '', index: false, clause: '' },
+  ];
+
+  current(): { open: string; call?: string; index: boolean; clause: string } {
+    return this.stack[this.stack.length - 1] as {
+      open: string;
+      call?: string;
+      index: boolean;
+      clause: string;
+    };
+  }
+
+  see(toks: Token[], i: number): void {
+    const t = toks[i] as Token;
+    if (t.kind === 'ident') {
+      const w = t.text.toLowerCase();
+      if (CLAUSES.has(w)) this.current().clause = w.toUpperCase();
+      return;
+    }
+    if (t.kind !== 'punct') return;
+    if (t.text === '(' || t.text === '[' || t.text === '{') {
+      const q = toks[prevSig(toks, i)];
+      const scope: { open: string; call?: string; index: boolean; clause: string } = {
+        open: t.text,
+        index: t.text === '[' && isOperand(q),
+        clause: '',
+      };
+      if (
+        t.text === '(' &&
+        q !== undefined &&
+        (q.kind === 'ident' || q.kind === 'quoted') &&
+        !NOT_CALLS.has(q.text.toLowerCase())
+      )
+        scope.call = q.kind === 'quoted' ? q.text.slice(1, -1) : q.text;
+      this.stack.push(scope);
+    } else if ((t.text === ')' || t.text === ']' || t.text === '}') && this.stack.length > 1)
+      this.stack.pop();
+  }
 }
 
 /** Does token x end an operand (so a following `-` is binary)? */
