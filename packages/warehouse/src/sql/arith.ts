@@ -1,5 +1,5 @@
 import { SqlError } from './errors.js';
-import { isPunct, isWord, matchClose, nextSig, prevSig, type Token } from './tokenize.js';
+import { findBalancing, isPunct, isWord, matchClose, nextSig, prevSig, type Token } from './tokenize.js';
 
 /**
  * GoogleSQL raises "division by zero" where DuckDB answers Infinity, NaN or NULL. GoogleSQL has no `/`-like operator
@@ -225,58 +225,35 @@ function intervalStart(toks: Token[], k: number): number {
 }
 
 function matchOpen(toks: Token[], close: number, open: string, closeText: string): number {
-  let depth = 0;
-  for (let k = close; k >= 0; k--) {
-    const t = toks[k] as Token;
-    if (t.kind !== 'punct') continue;
-    if (t.text === closeText) depth++;
-    else if (t.text === open) {
-      depth--;
-      if (depth === 0) return k;
-    }
-  }
-  return -1;
+  return findBalancing(
+    toks,
+    close,
+    -1,
+    (t) => isPunct(t, closeText),
+    (t) => isPunct(t, open),
+  );
 }
 
+const wordIs = (word: RegExp) => (t: Token) => t.kind === 'ident' && word.test(t.text);
+const isCase = wordIs(/^case$/i);
+const isEnd = wordIs(/^end$/i);
+
 function caseStart(toks: Token[], end: number): number {
-  let depth = 0;
-  for (let k = end; k >= 0; k--) {
-    const t = toks[k] as Token;
-    if (t.kind !== 'ident') continue;
-    if (/^end$/i.test(t.text)) depth++;
-    else if (/^case$/i.test(t.text)) {
-      depth--;
-      if (depth === 0) return k;
-    }
-  }
-  return -1;
+  return findBalancing(toks, end, -1, isEnd, isCase);
 }
 
 function caseEnd(toks: Token[], start: number): number {
-  let depth = 0;
-  for (let k = start; k < toks.length; k++) {
-    const t = toks[k] as Token;
-    if (t.kind !== 'ident') continue;
-    if (/^case$/i.test(t.text)) depth++;
-    else if (/^end$/i.test(t.text)) {
-      depth--;
-      if (depth === 0) return k;
-    }
-  }
-  return -1;
+  return findBalancing(toks, start, 1, isCase, isEnd);
 }
 
 function matchBrace(toks: Token[], open: number): number {
-  let depth = 0;
-  for (let k = open; k < toks.length; k++) {
-    const t = toks[k] as Token;
-    if (isPunct(t, '{')) depth++;
-    else if (isPunct(t, '}')) {
-      depth--;
-      if (depth === 0) return k;
-    }
-  }
-  return -1;
+  return findBalancing(
+    toks,
+    open,
+    1,
+    (t) => isPunct(t, '{'),
+    (t) => isPunct(t, '}'),
+  );
 }
 
 /** Last token of the term starting at k (unary signs, a value, its postfix operators and any `^` chain), or -1. */

@@ -188,21 +188,40 @@ export function isPunct(t: Token | undefined, p: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === p;
 }
 
-/** Index of the token that closes the bracket opened at `open` (`(`/`[`), or -1. */
-export function matchClose(tokens: Token[], open: number): number {
-  const o = (tokens[open] as Token).text;
-  const c = o === '(' ? ')' : o === '[' ? ']' : '>';
+/**
+ * Walks from `from` (step 1: forward, -1: backward) to the token that balances it: `deeper` tokens (the one at `from`
+ * among them) open a level, `shallower` ones close it. The index of the one that closes `from`'s level, or -1.
+ */
+export function findBalancing(
+  tokens: Token[],
+  from: number,
+  step: 1 | -1,
+  deeper: (t: Token) => boolean,
+  shallower: (t: Token) => boolean,
+): number {
   let depth = 0;
-  for (let k = open; k < tokens.length; k++) {
+  for (let k = from; k >= 0 && k < tokens.length; k += step) {
     const t = tokens[k] as Token;
-    if (t.kind !== 'punct') continue;
-    if (t.text === o) depth++;
-    else if (t.text === c) {
+    if (deeper(t)) depth++;
+    else if (shallower(t)) {
       depth--;
       if (depth === 0) return k;
     }
   }
   return -1;
+}
+
+/** Index of the token that closes the bracket opened at `open` (`(`/`[`), or -1. */
+export function matchClose(tokens: Token[], open: number): number {
+  const o = (tokens[open] as Token).text;
+  const c = o === '(' ? ')' : o === '[' ? ']' : '>';
+  return findBalancing(
+    tokens,
+    open,
+    1,
+    (t) => isPunct(t, o),
+    (t) => isPunct(t, c),
+  );
 }
 
 export function join(tokens: Token[]): string {
