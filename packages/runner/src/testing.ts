@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { OperatorDefinition } from './operator.js';
 import { type CliIO, runOperatorCli } from './run.js';
@@ -61,4 +61,34 @@ export async function runInProcess(
 export function tempDir(prefix = 'dp-test-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Where `scripts/install-real-airflow.sh` puts the real Airflow 1.8.2 when no prefix is given. */
+export function defaultRealAirflowPath(env: Record<string, string | undefined>): string | undefined {
+  const home = env.HOME;
+  const cache = env.XDG_CACHE_HOME ?? (home ? join(home, '.cache') : undefined);
+  return cache ? join(cache, 'data-pipeline', 'airflow-1.8.2', 'bin', 'airflow') : undefined;
+}
+
+/**
+ * The real Apache Airflow 1.8.2 `airflow` command for the real-Airflow test tier: `$DP_REAL_AIRFLOW`, else the
+ * default install of `scripts/install-real-airflow.sh`. Returns the path, or the one line a test prints when it skips.
+ */
+export function findRealAirflow(
+  env: Record<string, string | undefined>,
+): { airflow: string; binDir: string } | { skip: string } {
+  const candidates = [env.DP_REAL_AIRFLOW, defaultRealAirflowPath(env)].filter(
+    (p): p is string => typeof p === 'string' && p !== '',
+  );
+  for (const path of candidates) {
+    try {
+      accessSync(path, constants.X_OK);
+      return { airflow: path, binDir: dirname(path) };
+    } catch {
+      // try the next one
+    }
+  }
+  return {
+    skip: 'SKIP real-Airflow tier: no real Airflow 1.8.2 (run scripts/install-real-airflow.sh, needs ../shared; or set DP_REAL_AIRFLOW)',
+  };
 }
