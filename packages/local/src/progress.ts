@@ -15,6 +15,8 @@ export interface ProgressSink {
   readonly rows?: number;
 }
 
+const up = (n: number): string => (n > 0 ? `\x1b[${n}A` : '');
+
 const ACTIVE: Record<string, number> = { Running: 0, Failed: 1, Error: 1, Pending: 2 };
 
 function duration(t: TaskRecord, now: number): string {
@@ -58,25 +60,38 @@ export function formatSummary(result: RunResult, now: number, workflowName: stri
   return `${table(rows)}\n${verdict}\n`;
 }
 
+/**
+ * The live view of one workflow run. On a terminal it owns the lines below the cursor: a table redrawn in place on
+ * every state change and once a second while a task runs (its DURATION ticks), with other output (`println`: log
+ * lines, `-v` step lines) printed above it. `finish()` erases it, so that the summary printed next is the only table
+ * left on the screen and in the scrollback. Not on a terminal (CI, a pipe): one plain line per state change.
+ */
 export class ProgressReporter implements Reporter {
   private readonly tasks = new Map<TaskRecord, string>();
   private drawnLines = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private finished = false;
 
   constructor(
     private readonly sink: ProgressSink,
     private readonly clock: () => number = Date.now,
+    /** How often a running task's duration is redrawn on a terminal. */
+    private readonly tickMs = 1000,
   ) {}
 
   taskChanged(task: TaskRecord): void {
+    if (this.finished) return;
     const key = `${task.phase}/${task.attempts}/${task.message}`;
     if (this.tasks.get(task) === key) return;
     this.tasks.set(task, key);
     if (this.sink.isTTY) {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
         this.redraw();
       }, 100);
+      this.ticker ??= setInterval(() => this.tick(), this.tickMs);
+      this.ticker.unref?.();
       return;
     }
     const extra =
@@ -96,7 +111,58 @@ export class ProgressReporter implements Reporter {
     );
   }
 
+  /** Prints `text` (whole lines) above the live table, which is redrawn below it; plain output otherwise. */
+  println(text: string): void {
+    const line = text.endsWith('\n') ? text : `${text}\n`;
+    if (!this.sink.isTTY || this.finished || this.drawnLines === 0) {
+      this.sink.write(line);
+      return;
+    }
+    this.sink.write(`${this.erase()}${line}${this.draw(0)}`);
+  }
+
+  /** Erases the live table (terminal) and stops redrawing; the caller prints the summary next. Idempotent. */
+  finish(): void {
+    if (this.pending) clearTimeout(this.pending);
+    if (this.ticker) clearInterval(this.ticker);
+    this.pending = undefined;
+    this.ticker = undefined;
+    if (this.finished) return;
+    this.finished = true;
+    if (this.sink.isTTY && this.drawnLines > 0) this.sink.write(this.erase());
+  }
+
+  private tick(): void {
+    if ([...this.tasks.keys()].some((t) => t.phase === 'Running')) this.redraw();
+  }
+
   private redraw(): void {
+    if (this.finished) return;
+    const drawn = this.drawnLines;
+    this.sink.write(`${up(drawn)}${this.draw(drawn)}`);
+  }
+
+  /**
+   * Blanks the lines of the table drawn last and leaves the cursor where it started. Line by line (erase-line), never
+   * "clear to the end of the screen": from the top-left corner some terminals (tmux) push the whole screen into the
+   * scrollback first, which would leave a stale copy of the table there on every redraw.
+   */
+  private erase(): string {
+    const n = this.drawnLines;
+    this.drawnLines = 0;
+    return n > 0 ? `${up(n)}${'\x1b[2K\n'.repeat(n)}${up(n)}` : '';
+  }
+
+  /** Writes the table over `previous` lines at the cursor (each line cleared to its end), blanking leftovers. */
+  private draw(previous: number): string {
+    const lines = this.render();
+    this.drawnLines = lines.length;
+    const extra = previous - lines.length;
+    const body = lines.map((l) => `\r${l}\x1b[K\n`).join('');
+    return extra > 0 ? `${body}${'\x1b[2K\n'.repeat(extra)}${up(extra)}` : body;
+  }
+
+  private render(): string[] {
     const now = this.clock();
     const width = this.sink.columns || 120;
     const height = Math.max(4, this.sink.rows || 24);
@@ -118,15 +184,6 @@ export class ProgressReporter implements Reporter {
     const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION']];
     for (const t of tasks) rows.push([t.name, t.phase, String(t.attempts), duration(t, now)]);
     const lines = [...table(rows).split('\n'), ...(rest ? [rest] : [])].map((l) => l.slice(0, width - 1));
-    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : '';
-    this.sink.write(`${up}\x1b[0J${lines.join('\n')}\n`);
-    this.drawnLines = lines.length;
-  }
-
-  /** Draws the final state of the live table (TTY) and stops redrawing. */
-  finish(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.sink.isTTY && this.tasks.size > 0) this.redraw();
+    return lines;
   }
 }

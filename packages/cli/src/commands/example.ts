@@ -41,7 +41,12 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
       baseEnv: stepBaseEnv(io.env),
       host: io.host,
       out: io.stdout,
-      log: (l) => io.stderr(`${l}\n`),
+      // Above the live table of the workflow running now (plain when none is drawn).
+      log: (l) => {
+        const current = reporters.at(-1);
+        if (current) current.println(l);
+        else io.stderr(`${l}\n`);
+      },
       reporter: () => {
         reporters.at(-1)?.finish();
         const r = new ProgressReporter({

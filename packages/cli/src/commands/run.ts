@@ -171,8 +171,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       host: io.host,
       reporter,
       ...(timeScale !== undefined ? { timeScale } : {}),
-      log: (l) => io.stderr(`${l}\n`),
-      ...(flags.verbose ? { onLine: (node: string, line: string) => io.stderr(`${node} | ${line}\n`) } : {}),
+      log: (l) => reporter.println(l),
+      ...(flags.verbose
+        ? { onLine: (node: string, line: string) => reporter.println(`${node} | ${line}`) }
+        : {}),
       signal: io.signal,
     });
     reporter.finish();
