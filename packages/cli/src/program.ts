@@ -4,6 +4,7 @@ import { registerLint } from './commands/lint.js';
 import { registerQuery } from './commands/query.js';
 import { registerRun } from './commands/run.js';
 import { registerWarehouse } from './commands/warehouse.js';
+import { exitCodeHelp } from './exit-help.js';
 import { type CommandContext, usageErrors } from './io.js';
 
 /**
@@ -15,6 +16,7 @@ export function buildProgram(version: string, ctx: CommandContext): Command {
   const program = new Command('dp')
     .description('data-pipeline: Airflow 1.8.2 operators as Argo steps')
     .version(version);
+  program.addHelpText('after', exitCodeHelp());
   registerWarehouse(program, ctx);
   registerLint(program, ctx);
   registerRun(program, ctx);

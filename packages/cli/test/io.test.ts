@@ -45,6 +45,7 @@ const flags = (extra: Partial<RunFlags> = {}): RunFlags => ({
   secret: [],
   imagesManifest: join(FIX, 'images.json'),
   timeScale: '0.1',
+  logFormat: 'auto',
   ...extra,
 });
 
@@ -92,6 +93,9 @@ describe('command modules: io in, exit code out', () => {
       EXIT_CODES.usage,
     );
     expect(await runCommand(join(FIX, 'unsupported.yaml'), flags(), io)).toBe(EXIT_CODES['invalid-input']);
+    expect(await runCommand(join(FIX, 'failure.yaml'), flags({ logFormat: 'xml' }), io)).toBe(
+      EXIT_CODES.usage,
+    );
     expect(await queryCommand(' ', { dataDir: '.data', format: 'table', project: 'p' }, io)).toBe(
       EXIT_CODES.usage,
     );
@@ -101,6 +105,7 @@ describe('command modules: io in, exit code out', () => {
     expect(io.err.trim().split('\n')).toEqual([
       expect.stringMatching(/^dp run: --engine must be native or airflow/),
       expect.stringMatching(/^dp run: .*unsupported field/),
+      'dp run: --log-format must be auto, pretty or json, got "xml"',
       'dp query: the SQL text is empty',
       'dp example: --run-date must be YYYYMMDD, got "x"',
     ]);

@@ -1,5 +1,5 @@
 // The one exit-code table (re-exported so `dp` commands need no second dependency on the runner).
-export { EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
+export { EXIT_CLASSES, EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
 export * from './data-dir.js';
 export * from './engine.js';
 export * from './example.js';

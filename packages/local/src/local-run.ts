@@ -170,9 +170,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       configMaps: workflow.configMaps,
       baseEnv: opts.warehouse === 'embedded' ? withoutCredentials(opts.baseEnv) : opts.baseEnv,
       overrideEnv,
-      // Embedded: no key needed. BigQuery: without --secret the steps fall back to Application Default Credentials.
+      // Embedded: no key needed, so a Secret not given is nothing to mention. BigQuery: without --secret the steps
+      // fall back to Application Default Credentials, which is worth a line.
       allowMissingSecrets: true,
-      ...(opts.log ? { onNote: opts.log } : {}),
+      ...(opts.log && opts.warehouse === 'bigquery'
+        ? { onNote: (note: string) => opts.log?.(`${note}; the steps use Application Default Credentials`) }
+        : {}),
       workDir: runDir,
       logDir: join(
         opts.dataDir,

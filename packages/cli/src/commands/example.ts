@@ -8,6 +8,7 @@ import {
   runExample,
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
+import { exitCodeHelp } from '../exit-help.js';
 import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
 import { reportError, stepBaseEnv, UsageError } from './run.js';
 
@@ -88,5 +89,6 @@ export function registerExample(program: Command, ctx: CommandContext): void {
       'run the init workflow even if the data dir is already initialised for the run date',
     )
     .action(async (flags: ExampleFlags) => ctx.exit(await exampleCommand(flags, ctx.io)));
+  cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }

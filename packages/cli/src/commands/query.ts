@@ -9,6 +9,7 @@ import {
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
+import { exitCodeHelp } from '../exit-help.js';
 import { type CliIo, type CommandContext, usageErrors } from '../io.js';
 import { parseWarehouseUrl, reportError, UsageError } from './run.js';
 
@@ -65,5 +66,6 @@ export function registerQuery(program: Command, ctx: CommandContext): void {
     .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
     .option('--legacy-sql', 'use legacy SQL')
     .action(async (sql: string, flags: QueryFlags) => ctx.exit(await queryCommand(sql, flags, ctx.io)));
+  cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }

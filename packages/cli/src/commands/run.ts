@@ -16,8 +16,10 @@ import {
   WarehouseUnreachableError,
   WorkflowError,
 } from '@data-pipeline/local';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { exitCodeHelp } from '../exit-help.js';
 import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
+import { formatStepLine, resolveLogFormat } from '../step-lines.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -130,6 +132,7 @@ export interface RunFlags {
   verbose?: boolean;
   timeScale?: string;
   url?: string;
+  logFormat: string;
 }
 
 /** `dp run`: returns the exit code (0, task-failed, the signal's, or the code of the bad input). */
@@ -148,6 +151,11 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     if (warehouseUrl && flags.warehouse !== 'embedded')
       throw new UsageError(
         '--url names an embedded warehouse: it cannot be combined with --warehouse bigquery',
+      );
+    const logFormat = resolveLogFormat(flags.logFormat, io.isTTY);
+    if (!logFormat)
+      throw new UsageError(
+        `--log-format must be auto, pretty or json, got ${JSON.stringify(flags.logFormat)}`,
       );
     const parameters = parseParams(flags.param);
     const secrets = parseSecrets(flags.secret, io.cwd);
@@ -173,7 +181,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       ...(timeScale !== undefined ? { timeScale } : {}),
       log: (l) => reporter.println(l),
       ...(flags.verbose
-        ? { onLine: (node: string, line: string) => reporter.println(`${node} | ${line}`) }
+        ? {
+            onLine: (node: string, line: string) => reporter.println(formatStepLine(node, line, logFormat)),
+          }
         : {}),
       signal: io.signal,
     });
@@ -213,9 +223,17 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--images-manifest <file>', 'images manifest (default: images/images.json above the workflow)')
     .option('-v, --verbose', 'stream every step output line to stderr')
     .option(
-      '--time-scale <factor>',
-      'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
+      '--log-format <auto|pretty|json>',
+      "how -v shows the steps' JSON log records: pretty on a terminal, json (as written) when piped",
+      'auto',
+    )
+    .addOption(
+      new Option(
+        '--time-scale <factor>',
+        'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
+      ).hideHelp(),
     )
     .action(async (file: string, flags: RunFlags) => ctx.exit(await runCommand(file, flags, ctx.io)));
+  cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }
