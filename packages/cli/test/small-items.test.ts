@@ -351,3 +351,28 @@ describe.skipIf(!ready)('a data dir held by dp warehouse serve', () => {
     }
   }, 180_000);
 });
+
+describe('dp run checks the workflow before it starts or seeds anything', () => {
+  const DAILY = join(repo, 'workflows', 'bigquery_step_workflow.yaml');
+  it('a DAG target naming no task, an unknown parameter, a bad --entrypoint: 65, one line naming the choices, no data dir', async () => {
+    const dataDir = join(tmp, 'never-created');
+    await expectOneLineFailures([
+      [
+        ['run', DAILY, '-p', 'target=bogus-task', '--data-dir', dataDir],
+        65,
+        /templates\.pipeline\.dag\.target: target task bogus-task does not exist \(tasks: check-github-data, .*check-hn-github-agg\)\n$/,
+      ],
+      [
+        ['run', DAILY, '-p', 'nosuch=1', '--data-dir', dataDir],
+        65,
+        /unknown parameter nosuch \(declared: gcp-project, /,
+      ],
+      [
+        ['run', DAILY, '--entrypoint', 'nope', '--data-dir', dataDir],
+        65,
+        /entrypoint template nope does not exist \(templates: main, pipeline, /,
+      ],
+    ]);
+    expect(existsSync(dataDir)).toBe(false);
+  }, 120_000);
+});

@@ -334,7 +334,12 @@ export class Interpreter {
     );
   }
 
-  async run(): Promise<RunResult> {
+  /**
+   * Everything that can be checked before anything runs (and before `dp run` starts or seeds a warehouse):
+   * parameters, the entrypoint, template references, and DAG targets that depend only on workflow parameters.
+   * Returns the entrypoint template. Throws WorkflowError naming the field.
+   */
+  preflight(): Template {
     const params = this.resolveWorkflowParameters();
     this.buildGlobals(params);
     const entry = this.opts.entrypoint ?? this.workflow.spec.entrypoint;
@@ -342,8 +347,37 @@ export class Interpreter {
       throw new WorkflowError(`${this.workflow.file}: spec.entrypoint is missing (or pass --entrypoint)`);
     const template = this.templates.get(entry);
     if (!template)
-      throw new WorkflowError(`${this.workflow.file}: entrypoint template ${entry} does not exist`);
+      throw new WorkflowError(
+        `${this.workflow.file}: entrypoint template ${entry} does not exist (templates: ${[...this.templates.keys()].join(', ')})`,
+      );
     this.checkReferences();
+    this.checkTargets();
+    return template;
+  }
+
+  /** dag.target names resolvable from workflow parameters alone must name tasks of that DAG. */
+  private checkTargets(): void {
+    for (const t of this.templates.values()) {
+      if (t.dag?.target === undefined) continue;
+      const where = `templates.${t.name}.dag.target`;
+      let target: string;
+      try {
+        target = substitute(String(t.dag.target), this.globals, this.subOpts(where)).trim();
+      } catch {
+        continue; // depends on inputs or outputs: checked when the DAG runs
+      }
+      const names = new Set(t.dag.tasks.map((task) => task.name));
+      for (const name of target.split(/\s+/).filter(Boolean)) {
+        if (!names.has(name))
+          throw new WorkflowError(
+            `${this.where(where)}: target task ${name} does not exist (tasks: ${[...names].join(', ')})`,
+          );
+      }
+    }
+  }
+
+  async run(): Promise<RunResult> {
+    const template = this.preflight();
     this.computeLoopScoped();
 
     let timer: NodeJS.Timeout | undefined;
@@ -356,7 +390,7 @@ export class Interpreter {
     }
     let result: NodeResult;
     try {
-      result = await this.runTemplate(template, {}, entry, this.abort.signal);
+      result = await this.runTemplate(template, {}, template.name, this.abort.signal);
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -728,7 +762,7 @@ export class Interpreter {
         const t = byName.get(name);
         if (!t)
           throw new WorkflowError(
-            `${this.where(`templates.${template.name}.dag.target`)}: target task ${name} does not exist`,
+            `${this.where(`templates.${template.name}.dag.target`)}: target task ${name} does not exist (tasks: ${[...byName.keys()].join(', ')})`,
           );
         if (selected.has(name)) return;
         selected.add(name);
@@ -1122,6 +1156,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Checks a workflow with its parameters as `runWorkflow` would before running anything; throws WorkflowError. */
+export function validateWorkflow(
+  workflow: Workflow,
+  opts: Pick<RunOptions, 'parameters' | 'entrypoint' | 'clock'>,
+): void {
+  new Interpreter(workflow, { ...opts, executor: NO_EXECUTOR }).preflight();
+}
+
+const NO_EXECUTOR: Executor = {
+  run: () => Promise.reject(new Error('validateWorkflow runs nothing')),
+};
 
 export function runWorkflow(workflow: Workflow, opts: RunOptions): Promise<RunResult> {
   return new Interpreter(workflow, opts).run();
