@@ -30,7 +30,7 @@ describe.skipIf(!ready)('dp query', () => {
   const sql = "SELECT 1 AS n, 'a,\"b' AS s UNION ALL SELECT 2, NULL ORDER BY n";
   // One data dir per invocation so the (slow-starting) processes can run side by side.
   let n = 0;
-  const dir = () => ['--data-dir', join(tmp, `data-${n++}`)];
+  const dir = () => ['--data-dir', join(tmp, `data-${n++}`), '--create'];
 
   it('prints a table, JSON (array of row objects) and CSV', async () => {
     const [table, json, csv] = await Promise.all([

@@ -50,7 +50,7 @@ if (!ready) console.warn('dp sandbox tests skipped: the embedded warehouse is no
 
 describe.skipIf(!ready)('SQL through the CLIs cannot reach the host', () => {
   let n = 0;
-  const dataDir = () => ['--data-dir', join(tmp, `data-${n++}`)];
+  const dataDir = () => ['--data-dir', join(tmp, `data-${n++}`), '--create'];
 
   it('dp query refuses file, URL, extension and config access with one line and exit 65', async () => {
     const secret = join(outside, 'secret.csv');

@@ -164,6 +164,24 @@ describe('data dirs that cannot work: one line, exit 78, no hang, nothing create
     }
   });
 
+  it('dp query on a data dir that holds no warehouse (a typo): 78 naming it, nothing created; --create starts one', async () => {
+    const typo = join(tmp, 'typo', 'data');
+    const [missing, created] = await Promise.all([
+      dp(['query', 'SELECT 1', '--data-dir', typo], 90_000),
+      dp(
+        ['query', 'SELECT 7 AS n', '--data-dir', join(tmp, 'asked-for'), '--create', '--format', 'csv'],
+        90_000,
+      ),
+    ]);
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toMatch(
+      /^dp query: --data-dir .*typo\/data holds no warehouse \(no warehouse\.duckdb\): run `npm start`, .* or pass --create for an empty one\n$/,
+    );
+    expect(existsSync(join(tmp, 'typo'))).toBe(false);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toBe('n\n7\n');
+  }, 120_000);
+
   it('a data dir whose warehouse.duckdb is not a database: 78, one line', async () => {
     const bad = join(tmp, 'not-a-db');
     mkdirSync(bad);

@@ -47,10 +47,15 @@ async function refusePseudo(dir: string, where: string): Promise<void> {
 }
 
 /**
- * Makes sure `dir` is a usable data directory and creates what is missing; throws {@link DataDirError} with one line
- * naming the problem otherwise. `flag` names the option in messages (`--data-dir`).
+ * Makes sure `dir` is a usable data directory and creates what is missing (unless `create` is false: then only the
+ * checks); throws {@link DataDirError} with one line naming the problem otherwise. `flag` names the option in
+ * messages (`--data-dir`).
  */
-export async function ensureDataDir(dir: string, flag = '--data-dir'): Promise<string> {
+export async function ensureDataDir(
+  dir: string,
+  flag = '--data-dir',
+  { create = true }: { create?: boolean } = {},
+): Promise<string> {
   const path = resolve(dir);
   const where = `${flag} ${path}`;
   const missing: string[] = [];
@@ -77,7 +82,7 @@ export async function ensureDataDir(dir: string, flag = '--data-dir'): Promise<s
     // A data dir that exists but is read-only is refused as well: DuckDB must create its file and WAL in it.
     throw new DataDirError(`${where}: ${existing} is not writable`);
   }
-  for (const component of missing) {
+  for (const component of create ? missing : []) {
     try {
       await mkdir(component); // one level; never recursive (see the module comment)
     } catch (e) {

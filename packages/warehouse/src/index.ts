@@ -10,7 +10,7 @@ export { checkProjectId } from './ids.js';
 export type { SeedOptions, SeedReport } from './seed.js';
 export { createWarehouseServer } from './server.js';
 export type { FieldSchema } from './types.js';
-export { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
+export { type Logger, WAREHOUSE_FILE, Warehouse, type WarehouseOptions } from './warehouse.js';
 
 export interface StartOptions extends ServerOptions {
   /** 0 = ephemeral (default). */

@@ -80,6 +80,9 @@ export function duckdbSettings(opts: WarehouseOptions, spillDir?: string): Recor
  * input, validates it, and returns REST-shaped resources or throws BigQueryError. This class only wires the modules
  * that do the work: catalog-ops.ts (datasets, tables), tabledata.ts, write-transaction.ts (the seeder) and jobs/.
  */
+/** The DuckDB file a data dir's warehouse lives in (its presence is what makes a folder a warehouse). */
+export const WAREHOUSE_FILE = 'warehouse.duckdb';
+
 export class Warehouse {
   readonly projectId: string;
   private readonly paging: Paging;
@@ -123,7 +126,7 @@ export class Warehouse {
     let path: string | null = null;
     if (opts.dataDir) {
       await mkdir(opts.dataDir, { recursive: true });
-      path = join(opts.dataDir, 'warehouse.duckdb');
+      path = join(opts.dataDir, WAREHOUSE_FILE);
     }
     // in memory: a private 0700 folder for DuckDB's spills and the upload spool, removed at close
     const scratch = opts.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'dp-warehouse-'));

@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
+  DataDirError,
   DEFAULT_PROJECT,
   EXIT_CODES,
   ensureDataDir,
@@ -8,6 +10,7 @@ import {
   type RowFormat,
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
+import { WAREHOUSE_FILE } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CliIo, type CommandContext, usageErrors } from '../io.js';
@@ -19,6 +22,7 @@ export interface QueryFlags {
   project: string;
   legacySql?: boolean;
   url?: string;
+  create?: boolean;
 }
 
 /** `dp query`: one query against the embedded warehouse in --data-dir (or a running one, --url); returns the exit code. */
@@ -37,7 +41,14 @@ export async function queryCommand(sql: string, flags: QueryFlags, io: CliIo): P
       io.stdout(formatRows(await query(url), flags.format as RowFormat));
       return EXIT_CODES.success;
     }
-    const dataDir = await ensureDataDir(resolve(io.cwd, flags.dataDir));
+    const dataDir = await ensureDataDir(resolve(io.cwd, flags.dataDir), '--data-dir', {
+      create: flags.create === true,
+    });
+    // A typo in --data-dir must not answer from a new, empty warehouse as if the tables were missing.
+    if (!flags.create && !existsSync(join(dataDir, WAREHOUSE_FILE)))
+      throw new DataDirError(
+        `--data-dir ${dataDir} holds no warehouse (no ${WAREHOUSE_FILE}): run \`npm start\`, \`dp run …\` or \`dp warehouse seed\` first, or pass --create for an empty one`,
+      );
     const wh = await startEmbeddedWarehouse({ dataDir, projectId: flags.project });
     try {
       io.stdout(formatRows(await query(wh.url), flags.format as RowFormat));
@@ -65,6 +76,7 @@ export function registerQuery(program: Command, ctx: CommandContext): void {
     .option('--format <table|json|csv>', 'output format (json: an array of row objects)', 'table')
     .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
     .option('--legacy-sql', 'use legacy SQL')
+    .option('--create', 'start an empty warehouse when --data-dir holds none (default: exit 78)')
     .action(async (sql: string, flags: QueryFlags) => ctx.exit(await queryCommand(sql, flags, ctx.io)));
   cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
