@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadImagesManifest } from '../src/index.js';
 
 // images/smoke.sh is what images.yml runs against each built operator image before pushing. Here it runs against
 // (a) the real airflow-operator bin with the real Airflow 1.8.2 on PATH — the same checks the image gets, minus
@@ -48,6 +49,17 @@ writeFileSync(dir + '/exit-code', String(code));
 process.exit(code);
 `,
 );
+
+describe('images/smoke.sh suites', () => {
+  it('are exactly the "smoke" values of images/images.json (the workflow runs the suite the manifest names)', () => {
+    const suites = [...readFileSync(smoke, 'utf8').matchAll(/^([a-z0-9-]+)\)$/gm)].map((m) => m[1]).sort();
+    const named = loadImagesManifest(repoRoot)
+      .images.flatMap((img) => (img.smoke ? [img.smoke] : []))
+      .sort();
+    expect(named).toEqual(['airflow-operator', 'bigquery-operator']);
+    expect(suites).toEqual(named);
+  });
+});
 
 describe.concurrent('images/smoke.sh', () => {
   it('passes an operator that keeps the contract, and passes the scenario flags to it', async () => {
