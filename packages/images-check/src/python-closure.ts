@@ -73,7 +73,7 @@ export const DECLARED_REQUIRES: Readonly<Record<string, readonly string[]>> = {
   oauth2client: ['httplib2>=0.9.1', 'pyasn1>=0.1.7', 'pyasn1-modules>=0.0.5', 'rsa>=3.1.4', 'six>=1.6.1'],
   pandas: ['python-dateutil>=2', 'pytz>=2011', 'numpy>=1.9.0'],
   'pandas-gbq': ['pandas', 'httplib2', 'google-api-python-client', 'oauth2client'],
-  'pyasn1-modules': ['pyasn1>=0.4.6,<0.5.0'],
+  'pyasn1-modules': ['pyasn1>=0.4.7,<0.6.0'],
   pyopenssl: ['cryptography>=2.8', 'six>=1.5.2'],
   'python-daemon': ['setuptools', 'docutils', 'lockfile>=0.10'],
   'python-dateutil': ['six>=1.5'],
