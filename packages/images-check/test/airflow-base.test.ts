@@ -51,47 +51,25 @@ function satisfies(pin: string, spec: string): boolean {
   }
 }
 
-// apache-airflow 1.8.2 setup.py install_requires + gcp_api (reference §7.3), and the extra bounds of §7.4.
+// The reference's extra bounds (§7.4) on top of what the releases declare (setup.py ranges live in
+// DECLARED_REQUIRES, src/python-closure.ts, and are checked by checkPythonClosure): why each one is in the
+// constraints.txt comment.
 const RANGES: Record<string, string[]> = {
-  alembic: ['>=0.8.3', '<0.9'],
-  croniter: ['>=0.3.8', '<0.4'],
-  dill: ['>=0.2.2', '<0.3'],
-  flask: ['>=0.11', '<0.12'],
-  'flask-admin': ['==1.4.1'],
-  'flask-cache': ['>=0.13.1', '<0.14'],
-  'flask-login': ['==0.2.11'],
-  'flask-swagger': ['==0.2.13'],
-  'flask-wtf': ['==0.14'],
-  funcsigs: ['==1.0.0'],
-  future: ['>=0.15.0', '<0.16'],
-  gitpython: ['>=2.0.2'],
-  gunicorn: ['>=19.3.0', '<19.4.0'],
-  jinja2: ['>=2.7.3', '<2.9.0'],
-  lxml: ['>=3.6.0', '<4.0'],
-  markdown: ['>=2.5.2', '<3.0'],
-  pandas: ['>=0.17.1', '<=0.22.0'],
-  psutil: ['>=4.2.0', '<5.0.0'],
-  pygments: ['>=2.0.1', '<3.0'],
-  'python-daemon': ['>=2.1.1', '<2.2'],
-  'python-dateutil': ['>=2.3', '<3'],
-  'python-nvd3': ['==0.14.2'],
-  requests: ['>=2.5.1', '<3'],
-  setproctitle: ['>=1.1.8', '<2'],
-  sqlalchemy: ['>=1.1.15', '<1.2'],
-  tabulate: ['>=0.7.5', '<0.8.0'],
-  thrift: ['>=0.9.2', '<0.10'],
-  'zope-deprecation': ['>=4.0', '<5.0'],
-  'google-api-python-client': ['>=1.5.0', '<1.6.0'],
-  oauth2client: ['>=2.0.2', '<2.1.0'],
-  'pandas-gbq': ['==0.1.6'],
-  httplib2: ['<1'],
-  pyopenssl: ['>=0.1'],
   werkzeug: ['<1.0'],
   itsdangerous: ['<2.1'],
   markupsafe: ['<2.1'],
+  jinja2: ['<2.9.0'],
   wtforms: ['<3.0'],
   click: ['<8'],
+  sqlalchemy: ['>=1.1.15', '<1.2'],
+  alembic: ['<0.9'],
+  pandas: ['<=0.22.0'],
+  'pandas-gbq': ['==0.1.6'],
+  'google-api-python-client': ['>=1.5.0', '<1.6.0'],
+  httplib2: ['<1'],
+  pyopenssl: ['>=0.1'],
   setuptools: ['<=59.6'],
+  pip: ['==21.3.1'],
 };
 
 describe('airflow-base Python pins', () => {

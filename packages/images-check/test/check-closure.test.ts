@@ -79,25 +79,41 @@ describe.concurrent.skipIf(!python)('check-closure.py', () => {
     expect(r.stderr).not.toMatch(/Traceback/);
   });
 
-  it('refuses bad usage (64) and a constraints file that is not exact pins (65), one line each', async () => {
-    const usage = await run('', []);
-    expect(usage).toMatchObject({
+  it('refuses bad usage with 64, one line', async () => {
+    expect(await run('', [])).toMatchObject({
       code: 64,
       stderr: 'check-closure: usage: pip freeze --all | check-closure.py CONSTRAINTS\n',
     });
-    const loose = join(work, 'loose.txt');
-    writeFileSync(loose, 'flask>=0.11\n');
-    expect(await run('', [loose])).toMatchObject({
+  });
+
+  it.each([
+    [
+      'a range instead of a pin',
+      'loose.txt',
+      'flask>=0.11\n',
+      (f: string) => `${f}:1: not an exact pin \`name==version\`: flask>=0.11`,
+    ],
+    [
+      'a pin twice',
+      'twice.txt',
+      'Flask==0.11.1\nflask==0.11.1\n',
+      (f: string) => `${f}:2: flask is pinned twice`,
+    ],
+    ['no pins at all', 'empty.txt', '# nothing\n', (f: string) => `${f} pins nothing`],
+  ])('refuses a constraints file with %s with 65, one line', async (_label, name, text, message) => {
+    const file = join(work, name);
+    writeFileSync(file, text);
+    expect(await run('', [file])).toMatchObject({
       code: 65,
-      stderr: `check-closure: ${loose}:1: not an exact pin \`name==version\`: flask>=0.11\n`,
+      stdout: '',
+      stderr: `check-closure: ${message(file)}\n`,
     });
-    const twice = join(work, 'twice.txt');
-    writeFileSync(twice, 'Flask==0.11.1\nflask==0.11.1\n');
-    expect((await run('', [twice])).stderr).toBe(`check-closure: ${twice}:2: flask is pinned twice\n`);
-    expect(await run('', [join(work, 'missing.txt')])).toMatchObject({ code: 65 });
-    expect((await run('', [join(work, 'missing.txt')])).stderr).toMatch(
-      /^check-closure: cannot read .*missing\.txt: No such file or directory\n$/,
-    );
+  });
+
+  it('refuses a constraints file it cannot read with 65, one line', async () => {
+    const r = await run('', [join(work, 'missing.txt')]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/^check-closure: cannot read .*missing\.txt: No such file or directory\n$/);
   });
 
   it('uses no syntax newer than Python 3.6 (the image interpreter)', () => {
