@@ -149,6 +149,11 @@ describe('GitHub Actions workflows', () => {
       'node images/airflow-base/lock.mjs --constraints images/airflow-base/constraints.txt',
     );
     expect(run).toContain('--constraints images/airflow-base/build-constraints.txt');
+    // The generated lock is downloaded under --require-hashes by the Dockerfile's own PYTHON_IMAGE before upload.
+    expect(run).toContain(
+      `python_image="$(sed -n 's/^ARG PYTHON_IMAGE=//p' images/airflow-base/Dockerfile)"`,
+    );
+    expect(run).toMatch(/python -m pip download [^\n]*--require-hashes --no-deps/);
     expect(run).toMatch(/elif \[ "\$PUSH" = "true" \]; then\n\s+echo "::error::[^\n]*\n\s+exit 1/);
     for (const job of ['bases', 'smoke']) {
       const dl = wf.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'));
