@@ -81,6 +81,7 @@ export function buildMatrix(manifest, registryOverride) {
       'base-image': base ? `${registry}/${base.name}` : '',
       'base-dockerfile': base?.dockerfile ?? '',
       engine: img.engine ?? '',
+      smoke: img.smoke ?? '',
       'build-args': buildArgs,
     };
   };

@@ -21,6 +21,15 @@ export {
   parseImagesManifest,
 } from './manifest.js';
 export {
+  CLOSURE_ROOTS,
+  checkPythonClosure,
+  DECLARED_REQUIRES,
+  normalizePyName,
+  parsePins,
+  parseRequirement,
+  satisfiesSpec,
+} from './python-closure.js';
+export {
   checkManifestAgainstRepo,
   checkRepoDockerfiles,
   checkYamlImages,

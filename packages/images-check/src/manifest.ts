@@ -25,6 +25,9 @@ const imageSchema = z
       .nullable(),
     bin: z.string().regex(NAME).nullable(),
     engine: z.enum(['airflow', 'native']).optional(),
+    // The end-to-end suite of images/smoke.sh that images.yml runs on the built image before pushing (a `case` label
+    // of that script; a test keeps the two in step). Every operator image also gets the --help/uid smoke.
+    smoke: z.string().regex(NAME).optional(),
     buildArgs: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).default({}),
   })
   .loose()
@@ -34,6 +37,9 @@ const imageSchema = z
         code: 'custom',
         message: `image ${img.name}: package and bin must be both set or both null`,
       });
+    }
+    if (img.smoke !== undefined && img.package === null) {
+      ctx.addIssue({ code: 'custom', message: `image ${img.name}: only an operator image can have "smoke"` });
     }
     if (img.package !== null && img.engine === undefined) {
       ctx.addIssue({ code: 'custom', message: `image ${img.name}: an operator image needs "engine"` });

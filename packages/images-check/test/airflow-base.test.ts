@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
+import { checkPythonClosure, parsePins, satisfiesSpec } from '../src/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const dir = join(repoRoot, 'images/airflow-base');
@@ -50,55 +51,32 @@ function satisfies(pin: string, spec: string): boolean {
   }
 }
 
-// apache-airflow 1.8.2 setup.py install_requires + gcp_api (reference §7.3), and the extra bounds of §7.4.
+// The reference's extra bounds (§7.4) on top of what the releases declare (setup.py ranges live in
+// DECLARED_REQUIRES, src/python-closure.ts, and are checked by checkPythonClosure): why each one is in the
+// constraints.txt comment.
 const RANGES: Record<string, string[]> = {
-  alembic: ['>=0.8.3', '<0.9'],
-  croniter: ['>=0.3.8', '<0.4'],
-  dill: ['>=0.2.2', '<0.3'],
-  flask: ['>=0.11', '<0.12'],
-  'flask-admin': ['==1.4.1'],
-  'flask-cache': ['>=0.13.1', '<0.14'],
-  'flask-login': ['==0.2.11'],
-  'flask-swagger': ['==0.2.13'],
-  'flask-wtf': ['==0.14'],
-  funcsigs: ['==1.0.0'],
-  future: ['>=0.15.0', '<0.16'],
-  gitpython: ['>=2.0.2'],
-  gunicorn: ['>=19.3.0', '<19.4.0'],
-  jinja2: ['>=2.7.3', '<2.9.0'],
-  lxml: ['>=3.6.0', '<4.0'],
-  markdown: ['>=2.5.2', '<3.0'],
-  pandas: ['>=0.17.1', '<=0.22.0'],
-  psutil: ['>=4.2.0', '<5.0.0'],
-  pygments: ['>=2.0.1', '<3.0'],
-  'python-daemon': ['>=2.1.1', '<2.2'],
-  'python-dateutil': ['>=2.3', '<3'],
-  'python-nvd3': ['==0.14.2'],
-  requests: ['>=2.5.1', '<3'],
-  setproctitle: ['>=1.1.8', '<2'],
-  sqlalchemy: ['>=1.1.15', '<1.2'],
-  tabulate: ['>=0.7.5', '<0.8.0'],
-  thrift: ['>=0.9.2', '<0.10'],
-  'zope-deprecation': ['>=4.0', '<5.0'],
-  'google-api-python-client': ['>=1.5.0', '<1.6.0'],
-  oauth2client: ['>=2.0.2', '<2.1.0'],
-  'pandas-gbq': ['==0.1.6'],
-  httplib2: ['<1'],
-  pyopenssl: ['>=0.1'],
   werkzeug: ['<1.0'],
   itsdangerous: ['<2.1'],
   markupsafe: ['<2.1'],
+  jinja2: ['<2.9.0'],
   wtforms: ['<3.0'],
   click: ['<8'],
+  sqlalchemy: ['>=1.1.15', '<1.2'],
+  alembic: ['<0.9'],
+  pandas: ['<=0.22.0'],
+  'pandas-gbq': ['==0.1.6'],
+  'google-api-python-client': ['>=1.5.0', '<1.6.0'],
+  httplib2: ['<1'],
+  pyopenssl: ['>=0.1'],
   setuptools: ['<=59.6'],
+  pip: ['==21.3.1'],
 };
 
 describe('airflow-base Python pins', () => {
-  it('pins every requirement (install_requires + gcp_api) in constraints.txt', () => {
-    const missing = lines('requirements.txt')
-      .map(norm)
-      .filter((r) => !constraints.has(r));
-    expect(missing).toEqual([]);
+  it('pins the whole closure: every declared dependency pinned and in range, every pin needed', () => {
+    const pins = parsePins(readFileSync(join(dir, 'constraints.txt'), 'utf8'));
+    expect(pins.get('apache-airflow')).toBe('1.8.2');
+    expect(checkPythonClosure(pins)).toEqual([]);
   });
 
   it.each(Object.entries(RANGES))('pins %s inside the range Airflow 1.8.2 needs', (name, specs) => {
@@ -107,7 +85,11 @@ describe('airflow-base Python pins', () => {
     for (const spec of specs) expect(satisfies(pin!, spec), `${name}==${pin} vs ${spec}`).toBe(true);
   });
 
-  it('checks ranges correctly (the helper itself)', () => {
+  it('checks ranges correctly (the helpers themselves)', () => {
+    expect(satisfiesSpec('2.0.12', '~=2.0.0')).toBe(true);
+    expect(satisfiesSpec('2.1.0', '~=2.0.0')).toBe(false);
+    expect(satisfiesSpec('2021.3', '>=2011')).toBe(true);
+    expect(satisfiesSpec('0.9', '<1')).toBe(true);
     expect(satisfies('0.3.*', '<0.4')).toBe(true);
     expect(satisfies('0.3.*', '<0.3.5')).toBe(false);
     expect(satisfies('1.0', '<1.0')).toBe(false);
@@ -128,12 +110,36 @@ describe('airflow-base Dockerfile', () => {
     expect(text).toMatch(/COPY --from=node \/usr\/local\/bin\/node \/usr\/local\/bin\/node/);
   });
 
-  it('builds the airflow sdist with pip 9.0.3 and --no-deps, everything else with modern pip and the constraints', () => {
-    expect(text).toMatch(
-      /pip install 'pip==9\.0\.3'[\s\S]*pip wheel --no-deps [^\n]*'apache-airflow==1\.8\.2'/,
+  it('downloads everything under --require-hashes from the locks, builds the airflow sdist with pip 9.0.3', () => {
+    expect(text).toMatch(/grep -E '\^\(pip\|setuptools\|wheel\)==' requirements\.lock > tools\.lock/);
+    expect(text).toContain('python -m pip install --require-hashes --no-deps -r tools.lock');
+    expect(text).toContain(
+      'python -m pip wheel --require-hashes --no-build-isolation --wheel-dir /wheels -r deps.lock',
     );
-    expect(text).toMatch(/pip install 'pip==21\.3\.1'[\s\S]*-c constraints\.txt -r requirements\.txt/);
-    expect(text.indexOf("'pip==21.3.1'")).toBeLessThan(text.indexOf("'pip==9.0.3'"));
+    expect(text).toContain('python -m pip install --require-hashes --no-deps -r build-requirements.lock');
+    expect(text).toMatch(/pip wheel --require-hashes --no-deps [^\n]*-r airflow\.lock/);
+    expect(text.indexOf('-r tools.lock')).toBeLessThan(text.indexOf('-r build-requirements.lock'));
+    // No pip call anywhere downloads without hashes.
+    for (const line of text.split('\n').filter((l) => /pip (install|wheel|download)/.test(l))) {
+      if (!line.includes('--no-index')) expect(line).toContain('--require-hashes');
+    }
+    expect(text).toMatch(/grep -q '\^# hashes: pending' requirements\.lock build-requirements\.lock/);
+  });
+
+  it('installs exactly constraints.txt in the final stage and fails the build when pip freeze differs', () => {
+    const froms = df.getFROMs();
+    const finalText = text
+      .split('\n')
+      .slice(froms[froms.length - 1]!.getRange().start.line)
+      .join('\n');
+    expect(finalText).toContain(
+      'python -m pip install --no-index --find-links=/wheels -r /build/constraints.txt',
+    );
+    expect(finalText).toContain('python -m pip freeze --all > /tmp/closure.txt');
+    expect(finalText).toContain('python /build/check-closure.py /build/constraints.txt < /tmp/closure.txt');
+    expect(finalText.indexOf('python -m pip freeze --all')).toBeGreaterThan(
+      finalText.indexOf('-r /build/constraints.txt'),
+    );
   });
 
   it('turns the example DAGs off, runs as uid 65532, and installs from wheels without a compiler', () => {

@@ -95,6 +95,11 @@ describe('images manifest API', () => {
       /dockerfile/,
     ],
     ['no images', (m) => ({ ...m, images: [] }), /images/],
+    [
+      'a smoke suite on a base image',
+      (m) => ({ ...m, images: [{ ...m.images[0], smoke: 'airflow-operator' }, m.images[1]] }),
+      /only an operator image can have "smoke"/,
+    ],
   ];
   it.each(bad)('rejects %s with one line', (_label, mutate, message) => {
     let error: unknown;

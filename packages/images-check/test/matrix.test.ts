@@ -25,6 +25,7 @@ interface Entry {
   'base-image': string;
   'base-dockerfile': string;
   'build-args': string;
+  smoke: string;
 }
 
 /** A copy of matrix.mjs beside a manifest of our choosing. */
@@ -53,6 +54,7 @@ describe('images/matrix.mjs', () => {
           .map(([k, v]) => `${k}=${v}`)
           .join('\n'),
       );
+      expect(e.smoke).toBe(img.smoke ?? '');
       if (img.base) {
         expect(e['base-image']).toBe(`${manifest.registry}/${img.base}`);
         expect(e['base-dockerfile']).toBe(manifest.images.find((b) => b.name === img.base)!.dockerfile);

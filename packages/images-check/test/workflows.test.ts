@@ -42,28 +42,123 @@ describe('GitHub Actions workflows', () => {
     expect(job.steps.some((s) => s.run?.includes('bash .ci/run'))).toBe(true);
   });
 
-  it('images.yml builds bases before operator images, from the manifest matrix, pushing only outside PRs', () => {
-    const wf = parse(read('images.yml')) as {
-      env: Record<string, string>;
-      jobs: Record<string, { needs?: string | string[]; strategy?: { matrix?: unknown }; steps: unknown[] }>;
-    };
-    expect(wf.jobs.operators?.needs).toEqual(['matrix', 'bases']);
-    expect(wf.jobs.bases?.needs).toBe('matrix');
+  interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+  }
+  interface Job {
+    needs?: string | string[];
+    if?: string;
+    permissions?: Record<string, string>;
+    strategy?: { matrix?: unknown };
+    outputs?: Record<string, string>;
+    steps: Step[];
+  }
+  const images = () =>
+    parse(read('images.yml')) as { env: Record<string, string>; jobs: Record<string, Job> };
+
+  it('images.yml: matrix + lock → bases → smoke → publish-bases → publish-operators, from the manifest matrix', () => {
+    const wf = images();
+    expect(Object.keys(wf.jobs)).toEqual([
+      'matrix',
+      'lock',
+      'bases',
+      'smoke',
+      'publish-bases',
+      'publish-operators',
+    ]);
+    expect(wf.jobs.bases?.needs).toEqual(['matrix', 'lock']);
+    expect(wf.jobs.smoke?.needs).toEqual(['matrix', 'lock', 'bases']);
+    expect(wf.jobs['publish-bases']?.needs).toEqual(['matrix', 'smoke']);
+    expect(wf.jobs['publish-operators']?.needs).toEqual(['matrix', 'smoke', 'publish-bases']);
     expect(wf.jobs.bases?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.bases)'));
-    expect(wf.jobs.operators?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.operators)'));
+    expect(wf.jobs.smoke?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.operators)'));
+    expect(wf.jobs['publish-bases']?.strategy?.matrix).toBe(expr('fromJSON(needs.matrix.outputs.bases)'));
+    expect(wf.jobs['publish-operators']?.strategy?.matrix).toBe(
+      expr('fromJSON(needs.matrix.outputs.operators)'),
+    );
     expect(wf.env.PUSH).toBe(
       expr(
         "github.event_name != 'pull_request' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v'))",
       ),
     );
+    expect(wf.jobs.matrix?.outputs?.push).toBe(expr('env.PUSH'));
     const text = read('images.yml');
     expect(text).toContain('node images/matrix.mjs');
     expect(text).toMatch(/sbom: true/);
     expect(text).toMatch(/provenance: mode=max/);
     expect(text).toMatch(/cache-to: type=gha/);
     expect(text).toMatch(/actions\/attest-build-provenance@/);
-    // operator images are run once built: --help as the image's non-root uid, read-only root filesystem
-    expect(text).toMatch(/docker run --rm --read-only --tmpfs \/tmp --user 65532:65532 "\$REF" --help/);
+  });
+
+  it('images.yml pushes nothing to the registry before every smoke leg passed', () => {
+    const wf = images();
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      const publishing = name.startsWith('publish-');
+      // Only the publish jobs log in, may write packages, or push anywhere but the job-local registry.
+      expect({ name, write: job.permissions?.packages === 'write' }).toEqual({ name, write: publishing });
+      expect({ name, login: job.steps.some((s) => s.uses?.startsWith('docker/login-action@')) }).toEqual({
+        name,
+        login: publishing,
+      });
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('docker/build-push-action@'))) {
+        const push = step.with?.push;
+        if (publishing) expect(push).toBe(true);
+        else if (push === true) expect(String(step.with?.tags)).toMatch(/^localhost:5000\//);
+        else expect(push).toBe(false);
+      }
+      // Publishing runs only where PUSH is true, and only after the smoke job (all legs) succeeded.
+      if (publishing) {
+        expect(job.if).toBe("needs.matrix.outputs.push == 'true'");
+        expect([job.needs].flat()).toContain('smoke');
+      }
+    }
+  });
+
+  it('images.yml runs the end-to-end smoke suite the manifest names, on the built digest, and keeps its logs', () => {
+    const steps = images().jobs.smoke!.steps;
+    const e2e = steps.find((s) => s.run?.includes('bash images/smoke.sh'))!;
+    expect(e2e.if).toBe("matrix.smoke != ''");
+    expect(e2e.run).toContain(
+      `SMOKE_DIR_IN=/smoke bash images/smoke.sh "$SUITE" "$out" -- "$${'{'}run[@]}" "$REF"`,
+    );
+    expect(e2e.run).toContain('--read-only --tmpfs /tmp --user 65532:65532');
+    expect(e2e.run).toContain('GOOGLE_APPLICATION_CREDENTIALS=/var/run/secrets/data-pipeline/key.json');
+    const warehouse = steps.find((s) => s.run?.includes('dp warehouse serve'))!;
+    expect(warehouse.run).toContain('--write-key');
+    expect(warehouse.run).toMatch(/sudo install -m 0400 -o 65532 -g 65532/);
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(upload.if).toBe("always() && matrix.smoke != ''");
+    expect(upload.with).toMatchObject({
+      name: expr('matrix.name').replace(/^/, 'smoke-'),
+      'if-no-files-found': 'error',
+    });
+    // The --help/uid smoke of every operator image stays.
+    expect(read('images.yml')).toMatch(
+      /docker run --rm --read-only --tmpfs \/tmp --user 65532:65532 "\$REF" --help/,
+    );
+  });
+
+  it('images.yml locks the Python closure with hashes and refuses to publish a lock that differs', () => {
+    const wf = images();
+    const run = wf.jobs.lock!.steps.map((s) => s.run ?? '').join('\n');
+    expect(run).toContain(
+      'node images/airflow-base/lock.mjs --constraints images/airflow-base/constraints.txt',
+    );
+    expect(run).toContain('--constraints images/airflow-base/build-constraints.txt');
+    // The generated lock is downloaded under --require-hashes by the Dockerfile's own PYTHON_IMAGE before upload.
+    expect(run).toContain(
+      `python_image="$(sed -n 's/^ARG PYTHON_IMAGE=//p' images/airflow-base/Dockerfile)"`,
+    );
+    expect(run).toMatch(/python -m pip download [^\n]*--require-hashes --no-deps/);
+    expect(run).toMatch(/elif \[ "\$PUSH" = "true" \]; then\n\s+echo "::error::[^\n]*\n\s+exit 1/);
+    for (const job of ['bases', 'smoke']) {
+      const dl = wf.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'));
+      expect(dl?.with, job).toEqual({ name: 'airflow-base-locks', path: 'images/airflow-base' });
+    }
   });
 });
 
