@@ -107,7 +107,7 @@ describe('command modules: io in, exit code out', () => {
       expect.stringMatching(/^dp run: .*unsupported field/),
       'dp run: --log-format must be auto, pretty or json, got "xml"',
       'dp query: the SQL text is empty',
-      'dp example: --run-date must be YYYYMMDD, got "x"',
+      'dp example: --run-date must be YYYYMMDD or YYYY-MM-DD, got "x"',
     ]);
     expect(io.out).toBe('');
   });
@@ -154,7 +154,7 @@ describe('command modules: io in, exit code out', () => {
     expect(await warehouseSeed(seed, io)).toBe(EXIT_CODES.usage);
     expect(io.err.trim().split('\n')).toEqual([
       'dp warehouse serve: --port must be an integer 0-65535, got "99999"',
-      'dp warehouse seed: --to must be YYYY-MM-DD, got "x"',
+      'dp warehouse seed: --to must be YYYY-MM-DD or YYYYMMDD, got "x"',
     ]);
     expect(io.out).toBe('');
   });

@@ -208,7 +208,7 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
         join(tmp, 'd2'),
       ],
       65,
-      /run-date must be YYYYMMDD, got "2026-11-20"/,
+      /run-date must be YYYYMMDD as the workflow reads it: -p run-date=20261120/,
     ],
     [
       'missing --secret file',
@@ -220,7 +220,7 @@ describe.concurrent('dp run bad input: one line, documented exit code, no stack 
       'dp example: bad --run-date',
       ['example', '--run-date', '2026'],
       64,
-      /--run-date must be YYYYMMDD, got "2026"/,
+      /--run-date must be YYYYMMDD or YYYY-MM-DD, got "2026"/,
     ],
     ['dp example: bad --engine', ['example', '--engine', 'spark'], 64, /--engine must be native or airflow/],
     ['dp query: missing SQL', ['query'], 64, /missing required argument 'sql'/],

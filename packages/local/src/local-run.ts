@@ -78,6 +78,16 @@ export function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
+/**
+ * A day as `dp`'s own flags take it: YYYYMMDD or YYYY-MM-DD (both everywhere), a real calendar day; both spellings
+ * back, or undefined.
+ */
+export function parseDay(text: string): { compact: string; dashed: string } | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$|^\d{8}$/.test(text) || !isCalendarDate(text)) return undefined;
+  const compact = text.replaceAll('-', '');
+  return { compact, dashed: dashed(compact) };
+}
+
 export function dashed(yyyymmdd: string): string {
   return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 }
@@ -85,6 +95,11 @@ export function dashed(yyyymmdd: string): string {
 /** The run date the workflow will use: `-p run-date`, else the day of the creation timestamp (UTC). */
 export function effectiveRunDate(parameters: Readonly<Record<string, string>>, now: number): string {
   const given = parameters['run-date'];
+  // The parameter is the workflow's (its YAML parses it as YYYYMMDD, on a cluster too): not rewritten here.
+  if (given && /^\d{4}-\d{2}-\d{2}$/.test(given))
+    throw new WorkflowError(
+      `run-date must be YYYYMMDD as the workflow reads it: -p run-date=${given.replaceAll('-', '')}`,
+    );
   if (given && !/^\d{8}$/.test(given))
     throw new WorkflowError(`run-date must be YYYYMMDD, got ${JSON.stringify(given)}`);
   if (given && !isCalendarDate(given)) throw new WorkflowError(`run-date ${given} is not a calendar date`);

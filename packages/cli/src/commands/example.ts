@@ -3,8 +3,8 @@ import {
   EXIT_CODES,
   findRepoRoot,
   formatSummary,
-  isCalendarDate,
   ProgressReporter,
+  parseDay,
   runExample,
 } from '@data-pipeline/local';
 import type { Command } from 'commander';
@@ -23,10 +23,13 @@ export interface ExampleFlags {
 /** `dp example` (`npm start`): init + daily on the embedded warehouse, top rows, the report; returns the exit code. */
 export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<number> {
   try {
-    if (flags.runDate !== undefined && !/^\d{8}$/.test(flags.runDate))
-      throw new UsageError(`--run-date must be YYYYMMDD, got ${JSON.stringify(flags.runDate)}`);
-    if (flags.runDate !== undefined && !isCalendarDate(flags.runDate))
-      throw new UsageError(`--run-date ${flags.runDate} is not a calendar date`);
+    const runDate = flags.runDate === undefined ? undefined : parseDay(flags.runDate)?.compact;
+    if (flags.runDate !== undefined && !runDate)
+      throw new UsageError(
+        /^\d{4}-?\d{2}-?\d{2}$/.test(flags.runDate)
+          ? `--run-date ${flags.runDate} is not a calendar date`
+          : `--run-date must be YYYYMMDD or YYYY-MM-DD, got ${JSON.stringify(flags.runDate)}`,
+      );
     if (flags.engine !== 'native' && flags.engine !== 'airflow')
       throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
     const repoRoot = findRepoRoot(io.cwd) ?? findRepoRoot(import.meta.dirname);
@@ -36,7 +39,7 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
       repoRoot,
       dataDir: resolve(io.cwd, flags.dataDir),
       reportPath: resolve(io.cwd, flags.report),
-      ...(flags.runDate ? { runDate: flags.runDate } : {}),
+      ...(runDate ? { runDate } : {}),
       engine: flags.engine,
       ...(flags.forceInit ? { forceInit: true } : {}),
       baseEnv: stepBaseEnv(io.env),
@@ -80,7 +83,7 @@ export function registerExample(program: Command, ctx: CommandContext): void {
     .option('--data-dir <dir>', 'data directory of the embedded warehouse', '.data')
     .option('--report <file>', 'where to write the report', 'report/index.html')
     .option(
-      '--run-date <YYYYMMDD>',
+      '--run-date <date>',
       'run date of the daily workflow (default: today, UTC; the data day is the day before)',
     )
     .option('--engine <native|airflow>', 'operator engine', 'native')

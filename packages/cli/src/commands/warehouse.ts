@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 // EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
 import { EXIT_CODES } from '@data-pipeline/lint';
-import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, isCalendarDate } from '@data-pipeline/local';
+import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, parseDay } from '@data-pipeline/local';
 import {
   checkProjectId,
   type SeedReport,
@@ -126,21 +126,25 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
 /** `dp warehouse seed`: the example public data, into --data-dir or a running server (--url); returns the exit code. */
 export async function warehouseSeed(options: SeedOptions, io: CliIo): Promise<number> {
   const usage = (message: string) => fail(io, new CommandFailure(message, EXIT_CODES.usage));
+  const days: string[] = [];
   for (const [flag, value] of [
     ['--from', options.from],
     ['--to', options.to],
   ] as const) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
-      return usage(`dp warehouse seed: ${flag} must be YYYY-MM-DD, got "${clip(value)}"`);
-    if (!isCalendarDate(value)) return usage(`dp warehouse seed: ${flag} ${value} is not a calendar date`);
+    const day = parseDay(value);
+    if (!day && /^\d{4}-?\d{2}-?\d{2}$/.test(value))
+      return usage(`dp warehouse seed: ${flag} ${value} is not a calendar date`);
+    if (!day) return usage(`dp warehouse seed: ${flag} must be YYYY-MM-DD or YYYYMMDD, got "${clip(value)}"`);
+    days.push(day.dashed);
   }
+  const [from, to] = days as [string, string];
   const scale = Number(options.scale);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 5000)
     return usage(`dp warehouse seed: --scale must be a number in (0, 5000], got "${clip(options.scale)}"`);
   if (!/^-?\d{1,9}$/.test(options.seed)) return usage('dp warehouse seed: --seed must be an integer');
   if (options.url && !/^https?:\/\/[^\s]+$/.test(options.url))
     return usage('dp warehouse seed: --url must be an http(s) URL');
-  const opts = { from: options.from, to: options.to, scale, seed: Number(options.seed) };
+  const opts = { from, to, scale, seed: Number(options.seed) };
   try {
     let report: SeedReport;
     if (options.url) {
@@ -217,8 +221,8 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .description(
       'create the example public data: githubarchive.day.YYYYMMDD and bigquery-public-data.hacker_news.full',
     )
-    .requiredOption('--from <date>', 'first day (YYYY-MM-DD, UTC)')
-    .requiredOption('--to <date>', 'last day, inclusive (YYYY-MM-DD)')
+    .requiredOption('--from <date>', 'first day (YYYY-MM-DD or YYYYMMDD, UTC)')
+    .requiredOption('--to <date>', 'last day, inclusive (YYYY-MM-DD or YYYYMMDD)')
     .option('--scale <n>', 'size knob: 1 ≈ 2,000 GitHub events a day; 1000 ≈ 2 million', '1')
     .option('--seed <n>', 'random seed (same seed → same rows)', '42')
     .option('--data-dir <dir>', 'directory of the DuckDB file (when no server holds it)', DEFAULT_DATA_DIR)
