@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
 import { type Reporter, type RunResult, runWorkflow, WorkflowError } from './engine.js';
+import { checkEngineAvailable } from './engine-preflight.js';
 import { ProcessExecutor, type ProcessHost } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
@@ -129,6 +130,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const runDate =
     opts.warehouse === 'embedded' ? effectiveRunDate(parameters, clock()) : (parameters['run-date'] ?? '');
 
+  checkEngineAvailable(opts.engine, opts.baseEnv.PATH);
   // Before anything is started: a data dir that cannot work fails here with one line (and never hangs, see data-dir.ts).
   await ensureDataDir(opts.dataDir);
   let wh: StartedWarehouse | undefined;
