@@ -36,6 +36,38 @@ function readStat(pid: string): Stat | undefined {
   };
 }
 
+/** Children of every thread of `pid` (/proc/PID/task/TID/children), or none once it is gone. */
+function childrenOf(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' '))
+        if (c.trim() !== '') out.push(Number(c));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Every live descendant of `root`, walked top-down (cheap: only the tree is read, not all of /proc). */
+function descendants(root: number): number[] {
+  const out: number[] = [];
+  const queue = childrenOf(root);
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    out.push(pid);
+    queue.push(...childrenOf(pid));
+  }
+  return out;
+}
+
 function readArgv(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -46,8 +78,9 @@ function readArgv(pid: number): string[] {
 
 /**
  * Samples /proc every `intervalMs` and records every descendant of each tracked root pid (its argv as the kernel
- * shows it to everyone, its process group), including processes that re-parent or change group (`setsid`) later.
- * Linux only. One watcher serves all concurrent runs of a test file, so the scan cost does not multiply.
+ * shows it to everyone, its process group), including processes that change group (`setsid`): they stay children of
+ * their parent. A process is recorded while its parent lives, so re-parenting after the parent dies does not hide
+ * it from `isAlive`. Linux only (needs /proc/PID/task/TID/children).
  */
 export class ProcessWatch {
   private readonly roots = new Map<number, Map<string, SeenProcess>>();
@@ -85,39 +118,16 @@ export class ProcessWatch {
   }
 
   private scan(): void {
-    if (this.roots.size === 0) return;
-    const stats = new Map<number, Stat>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const st = readStat(entry);
-      if (st) stats.set(st.pid, st);
-    }
     for (const [root, seen] of this.roots) {
-      for (const st of stats.values()) {
-        const key = `${st.pid}:${st.startTime}`;
-        if (st.state === 'Z') continue;
-        const known = seen.get(key);
-        if (known) {
-          const argv = readArgv(st.pid);
-          const last = known.argvs.at(-1) ?? [];
-          if (argv.length > 0 && argv.join('\0') !== last.join('\0')) known.argvs.push(argv);
-          continue;
-        }
-        // Walk up to root. Processes are recorded while their parents live, so a later re-parenting does not matter.
-        let cur: Stat | undefined = st;
-        let hops = 0;
-        let mine = false;
-        while (cur && cur.pid > 1 && hops++ < 64) {
-          if (cur.ppid === root) {
-            mine = true;
-            break;
-          }
-          cur = stats.get(cur.ppid);
-        }
-        if (!mine) continue;
-        const argv = readArgv(st.pid);
+      for (const pid of descendants(root)) {
+        const st = readStat(String(pid));
+        if (!st || st.state === 'Z') continue;
+        const argv = readArgv(pid);
         if (argv.length === 0) continue;
-        seen.set(key, { pid: st.pid, pgid: st.pgid, startTime: st.startTime, argvs: [argv] });
+        const key = `${pid}:${st.startTime}`;
+        const known = seen.get(key);
+        if (!known) seen.set(key, { pid, pgid: st.pgid, startTime: st.startTime, argvs: [argv] });
+        else if (argv.join('\0') !== (known.argvs.at(-1) ?? []).join('\0')) known.argvs.push(argv);
       }
     }
   }
