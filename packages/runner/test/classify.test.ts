@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyFailure,
+  DAG_SOURCE,
   type FailureEvidence,
   NOTABLE_PATTERN,
   NOTABLE_PREFILTER,
@@ -185,6 +186,8 @@ describe('classifyFailure', () => {
       reason:
         "Airflow rejected the operator kwargs: airflow.exceptions.AirflowException: Argument ['bash_command'] is required",
     });
+    // The rule keys on the DAG file's own instantiation line: it must still be there.
+    expect(DAG_SOURCE).toMatch(/^\w+ = _operator_class\(task_id=/m);
     // The same line in a task's own traceback (no import failure) is not a kwargs problem.
     expect(
       classifyFailure(ev({ exitCode: 1, output: ["    task = _operator_class(task_id='t')", ...failed] }))
