@@ -287,7 +287,7 @@ const cases: Case[] = [
     () => OK,
     () => ({ GOOGLE_APPLICATION_CREDENTIALS: f('keyGood') }),
     EXIT_CODES.configuration,
-    /`airflow` was not found on PATH/,
+    /`airflow` \(Apache Airflow 1\.8\.2\) was not found on PATH; install it with scripts\/install-real-airflow\.sh .*`pip install apache-airflow==1\.8\.2`/,
   ],
 ];
 

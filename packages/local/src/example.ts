@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
 import type { Reporter } from './engine.js';
+import { checkEngineAvailable } from './engine-preflight.js';
 import type { ProcessHost } from './executor.js';
 import { formatRows } from './format.js';
 import { addDays, DEFAULT_PROJECT, type LocalRunResult, runLocal, seedRange, ymd } from './local-run.js';
@@ -90,6 +91,7 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
   const runDate = opts.runDate ?? ymd(clock());
   const project = DEFAULT_PROJECT;
   const parameters = { 'gcp-project': project, 'run-date': runDate };
+  checkEngineAvailable(opts.engine, opts.baseEnv.PATH);
   await ensureDataDir(opts.dataDir);
   let warehouseMs = 0;
   let t = clock();

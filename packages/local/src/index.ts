@@ -2,6 +2,7 @@
 export { EXIT_CLASSES, EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
 export * from './data-dir.js';
 export * from './engine.js';
+export * from './engine-preflight.js';
 export * from './example.js';
 export * from './executor.js';
 export { ExprError, evaluateExpr, formatValue, GoTime, type Value } from './expr.js';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
 import { type Reporter, type RunResult, runWorkflow, validateWorkflow, WorkflowError } from './engine.js';
+import { checkEngineAvailable } from './engine-preflight.js';
 import { ProcessExecutor, type ProcessHost } from './executor.js';
 import type { Clock } from './functions.js';
 import { findImagesManifest, ImagesError, loadImageBindings } from './images.js';
@@ -145,12 +146,13 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     opts.warehouse === 'embedded' ? effectiveRunDate(parameters, clock()) : (parameters['run-date'] ?? '');
 
   // Before anything is started or seeded: the workflow with these parameters (unknown or missing parameters, the
-  // entrypoint, template references, a DAG target naming no task) — a bad run leaves nothing behind.
+  // entrypoint, template references, a DAG target naming no task) and the engine — a bad run leaves nothing behind.
   validateWorkflow(workflow, {
     parameters,
     clock,
     ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
   });
+  checkEngineAvailable(opts.engine, opts.baseEnv.PATH);
   // A data dir that cannot work fails here with one line (and never hangs, see data-dir.ts).
   await ensureDataDir(opts.dataDir);
   let wh: StartedWarehouse | undefined;

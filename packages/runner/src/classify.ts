@@ -32,9 +32,19 @@ interface Rule {
   readonly when?: (ev: FailureEvidence) => boolean;
   /** Show the matching line after the reason. */
   readonly quote?: boolean;
+  /** The line to show after the reason (instead of `quote` or the task log's last error line). */
+  readonly detail?: (ev: FailureEvidence) => string | undefined;
 }
 
 const DEADLOCK_CONFIG = /depends_on_past|is in the future|end_date/;
+
+const EXCEPTION_LINE = /^\S*(?:Error|Exception): /;
+
+/** The exception line of the DagBag's `Failed to import:` traceback (e.g. `ModuleNotFoundError: No module named 'x'`). */
+function importError(ev: FailureEvidence): string | undefined {
+  const start = ev.output.findIndex((l) => l.includes('Failed to import:'));
+  return start < 0 ? undefined : ev.output.slice(start + 1).find((l) => EXCEPTION_LINE.test(l));
+}
 
 /**
  * THE failure table (first match wins), consulted only when success could not be verified. The order encodes
@@ -43,19 +53,31 @@ const DEADLOCK_CONFIG = /depends_on_past|is in the future|end_date/;
  */
 export const FAILURE_RULES: readonly Rule[] = [
   {
-    id: 'dag-not-found',
-    exitClass: 'configuration',
+    // The traceback of the DAG file's import passes through the line that instantiates the operator: its
+    // constructor rejected the kwargs (1.8.2's `Argument [...] is required`, an invalid trigger_rule, a TypeError).
+    id: 'kwargs-rejected',
+    exitClass: 'invalid-input',
     source: 'output',
-    pattern: /dag_id could not be found/,
-    reason: 'the DAG failed to parse or was not found',
-    quote: true,
+    pattern: /^\s*\w+ = _operator_class\(/,
+    when: (ev) => ev.output.some((l) => l.includes('Failed to import:')),
+    reason: 'Airflow rejected the operator kwargs',
+    detail: importError,
   },
   {
     id: 'dag-import-failed',
     exitClass: 'configuration',
     source: 'output',
     pattern: /Failed to import:/,
-    reason: 'the DAG file failed to import (operator class or module missing?)',
+    reason: 'the DAG file failed to import',
+    detail: importError,
+  },
+  {
+    id: 'dag-not-found',
+    exitClass: 'configuration',
+    source: 'output',
+    pattern: /dag_id could not be found/,
+    reason: 'the DAG failed to parse or was not found',
+    quote: true,
   },
   {
     id: 'db-not-initialised',
@@ -144,11 +166,7 @@ const SUCCESS_MARKERS = /\[backfill progress\]|Backfill done\. Exiting\.|Task ex
 
 /** Every line worth keeping from a long stream (rules + success markers + Python exception lines). */
 export const NOTABLE_PATTERN = new RegExp(
-  [
-    ...FAILURE_RULES.map((r) => r.pattern.source),
-    SUCCESS_MARKERS.source,
-    /^\S*(?:Error|Exception): /.source,
-  ].join('|'),
+  [...FAILURE_RULES.map((r) => r.pattern.source), SUCCESS_MARKERS.source, EXCEPTION_LINE.source].join('|'),
 );
 
 /**
@@ -157,7 +175,7 @@ export const NOTABLE_PATTERN = new RegExp(
  * notable line.
  */
 export const NOTABLE_PREFILTER =
-  /rror|xception|could not be found|Failed to import|no such table|Provide a start|deadlocked|Denied|PERMISSION_DENIED|invalid|Invalid|Forbidden|Unauthorized|rateLimitExceeded|backendError|database is locked|timed out|imeout|reset|ECONNRESET|name resolution|Unavailable|Disconnected|isn't defined|Scope should|Unrecognised extension|No default project|P12|maximum amount|Traceback|FAILED|instances failed|backfill progress|Backfill done|Task exited/;
+  /rror|xception|_operator_class|could not be found|Failed to import|no such table|Provide a start|deadlocked|Denied|PERMISSION_DENIED|invalid|Invalid|Forbidden|Unauthorized|rateLimitExceeded|backendError|database is locked|timed out|imeout|reset|ECONNRESET|name resolution|Unavailable|Disconnected|isn't defined|Scope should|Unrecognised extension|No default project|P12|maximum amount|Traceback|FAILED|instances failed|backfill progress|Backfill done|Task exited/;
 
 function linesOf(ev: FailureEvidence, source: Source): readonly string[] {
   if (source === 'output') return ev.output;
@@ -241,7 +259,11 @@ export function classifyFailure(ev: FailureEvidence): Classification {
   for (const rule of FAILURE_RULES) {
     const hit = linesOf(ev, rule.source).find((l) => rule.pattern.test(l));
     if (hit === undefined || (rule.when && !rule.when(ev))) continue;
-    const detail = rule.quote ? clip(hit.replace(/^.*?Subtask: /, '')) : lastErrorLine(ev.taskLog);
+    const detail = rule.detail
+      ? rule.detail(ev)
+      : rule.quote
+        ? clip(hit.replace(/^.*?Subtask: /, ''))
+        : lastErrorLine(ev.taskLog);
     return { exitClass: rule.exitClass, reason: detail ? `${rule.reason}: ${clip(detail)}` : rule.reason };
   }
 

@@ -42,6 +42,10 @@ export interface AirflowEngineInputs {
   readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
 }
 
+/** The one line when `airflow` is missing: what it is and how to get it (here and in the images). */
+export const AIRFLOW_NOT_ON_PATH =
+  '`airflow` (Apache Airflow 1.8.2) was not found on PATH; install it with scripts/install-real-airflow.sh (a checkout next to ../shared) or `pip install apache-airflow==1.8.2` (as the images do)';
+
 /** Env vars that would make Airflow ignore the runner's airflow.cfg. */
 const OVERRIDDEN_ENV = [
   'AIRFLOW__CORE__SQL_ALCHEMY_CONN',
@@ -140,7 +144,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
     }
   }
   const airflow = findExecutable('airflow', inputs.env.PATH);
-  if (!airflow) throw new OperatorError('configuration', '`airflow` was not found on PATH');
+  if (!airflow) throw new OperatorError('configuration', AIRFLOW_NOT_ON_PATH);
   const airflowClass =
     typeof definition.airflowClass === 'function'
       ? definition.airflowClass(config.kwargs as never)

@@ -19,9 +19,11 @@ export {
   type ResolvedConnections,
 } from './connections.js';
 export { renderExitCodeTable, replaceExitCodeSection } from './docs.js';
+export { AIRFLOW_NOT_ON_PATH } from './engine-airflow.js';
 export * from './exit-codes.js';
 export * from './flags.js';
 export * from './operator.js';
 export { writeOutputs } from './outputs.js';
+export { findExecutable } from './process.js';
 export { type CliIO, runOperatorCli } from './run.js';
 export { LineEncoder, OutputWatcher, Redactor } from './stream.js';

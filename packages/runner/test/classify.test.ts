@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyFailure,
+  DAG_SOURCE,
   type FailureEvidence,
   NOTABLE_PATTERN,
   NOTABLE_PREFILTER,
@@ -141,6 +142,59 @@ describe('classifyFailure', () => {
     expect(v.reason).toBe('the task failed: ValueError: boom');
   });
 
+  // Shaped like real 1.8.2's backfill output when the DagBag cannot import the DAG file (real-Airflow tier).
+  const importFailure = (frames: string[], error: string) => [
+    '[2026-11-24 12:00:00,000] {models.py:267} ERROR - Failed to import: /h/dags/t.py',
+    'Traceback (most recent call last):',
+    '  File "/h/dags/t.py", line 74, in <module>',
+    ...frames,
+    error,
+    'airflow.exceptions.AirflowException: dag_id could not be found: t. Either the dag did not exist or it failed to parse.',
+  ];
+
+  it('the DAG file failed to import → 78 naming the import error, not the generic dag_id line', () => {
+    const v = classifyFailure(
+      ev({
+        exitCode: 1,
+        output: importFailure(
+          ['    _operator_class = getattr(importlib.import_module(_module_name), _class_name)'],
+          "ModuleNotFoundError: No module named 'nope'",
+        ),
+      }),
+    );
+    expect(v).toEqual({
+      exitClass: 'configuration',
+      reason: "the DAG file failed to import: ModuleNotFoundError: No module named 'nope'",
+    });
+  });
+
+  it('the operator constructor rejected the kwargs (traceback through the instantiation line) → 65', () => {
+    const v = classifyFailure(
+      ev({
+        exitCode: 1,
+        output: importFailure(
+          [
+            "    task = _operator_class(task_id=_spec['task_id'], dag=dag, **_spec['kwargs'])",
+            '  File "/a/utils/decorators.py", line 82, in wrapper',
+          ],
+          "airflow.exceptions.AirflowException: Argument ['bash_command'] is required",
+        ),
+      }),
+    );
+    expect(v).toEqual({
+      exitClass: 'invalid-input',
+      reason:
+        "Airflow rejected the operator kwargs: airflow.exceptions.AirflowException: Argument ['bash_command'] is required",
+    });
+    // The rule keys on the DAG file's own instantiation line: it must still be there.
+    expect(DAG_SOURCE).toMatch(/^\w+ = _operator_class\(task_id=/m);
+    // The same line in a task's own traceback (no import failure) is not a kwargs problem.
+    expect(
+      classifyFailure(ev({ exitCode: 1, output: ["    task = _operator_class(task_id='t')", ...failed] }))
+        .exitClass,
+    ).toBe('task-failed');
+  });
+
   it('an operator verdict from classifyLog takes precedence over the shared table', () => {
     expect(
       classifyFailure(ev({ exitCode: 1, output: failed, operatorVerdict: 'invalid-input' })).exitClass,
@@ -212,6 +266,7 @@ describe('NOTABLE_PREFILTER', () => {
     'Task exited with return code 1',
     'ValueError: boom',
     'airflow.exceptions.AirflowException: x',
+    "    task = _operator_class(task_id=_spec['task_id'], dag=dag, **_spec['kwargs'])",
   ];
   it.each(samples)('admits %j', (line) => {
     expect(NOTABLE_PATTERN.test(line)).toBe(true);

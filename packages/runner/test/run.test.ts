@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type NativeContext, OperatorError, runOperatorCli } from '../src/index.js';
+import { AIRFLOW_NOT_ON_PATH, type NativeContext, OperatorError, runOperatorCli } from '../src/index.js';
 import { captureIO, sampleDefinition, tempDir } from './helpers.js';
 
 const dirs: Array<() => void> = [];
@@ -147,7 +147,7 @@ describe('runOperatorCli with the Airflow engine (no airflow needed for these)',
       PATH: '/nonexistent',
     });
     expect(await runOperatorCli(sampleDefinition(), io)).toBe(78);
-    expect(io.err()).toBe('sample-operator: `airflow` was not found on PATH\n');
+    expect(io.err()).toBe(`sample-operator: ${AIRFLOW_NOT_ON_PATH}\n`);
   });
 });
 

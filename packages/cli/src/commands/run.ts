@@ -4,6 +4,7 @@ import {
   DataDirError,
   DataDirLockedError,
   DEFAULT_WAREHOUSE_URL,
+  EngineUnavailableError,
   EXIT_CODES,
   formatSummary,
   ImagesError,
@@ -45,7 +46,8 @@ export function reportError(io: CliIo, prefix: string, e: unknown): number {
     return EXIT_CODES['invalid-input'];
   // A locked data dir (DataDirLockedError, a WarehouseError) is configuration too: the server holding it runs until
   // stopped, so retrying is no cure; --url (the hint printed above) is.
-  if (e instanceof WarehouseError || e instanceof DataDirError) return EXIT_CODES.configuration;
+  if (e instanceof WarehouseError || e instanceof DataDirError || e instanceof EngineUnavailableError)
+    return EXIT_CODES.configuration;
   if (e instanceof WarehouseUnreachableError) return EXIT_CODES.transient;
   return EXIT_CODES['task-failed'];
 }
