@@ -2,6 +2,13 @@
 export { EXIT_CODES } from '@data-pipeline/runner';
 export { checkRetry, dependsNames, findCycle } from './argo.js';
 export {
+  CONFIG_FILE,
+  type LintConfig,
+  LintConfigError,
+  loadLintConfig,
+  policyApplies,
+} from './config.js';
+export {
   DAILY_WORKFLOW,
   type GeneratedFile,
   generatedFiles,
@@ -24,5 +31,15 @@ export {
   lintTexts,
   updateGenerated,
 } from './lint.js';
-export { type Finding, formatPath, type Problem, parseYamlFile } from './source.js';
+export {
+  type Finding,
+  formatPath,
+  formatProblem,
+  indentFlowContinuations,
+  type Problem,
+  parseYamlFile,
+  type RuleId,
+  type RuleKind,
+  ruleKind,
+} from './source.js';
 export { expressionRefs, findTags, jinjaNames, substituteSimpleTags, type Tag } from './tags.js';

@@ -13,17 +13,34 @@ import {
 export type PathStep = string | number;
 export type YamlPath = readonly PathStep[];
 
+/**
+ * What a rule checks: `validity/...` is what Argo v4.1.2 or Kubernetes itself would refuse (at submit or at run time);
+ * `policy/...` is this project's own house rules (restricted security, resources, retry on 75, pinned images...), which
+ * apply only where they are asked for (`--policy`, or the paths `.dp-lint.json` names).
+ */
+export type RuleId = `validity/${string}` | `policy/${string}`;
+export type RuleKind = 'validity' | 'policy';
+
+export const ruleKind = (rule: RuleId): RuleKind => (rule.startsWith('policy/') ? 'policy' : 'validity');
+
 /** A problem found by a rule, before it is tied to a file. */
 export interface Finding {
   readonly path: YamlPath;
+  readonly rule: RuleId;
   readonly message: string;
 }
 
-/** A lint problem as printed: `file:line: message`. */
+/** A lint problem as printed by `formatProblem`: `file:line: error [rule] message`. */
 export interface Problem {
   readonly file: string;
   readonly line: number;
+  readonly rule: RuleId;
   readonly message: string;
+}
+
+/** The one printed form of a problem: `file:line:` first, then the severity, the rule id and the message. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}: error [${p.rule}] ${p.message}`;
 }
 
 /** One YAML document of a file, as plain data plus a way to find the line of any value in it. */
@@ -45,8 +62,23 @@ export interface ParsedFile {
  * YAML 1.1, as Kubernetes and the argo CLI read manifests (go-yaml): `0400` is octal 256, `yes`/`no` are booleans.
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' });
+  let lineCounter = new LineCounter();
+  let docs = parseGoLike(text, lineCounter);
+  if (Array.isArray(docs) && docs.some((d) => d.errors.length > 0)) {
+    // go-yaml accepts flow collections and quoted scalars whose continuation lines are not indented past their
+    // parent (Argo's own examples write `args: ["` … `"]` that way); the `yaml` package does not. Indenting those
+    // continuation lines changes no value (a flow scalar's line folding drops leading white space) and no line
+    // number; the repaired text is used only when it parses cleanly, so real syntax errors are reported as written.
+    const repaired = indentFlowContinuations(text);
+    if (repaired !== text) {
+      const retryCounter = new LineCounter();
+      const retry = parseGoLike(repaired, retryCounter);
+      if (Array.isArray(retry) && retry.every((d) => d.errors.length === 0)) {
+        docs = retry;
+        lineCounter = retryCounter;
+      }
+    }
+  }
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
   if (!Array.isArray(docs)) {
@@ -58,6 +90,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       problems.push({
         file,
         line: lineAt(error.pos[0]),
+        rule: 'validity/yaml',
         message: `YAML syntax: ${firstLine(error.message)}`,
       });
     }
@@ -66,7 +99,12 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (error) {
-      problems.push({ file, line: lineAt(doc.range[0]), message: `YAML: ${firstLine(String(error))}` });
+      problems.push({
+        file,
+        line: lineAt(doc.range[0]),
+        rule: 'validity/yaml',
+        message: `YAML: ${firstLine(String(error))}`,
+      });
       return;
     }
     if (value === null || value === undefined) return;
@@ -100,6 +138,118 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     });
   });
   return { documents, problems };
+}
+
+/**
+ * YAML 1.1 as go-yaml resolves it: a plain scalar is a float only when it is a number (`.5`, `1.`, `1.5e3`), so a bare
+ * `.` (a directory argument) stays the string it is; the `yaml` package's 1.1 float pattern also matches `.`.
+ */
+const GO_FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+
+function parseGoLike(text: string, lineCounter: LineCounter) {
+  return parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    version: '1.1',
+    customTags: (tags) =>
+      tags.map((t) =>
+        typeof t === 'object' &&
+        'test' in t &&
+        t.tag === 'tag:yaml.org,2002:float' &&
+        t.format === undefined &&
+        t.test?.test('.')
+          ? { ...t, test: GO_FLOAT }
+          : t,
+      ),
+  });
+}
+
+/**
+ * Indents the continuation lines of multi-line flow collections (`[ … ]`, `{ … }`) and quoted scalars that stand at or
+ * left of the line that opened them, so that the `yaml` package reads them the way go-yaml does. Block scalars (`|`,
+ * `>`) and comments are skipped; quotes open a scalar only where a scalar can start.
+ */
+export function indentFlowContinuations(text: string): string {
+  const lines = text.split('\n');
+  let depth = 0;
+  let quote: '"' | "'" | undefined;
+  let base = -1; // indentation of the line that opened the open construct
+  let blockIndent = -1; // inside a block scalar: the indentation of its parent line
+  const indentOf = (line: string) => line.length - line.trimStart().length;
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n] as string;
+    const open = depth > 0 || quote !== undefined;
+    if (!open && blockIndent >= 0) {
+      if (line.trim() === '' || indentOf(line) > blockIndent) continue;
+      blockIndent = -1;
+    }
+    if (open && line.trim() !== '' && indentOf(line) <= base) {
+      line = ' '.repeat(base - indentOf(line) + 2) + line;
+      lines[n] = line;
+    }
+    if (!open) base = indentOf(line);
+    let canStart = true; // a quoted scalar or flow collection may start here
+    for (let i = open ? 0 : indentOf(line); i < line.length; i++) {
+      const c = line[i] as string;
+      if (quote === '"') {
+        if (c === '\\') i++;
+        else if (c === '"') quote = undefined;
+        continue;
+      }
+      if (quote === "'") {
+        if (c === "'" && line[i + 1] === "'") i++;
+        else if (c === "'") quote = undefined;
+        continue;
+      }
+      if (c === ' ' || c === '\t') continue;
+      if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) break;
+      if ((c === '"' || c === "'") && canStart) {
+        quote = c;
+        continue;
+      }
+      if ((c === '[' || c === '{') && (canStart || depth > 0)) {
+        depth++;
+        canStart = true;
+        continue;
+      }
+      if ((c === ']' || c === '}') && depth > 0) {
+        depth--;
+        canStart = false;
+        continue;
+      }
+      if (c === ',' && depth > 0) {
+        canStart = true;
+        continue;
+      }
+      if ((c === '-' || c === '?' || c === ':') && /[\s]/.test(line[i + 1] ?? ' ')) {
+        canStart = true;
+        continue;
+      }
+      if (c === ':' && depth > 0) {
+        canStart = true;
+        continue;
+      }
+      if (
+        depth === 0 &&
+        (c === '|' || c === '>') &&
+        canStart &&
+        /^[|>][-+0-9]*\s*(#.*)?$/.test(line.slice(i))
+      ) {
+        blockIndent = base;
+        break;
+      }
+      // a plain scalar: runs to `: `, ` #`, or (in flow) to `,]}`
+      canStart = false;
+      while (i + 1 < line.length) {
+        const d = line[i + 1] as string;
+        if (depth > 0 && (d === ',' || d === ']' || d === '}')) break;
+        if (d === ':' && /\s/.test(line[i + 2] ?? ' ')) break;
+        if (d === ' ' && line[i + 2] === '#') break;
+        i++;
+      }
+    }
+  }
+  return lines.join('\n');
 }
 
 function resolveAlias(node: Node, doc: Document.Parsed): Node | undefined {
