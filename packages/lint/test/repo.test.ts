@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +100,21 @@ describe('dp lint (subprocess)', () => {
       lines.every((l) => /^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] \S/.test(l)),
     ).toBe(true);
     expect(withPolicy.stderr).toMatch(/^dp lint: \d+ problem\(s\) in 2 file\(s\)\n$/);
+  });
+
+  it('reports every bad fixture as one file:line: error [kind/rule] line per problem, no stack trace', async () => {
+    const r = await dpLint(['--policy', 'bad'], fixtures);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    for (const line of lines)
+      expect(line).toMatch(/^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] [^\n]+$/);
+    const reported = new Set(lines.map((l) => l.split(':')[0]));
+    expect([...reported].sort()).toEqual(
+      readdirSync(join(fixtures, 'bad'))
+        .map((f) => `bad/${f}`)
+        .sort(),
+    );
+    expect(r.stderr).toBe(`dp lint: ${lines.length} problem(s) in ${reported.size} file(s)\n`);
   });
 
   it('answers bad usage with one line and exit 64', async () => {
