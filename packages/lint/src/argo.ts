@@ -450,7 +450,9 @@ function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
   return findings;
 }
 
-const hasExitHook = (node: Obj) => asObj(asObj(node.hooks)?.exit) !== undefined;
+/** workflow_types.go HasExitHook: a `hooks.exit`, or the older `onExit` of a step/task. */
+const hasExitHook = (node: Obj) =>
+  asObj(asObj(node.hooks)?.exit) !== undefined || typeof node.onExit === 'string';
 
 /** Task names in a `depends` expression such as `(a.Succeeded || b) && !c.Failed`. */
 export function dependsNames(expression: string): string[] {
