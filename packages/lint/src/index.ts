@@ -1,6 +1,6 @@
 /** The runner's exit-code table, re-exported for the `dp lint` command. */
 export { EXIT_CODES } from '@data-pipeline/runner';
-export { checkRetry, dependsNames, findCycle } from './argo.js';
+export { dependsNames, findCycle } from './argo.js';
 export {
   CONFIG_FILE,
   type LintConfig,
@@ -19,6 +19,7 @@ export {
   workflowConfigMap,
   workflowTemplate,
 } from './generate.js';
+export { indentFlowContinuations } from './go-yaml.js';
 export {
   checkGenerated,
   collectYamlFiles,
@@ -31,11 +32,11 @@ export {
   lintTexts,
   updateGenerated,
 } from './lint.js';
+export { checkRetry } from './policy.js';
 export {
   type Finding,
   formatPath,
   formatProblem,
-  indentFlowContinuations,
   type Problem,
   parseYamlFile,
   type RuleId,

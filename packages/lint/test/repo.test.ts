@@ -80,14 +80,17 @@ describe('dp lint (subprocess)', () => {
 
   it('prints file:line: error [kind/rule] message and exits 1 on problems; policy rules only with --policy', async () => {
     const files = ['bad/dependency-cycle.yaml', 'bad/image-latest.yaml'];
-    const r = await dpLint(files, fixtures);
+    // both runs at once: the file stays well inside the timeout on a loaded machine
+    const [r, withPolicy] = await Promise.all([
+      dpLint(files, fixtures),
+      dpLint(['--policy', ...files], fixtures),
+    ]);
     expect(r.code).toBe(1);
     // outside the paths .dp-lint.json names, only what Argo itself refuses
     expect(r.stdout).toBe(
       'bad/dependency-cycle.yaml:19: error [validity/dependency-cycle] dependency cycle: a -> b -> a\n',
     );
     expect(r.stderr).toBe('dp lint: 1 problem(s) in 2 file(s)\n');
-    const withPolicy = await dpLint(['--policy', ...files], fixtures);
     expect(withPolicy.code).toBe(1);
     const lines = withPolicy.stdout.trim().split('\n');
     expect(lines).toContain(
