@@ -1,6 +1,13 @@
 /** The runner's exit-code table, re-exported for the `dp lint` command. */
 export { EXIT_CODES } from '@data-pipeline/runner';
-export { checkRetry, dependsNames, findCycle } from './argo.js';
+export { dependsNames, findCycle } from './argo.js';
+export {
+  CONFIG_FILE,
+  type LintConfig,
+  LintConfigError,
+  loadLintConfig,
+  policyApplies,
+} from './config.js';
 export {
   DAILY_WORKFLOW,
   type GeneratedFile,
@@ -12,6 +19,7 @@ export {
   workflowConfigMap,
   workflowTemplate,
 } from './generate.js';
+export { indentFlowContinuations } from './go-yaml.js';
 export {
   checkGenerated,
   collectYamlFiles,
@@ -24,5 +32,15 @@ export {
   lintTexts,
   updateGenerated,
 } from './lint.js';
-export { type Finding, formatPath, type Problem, parseYamlFile } from './source.js';
+export { checkRetry } from './policy.js';
+export {
+  type Finding,
+  formatPath,
+  formatProblem,
+  type Problem,
+  parseYamlFile,
+  type RuleId,
+  type RuleKind,
+  ruleKind,
+} from './source.js';
 export { expressionRefs, findTags, jinjaNames, substituteSimpleTags, type Tag } from './tags.js';

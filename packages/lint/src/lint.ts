@@ -1,11 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
-import { checkWorkflowSpec } from './argo.js';
+import { checkWorkflowSpec, type TemplateRegistry } from './argo.js';
+import { type LintConfig, loadLintConfig, policyApplies } from './config.js';
 import { generatedFiles } from './generate.js';
 import { asObj, checkPodSpec, type ImagePolicy } from './pods.js';
 import { removedApiFinding, validateAgainstSchema } from './schema.js';
-import { type Finding, type ParsedFile, type Problem, parseYamlFile, type SourceDocument } from './source.js';
+import {
+  type Finding,
+  type ParsedFile,
+  type Problem,
+  parseYamlFile,
+  ruleKind,
+  type SourceDocument,
+} from './source.js';
 
 export const DEFAULT_LINT_PATHS = ['workflows', 'cronjobs', 'deploy'] as const;
 
@@ -19,6 +27,13 @@ export interface LintOptions {
   readonly cwd: string;
   /** Repository root (images/images.json, generated files); found upwards from cwd when omitted. */
   readonly repoRoot?: string | undefined;
+  /**
+   * Apply this project's policy rules (`policy/...`) to every file (`dp lint --policy`). Without it they apply only
+   * to the paths `.dp-lint.json` at the repository root names; validity rules apply everywhere.
+   */
+  readonly policy?: boolean | undefined;
+  /** The repository's `.dp-lint.json`; read from repoRoot when omitted. */
+  readonly config?: LintConfig | undefined;
 }
 
 export interface LintResult {
@@ -66,8 +81,13 @@ export function lintPaths(paths: readonly string[], options: LintOptions): LintR
   const files = collectYamlFiles(paths, options.cwd);
   const repoRoot = options.repoRoot ?? findRepoRoot(options.cwd);
   const texts = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
-  const problems = lintTexts(texts, { cwd: options.cwd, repoRoot });
-  if (repoRoot) problems.push(...checkGenerated(repoRoot, paths, options.cwd, files));
+  const config = options.config ?? loadLintConfig(repoRoot);
+  const problems = lintTexts(texts, { ...options, repoRoot, config });
+  if (repoRoot) {
+    const wantsPolicy = (p: Problem) =>
+      options.policy === true || policyApplies(resolve(options.cwd, p.file), config, repoRoot);
+    problems.push(...checkGenerated(repoRoot, paths, options.cwd, files).filter(wantsPolicy));
+  }
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   return { files, problems };
 }
@@ -75,28 +95,33 @@ export function lintPaths(paths: readonly string[], options: LintOptions): LintR
 /** Lints in-memory files (absolute path → text). */
 export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptions): Problem[] {
   const repoRoot = options.repoRoot;
-  const policy = repoRoot ? imagePolicy(repoRoot) : undefined;
+  const config = options.config ?? loadLintConfig(repoRoot);
+  const images = repoRoot ? imagePolicy(repoRoot) : undefined;
   const problems: Problem[] = [];
-  const parsed: Array<[string, ParsedFile]> = [];
+  const parsed: Array<[string, ParsedFile, boolean]> = [];
   for (const [file, text] of texts) {
     const display = relative(options.cwd, file) || file;
     const p = parseYamlFile(display, text);
     problems.push(...p.problems);
-    parsed.push([display, p]);
+    parsed.push([display, p, options.policy === true || policyApplies(file, config, repoRoot)]);
   }
-  const registry = new Map<string, Record<string, unknown>>();
+  const registry = { namespaced: new Map(), cluster: new Map() } satisfies TemplateRegistry;
   for (const [, p] of parsed) {
     for (const d of p.documents) {
       const o = asObj(d.value);
       const name = asObj(o?.metadata)?.name;
       const spec = asObj(o?.spec);
-      if (o?.kind === 'WorkflowTemplate' && typeof name === 'string' && spec) registry.set(name, spec);
+      if (typeof name !== 'string' || !spec) continue;
+      if (o?.kind === 'WorkflowTemplate') registry.namespaced.set(name, spec);
+      if (o?.kind === 'ClusterWorkflowTemplate') registry.cluster.set(name, spec);
     }
   }
-  for (const [, p] of parsed) {
+  for (const [, p, policy] of parsed) {
     for (const d of p.documents) {
-      for (const f of lintDocument(d, registry, policy)) {
-        problems.push({ file: d.file, line: d.lineOf(f.path), message: f.message });
+      for (const f of lintDocument(d, registry, images)) {
+        // Policy findings only where policy was asked for; they are computed alongside so each rule keeps one home.
+        if (ruleKind(f.rule) === 'policy' && !policy) continue;
+        problems.push({ file: d.file, line: d.lineOf(f.path), rule: f.rule, message: f.message });
       }
     }
   }
@@ -114,13 +139,13 @@ function imagePolicy(repoRoot: string): ImagePolicy | undefined {
 
 function lintDocument(
   d: SourceDocument,
-  registry: ReadonlyMap<string, Record<string, unknown>>,
+  registry: TemplateRegistry,
   policy: ImagePolicy | undefined,
 ): Finding[] {
   const doc = asObj(d.value);
-  if (!doc) return [{ path: [], message: 'document is not a mapping' }];
+  if (!doc) return [{ path: [], rule: 'validity/schema', message: 'document is not a mapping' }];
   if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string') {
-    return [{ path: [], message: 'document has no apiVersion/kind' }];
+    return [{ path: [], rule: 'validity/schema', message: 'document has no apiVersion/kind' }];
   }
   const removed = removedApiFinding(doc.apiVersion, doc.kind);
   if (removed) return [removed];
@@ -129,19 +154,23 @@ function lintDocument(
   if (!spec) return findings;
   switch (doc.kind) {
     case 'Workflow':
+      findings.push(...checkWorkflowSpec(spec, ['spec'], registry, policy, 'workflow'));
+      break;
     case 'WorkflowTemplate':
     case 'ClusterWorkflowTemplate':
-      findings.push(...checkWorkflowSpec(spec, ['spec'], registry, policy));
+      findings.push(...checkWorkflowSpec(spec, ['spec'], registry, policy, 'template'));
       break;
     case 'CronWorkflow': {
       if (spec.schedule !== undefined) {
         findings.push({
           path: ['spec', 'schedule'],
+          rule: 'validity/removed-api',
           message: 'CronWorkflow spec.schedule was removed in Argo v4; use schedules: [...]',
         });
       }
       const wfSpec = asObj(spec.workflowSpec);
-      if (wfSpec) findings.push(...checkWorkflowSpec(wfSpec, ['spec', 'workflowSpec'], registry, policy));
+      if (wfSpec)
+        findings.push(...checkWorkflowSpec(wfSpec, ['spec', 'workflowSpec'], registry, policy, 'workflow'));
       break;
     }
     case 'CronJob': {
@@ -184,12 +213,14 @@ export function checkGenerated(
       problems.push({
         file: display,
         line: 1,
+        rule: 'policy/generated',
         message: `missing generated file (from ${g.source}); run dp lint --update-generated`,
       });
     } else if (readFileSync(abs, 'utf8') !== g.content) {
       problems.push({
         file: display,
         line: 1,
+        rule: 'policy/generated',
         message: `stale generated file (from ${g.source}); run dp lint --update-generated`,
       });
     }

@@ -26,6 +26,7 @@ export function checkCommand(container: Obj, path: PathStep[], policy: ImagePoli
   return [
     {
       path: [...path, 'command'],
+      rule: 'policy/image-command',
       message: `command ${JSON.stringify(container.command[0])} is not the bin of ${container.image} (images.json says ${bin})`,
     },
   ];
@@ -51,6 +52,7 @@ export function checkSecretVolumes(
     if (typeof mode !== 'number' || (mode & 0o037) !== 0) {
       findings.push({
         path: [...volumesPath, i, 'secret'],
+        rule: 'policy/secret-volume',
         message: `secret volume "${String(volume.name)}" needs defaultMode 256 (0400) or 288 (0440)`,
       });
     }
@@ -61,6 +63,7 @@ export function checkSecretVolumes(
       if (mount && secretNames.has(String(mount.name)) && mount.readOnly !== true) {
         findings.push({
           path: [...path, j],
+          rule: 'policy/secret-volume',
           message: `secret volume "${String(mount.name)}" must be mounted readOnly: true`,
         });
       }
@@ -71,20 +74,34 @@ export function checkSecretVolumes(
 
 /** Our images must be exactly what the manifest publishes; any image must be pinned (tag other than latest, or digest). */
 export function checkImage(image: unknown, path: PathStep[], policy: ImagePolicy | undefined): Finding[] {
-  if (typeof image !== 'string' || image === '') return [{ path, message: 'container has no image' }];
-  if (image.includes('{{')) return [{ path, message: `image "${image}" is templated; pin it in the YAML` }];
+  if (typeof image !== 'string' || image === '')
+    return [{ path, rule: 'validity/image', message: 'container has no image' }];
+  if (image.includes('{{'))
+    return [
+      { path, rule: 'policy/image-pinned', message: `image "${image}" is templated; pin it in the YAML` },
+    ];
   const findings: Finding[] = [];
   const at = image.indexOf('@');
   const nameTag = at >= 0 ? image.slice(0, at) : image;
   const lastSlash = nameTag.lastIndexOf('/');
   const colon = nameTag.indexOf(':', lastSlash + 1);
   const tag = colon >= 0 ? nameTag.slice(colon + 1) : undefined;
-  if (tag === 'latest') findings.push({ path, message: `image "${image}" uses :latest; pin a version` });
+  if (tag === 'latest')
+    findings.push({
+      path,
+      rule: 'policy/image-pinned',
+      message: `image "${image}" uses :latest; pin a version`,
+    });
   else if (tag === undefined && at < 0)
-    findings.push({ path, message: `image "${image}" has no tag or digest; pin a version` });
+    findings.push({
+      path,
+      rule: 'policy/image-pinned',
+      message: `image "${image}" has no tag or digest; pin a version`,
+    });
   if (policy && image.startsWith(`${policy.registry}/`) && !policy.refs.includes(image)) {
     findings.push({
       path,
+      rule: 'policy/image-manifest',
       message: `image "${image}" is not in images/images.json (known: ${policy.refs.join(', ')})`,
     });
   }
@@ -102,40 +119,67 @@ export function checkContainer(container: Obj, path: PathStep[], podSecurity: Ob
   const name = typeof container.name === 'string' ? container.name : 'container';
   const at = sc ? scPath : path;
   if (!sc)
-    findings.push({ path, message: `${name}: no securityContext (Pod Security "restricted" needs one)` });
+    findings.push({
+      path,
+      rule: 'policy/pod-security',
+      message: `${name}: no securityContext (Pod Security "restricted" needs one)`,
+    });
   const runAsNonRoot = sc?.runAsNonRoot ?? podSecurity?.runAsNonRoot;
   if (runAsNonRoot !== true)
-    findings.push({ path: at, message: `${name}: runAsNonRoot must be true (restricted)` });
+    findings.push({
+      path: at,
+      rule: 'policy/pod-security',
+      message: `${name}: runAsNonRoot must be true (restricted)`,
+    });
   if (sc && sc.allowPrivilegeEscalation !== false) {
-    findings.push({ path: at, message: `${name}: allowPrivilegeEscalation must be false (restricted)` });
+    findings.push({
+      path: at,
+      rule: 'policy/pod-security',
+      message: `${name}: allowPrivilegeEscalation must be false (restricted)`,
+    });
   }
   if (sc?.privileged === true)
-    findings.push({ path: at, message: `${name}: privileged containers are not allowed` });
+    findings.push({
+      path: at,
+      rule: 'policy/pod-security',
+      message: `${name}: privileged containers are not allowed`,
+    });
   const drop = asArray(asObj(sc?.capabilities)?.drop);
   if (sc && !drop.includes('ALL'))
-    findings.push({ path: at, message: `${name}: capabilities.drop must include ALL (restricted)` });
+    findings.push({
+      path: at,
+      rule: 'policy/pod-security',
+      message: `${name}: capabilities.drop must include ALL (restricted)`,
+    });
   const add = asArray(asObj(sc?.capabilities)?.add).filter((c) => c !== 'NET_BIND_SERVICE');
   if (add.length > 0)
     findings.push({
       path: at,
+      rule: 'policy/pod-security',
       message: `${name}: capabilities.add ${add.join(',')} not allowed (restricted)`,
     });
   const seccomp = asObj(sc?.seccompProfile)?.type ?? asObj(podSecurity?.seccompProfile)?.type;
   if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
     findings.push({
       path: at,
+      rule: 'policy/pod-security',
       message: `${name}: seccompProfile.type must be RuntimeDefault or Localhost (restricted)`,
     });
   }
   if (sc && sc.readOnlyRootFilesystem !== true) {
     findings.push({
       path: at,
+      rule: 'policy/pod-security',
       message: `${name}: readOnlyRootFilesystem must be true (mount an emptyDir for scratch)`,
     });
   }
   const resources = asObj(container.resources);
   if (!asObj(resources?.requests) || !asObj(resources?.limits)) {
-    findings.push({ path, message: `${name}: set resources.requests and resources.limits` });
+    findings.push({
+      path,
+      rule: 'policy/resources',
+      message: `${name}: set resources.requests and resources.limits`,
+    });
   }
   return findings;
 }

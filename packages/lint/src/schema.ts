@@ -2,6 +2,7 @@ import {
   ClusterWorkflowTemplate,
   CronWorkflow,
   Workflow,
+  WorkflowEventBinding,
   WorkflowTemplate,
 } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
@@ -11,6 +12,11 @@ import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Container } from 'kubernetes-models/v1/Container';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { PodResourceClaim } from 'kubernetes-models/v1/PodResourceClaim';
+import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
+import { ResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { Finding, PathStep } from './source.js';
@@ -25,11 +31,14 @@ const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
   ['argoproj.io/v1alpha1/WorkflowTemplate', WorkflowTemplate],
   ['argoproj.io/v1alpha1/ClusterWorkflowTemplate', ClusterWorkflowTemplate],
   ['argoproj.io/v1alpha1/CronWorkflow', CronWorkflow],
+  ['argoproj.io/v1alpha1/WorkflowEventBinding', WorkflowEventBinding],
   ['batch/v1/CronJob', CronJob],
   ['batch/v1/Job', Job],
   ['v1/ConfigMap', ConfigMap],
   ['v1/Secret', Secret],
   ['v1/ServiceAccount', ServiceAccount],
+  ['v1/PersistentVolumeClaim', PersistentVolumeClaim],
+  ['v1/ResourceQuota', ResourceQuota],
   ['rbac.authorization.k8s.io/v1/Role', Role],
   ['rbac.authorization.k8s.io/v1/RoleBinding', RoleBinding],
   ['rbac.authorization.k8s.io/v1/ClusterRole', ClusterRole],
@@ -74,6 +83,7 @@ export function removedApiFinding(apiVersion: string, kind: string): Finding | u
   if (!hit) return undefined;
   return {
     path: ['apiVersion'],
+    rule: 'validity/removed-api',
     message: `${apiVersion} ${kind} was removed in ${hit.removedIn}; use ${hit.use}`,
   };
 }
@@ -108,69 +118,157 @@ export function validateAgainstSchema(doc: Record<string, unknown>): Finding[] {
     return [
       {
         path: ['kind'],
+        rule: 'validity/unsupported-kind',
         message: `unsupported kind ${apiVersion}/${kind}: dp lint knows ${knownKinds().join(', ')}`,
       },
     ];
   }
+  const subject = MODEL_FIXES.wrapParallelSteps(doc);
+  return validateWithModel(model, subject, kind, []).map((f) => ({
+    ...f,
+    path: MODEL_FIXES.unwrapPath(f.path),
+  }));
+}
+
+/** `value` (found at `base`) against one model: its type errors, then every key the validator never read. */
+function validateWithModel(model: ModelClass, value: unknown, kind: string, base: PathStep[]): Finding[] {
   const accessed = new WeakMap<object, Set<string>>();
   const proxies = new WeakMap<object, object>();
-  const wrap = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value;
-    const existing = proxies.get(value);
+  const wrap = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    const existing = proxies.get(v);
     if (existing) return existing;
     const seen = new Set<string>();
-    accessed.set(value, seen);
-    const proxy = new Proxy(value, {
+    accessed.set(v, seen);
+    const proxy = new Proxy(v, {
       get(target, key, receiver) {
         if (typeof key === 'string') seen.add(key);
         return wrap(Reflect.get(target, key, receiver));
       },
     });
-    proxies.set(value, proxy);
+    proxies.set(v, proxy);
     return proxy;
   };
   const findings: Finding[] = [];
-  const subject = MODEL_FIXES.wrapParallelSteps(doc);
   try {
-    model.prototype.validate.call(wrap(subject));
+    model.prototype.validate.call(wrap(value));
   } catch (error) {
     const errors = (error as { errors?: AjvError[] }).errors;
     if (!Array.isArray(errors)) throw error;
     for (const e of dedupe(errors)) {
-      const f = ajvFinding(e);
-      findings.push({ ...f, path: MODEL_FIXES.unwrapPath(f.path) });
+      const f = ajvFinding(e, base);
+      if (!MODEL_FIXES.notRequiredUpstream(f.path, e)) findings.push(f);
     }
   }
-  const walk = (value: unknown, path: PathStep[]): void => {
-    if (value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => {
+  const walk = (v: unknown, path: PathStep[]): void => {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
         walk(item, [...path, i]);
       });
       return;
     }
-    const seen = accessed.get(value);
-    if (!seen) return; // the validator never descended here (a type error is reported instead)
-    for (const [key, child] of Object.entries(value)) {
-      if (!seen.has(key) && !MODEL_FIXES.upstreamField(path, key, child)) {
-        findings.push({
-          path: MODEL_FIXES.unwrapPath([...path, key]),
-          message: `unknown field "${key}" (not in the ${kind} schema)`,
-        });
+    const seen = accessed.get(v);
+    // Not descended into (a type error is reported instead), or a free-form object: a schema that lists properties
+    // makes the validator read each of them, present or not, so an object none of whose keys was read has none
+    // declared (Argo's `plugin` template, x-kubernetes-preserve-unknown-fields).
+    if (!seen || seen.size === 0) return;
+    for (const [key, child] of Object.entries(v)) {
+      if (seen.has(key)) {
+        walk(child, [...path, key]);
         continue;
       }
-      walk(child, [...path, key]);
+      const upstream = MODEL_FIXES.upstreamField(path, key, child);
+      if (upstream === undefined) {
+        findings.push({
+          path: [...path, key],
+          rule: 'validity/unknown-field',
+          message: `unknown field "${key}" (not in the ${kind} schema)`,
+        });
+      } else findings.push(...upstream(child, [...path, key], kind));
     }
   };
-  walk(subject, []);
+  walk(value, base);
   return findings;
 }
+
+type FieldCheck = (value: unknown, path: PathStep[], kind: string) => Finding[];
+
+const withModel =
+  (model: ModelClass): FieldCheck =>
+  (value, path, kind) =>
+    validateWithModel(model, value, kind, path);
+
+const listOf =
+  (check: FieldCheck): FieldCheck =>
+  (value, path, kind) =>
+    Array.isArray(value)
+      ? value.flatMap((item, i) => check(item, [...path, i], kind))
+      : [{ path, rule: 'validity/schema', message: `schema: ${path.join('.')}: must be array` }];
+
+/** A mapping with exactly these fields, each checked by its own check; `required` ones must be present. */
+const fields =
+  (known: Record<string, FieldCheck>, required: readonly string[]): FieldCheck =>
+  (value, path, kind) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return [{ path, rule: 'validity/schema', message: `schema: ${path.join('.')}: must be object` }];
+    const o = value as Record<string, unknown>;
+    const findings: Finding[] = required
+      .filter((r) => o[r] === undefined)
+      .map((r) => ({
+        path,
+        rule: 'validity/schema' as const,
+        message: `schema: ${path.join('.')}: missing required field "${r}"`,
+      }));
+    for (const [key, child] of Object.entries(o)) {
+      const check = known[key];
+      if (check) findings.push(...check(child, [...path, key], kind));
+      else
+        findings.push({
+          path: [...path, key],
+          rule: 'validity/unknown-field',
+          message: `unknown field "${key}" (not in the ${kind} schema)`,
+        });
+    }
+    return findings;
+  };
+
+const BOOLEAN: FieldCheck = (value, path) =>
+  typeof value === 'boolean'
+    ? []
+    : [{ path, rule: 'validity/schema', message: `schema: ${path.join('.')}: must be boolean` }];
+
+const OBJECT: FieldCheck = (value, path) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? []
+    : [{ path, rule: 'validity/schema', message: `schema: ${path.join('.')}: must be object` }];
+
+/** workflow_types.go `ExecutorPlugin` (v4.1): `{metadata, spec: {sidecar: {container, automountServiceAccountToken}}}`. */
+const EXECUTOR_PLUGIN = fields(
+  {
+    metadata: OBJECT, // its name is what counts, checked by the controller
+    spec: fields(
+      {
+        sidecar: fields({ container: withModel(Container), automountServiceAccountToken: BOOLEAN }, [
+          'container',
+        ]),
+      },
+      ['sidecar'],
+    ),
+  },
+  ['metadata', 'spec'],
+);
 
 /**
  * Where @kubernetes-models/argo-workflows 2.0.0 differs from Argo v4.1.2's own types (pkg/apis/workflow/v1alpha1):
  * - ParallelSteps is generated as an object `{steps: [...]}` (a kubebuilder workaround); on the wire a step group is a
  *   plain list of WorkflowStep (workflow_types.go `type ParallelSteps`, custom UnmarshalJSON). We wrap before validating.
  * - Parameter.description (workflow_types.go, `Description *AnyString`) is missing from the model.
+ * - v4.1 fields the model does not have yet: `podResources` (WorkflowSpec and Template, a ResourceRequirements),
+ *   `resourceClaims` (WorkflowSpec and Template, PodResourceClaim list), `executorPlugins` (WorkflowSpec); each is
+ *   checked with the Kubernetes model of its type.
+ * - Requirements the model has and Argo's schema does not: `name` of a template's `container`/`script` (the controller
+ *   names it `main`), `apiVersion`/`kind` of a `volumeClaimTemplates` entry.
  */
 const MODEL_FIXES = {
   wrapParallelSteps(doc: Record<string, unknown>): Record<string, unknown> {
@@ -209,8 +307,27 @@ const MODEL_FIXES = {
     }
     return out;
   },
-  upstreamField(path: PathStep[], key: string, value: unknown): boolean {
-    return key === 'description' && typeof value === 'string' && path[path.length - 2] === 'parameters';
+  upstreamField(path: PathStep[], key: string, value: unknown): FieldCheck | undefined {
+    const parent = path[path.length - 1];
+    if (key === 'description' && typeof value === 'string' && path[path.length - 2] === 'parameters')
+      return () => [];
+    const inSpec = parent === 'spec' || parent === 'workflowSpec';
+    const inTemplate = typeof parent === 'number' && path[path.length - 2] === 'templates';
+    if (key === 'podResources' && (inSpec || inTemplate)) return withModel(ResourceRequirements);
+    if (key === 'resourceClaims' && (inSpec || inTemplate)) return listOf(withModel(PodResourceClaim));
+    if (key === 'executorPlugins' && inSpec) return listOf(EXECUTOR_PLUGIN);
+    return undefined;
+  },
+  notRequiredUpstream(path: readonly PathStep[], e: AjvError): boolean {
+    if (e.keyword !== 'required') return false;
+    const last = path[path.length - 1];
+    const missing = e.params.missingProperty;
+    if (missing === 'name' && (last === 'container' || last === 'script')) return true;
+    return (
+      (missing === 'apiVersion' || missing === 'kind') &&
+      typeof last === 'number' &&
+      path[path.length - 2] === 'volumeClaimTemplates'
+    );
   },
 };
 
@@ -224,12 +341,13 @@ function dedupe(errors: AjvError[]): AjvError[] {
   });
 }
 
-function ajvFinding(e: AjvError): Finding {
-  const path: PathStep[] = e.instancePath
+function ajvFinding(e: AjvError, base: readonly PathStep[]): Finding {
+  const relative: PathStep[] = e.instancePath
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const path = [...base, ...relative];
   const where = path.length === 0 ? 'document' : path.join('.');
   let message: string;
   switch (e.keyword) {
@@ -245,5 +363,5 @@ function ajvFinding(e: AjvError): Finding {
     default:
       message = `${where}: ${e.message ?? e.keyword}`;
   }
-  return { path, message: `schema: ${message}` };
+  return { path, rule: 'validity/schema', message: `schema: ${message}` };
 }

@@ -1,29 +1,38 @@
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-} from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
+import { indentFlowContinuations, parseGoLike } from './go-yaml.js';
 
 /** One path step into a parsed YAML value: a map key or a sequence index. */
 export type PathStep = string | number;
 export type YamlPath = readonly PathStep[];
 
+/**
+ * What a rule checks: `validity/...` is what Argo v4.1.2 or Kubernetes itself would refuse (at submit or at run time);
+ * `policy/...` is this project's own house rules (restricted security, resources, retry on 75, pinned images...), which
+ * apply only where they are asked for (`--policy`, or the paths `.dp-lint.json` names).
+ */
+export type RuleId = `validity/${string}` | `policy/${string}`;
+export type RuleKind = 'validity' | 'policy';
+
+export const ruleKind = (rule: RuleId): RuleKind => (rule.startsWith('policy/') ? 'policy' : 'validity');
+
 /** A problem found by a rule, before it is tied to a file. */
 export interface Finding {
   readonly path: YamlPath;
+  readonly rule: RuleId;
   readonly message: string;
 }
 
-/** A lint problem as printed: `file:line: message`. */
+/** A lint problem as printed by `formatProblem`: `file:line: error [rule] message`. */
 export interface Problem {
   readonly file: string;
   readonly line: number;
+  readonly rule: RuleId;
   readonly message: string;
+}
+
+/** The one printed form of a problem: `file:line:` first, then the severity, the rule id and the message. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}: error [${p.rule}] ${p.message}`;
 }
 
 /** One YAML document of a file, as plain data plus a way to find the line of any value in it. */
@@ -45,8 +54,23 @@ export interface ParsedFile {
  * YAML 1.1, as Kubernetes and the argo CLI read manifests (go-yaml): `0400` is octal 256, `yes`/`no` are booleans.
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' });
+  let lineCounter = new LineCounter();
+  let docs = parseGoLike(text, lineCounter);
+  if (Array.isArray(docs) && docs.some((d) => d.errors.length > 0)) {
+    // go-yaml accepts flow collections and quoted scalars whose continuation lines are not indented past their
+    // parent (Argo's own examples write `args: ["` … `"]` that way); the `yaml` package does not. Indenting those
+    // continuation lines changes no value (a flow scalar's line folding drops leading white space) and no line
+    // number; the repaired text is used only when it parses cleanly, so real syntax errors are reported as written.
+    const repaired = indentFlowContinuations(text);
+    if (repaired !== text) {
+      const retryCounter = new LineCounter();
+      const retry = parseGoLike(repaired, retryCounter);
+      if (Array.isArray(retry) && retry.every((d) => d.errors.length === 0)) {
+        docs = retry;
+        lineCounter = retryCounter;
+      }
+    }
+  }
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
   if (!Array.isArray(docs)) {
@@ -58,6 +82,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       problems.push({
         file,
         line: lineAt(error.pos[0]),
+        rule: 'validity/yaml',
         message: `YAML syntax: ${firstLine(error.message)}`,
       });
     }
@@ -66,7 +91,12 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (error) {
-      problems.push({ file, line: lineAt(doc.range[0]), message: `YAML: ${firstLine(String(error))}` });
+      problems.push({
+        file,
+        line: lineAt(doc.range[0]),
+        rule: 'validity/yaml',
+        message: `YAML: ${firstLine(String(error))}`,
+      });
       return;
     }
     if (value === null || value === undefined) return;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,7 +52,7 @@ describe('generated files', () => {
   it('are reported stale when the workflow changes, and rewritten by updateGenerated', () => {
     const root = mkdtempSync(join(tmpdir(), 'dp-lint-'));
     temps.push(root);
-    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy'])
+    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy', '.dp-lint.json'])
       cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
     const wf = join(root, 'workflows', 'bigquery_step_workflow.yaml');
     writeFileSync(
@@ -60,9 +60,9 @@ describe('generated files', () => {
       readFileSync(wf, 'utf8').replace('activeDeadlineSeconds: 21600', 'activeDeadlineSeconds: 21601'),
     );
     const stale = lintPaths(['cronjobs', 'deploy'], { cwd: root, repoRoot: root }).problems;
-    expect(stale.map((p) => `${p.file}:${p.line}: ${p.message}`).sort()).toEqual([
-      'cronjobs/bigquery-step-workflow-configmap.yaml:1: stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
-      'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml:1: stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
+    expect(stale.map((p) => `${p.file}:${p.line}: [${p.rule}] ${p.message}`).sort()).toEqual([
+      'cronjobs/bigquery-step-workflow-configmap.yaml:1: [policy/generated] stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
+      'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml:1: [policy/generated] stale generated file (from workflows/bigquery_step_workflow.yaml); run dp lint --update-generated',
     ]);
     expect(updateGenerated(root).sort()).toEqual([
       'cronjobs/bigquery-step-workflow-configmap.yaml',
@@ -78,13 +78,46 @@ describe('dp lint (subprocess)', () => {
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('prints file:line: message and exits 1 on problems', async () => {
-    const r = await dpLint(['bad/dependency-cycle.yaml', 'bad/image-latest.yaml'], fixtures);
+  it('prints file:line: error [kind/rule] message and exits 1 on problems; policy rules only with --policy', async () => {
+    const files = ['bad/dependency-cycle.yaml', 'bad/image-latest.yaml'];
+    // both runs at once: the file stays well inside the timeout on a loaded machine
+    const [r, withPolicy] = await Promise.all([
+      dpLint(files, fixtures),
+      dpLint(['--policy', ...files], fixtures),
+    ]);
+    expect(r.code).toBe(1);
+    // outside the paths .dp-lint.json names, only what Argo itself refuses
+    expect(r.stdout).toBe(
+      'bad/dependency-cycle.yaml:19: error [validity/dependency-cycle] dependency cycle: a -> b -> a\n',
+    );
+    expect(r.stderr).toBe('dp lint: 1 problem(s) in 2 file(s)\n');
+    expect(withPolicy.code).toBe(1);
+    const lines = withPolicy.stdout.trim().split('\n');
+    expect(lines).toContain(
+      'bad/dependency-cycle.yaml:19: error [validity/dependency-cycle] dependency cycle: a -> b -> a',
+    );
+    expect(lines).toContain(
+      'bad/image-latest.yaml:39: error [policy/image-pinned] image "docker.io/library/busybox:latest" uses :latest; pin a version',
+    );
+    expect(
+      lines.every((l) => /^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] \S/.test(l)),
+    ).toBe(true);
+    expect(withPolicy.stderr).toMatch(/^dp lint: \d+ problem\(s\) in 2 file\(s\)\n$/);
+  });
+
+  it('reports every bad fixture as one file:line: error [kind/rule] line per problem, no stack trace', async () => {
+    const r = await dpLint(['--policy', 'bad'], fixtures);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toContain('bad/dependency-cycle.yaml:19: dependency cycle: a -> b -> a');
-    expect(lines.every((l) => /^bad\/[\w-]+\.yaml:\d+: /.test(l))).toBe(true);
-    expect(r.stderr).toMatch(/^dp lint: \d+ problem\(s\) in 2 file\(s\)\n$/);
+    for (const line of lines)
+      expect(line).toMatch(/^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] [^\n]+$/);
+    const reported = new Set(lines.map((l) => l.split(':')[0]));
+    expect([...reported].sort()).toEqual(
+      readdirSync(join(fixtures, 'bad'))
+        .map((f) => `bad/${f}`)
+        .sort(),
+    );
+    expect(r.stderr).toBe(`dp lint: ${lines.length} problem(s) in ${reported.size} file(s)\n`);
   });
 
   it('answers bad usage with one line and exit 64', async () => {
@@ -109,7 +142,7 @@ describe('dp lint (subprocess)', () => {
   it('--update-generated rewrites stale generated files in a copy of the repo', async () => {
     const root = mkdtempSync(join(tmpdir(), 'dp-lint-cli-'));
     temps.push(root);
-    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy'])
+    for (const dir of ['images', 'workflows', 'cronjobs', 'deploy', '.dp-lint.json'])
       cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
     mkdirSync(join(root, 'extra'));
     writeFileSync(join(root, 'cronjobs', 'bigquery-step-workflow-configmap.yaml'), 'stale\n');

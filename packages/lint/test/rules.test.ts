@@ -4,7 +4,7 @@ import { lintPaths, lintTexts } from '@data-pipeline/lint';
 import { describe, expect, it } from 'vitest';
 import { fixtures, repoRoot } from './helpers.js';
 
-const lint = (file: string) => lintPaths([file], { cwd: fixtures, repoRoot }).problems;
+const lint = (file: string) => lintPaths([file], { cwd: fixtures, repoRoot, policy: true }).problems;
 
 describe('good fixtures', () => {
   it.each(readdirSync(join(fixtures, 'good')))('%s lints clean', (name) => {
@@ -32,7 +32,8 @@ describe('each rule fires on its bad fixture', () => {
 });
 
 describe('documents', () => {
-  const one = (text: string) => lintTexts(new Map([['/x/f.yaml', text]]), { cwd: '/x', repoRoot });
+  const one = (text: string) =>
+    lintTexts(new Map([['/x/f.yaml', text]]), { cwd: '/x', repoRoot, policy: true });
 
   it('reports YAML syntax errors with their line', () => {
     const problems = one('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n');
@@ -52,7 +53,12 @@ describe('documents', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  lables: {a: b}\ndata: {k: v}\n',
     );
     expect(problems).toEqual([
-      { file: 'f.yaml', line: 5, message: 'unknown field "lables" (not in the ConfigMap schema)' },
+      {
+        file: 'f.yaml',
+        line: 5,
+        rule: 'validity/unknown-field',
+        message: 'unknown field "lables" (not in the ConfigMap schema)',
+      },
     ]);
   });
 

@@ -4,6 +4,8 @@ import {
   DEFAULT_LINT_PATHS,
   EXIT_CODES,
   findRepoRoot,
+  formatProblem,
+  LintConfigError,
   LintUsageError,
   lintPaths,
   updateGenerated,
@@ -13,12 +15,15 @@ import { type CliIo, type CommandContext, usageExit } from '../io.js';
 
 export interface LintFlags {
   updateGenerated?: boolean;
+  policy?: boolean;
   cwd?: string;
 }
 
 /**
  * `dp lint [paths...]`: offline validation of workflows/, cronjobs/ and deploy/ (schemas, Argo semantics, pod security,
- * images, generated files). Problems go to stdout as `file:line: message`; returns 1 when there is any, 64 on bad usage.
+ * images, generated files). Problems go to stdout as `file:line: error [rule] message`; returns 1 when there is any, 64 on
+ * bad usage, 78 when the repository's `.dp-lint.json` is invalid. Policy rules apply to the paths `.dp-lint.json`
+ * names, or everywhere with `--policy`.
  */
 export function lintCommand(paths: readonly string[], flags: LintFlags, io: CliIo): number {
   const out = (line: string) => io.stdout(`${line}\n`);
@@ -40,8 +45,8 @@ export function lintCommand(paths: readonly string[], flags: LintFlags, io: CliI
         );
       for (const file of updateGenerated(repoRoot)) out(`updated ${file}`);
     }
-    const { files, problems } = lintPaths(targets, { cwd, repoRoot });
-    for (const p of problems) out(`${p.file}:${p.line}: ${p.message}`);
+    const { files, problems } = lintPaths(targets, { cwd, repoRoot, policy: flags.policy === true });
+    for (const p of problems) out(formatProblem(p));
     if (problems.length > 0)
       return fail(
         `dp lint: ${problems.length} problem(s) in ${files.length} file(s)`,
@@ -50,6 +55,7 @@ export function lintCommand(paths: readonly string[], flags: LintFlags, io: CliI
     return EXIT_CODES.success;
   } catch (error) {
     if (error instanceof LintUsageError) return fail(`dp lint: ${error.message}`, EXIT_CODES.usage);
+    if (error instanceof LintConfigError) return fail(`dp lint: ${error.message}`, EXIT_CODES.configuration);
     throw error;
   }
 }
@@ -60,6 +66,10 @@ export function registerLint(program: Command, ctx: CommandContext): void {
     .description('validate workflow, CronJob and RBAC YAML offline (default: workflows/ cronjobs/ deploy/)')
     .argument('[paths...]', 'YAML files or directories (walked recursively)')
     .option('--update-generated', 'rewrite the generated files (WorkflowTemplate, workflow ConfigMap) first')
+    .option(
+      '--policy',
+      "apply this project's policy rules to every file (default: the paths .dp-lint.json names)",
+    )
     .option('--cwd <dir>', 'resolve paths against this directory instead of the current one');
   usageExit(command);
   command.action((paths: string[], flags: LintFlags) => ctx.exit(lintCommand(paths, flags, ctx.io)));
