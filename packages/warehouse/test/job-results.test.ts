@@ -270,9 +270,17 @@ describe.each([
       0,
     );
     expect((long.status as { state: string }).state).toBe('RUNNING');
-    await new Promise((r) => setTimeout(r, 100));
+    // No pause: the cancel may arrive before DuckDB has really started the statement (an interrupt it would forget).
     const cancelled = await raw(wh.url, 'POST', `${P}/jobs/long_${dataset}/cancel`);
-    expect(cancelled.json.job.status.errorResult.reason).toBe('stopped');
+    expect(cancelled.json.kind).toBe('bigquery#jobCancelResponse');
+    // BigQuery answers jobs.cancel at once and the job stops later: poll jobs.get as a client does.
+    let job = cancelled.json.job;
+    for (let i = 0; i < 300 && job.status.state !== 'DONE'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await raw(wh.url, 'GET', `${P}/jobs/long_${dataset}`)).json;
+    }
+    expect(job.status.state).toBe('DONE');
+    expect(job.status.errorResult.reason).toBe('stopped');
     // the partition still holds the first job's rows, which it still serves; the writer is free again
     expect(values((await results(jobId)).json)).toEqual(['1/row1', '2/row2', '3/row3']);
     await queryJob(dataset, 'SELECT 5 AS n, "after" AS s', 't$20261121');

@@ -105,7 +105,13 @@ export async function cancelJob(ctx: JobContext, project: string, jobId: string)
   const r = ctx.running.get(jobKey(project, jobId));
   if (r) {
     r.cancelled = true;
+    // DuckDB forgets an interrupt that arrives before its statement has really started (the flag is reset at the
+    // start of execution), so one interrupt can be lost to that race: repeat it until the job has stopped.
     r.connection?.interrupt();
+    const again = setInterval(() => r.connection?.interrupt(), 25);
+    const stop = () => clearInterval(again);
+    r.done.then(stop, stop);
+    // Like BigQuery, the answer may come before the job has stopped: clients poll jobs.get for DONE.
     await waitFor(r.done, 5_000);
   }
   return { kind: 'bigquery#jobCancelResponse', job: jobRecord(ctx, project, rec.jobId).resource };
