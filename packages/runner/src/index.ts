@@ -25,3 +25,4 @@ export * from './operator.js';
 export { writeOutputs } from './outputs.js';
 export { type CliIO, runOperatorCli } from './run.js';
 export { LineEncoder, OutputWatcher, Redactor } from './stream.js';
+export type { AirflowTaskRecord } from './task-outputs.js';
