@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BodyKind, checkBodyIds } from './body-ids.js';
+import { discoveryDocument, isDiscoveryTarget, rootUrlFor } from './discovery.js';
 import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
 import {
   type AccessPolicy,
@@ -55,7 +56,9 @@ type Handler = (
   body: () => Promise<unknown>,
 ) => Promise<unknown> | unknown;
 
-interface Route {
+export interface Route {
+  /** The method's id in the discovery document without the API name (`jobs.insert`): faults and discovery use it. */
+  id: string;
   method: string;
   pattern: string[];
   handler: Handler;
@@ -68,8 +71,9 @@ const ts = (q: Query) =>
   timestampFormatOf(q['formatOptions.useInt64Timestamp'], q['formatOptions.timestampOutputFormat']);
 
 /** BigQuery REST v2 routes: `:x` segments are path parameters handed to the handler in order. */
-const ROUTES: Route[] = [
+export const ROUTES: readonly Route[] = [
   {
+    id: 'projects.list',
     method: 'GET',
     pattern: ['projects'],
     handler: (wh) => ({
@@ -85,30 +89,40 @@ const ROUTES: Route[] = [
     }),
   },
   {
+    id: 'datasets.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets'],
     body: 'dataset',
     handler: async (wh, [p], _q, body) => wh.insertDataset(p!, await body()),
   },
-  { method: 'GET', pattern: ['projects', ':p', 'datasets'], handler: (wh, [p], q) => wh.listDatasets(p!, q) },
   {
+    id: 'datasets.list',
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets'],
+    handler: (wh, [p], q) => wh.listDatasets(p!, q),
+  },
+  {
+    id: 'datasets.get',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d'],
     handler: (wh, [p, d]) => wh.getDataset(p!, d!),
   },
   {
+    id: 'datasets.patch',
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d'],
     body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), false),
   },
   {
+    id: 'datasets.update',
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d'],
     body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), true),
   },
   {
+    id: 'datasets.delete',
     method: 'DELETE',
     pattern: ['projects', ':p', 'datasets', ':d'],
     status: 204,
@@ -118,34 +132,40 @@ const ROUTES: Route[] = [
     },
   },
   {
+    id: 'tables.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
     body: 'table',
     handler: async (wh, [p, d], _q, body) => wh.insertTable(p!, d!, await body()),
   },
   {
+    id: 'tables.list',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
     handler: (wh, [p, d], q) => wh.listTables(p!, d!, q),
   },
   {
+    id: 'tables.get',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     handler: (wh, [p, d, t]) => wh.getTable(p!, d!, t!),
   },
   {
+    id: 'tables.patch',
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), false),
   },
   {
+    id: 'tables.update',
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), true),
   },
   {
+    id: 'tables.delete',
     method: 'DELETE',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     status: 204,
@@ -155,35 +175,51 @@ const ROUTES: Route[] = [
     },
   },
   {
+    id: 'tabledata.insertAll',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'insertAll'],
     handler: async (wh, [p, d, t], _q, body) => wh.insertAll(p!, d!, t!, await body()),
   },
   {
+    id: 'tabledata.list',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'data'],
     handler: (wh, [p, d, t], q) => wh.listRows(p!, d!, t!, q, ts(q)),
   },
   {
+    id: 'jobs.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'jobs'],
     body: 'job',
     handler: async (wh, [p], _q, body) => wh.insertJob(p!, await body()),
   },
-  { method: 'GET', pattern: ['projects', ':p', 'jobs'], handler: (wh, [p], q) => wh.listJobs(p!, q) },
-  { method: 'GET', pattern: ['projects', ':p', 'jobs', ':j'], handler: (wh, [p, j]) => wh.getJob(p!, j!) },
   {
+    id: 'jobs.list',
+    method: 'GET',
+    pattern: ['projects', ':p', 'jobs'],
+    handler: (wh, [p], q) => wh.listJobs(p!, q),
+  },
+  {
+    id: 'jobs.get',
+    method: 'GET',
+    pattern: ['projects', ':p', 'jobs', ':j'],
+    handler: (wh, [p, j]) => wh.getJob(p!, j!),
+  },
+  {
+    id: 'jobs.cancel',
     method: 'POST',
     pattern: ['projects', ':p', 'jobs', ':j', 'cancel'],
     handler: (wh, [p, j]) => wh.cancelJob(p!, j!),
   },
   {
+    id: 'jobs.query',
     method: 'POST',
     pattern: ['projects', ':p', 'queries'],
     body: 'query',
     handler: async (wh, [p], _q, body) => wh.query(p!, await body()),
   },
   {
+    id: 'jobs.getQueryResults',
     method: 'GET',
     pattern: ['projects', ':p', 'queries', ':j'],
     handler: (wh, [p, j], q) => wh.getQueryResults(p!, j!, q, ts(q)),
@@ -236,8 +272,18 @@ async function handle(
     res.writeHead(204).end();
     return;
   }
-  authorize(req.headers, policy);
   const target = req.url ?? '/';
+  // The discovery document is public, as Google's is: it describes the API, no data.
+  if (method === 'GET' && isDiscoveryTarget(target)) {
+    req.resume();
+    const root = rootUrlFor(
+      req.headers.host,
+      req.socket.localAddress ?? '127.0.0.1',
+      req.socket.localPort ?? 0,
+    );
+    return sendJson(res, 200, discoveryDocument(root));
+  }
+  authorize(req.headers, policy);
   const { upload: isUpload, segments, query } = parseRequestPath(target);
   const shownPath = target.split('?')[0]!.slice(0, 200);
   if (isUpload) {
