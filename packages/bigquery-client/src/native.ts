@@ -11,7 +11,7 @@ export const BIGQUERY_ENDPOINT_FLAG = {
   flag: ENDPOINT_FLAG,
   env: 'BIGQUERY_EMULATOR_HOST',
   description:
-    'BigQuery-compatible endpoint for both engines, e.g. `http://127.0.0.1:9050`; a key file authenticates at its own token_uri, without one no credentials are sent',
+    'BigQuery-compatible endpoint instead of Google, e.g. `http://127.0.0.1:9050` (every engine); with a key file tokens come from its token_uri, without one no credentials are sent',
 } as const;
 
 export interface BigQueryTarget {
