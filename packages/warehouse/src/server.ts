@@ -17,6 +17,7 @@ import {
   multipartBoundary,
 } from './guard.js';
 import { checkDatasetId, checkJobId, checkProjectId, checkTableRefId } from './ids.js';
+import type { TokenAnswer, TokenAuthority } from './oauth.js';
 import { parseRequestPath } from './request-path.js';
 import { seedWarehouse } from './seed.js';
 import { timestampFormatOf, type Warehouse } from './warehouse.js';
@@ -35,7 +36,16 @@ export interface ServerOptions {
    * Needs `token`.
    */
   exposed?: boolean;
+  /**
+   * Token mode: serve the OAuth token endpoint (`POST /token`, JWT-bearer grants signed by its registered keys) and
+   * require one of its access tokens on every API request (the static `token` is accepted too when both are set).
+   */
+  oauth?: TokenAuthority;
 }
+
+/** Where the token endpoint is (a key's token_uri is `<root>/token`). */
+export const TOKEN_PATH = '/token';
+const MAX_TOKEN_FORM_BYTES = 64 * 1024;
 
 type Query = Record<string, string>;
 /**
@@ -233,6 +243,7 @@ export function accessPolicy(opts: ServerOptions): AccessPolicy {
     loopbackHostOnly: !opts.exposed,
     allowOrigins: new Set((opts.allowOrigins ?? []).map(checkOrigin)),
     token: opts.token === undefined ? undefined : checkToken(opts.token),
+    accessTokens: opts.oauth,
   };
 }
 
@@ -242,7 +253,7 @@ export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): 
   const maxUpload = opts.maxUploadBytes ?? 256 * 1024 * 1024;
   const policy = accessPolicy(opts);
   const server = createServer((req, res) => {
-    handle(wh, req, res, policy, maxBody, maxUpload).catch((e: unknown) => {
+    handle(wh, req, res, policy, maxBody, maxUpload, opts.oauth).catch((e: unknown) => {
       req.resume();
       send(res, toBigQueryError(e));
     });
@@ -263,6 +274,7 @@ async function handle(
   policy: AccessPolicy,
   maxBody: number,
   maxUpload: number,
+  oauth: TokenAuthority | undefined,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const admission = admit(method, req.headers, policy);
@@ -273,6 +285,12 @@ async function handle(
     return;
   }
   const target = req.url ?? '/';
+  // The token endpoint takes no token (it issues them) and a form body (RFC 6749), not JSON.
+  if (oauth && target.split('?')[0] === TOKEN_PATH) {
+    const answer = await tokenEndpoint(req, method, oauth);
+    res.setHeader('cache-control', 'no-store');
+    return sendJson(res, answer.status, answer.body);
+  }
   // The discovery document is public, as Google's is: it describes the API, no data.
   if (method === 'GET' && isDiscoveryTarget(target)) {
     req.resume();
@@ -456,6 +474,37 @@ function splitMultipart(body: Buffer, boundary: string): Buffer[] {
     start = next;
   }
   return parts;
+}
+
+/** `POST /token`: a urlencoded JWT-bearer grant → an access token, or Google's OAuth error body. */
+async function tokenEndpoint(
+  req: IncomingMessage,
+  method: string,
+  oauth: TokenAuthority,
+): Promise<TokenAnswer> {
+  const bad = (description: string): TokenAnswer => ({
+    status: 400,
+    body: { error: 'invalid_request', error_description: description },
+  });
+  if (method !== 'POST') {
+    req.resume();
+    return bad(`The token endpoint takes POST, not ${method}.`);
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    return bad('The token request must be application/x-www-form-urlencoded.');
+  }
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, MAX_TOKEN_FORM_BYTES);
+  } catch {
+    return bad('The token request is too large.');
+  }
+  // The assertion's aud must be the URL the client posted to: its key's token_uri (a TLS proxy in front: https).
+  const host = req.headers.host ?? '';
+  const audiences = [`http://${host}${TOKEN_PATH}`, `https://${host}${TOKEN_PATH}`];
+  return oauth.exchange(new URLSearchParams(raw.toString('utf8')), audiences);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
