@@ -4,7 +4,8 @@
  * `dp warehouse serve --write-key` does (token mode: the key's token_uri is the warehouse, which requires its tokens). The native engine runs beside it with the same key.
  * Scenarios run concurrently: each Airflow step costs seconds.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -28,18 +29,19 @@ const STEP_TIMEOUT_MS = 240_000;
 
 const root = tempDir('bq-real-ep-');
 const keyFile = join(root.path, 'keys', 'warehouse-key.json');
-let wh: { url: string; stop(): Promise<void> } | undefined;
+let wh: Awaited<ReturnType<typeof import('@data-pipeline/warehouse').startWarehouse>> | undefined;
 let url = '';
 let bq: Awaited<ReturnType<typeof createBigQuery>>;
 
 beforeAll(async () => {
   if ('skip' in found) return;
   const { startWarehouse, writeServiceAccountKey } = await import('@data-pipeline/warehouse');
-  wh = await startWarehouse({ projectId: PROJECT, oauth: {} });
-  url = wh.url;
+  const running = await startWarehouse({ projectId: PROJECT, oauth: {} });
+  wh = running;
+  url = running.url;
   mkdirSync(join(root.path, 'keys'), { mode: 0o700 });
   // What `dp warehouse serve --write-key FILE` does: a new key, registered, whose token_uri is the warehouse.
-  await writeServiceAccountKey(keyFile, wh.createServiceAccountKey());
+  await writeServiceAccountKey(keyFile, running.createServiceAccountKey());
   // The test's own client authenticates with the same key (the native engine's token path).
   bq = await createBigQuery({ projectId: PROJECT, endpoint: url, keyFile, env: {} });
   await bigQueryRest(bq, {
@@ -70,7 +72,13 @@ interface Step {
   leftovers: string[];
 }
 
-async function step(pkg: string, engine: 'airflow' | 'native', args: string[], key = true): Promise<Step> {
+/** `key`: the warehouse's key (true), none (false), or this key file. */
+async function step(
+  pkg: string,
+  engine: 'airflow' | 'native',
+  args: string[],
+  key: boolean | string = true,
+): Promise<Step> {
   if ('skip' in found) throw new Error(found.skip);
   const dir = join(root.path, `${pkg}-${engine}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir, { mode: 0o700 });
@@ -96,7 +104,7 @@ async function step(pkg: string, engine: 'airflow' | 'native', args: string[], k
     {
       PATH: `${found.binDir}:${process.env.PATH ?? ''}`,
       TMPDIR: dir,
-      ...(key ? { GOOGLE_APPLICATION_CREDENTIALS: keyFile } : {}),
+      ...(key ? { GOOGLE_APPLICATION_CREDENTIALS: key === true ? keyFile : key } : {}),
     },
     STEP_TIMEOUT_MS,
   );
@@ -187,7 +195,7 @@ describe
         expect(fail.outputs['job-id']).toBe('');
       });
 
-      it('native engine, same key and endpoint: the same outputs; without the key the warehouse refuses (→ 77)', async () => {
+      it('native engine, same key and endpoint: the same outputs; no key or a forged one → 77 (tokens required)', async () => {
         const args = [
           '--bql',
           '#standardSQL\nSELECT n * 10 AS x, "{{ ds }}" AS ds FROM e2e.seed',
@@ -198,9 +206,22 @@ describe
           '--write-disposition',
           'WRITE_TRUNCATE',
         ];
-        const [withKey, withoutKey] = await Promise.all([
+        // The warehouse's key with another private key: the token endpoint refuses its signature.
+        const forged = join(root.path, 'keys', 'forged-key.json');
+        writeFileSync(
+          forged,
+          JSON.stringify({
+            ...JSON.parse(readFileSync(keyFile, 'utf8')),
+            private_key: generateKeyPairSync('rsa', { modulusLength: 2048 })
+              .privateKey.export({ type: 'pkcs8', format: 'pem' })
+              .toString(),
+          }),
+          { mode: 0o600 },
+        );
+        const [withKey, withoutKey, forgedKey] = await Promise.all([
           step('bigquery-operator', 'native', args),
           step('bigquery-operator', 'native', args, false),
+          step('bigquery-operator', 'native', args, forged),
         ]);
         expect(withKey.stderr).toBe('');
         expect(withKey.code).toBe(0);
@@ -209,6 +230,10 @@ describe
         expect((await getJob(withKey.outputs['job-id'] as string)).status?.state).toBe('DONE');
         expect(withoutKey.code).toBe(77);
         expect(withoutKey.stderr.trim().split('\n')).toHaveLength(1);
+        expect(forgedKey.code).toBe(77);
+        expect(forgedKey.stderr.trim().split('\n')).toHaveLength(1);
+        expect(forgedKey.stderr).toContain(`token endpoint ${url}/token answered HTTP`);
+        expect(forgedKey.stdout + forgedKey.stderr).not.toContain('PRIVATE KEY');
       });
     },
   );
