@@ -152,7 +152,18 @@ def _point_bigquery_at(discovery_url):
     from airflow.contrib.hooks import bigquery_hook
 
     def get_service(self):
-        http = self._authorize() if self._get_field('key_path', False) else httplib2.Http()
+        key_path = self._get_field('key_path', False)
+        if key_path:
+            http = self._authorize()
+            # oauth2client before 2.2 (the images pin 2.0.2) ignores the key's token_uri and asks Google.
+            token_uri = _load_json(key_path).get('token_uri')
+            credentials = getattr(http.request, 'credentials', None)
+            if token_uri:
+                if credentials is None:
+                    raise RuntimeError('cannot send the token requests to the key token_uri')
+                credentials.token_uri = token_uri
+        else:
+            http = httplib2.Http()
         return bigquery_hook.build(
             'bigquery', 'v2', http=http, discoveryServiceUrl=discovery_url, cache_discovery=False)
 

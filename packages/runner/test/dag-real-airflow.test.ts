@@ -5,6 +5,7 @@
  * bigquery-operator/test/real-airflow-endpoint.test.ts).
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,12 +21,20 @@ const PROJECT_EXTRA = 'extra__google_cloud_platform__project';
 const KEY_EXTRA = 'extra__google_cloud_platform__key_path';
 
 const dirs: (() => void)[] = [];
+const keys = tempDir('dag-real-key-');
+dirs.push(keys.cleanup);
+/** Only token_uri is read by the DAG file; the probe's _authorize stands in for oauth2client. */
+const KEY_FILE = join(keys.path, 'k.json');
+writeFileSync(KEY_FILE, JSON.stringify({ type: 'service_account', token_uri: 'http://127.0.0.1:9/token' }), {
+  mode: 0o600,
+});
 afterAll(() => {
   for (const d of dirs) d();
 });
 
 interface Probe {
   get_service_module: string;
+  token_uri: string;
   builds: { args: string[]; kwargs: Record<string, unknown> }[];
   service_calls: { method: string; body?: unknown }[];
   outputs_mode: string;
@@ -77,9 +86,10 @@ async function probe(discoveryUrl: string | null, extras: Record<string, string>
 
 describe.skipIf('skip' in found).concurrent('the DAG file under real Airflow 1.8.2', () => {
   it('without an endpoint: get_service untouched, build(bigquery, v2, http=<authorized>) only; the finished job recorded (0600)', async () => {
-    const p = await probe(null, { [PROJECT_EXTRA]: 'p', [KEY_EXTRA]: '/keys/k.json' });
+    const p = await probe(null, { [PROJECT_EXTRA]: 'p', [KEY_EXTRA]: KEY_FILE });
     expect(p.get_service_module).toBe('airflow.contrib.hooks.bigquery_hook');
-    expect(p.builds).toEqual([{ args: ['bigquery', 'v2'], kwargs: { http: 'key-authorized-http' } }]);
+    expect(p.builds).toEqual([{ args: ['bigquery', 'v2'], kwargs: { http: 'KeyAuthorizedHttp' } }]);
+    expect(p.token_uri).toBe('https://oauth2.googleapis.com/token');
     // 1.8.2 polls once (DONE at once, so no "Waiting for job" line), then the record reads the job and its size.
     expect(p.service_calls.map((c) => c.method)).toEqual([
       'jobs.insert',
@@ -101,13 +111,15 @@ describe.skipIf('skip' in found).concurrent('the DAG file under real Airflow 1.8
     });
   });
 
-  it('with an endpoint and a key file: build gets the discovery URL and the key-authorized http', async () => {
-    const p = await probe(DISCOVERY, { [PROJECT_EXTRA]: 'p', [KEY_EXTRA]: '/keys/k.json' });
+  it('with an endpoint and a key file: build gets the discovery URL and the key-authorized http, tokens from the key’s token_uri', async () => {
+    const p = await probe(DISCOVERY, { [PROJECT_EXTRA]: 'p', [KEY_EXTRA]: KEY_FILE });
     expect(p.get_service_module).toBe('dag_under_test');
+    // The key's token_uri wins even where oauth2client ignores it (before 2.2; the images pin 2.0.2).
+    expect(p.token_uri).toBe('http://127.0.0.1:9/token');
     expect(p.builds).toEqual([
       {
         args: ['bigquery', 'v2'],
-        kwargs: { http: 'key-authorized-http', discoveryServiceUrl: DISCOVERY, cache_discovery: false },
+        kwargs: { http: 'KeyAuthorizedHttp', discoveryServiceUrl: DISCOVERY, cache_discovery: false },
       },
     ]);
   });
