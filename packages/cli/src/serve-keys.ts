@@ -1,5 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { EXIT_CODES } from '@data-pipeline/lint';
 import { type RegisteredKey, registeredKeyOf } from '@data-pipeline/warehouse';
 
@@ -63,6 +63,12 @@ export async function serveKeys(flags: KeyFlags, cwd: string): Promise<TokenMode
         `dp warehouse serve: --write-key ${clip(writeKey)} already exists; a key is never overwritten (remove it or choose another path)`,
       );
     }
+    const parent = await stat(dirname(writeKey)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!parent)
+      return fail(`dp warehouse serve: --write-key ${clip(writeKey)}: its directory does not exist`);
   }
   return { keys, keyFiles, ...(writeKey !== undefined ? { writeKey } : {}) };
 }

@@ -165,6 +165,11 @@ describe.skipIf(!ready).concurrent('dp warehouse serve token mode and faults', {
         /^dp warehouse serve: --write-key .*existing\.json already exists; a key is never overwritten/,
       ],
       [
+        { writeKey: 'no-such-dir/key.json' },
+        78,
+        /^dp warehouse serve: --write-key .*no-such-dir\/key\.json: its directory does not exist$/,
+      ],
+      [
         { keyFile: ['missing.json'] },
         78,
         /^dp warehouse serve: cannot read --key-file .*missing\.json \(ENOENT\)$/,

@@ -86,6 +86,8 @@ export interface RunningWarehouse {
    * registered. The caller keeps the returned private key (e.g. writeServiceAccountKey: 0600, never overwrites).
    */
   createServiceAccountKey(): ServiceAccountKeyFile;
+  /** Token mode: an access token for an in-process caller (e.g. to seed the warehouse it started); no grant needed. */
+  issueAccessToken(): string;
   /** Token mode: trusts one more key (a key file's JSON, or a registered key). */
   registerServiceAccountKey(key: RegisteredKey | unknown): void;
   /** Test mode (the faults option): arm more faults, see which are pending. */
@@ -173,6 +175,9 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
       const { file, key } = newServiceAccountKey(warehouse.projectId, tokenUri);
       authority.register(key);
       return file;
+    },
+    issueAccessToken() {
+      return needOAuth().issue();
     },
     registerServiceAccountKey(key) {
       needOAuth().register(toRegistered(key));
