@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import { FaultInjector } from './faults.js';
 import { generateToken, isLoopbackAddress } from './guard.js';
 import { TokenAuthority } from './oauth.js';
 import { type SeedOptions, type SeedReport, seedWarehouse } from './seed.js';
-import { accessPolicy, createWarehouseServer, type ServerOptions, TOKEN_PATH } from './server.js';
+import { accessPolicy, createWarehouseServer, ROUTE_IDS, type ServerOptions, TOKEN_PATH } from './server.js';
 import {
   newServiceAccountKey,
   type RegisteredKey,
@@ -12,10 +13,11 @@ import {
 import { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
 
 export { BigQueryError, errorEnvelope } from './errors.js';
+export { FAULT_ERRORS, FaultInjector, type FaultRule, parseFault } from './faults.js';
 export { checkOrigin, checkToken, isLoopbackAddress } from './guard.js';
 export { checkProjectId } from './ids.js';
 export type { SeedOptions, SeedReport } from './seed.js';
-export { createWarehouseServer } from './server.js';
+export { createWarehouseServer, ROUTE_IDS } from './server.js';
 export {
   type RegisteredKey,
   registeredKeyOf,
@@ -36,7 +38,12 @@ export interface OAuthOptions {
   tokenLifetimeSeconds?: number;
 }
 
-export interface StartOptions extends Omit<ServerOptions, 'oauth'> {
+export interface StartOptions extends Omit<ServerOptions, 'oauth' | 'faults'> {
+  /**
+   * Test mode, off unless given: faults (`jobs.insert=rateLimitExceeded:2`, see faults.ts) that answer the next
+   * matching requests with BigQuery errors; `[]` turns it on with none armed (arm later: RunningWarehouse.faults).
+   */
+  faults?: readonly string[];
   /** Token mode (off unless given): see OAuthOptions and README "Service-account keys and tokens". */
   oauth?: OAuthOptions;
   /** 0 = ephemeral (default). */
@@ -79,8 +86,12 @@ export interface RunningWarehouse {
    * registered. The caller keeps the returned private key (e.g. writeServiceAccountKey: 0600, never overwrites).
    */
   createServiceAccountKey(): ServiceAccountKeyFile;
+  /** Token mode: an access token for an in-process caller (e.g. to seed the warehouse it started); no grant needed. */
+  issueAccessToken(): string;
   /** Token mode: trusts one more key (a key file's JSON, or a registered key). */
   registerServiceAccountKey(key: RegisteredKey | unknown): void;
+  /** Test mode (the faults option): arm more faults, see which are pending. */
+  faults?: FaultInjector;
   warehouse: Warehouse;
   stop(): Promise<void>;
 }
@@ -110,11 +121,14 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
           : { tokenLifetimeSeconds: opts.oauth.tokenLifetimeSeconds },
       )
     : undefined;
-  const { oauth: _oauthOptions, ...rest } = opts;
+  // Faults are parsed before the database opens too: a bad spec fails the start.
+  const faults = opts.faults ? new FaultInjector(ROUTE_IDS, opts.faults) : undefined;
+  const { oauth: _oauthOptions, faults: _faultSpecs, ...rest } = opts;
   const serverOptions: ServerOptions = {
     ...rest,
     ...(token === undefined ? {} : { token }),
     ...(oauth ? { oauth } : {}),
+    ...(faults ? { faults } : {}),
   };
   accessPolicy(serverOptions); // a malformed origin or token fails before the database opens
   const warehouse = await Warehouse.open({
@@ -155,11 +169,15 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     port,
     ...(token === undefined ? {} : { token }),
     ...(oauth ? { tokenUri } : {}),
+    ...(faults ? { faults } : {}),
     createServiceAccountKey() {
       const authority = needOAuth();
       const { file, key } = newServiceAccountKey(warehouse.projectId, tokenUri);
       authority.register(key);
       return file;
+    },
+    issueAccessToken() {
+      return needOAuth().issue();
     },
     registerServiceAccountKey(key) {
       needOAuth().register(toRegistered(key));

@@ -80,11 +80,22 @@ export class TokenAuthority {
     }
     const checked = this.checkAssertion(assertion, audiences);
     if ('error' in checked) return checked.error;
+    return {
+      status: 200,
+      body: { access_token: this.issue(), token_type: 'Bearer', expires_in: this.lifetime },
+    };
+  }
+
+  /**
+   * A new access token (32 random bytes), valid for the token lifetime. The token endpoint's, and in-process callers'
+   * that hold the warehouse itself (e.g. a CLI seeding the warehouse it started) and so need no grant.
+   */
+  issue(): string {
     const token = `wh.${randomBytes(32).toString('base64url')}`;
     const now = this.now();
     this.forgetExpired(now);
     this.issued.set(digest(token), now + this.lifetime);
-    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.lifetime } };
+    return token;
   }
 
   /** True for an access token this authority issued that has not expired. */

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { type BodyKind, checkBodyIds } from './body-ids.js';
 import { discoveryDocument, isDiscoveryTarget, rootUrlFor } from './discovery.js';
 import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
+import type { FaultInjector } from './faults.js';
 import {
   type AccessPolicy,
   admit,
@@ -41,6 +42,8 @@ export interface ServerOptions {
    * require one of its access tokens on every API request (the static `token` is accepted too when both are set).
    */
   oauth?: TokenAuthority;
+  /** Test mode: armed faults answer matching requests with BigQuery errors before they run (faults.ts). */
+  faults?: FaultInjector;
 }
 
 /** Where the token endpoint is (a key's token_uri is `<root>/token`). */
@@ -236,6 +239,9 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
+/** The ids of the routed methods (`jobs.insert`...): what faults may name. */
+export const ROUTE_IDS: readonly string[] = ROUTES.map((r) => r.id);
+
 /** The access policy of `opts` (guard.ts); throws on a malformed origin or token, or exposure without a token. */
 export function accessPolicy(opts: ServerOptions): AccessPolicy {
   if (opts.exposed && opts.token === undefined) throw new Error('an exposed warehouse needs an access token');
@@ -253,7 +259,7 @@ export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): 
   const maxUpload = opts.maxUploadBytes ?? 256 * 1024 * 1024;
   const policy = accessPolicy(opts);
   const server = createServer((req, res) => {
-    handle(wh, req, res, policy, maxBody, maxUpload, opts.oauth).catch((e: unknown) => {
+    handle(wh, req, res, policy, maxBody, maxUpload, opts).catch((e: unknown) => {
       req.resume();
       send(res, toBigQueryError(e));
     });
@@ -274,7 +280,7 @@ async function handle(
   policy: AccessPolicy,
   maxBody: number,
   maxUpload: number,
-  oauth: TokenAuthority | undefined,
+  { oauth, faults }: ServerOptions,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const admission = admit(method, req.headers, policy);
@@ -307,7 +313,13 @@ async function handle(
   if (isUpload) {
     // Under /upload/bigquery/v2 there is only the media upload (multipart/related, checked in uploadJob).
     if (method === 'POST' && segments.length === 3 && segments[0] === 'projects' && segments[2] === 'jobs') {
-      return sendJson(res, 200, await uploadJob(wh, checkProjectId(segments[1]!), req, query, maxUpload));
+      const project = checkProjectId(segments[1]!);
+      const fault = faults?.take('jobs.insert', project);
+      if (fault) {
+        req.resume();
+        throw fault;
+      }
+      return sendJson(res, 200, await uploadJob(wh, project, req, query, maxUpload));
     }
     req.resume();
     throw notFound(`URL ${shownPath}`);
@@ -331,6 +343,11 @@ async function handle(
       continue;
     }
     const params = routeParams(route.pattern, segments);
+    const fault = faults?.take(route.id, params[0] ?? wh.projectId);
+    if (fault) {
+      req.resume();
+      throw fault;
+    }
     const kind = route.body;
     const body = async () => {
       const json = await readJson(req, maxBody);

@@ -68,15 +68,19 @@ describe('the discovery document', () => {
   });
 });
 
-describe('served', () => {
-  let wh: RunningWarehouse;
-  beforeAll(async () => {
-    wh = await startTestWarehouse();
-  });
-  afterAll(async () => {
-    await wh?.stop();
-  });
+const py = findGooglePython(process.env);
+if ('skip' in py) console.warn(py.skip);
 
+// One warehouse for the file (its first query warms the translator up); the python scenarios run concurrently.
+let wh: RunningWarehouse;
+beforeAll(async () => {
+  wh = await startTestWarehouse();
+});
+afterAll(async () => {
+  await wh?.stop();
+});
+
+describe('served', () => {
   it('answers both paths with the same document whose rootUrl is this server', async () => {
     const a = await raw(wh.url, 'GET', '/discovery/v1/apis/bigquery/v2/rest');
     const b = await raw(wh.url, 'GET', '/$discovery/rest?version=v2');
@@ -89,19 +93,8 @@ describe('served', () => {
   });
 });
 
-const py = findGooglePython(process.env);
-if ('skip' in py) console.warn(py.skip);
-
 describe.skipIf('skip' in py)('google-api-python-client 1.7 against the warehouse', () => {
   const python = 'python' in py ? py.python : '';
-  // One warehouse for the file (its first query warms the translator up); the scenarios run concurrently.
-  let wh: RunningWarehouse;
-  beforeAll(async () => {
-    wh = await startTestWarehouse();
-  });
-  afterAll(async () => {
-    await wh?.stop();
-  });
 
   it.concurrent('builds every method from the document and drives the ones the hook uses', async () => {
     const out = await runPython(python, 'bq_client.py', ['methods'], { WAREHOUSE_URL: wh.url });

@@ -67,7 +67,7 @@ export function findGooglePython(
   };
 }
 
-/** Runs a script of test/python with the given python and env; resolves with its parsed JSON stdout. */
+/** Runs a script of test/python with the given python and env; resolves with the JSON of its last stdout line. */
 export function runPython(
   python: string,
   script: string,
@@ -88,10 +88,11 @@ export function runPython(
     child.on('close', (code) => {
       if (code !== 0)
         return reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${err.slice(-3000)}`));
+      // The JSON is the last line: Airflow logs to stdout before it.
       try {
-        resolve(JSON.parse(out));
+        resolve(JSON.parse(out.trimEnd().split('\n').pop() ?? ''));
       } catch {
-        reject(new Error(`${script} printed no JSON:\n${out.slice(0, 500)}\n${err.slice(-2000)}`));
+        reject(new Error(`${script} printed no JSON:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
       }
     });
   });

@@ -225,6 +225,11 @@ describe('token mode over HTTP', () => {
     expect(wrong.json.error).toMatchObject({ message: 'Invalid Credentials', status: 'UNAUTHENTICATED' });
     // The discovery document stays public, as Google's is.
     expect((await raw(wh.url, 'GET', '/discovery/v1/apis/bigquery/v2/rest')).status).toBe(200);
+    // An in-process caller holding the warehouse gets a token without a grant (e.g. to seed it).
+    const direct = await raw(wh.url, 'GET', '/bigquery/v2/projects/local-project/datasets', undefined, {
+      authorization: `Bearer ${wh.issueAccessToken()}`,
+    });
+    expect(direct.status).toBe(200);
   });
 
   it('answers bad grants with Google OAuth errors (400 invalid_grant)', async () => {
@@ -265,6 +270,7 @@ describe('token mode over HTTP', () => {
     expect(r.status).toBe(400);
     expect(r.json.error.errors[0].reason).toBe('badContent');
     expect(() => plain.createServiceAccountKey()).toThrow(/not started in token mode/);
+    expect(() => plain.issueAccessToken()).toThrow(/not started in token mode/);
   });
 
   it('accepts the static token and OAuth tokens when both are configured', async () => {
