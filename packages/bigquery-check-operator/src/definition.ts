@@ -1,8 +1,10 @@
 import {
   BIGQUERY_ENDPOINT_FLAG,
+  bigQueryAirflowDagSettings,
   bigQueryFor,
   classifyAirflowBigQueryLog,
   getQueryResults,
+  lastJobOutputs,
   oneLine,
   renderTemplatedFields,
   resolveBigQueryTarget,
@@ -10,6 +12,7 @@ import {
   withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
+  type AirflowTaskRecord,
   type ExitClass,
   type NativeContext,
   type NativeResult,
@@ -300,8 +303,14 @@ export function classifyLog(taskLog: readonly string[]): ExitClass | undefined {
   return classifyAirflowBigQueryLog(taskLog);
 }
 
-/** Airflow engine: `Record: <row>` (BigQueryCheckOperator) and the polled job id. */
-export function harvestOutputs(taskLog: readonly string[]): Record<string, string> {
+/**
+ * Airflow engine: `Record: <row>` (BigQueryCheckOperator) from the task log; the job id of the last check query from
+ * the task's record, else (a double that does not run the DAG file) from the `Waiting for job to complete` line.
+ */
+export function harvestOutputs(
+  taskLog: readonly string[],
+  taskRecord?: AirflowTaskRecord,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of taskLog) {
     const rec = /\bRecord: (.*)$/.exec(line);
@@ -309,6 +318,8 @@ export function harvestOutputs(taskLog: readonly string[]): Record<string, strin
     const job = /Waiting for job to complete : [^,\s]+, (\S+)/.exec(line);
     if (job) out['job-id'] = job[1] as string;
   }
+  const recorded = lastJobOutputs(taskRecord);
+  if (recorded) out['job-id'] = recorded['job-id'];
   return out;
 }
 
@@ -327,6 +338,7 @@ export const definition: OperatorDefinition<typeof kwargsSchema> = {
   fileFields: ['sql'],
   outputs: ['record', 'job-id'],
   extraFlags: [BIGQUERY_ENDPOINT_FLAG],
+  airflowDagSettings: bigQueryAirflowDagSettings,
   harvestOutputs,
   classifyLog,
   native: runCheckOperator,

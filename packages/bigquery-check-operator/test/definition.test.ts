@@ -63,4 +63,12 @@ describe('Airflow engine log handling', () => {
       ]),
     ).toEqual({ 'job-id': 'job_1', record: "['20180109']" });
   });
+  it('the job id of the last check query comes from the task record when there is one', () => {
+    const job = (id: string) => ({ project_id: 'p', job_id: id, destination_table: null });
+    expect(
+      harvestOutputs(["Subtask: Record: ['1']", 'Waiting for job to complete : p, job_LOG'], {
+        bigquery_jobs: [job('job_sql2'), job('job_sql1')],
+      }),
+    ).toEqual({ 'job-id': 'job_sql1', record: "['1']" });
+  });
 });

@@ -20,6 +20,31 @@ async function noAuthClient(): Promise<AuthClient> {
   return new NoAuthClient();
 }
 
+/**
+ * Auth client for a BigQuery-compatible endpoint with a service-account key: `Authorization: Bearer` with a token
+ * from the key's own `token_uri` (JWT-bearer grant). google-auth-library's JWT client cannot do this: it always
+ * asks Google's token endpoint, whatever the key says.
+ */
+async function keyTokenAuthClient(keyFile: string): Promise<AuthClient> {
+  const [{ AuthClient: Base }, { readServiceAccountKey, TokenSource }] = await Promise.all([
+    import('google-auth-library'),
+    import('./token.js'),
+  ]);
+  const tokens = new TokenSource(readServiceAccountKey(keyFile));
+  class KeyTokenClient extends Base {
+    override async getRequestHeaders(): Promise<Headers> {
+      return new Headers({ authorization: `Bearer ${await tokens.token()}` });
+    }
+    override async getAccessToken(): Promise<{ token: string }> {
+      return { token: await tokens.token() };
+    }
+    override request(): never {
+      throw new Error('KeyTokenClient cannot send requests by itself');
+    }
+  }
+  return new KeyTokenClient();
+}
+
 export interface CreateBigQueryOptions {
   readonly projectId: string;
   /** Service-account JSON key file (path). Never read or logged here; handed to google-auth-library. */
@@ -45,8 +70,9 @@ export function normalizeEndpoint(endpoint: string): string {
 }
 
 /**
- * A `BigQuery` client for one project. Credentials, in order: an explicit local endpoint (no auth), the key file,
- * `GOOGLE_APPLICATION_CREDENTIALS` from `env`, then Application Default Credentials (gcloud / metadata server).
+ * A `BigQuery` client for one project. Without an endpoint: the key file, `GOOGLE_APPLICATION_CREDENTIALS` from
+ * `env`, then Application Default Credentials (gcloud / metadata server). With an endpoint: the key file (or
+ * `GOOGLE_APPLICATION_CREDENTIALS`) authenticates against the key's own `token_uri`; without a key nothing is sent.
  * Retries are off: transient failures surface as exit 75 and Argo's retryStrategy retries the step.
  */
 export async function createBigQuery(options: CreateBigQueryOptions): Promise<BigQuery> {
@@ -59,14 +85,15 @@ export async function createBigQuery(options: CreateBigQueryOptions): Promise<Bi
     timeout: options.timeoutMs ?? 120_000,
     ...(options.location ? { location: options.location } : {}),
   };
+  const keyFile = options.keyFile ?? options.env.GOOGLE_APPLICATION_CREDENTIALS;
   if (options.endpoint) {
     const apiEndpoint = normalizeEndpoint(options.endpoint);
-    const bq = new BigQuery({ ...base, apiEndpoint, authClient: await noAuthClient() });
+    const authClient = keyFile ? await keyTokenAuthClient(keyFile) : await noAuthClient();
+    const bq = new BigQuery({ ...base, apiEndpoint, authClient });
     // The client takes a raw BIGQUERY_EMULATOR_HOST from process.env as its base URL (no scheme added, no
     // /bigquery/v2); pin the normalised endpoint so the flag and the env var behave the same.
     (bq as unknown as { baseUrl: string }).baseUrl = `${apiEndpoint}/bigquery/v2`;
     return bq;
   }
-  const keyFile = options.keyFile ?? options.env.GOOGLE_APPLICATION_CREDENTIALS;
   return new BigQuery({ ...base, ...(keyFile ? { keyFilename: keyFile } : {}) });
 }

@@ -1,3 +1,10 @@
+export {
+  bigQueryAirflowDagSettings,
+  discoveryUrlFor,
+  lastJobOutputs,
+  type RecordedBigQueryJob,
+  recordedBigQueryJobs,
+} from './airflow.js';
 export { type CreateBigQueryOptions, createBigQuery, normalizeEndpoint } from './client.js';
 export {
   BigQueryJobError,
@@ -20,6 +27,7 @@ export {
   type QueryResultsPage,
   type RestRequest,
   rowsWritten,
+  rowsWrittenFrom,
   runQueryJob,
 } from './jobs.js';
 export {
@@ -39,3 +47,14 @@ export {
   TableNameError,
   toTableReference,
 } from './table-name.js';
+export {
+  type AccessToken,
+  BIGQUERY_SCOPE,
+  fetchAccessToken,
+  KeyFileError,
+  readServiceAccountKey,
+  type ServiceAccountKey,
+  signAssertion,
+  TokenRequestError,
+  TokenSource,
+} from './token.js';

@@ -199,8 +199,18 @@ export function getQueryResults(
 export async function rowsWritten(bq: BigQuery, r: QueryJobResult): Promise<string> {
   const dml = r.job.statistics?.query?.numDmlAffectedRows;
   if (dml !== undefined) return String(dml);
-  const page = await getQueryResults(bq, r, 0);
-  return page.numDmlAffectedRows ?? page.totalRows ?? '';
+  return rowsWrittenFrom(undefined, await getQueryResults(bq, r, 0));
+}
+
+/**
+ * The one definition of rows-written, for both engines: the job's `statistics.query.numDmlAffectedRows`, else the
+ * results' `numDmlAffectedRows`, else their `totalRows`; '' when BigQuery says none of them.
+ */
+export function rowsWrittenFrom(
+  jobDmlAffectedRows: string | undefined,
+  page: Pick<QueryResultsPage, 'numDmlAffectedRows' | 'totalRows'> | undefined,
+): string {
+  return jobDmlAffectedRows ?? page?.numDmlAffectedRows ?? page?.totalRows ?? '';
 }
 
 export { formatTableName };

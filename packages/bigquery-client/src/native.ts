@@ -11,7 +11,7 @@ export const BIGQUERY_ENDPOINT_FLAG = {
   flag: ENDPOINT_FLAG,
   env: 'BIGQUERY_EMULATOR_HOST',
   description:
-    'Local BigQuery-compatible endpoint (native engine), e.g. `http://127.0.0.1:9050`; no credentials are sent',
+    'BigQuery-compatible endpoint instead of Google, e.g. `http://127.0.0.1:9050` (every engine); with a key file tokens come from its token_uri, without one no credentials are sent',
 } as const;
 
 export interface BigQueryTarget {

@@ -1,8 +1,10 @@
 import {
   BIGQUERY_ENDPOINT_FLAG,
+  bigQueryAirflowDagSettings,
   bigQueryFor,
   classifyAirflowBigQueryLog,
   formatTableName,
+  lastJobOutputs,
   parseTableName,
   renderTemplatedFields,
   resolveBigQueryTarget,
@@ -13,6 +15,7 @@ import {
   withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
+  type AirflowTaskRecord,
   type NativeContext,
   type NativeResult,
   type OperatorDefinition,
@@ -78,8 +81,17 @@ export type BigQueryOperatorKwargs = z.infer<typeof kwargsSchema>;
 
 const WAITING_RE = /Waiting for job to complete : ([^,\s]+), (\S+)/;
 
-/** Airflow engine: 1.8.2 logs `Waiting for job to complete : <project>, <job_id>` while polling. */
-export function harvestOutputs(taskLog: readonly string[]): Record<string, string> {
+/**
+ * Airflow engine: the job the task recorded (job id, destination, rows written, as the native engine reports them).
+ * Without a record (a double that does not run the DAG file) the job id of 1.8.2's `Waiting for job to complete :
+ * <project>, <job_id>` line, which it logs only when the first poll is not DONE.
+ */
+export function harvestOutputs(
+  taskLog: readonly string[],
+  taskRecord?: AirflowTaskRecord,
+): Record<string, string> {
+  const recorded = lastJobOutputs(taskRecord);
+  if (recorded) return recorded;
   for (let i = taskLog.length - 1; i >= 0; i--) {
     const m = WAITING_RE.exec(taskLog[i] as string);
     if (m) return { 'job-id': m[2] as string };
@@ -157,6 +169,7 @@ export const definition: OperatorDefinition<typeof kwargsSchema> = {
   fileFields: ['bql'],
   outputs: ['job-id', 'destination', 'rows-written'],
   extraFlags: [BIGQUERY_ENDPOINT_FLAG],
+  airflowDagSettings: bigQueryAirflowDagSettings,
   harvestOutputs,
   classifyLog: classifyAirflowBigQueryLog,
   native: runBigQueryOperator,

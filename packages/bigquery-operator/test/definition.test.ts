@@ -35,6 +35,33 @@ describe('BigQueryOperator definition', () => {
     expect(harvestOutputs(['nothing'])).toEqual({});
   });
 
+  it('the task record wins over the log: job id, destination and rows written of the last job', () => {
+    const record = {
+      bigquery_jobs: [
+        {
+          project_id: 'my-proj',
+          job_id: 'job_R',
+          destination_table: { projectId: 'my-proj', datasetId: 'gt', tableId: 'agg$20261122' },
+          statistics: { query: {} },
+          query_results: { totalRows: '12', numDmlAffectedRows: null },
+        },
+      ],
+    };
+    expect(harvestOutputs(['Waiting for job to complete : my-proj, job_LOG'], record)).toEqual({
+      'job-id': 'job_R',
+      destination: 'my-proj:gt.agg$20261122',
+      'rows-written': '12',
+    });
+    // A finished task that ran no job: empty outputs, not a stale log line.
+    expect(harvestOutputs(['Waiting for job to complete : my-proj, job_LOG'], { bigquery_jobs: [] })).toEqual(
+      {
+        'job-id': '',
+        destination: '',
+        'rows-written': '',
+      },
+    );
+  });
+
   it('classifies job errors from the task log', () => {
     expect(
       definition.classifyLog?.([

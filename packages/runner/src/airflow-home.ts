@@ -80,6 +80,7 @@ import datetime
 import importlib
 import json
 import os
+import sys
 
 from airflow.models import DAG
 
@@ -134,12 +135,109 @@ def _register_connections(path):
         session.close()
 
 
+def _write_private_json(path, value):
+    # Written whole under a temporary name, then renamed: the runner never reads half a file.
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'wb') as handle:
+        handle.write(json.dumps(value).encode('utf-8'))
+    os.replace(tmp, path)
+
+
+def _point_bigquery_at(discovery_url):
+    # BigQueryHook.get_service of 1.8.2 with the endpoint's discovery document: the document's rootUrl then sends
+    # every call to the endpoint. With a key file the key's token_uri decides where tokens come from; without one no
+    # credentials are sent (as on the native engine) instead of asking for Application Default Credentials.
+    import httplib2
+    from airflow.contrib.hooks import bigquery_hook
+
+    def get_service(self):
+        key_path = self._get_field('key_path', False)
+        if key_path:
+            http = self._authorize()
+            # oauth2client before 2.2 (the images pin 2.0.2) ignores the key's token_uri and asks Google.
+            token_uri = _load_json(key_path).get('token_uri')
+            credentials = getattr(http.request, 'credentials', None)
+            if token_uri:
+                if credentials is None:
+                    raise RuntimeError('cannot send the token requests to the key token_uri')
+                credentials.token_uri = token_uri
+        else:
+            http = httplib2.Http()
+        return bigquery_hook.build(
+            'bigquery', 'v2', http=http, discoveryServiceUrl=discovery_url, cache_discovery=False)
+
+    bigquery_hook.BigQueryHook.get_service = get_service
+
+
+_bigquery_jobs = []
+
+
+def _record_bigquery_jobs(hook_module):
+    # 1.8.2's run_with_configuration returns the job id once the job is DONE without errorResult.
+    cursor_class = hook_module.BigQueryBaseCursor
+    original = cursor_class.run_with_configuration
+    if getattr(original, '_data_pipeline', False):
+        return
+
+    def run_with_configuration(self, configuration):
+        job_id = original(self, configuration)
+        _bigquery_jobs.append((self, configuration, job_id))
+        return job_id
+
+    run_with_configuration._data_pipeline = True
+    cursor_class.run_with_configuration = run_with_configuration
+
+
+def _finished_bigquery_jobs():
+    jobs = []
+    for cursor, configuration, job_id in _bigquery_jobs:
+        query = configuration.get('query') or {}
+        jobs.append({
+            'project_id': cursor.project_id,
+            'job_id': job_id,
+            'destination_table': query.get('destinationTable'),
+        })
+    if jobs and jobs[-1]['destination_table']:
+        # What the last job wrote, read through the task's own service once the job is DONE.
+        cursor, _, job_id = _bigquery_jobs[-1]
+        service = cursor.service.jobs()
+        job = service.get(projectId=cursor.project_id, jobId=job_id).execute()
+        results = service.getQueryResults(projectId=cursor.project_id, jobId=job_id, maxResults=0).execute()
+        jobs[-1]['statistics'] = job.get('statistics')
+        jobs[-1]['query_results'] = {
+            'totalRows': results.get('totalRows'),
+            'numDmlAffectedRows': results.get('numDmlAffectedRows'),
+        }
+    return jobs
+
+
+def _record_outputs(operator_class, path):
+    execute = operator_class.execute
+    if getattr(execute, '_data_pipeline', False):
+        return
+
+    def execute_and_record(self, context):
+        result = execute(self, context)
+        _write_private_json(path, {'bigquery_jobs': _finished_bigquery_jobs()})
+        return result
+
+    execute_and_record._data_pipeline = True
+    operator_class.execute = execute_and_record
+
+
 _spec = _load_json(os.path.splitext(os.path.abspath(__file__))[0] + '.json')
 if _spec.get('connections_file'):
     _register_connections(_spec['connections_file'])
+if _spec.get('bigquery_discovery_url'):
+    _point_bigquery_at(_spec['bigquery_discovery_url'])
 
 _module_name, _, _class_name = _spec['operator'].rpartition('.')
 _operator_class = getattr(importlib.import_module(_module_name), _class_name)
+if 'airflow.contrib.hooks.bigquery_hook' in sys.modules:
+    _record_bigquery_jobs(sys.modules['airflow.contrib.hooks.bigquery_hook'])
+if _spec.get('outputs_file'):
+    _record_outputs(_operator_class, _spec['outputs_file'])
 
 dag = DAG(
     _spec['dag_id'],
@@ -157,6 +255,10 @@ export interface DagSidecar {
   readonly kwargs: Record<string, unknown>;
   readonly execution_date: string;
   readonly connections_file: string | null;
+  /** `googleapiclient.discovery.build`'s discoveryServiceUrl for BigQuery; null: the hook is left as 1.8.2 has it. */
+  readonly bigquery_discovery_url: string | null;
+  /** Where the task writes what it did (BigQuery job ids, destinations) once `execute` returns; see task-outputs.ts. */
+  readonly outputs_file: string | null;
 }
 
 /** Connection rows as the DAG file registers them (1.8.2 stores `extra` as a JSON string). */

@@ -18,6 +18,7 @@ import type { RunnerLogger } from './logger.js';
 import { type OperatorDefinition, OperatorError } from './operator.js';
 import { findExecutable, prefetchExeca, runCommand } from './process.js';
 import { LineEncoder, OutputWatcher, type Redactor } from './stream.js';
+import { readTaskRecord, taskOutputsPath } from './task-outputs.js';
 
 export interface EngineOutcome {
   readonly exitClass: ExitClass;
@@ -157,6 +158,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
     outputs: emptyOutputs,
   });
   if (inputs.signal.aborted) return signalled();
+  const dagSettings = definition.airflowDagSettings?.(config.extra) ?? {};
 
   const home = createAirflowHome(inputs.tmpdir);
   try {
@@ -214,6 +216,8 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         kwargs: airflowKwargs,
         execution_date: formatIsoNaive(config.executionDate),
         connections_file: home.connectionsFile,
+        bigquery_discovery_url: dagSettings.bigqueryDiscoveryUrl ?? null,
+        outputs_file: taskOutputsPath(home),
       },
       inputs.connections.registered.values(),
     );
@@ -241,7 +245,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
     const verdict = classifyFailure(evidence);
     let harvested: Record<string, string> = {};
     try {
-      harvested = definition.harvestOutputs?.(taskLog.lines) ?? {};
+      harvested = definition.harvestOutputs?.(taskLog.lines, readTaskRecord(home)) ?? {};
     } catch (err) {
       log.warn('harvestOutputs failed', { error: (err as Error).message });
     }

@@ -27,3 +27,4 @@ export { writeOutputs } from './outputs.js';
 export { findExecutable } from './process.js';
 export { type CliIO, runOperatorCli } from './run.js';
 export { LineEncoder, OutputWatcher, Redactor } from './stream.js';
+export type { AirflowTaskRecord } from './task-outputs.js';

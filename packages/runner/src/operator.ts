@@ -1,5 +1,6 @@
 import type * as z from 'zod/v4/core';
 import type { ExitClass } from './exit-codes.js';
+import type { AirflowTaskRecord } from './task-outputs.js';
 
 /**
  * What an operator package declares to become a CLI. One value per operator; the runner derives the CLI flags,
@@ -33,8 +34,19 @@ export interface OperatorDefinition<S extends z.$ZodObject = z.$ZodObject> {
   readonly outputs: readonly string[];
   /** Extra operator-specific flags that are not Airflow kwargs (e.g. `--bigquery-endpoint`). */
   readonly extraFlags?: readonly ExtraFlag[];
-  /** Derives operator outputs from the harvested Airflow task log (Airflow engine). */
-  readonly harvestOutputs?: (taskLog: readonly string[]) => Record<string, string>;
+  /**
+   * Derives operator outputs on the Airflow engine from what the task recorded (`taskRecord`, written by the DAG
+   * file once `execute` returned; undefined when the task did not finish) and from the harvested task log.
+   */
+  readonly harvestOutputs?: (
+    taskLog: readonly string[],
+    taskRecord: AirflowTaskRecord | undefined,
+  ) => Record<string, string>;
+  /**
+   * Settings the Airflow engine's DAG file applies inside Airflow, derived from the extra flags (e.g. the BigQuery
+   * endpoint's discovery URL). May throw an OperatorError (a bad value) before Airflow is spawned.
+   */
+  readonly airflowDagSettings?: (extra: Readonly<Record<string, string | undefined>>) => AirflowDagSettings;
   /** Classifies operator-specific failure text found in the task log before the shared table runs. */
   readonly classifyLog?: (taskLog: readonly string[]) => ExitClass | undefined;
   /** The native engine (`--engine native`); operators without one reject `--engine native` with exit 64. */
@@ -44,6 +56,11 @@ export interface OperatorDefinition<S extends z.$ZodObject = z.$ZodObject> {
 }
 
 export type Engine = 'airflow' | 'native';
+
+export interface AirflowDagSettings {
+  /** `discoveryServiceUrl` for BigQueryHook's `googleapiclient.discovery.build`; absent: the hook as 1.8.2 has it. */
+  readonly bigqueryDiscoveryUrl?: string | undefined;
+}
 
 export interface ExtraFlag {
   readonly flag: string; // e.g. 'bigquery-endpoint'

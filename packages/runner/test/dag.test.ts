@@ -54,6 +54,8 @@ describe('DAG file', () => {
         kwargs,
         execution_date: '2026-11-23T00:00:00',
         connections_file: home.connectionsFile,
+        bigquery_discovery_url: null,
+        outputs_file: null,
       },
       [
         {

@@ -12,6 +12,8 @@ export const REASON_STATUS = {
   required: 400,
   stopped: 200,
   accessDenied: 403,
+  rateLimitExceeded: 429,
+  quotaExceeded: 403,
   backendError: 500,
   jobInternalError: 500,
   internalError: 500,
@@ -30,18 +32,21 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'NOT_FOUND',
   409: 'ALREADY_EXISTS',
   413: 'INVALID_ARGUMENT',
+  429: 'RESOURCE_EXHAUSTED',
   500: 'INTERNAL',
+  503: 'UNAVAILABLE',
 };
 
 /** An error with a BigQuery `reason`; everything the server rejects travels as one of these. */
 export class BigQueryError extends Error {
   readonly reason: Reason;
+  /** The HTTP status: the reason's usual one unless given (injected faults may choose another). */
   readonly code: number;
-  constructor(reason: Reason, message: string) {
+  constructor(reason: Reason, message: string, status: number = REASON_STATUS[reason]) {
     super(message);
     this.name = 'BigQueryError';
     this.reason = reason;
-    this.code = REASON_STATUS[reason];
+    this.code = status;
   }
 }
 

@@ -15,6 +15,11 @@ export interface AccessPolicy {
   readonly allowOrigins: ReadonlySet<string>;
   /** When set, every request (except a CORS preflight) must carry `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
+  /**
+   * Token mode (OAuth access tokens from the warehouse's /token endpoint): when set, every API request must carry a
+   * bearer token this accepts — or the static `token`, when both are configured.
+   */
+  readonly accessTokens?: { accepts(token: string): boolean } | undefined;
 }
 
 /** What an admitted request adds to its response: CORS headers, and whether it was a preflight (answered already). */
@@ -133,19 +138,27 @@ export function admit(method: string, headers: IncomingHttpHeaders, policy: Acce
   return { preflight: false, headers: cors };
 }
 
-/** When the policy has a token: the request carries `Authorization: Bearer <token>`, or this throws 401 authError. */
+/**
+ * When the policy has a token or token mode: the request carries `Authorization: Bearer <token>` with the static token
+ * or an access token the token endpoint issued, or this throws 401 authError.
+ */
 export function authorize(headers: IncomingHttpHeaders, policy: AccessPolicy): void {
-  if (policy.token !== undefined) {
-    const auth = headerValue(headers.authorization);
-    const m = auth === undefined ? null : /^Bearer +(\S+) *$/i.exec(auth);
-    if (!m) {
-      throw new BigQueryError(
-        'authError',
-        'Request is missing the access token: send "Authorization: Bearer <token>" (printed when the warehouse started).',
-      );
-    }
-    if (!tokenMatches(m[1]!, policy.token)) throw new BigQueryError('authError', 'Invalid Credentials');
+  if (policy.token === undefined && policy.accessTokens === undefined) return;
+  const auth = headerValue(headers.authorization);
+  const m = auth === undefined ? null : /^Bearer +(\S+) *$/i.exec(auth);
+  if (!m) {
+    throw new BigQueryError(
+      'authError',
+      policy.accessTokens === undefined
+        ? 'Request is missing the access token: send "Authorization: Bearer <token>" (printed when the warehouse started).'
+        : 'Request is missing required authentication credential. Expected OAuth 2 access token (from the token_uri of a service-account key registered with the warehouse).',
+    );
   }
+  const given = m[1]!;
+  const ok =
+    (policy.token !== undefined && tokenMatches(given, policy.token)) ||
+    (policy.accessTokens?.accepts(given) ?? false);
+  if (!ok) throw new BigQueryError('authError', 'Invalid Credentials');
 }
 
 /**

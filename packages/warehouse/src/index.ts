@@ -1,18 +1,51 @@
 import type { AddressInfo } from 'node:net';
+import { FaultInjector } from './faults.js';
 import { generateToken, isLoopbackAddress } from './guard.js';
+import { TokenAuthority } from './oauth.js';
 import { type SeedOptions, type SeedReport, seedWarehouse } from './seed.js';
-import { accessPolicy, createWarehouseServer, type ServerOptions } from './server.js';
+import { accessPolicy, createWarehouseServer, ROUTE_IDS, type ServerOptions, TOKEN_PATH } from './server.js';
+import {
+  newServiceAccountKey,
+  type RegisteredKey,
+  registeredKeyOf,
+  type ServiceAccountKeyFile,
+} from './service-account.js';
 import { type Logger, Warehouse, type WarehouseOptions } from './warehouse.js';
 
 export { BigQueryError, errorEnvelope } from './errors.js';
+export { FAULT_ERRORS, FaultInjector, type FaultRule, parseFault } from './faults.js';
 export { checkOrigin, checkToken, isLoopbackAddress } from './guard.js';
 export { checkProjectId } from './ids.js';
 export type { SeedOptions, SeedReport } from './seed.js';
-export { createWarehouseServer } from './server.js';
+export { createWarehouseServer, ROUTE_IDS } from './server.js';
+export {
+  type RegisteredKey,
+  registeredKeyOf,
+  type ServiceAccountKeyFile,
+  writeServiceAccountKey,
+} from './service-account.js';
 export type { FieldSchema } from './types.js';
 export { type Logger, WAREHOUSE_FILE, Warehouse, type WarehouseOptions } from './warehouse.js';
 
-export interface StartOptions extends ServerOptions {
+/** Token mode: API calls need an OAuth access token from the warehouse's own token endpoint (`POST /token`). */
+export interface OAuthOptions {
+  /**
+   * Service-account keys whose JWT-bearer grants the token endpoint accepts: key files' JSON (parsed or text; the
+   * public key is derived from `private_key`) or registered keys.
+   */
+  keys?: readonly (RegisteredKey | unknown)[];
+  /** Lifetime of issued access tokens in seconds (default 3600, as Google's). */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface StartOptions extends Omit<ServerOptions, 'oauth' | 'faults'> {
+  /**
+   * Test mode, off unless given: faults (`jobs.insert=rateLimitExceeded:2`, see faults.ts) that answer the next
+   * matching requests with BigQuery errors; `[]` turns it on with none armed (arm later: RunningWarehouse.faults).
+   */
+  faults?: readonly string[];
+  /** Token mode (off unless given): see OAuthOptions and README "Service-account keys and tokens". */
+  oauth?: OAuthOptions;
   /** 0 = ephemeral (default). */
   port?: number;
   /**
@@ -46,9 +79,26 @@ export interface RunningWarehouse {
   port: number;
   /** The access token every request must carry (`Authorization: Bearer …`); set when exposed. */
   token?: string;
+  /** Token mode: the token endpoint (`<url>/token`), the token_uri of keys made for this warehouse. */
+  tokenUri?: string;
+  /**
+   * Token mode: a new service-account key (RSA 2048, PKCS#8) whose token_uri is this warehouse, its public key
+   * registered. The caller keeps the returned private key (e.g. writeServiceAccountKey: 0600, never overwrites).
+   */
+  createServiceAccountKey(): ServiceAccountKeyFile;
+  /** Token mode: an access token for an in-process caller (e.g. to seed the warehouse it started); no grant needed. */
+  issueAccessToken(): string;
+  /** Token mode: trusts one more key (a key file's JSON, or a registered key). */
+  registerServiceAccountKey(key: RegisteredKey | unknown): void;
+  /** Test mode (the faults option): arm more faults, see which are pending. */
+  faults?: FaultInjector;
   warehouse: Warehouse;
   stop(): Promise<void>;
 }
+
+const isRegisteredKey = (k: unknown): k is RegisteredKey =>
+  typeof k === 'object' && k !== null && 'publicKey' in k && 'keyId' in k && 'clientEmail' in k;
+const toRegistered = (k: unknown): RegisteredKey => (isRegisteredKey(k) ? k : registeredKeyOf(k));
 
 /** Opens the warehouse and serves BigQuery REST v2 on `host:port`; resolves once it accepts requests. */
 export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWarehouse> {
@@ -62,7 +112,24 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
     );
   }
   const token = opts.exposed ? (opts.token ?? generateToken()) : opts.token;
-  const serverOptions: ServerOptions = { ...opts, ...(token === undefined ? {} : { token }) };
+  // Keys are checked before the database opens: a bad key file fails the start with nothing opened.
+  const oauth = opts.oauth
+    ? new TokenAuthority(
+        (opts.oauth.keys ?? []).map(toRegistered),
+        opts.oauth.tokenLifetimeSeconds === undefined
+          ? {}
+          : { tokenLifetimeSeconds: opts.oauth.tokenLifetimeSeconds },
+      )
+    : undefined;
+  // Faults are parsed before the database opens too: a bad spec fails the start.
+  const faults = opts.faults ? new FaultInjector(ROUTE_IDS, opts.faults) : undefined;
+  const { oauth: _oauthOptions, faults: _faultSpecs, ...rest } = opts;
+  const serverOptions: ServerOptions = {
+    ...rest,
+    ...(token === undefined ? {} : { token }),
+    ...(oauth ? { oauth } : {}),
+    ...(faults ? { faults } : {}),
+  };
   accessPolicy(serverOptions); // a malformed origin or token fails before the database opens
   const warehouse = await Warehouse.open({
     dataDir: opts.dataDir ?? null,
@@ -89,12 +156,32 @@ export async function startWarehouse(opts: StartOptions = {}): Promise<RunningWa
   const { port, address } = server.address() as AddressInfo;
   const urlOf = (a: string) => `http://${a.includes(':') ? `[${a}]` : a}:${port}`;
   const wildcard = address === '0.0.0.0' || address === '::';
+  const url = wildcard ? urlOf('127.0.0.1') : urlOf(address);
+  const tokenUri = `${url}${TOKEN_PATH}`;
+  const needOAuth = (): TokenAuthority => {
+    if (!oauth) throw new Error('the warehouse was not started in token mode (the oauth option)');
+    return oauth;
+  };
   let stopping: Promise<void> | undefined;
   return {
-    url: wildcard ? urlOf('127.0.0.1') : urlOf(address),
+    url,
     boundUrl: urlOf(address),
     port,
     ...(token === undefined ? {} : { token }),
+    ...(oauth ? { tokenUri } : {}),
+    ...(faults ? { faults } : {}),
+    createServiceAccountKey() {
+      const authority = needOAuth();
+      const { file, key } = newServiceAccountKey(warehouse.projectId, tokenUri);
+      authority.register(key);
+      return file;
+    },
+    issueAccessToken() {
+      return needOAuth().issue();
+    },
+    registerServiceAccountKey(key) {
+      needOAuth().register(toRegistered(key));
+    },
     warehouse,
     stop() {
       stopping ??= (async () => {

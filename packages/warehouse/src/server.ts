@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BodyKind, checkBodyIds } from './body-ids.js';
+import { discoveryDocument, isDiscoveryTarget, rootUrlFor } from './discovery.js';
 import { BigQueryError, errorEnvelope, invalid, notFound, toBigQueryError } from './errors.js';
+import type { FaultInjector } from './faults.js';
 import {
   type AccessPolicy,
   admit,
@@ -16,6 +18,7 @@ import {
   multipartBoundary,
 } from './guard.js';
 import { checkDatasetId, checkJobId, checkProjectId, checkTableRefId } from './ids.js';
+import type { TokenAnswer, TokenAuthority } from './oauth.js';
 import { parseRequestPath } from './request-path.js';
 import { seedWarehouse } from './seed.js';
 import { timestampFormatOf, type Warehouse } from './warehouse.js';
@@ -34,7 +37,18 @@ export interface ServerOptions {
    * Needs `token`.
    */
   exposed?: boolean;
+  /**
+   * Token mode: serve the OAuth token endpoint (`POST /token`, JWT-bearer grants signed by its registered keys) and
+   * require one of its access tokens on every API request (the static `token` is accepted too when both are set).
+   */
+  oauth?: TokenAuthority;
+  /** Test mode: armed faults answer matching requests with BigQuery errors before they run (faults.ts). */
+  faults?: FaultInjector;
 }
+
+/** Where the token endpoint is (a key's token_uri is `<root>/token`). */
+export const TOKEN_PATH = '/token';
+const MAX_TOKEN_FORM_BYTES = 64 * 1024;
 
 type Query = Record<string, string>;
 /**
@@ -55,7 +69,9 @@ type Handler = (
   body: () => Promise<unknown>,
 ) => Promise<unknown> | unknown;
 
-interface Route {
+export interface Route {
+  /** The method's id in the discovery document without the API name (`jobs.insert`): faults and discovery use it. */
+  id: string;
   method: string;
   pattern: string[];
   handler: Handler;
@@ -68,8 +84,9 @@ const ts = (q: Query) =>
   timestampFormatOf(q['formatOptions.useInt64Timestamp'], q['formatOptions.timestampOutputFormat']);
 
 /** BigQuery REST v2 routes: `:x` segments are path parameters handed to the handler in order. */
-const ROUTES: Route[] = [
+export const ROUTES: readonly Route[] = [
   {
+    id: 'projects.list',
     method: 'GET',
     pattern: ['projects'],
     handler: (wh) => ({
@@ -85,30 +102,40 @@ const ROUTES: Route[] = [
     }),
   },
   {
+    id: 'datasets.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets'],
     body: 'dataset',
     handler: async (wh, [p], _q, body) => wh.insertDataset(p!, await body()),
   },
-  { method: 'GET', pattern: ['projects', ':p', 'datasets'], handler: (wh, [p], q) => wh.listDatasets(p!, q) },
   {
+    id: 'datasets.list',
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets'],
+    handler: (wh, [p], q) => wh.listDatasets(p!, q),
+  },
+  {
+    id: 'datasets.get',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d'],
     handler: (wh, [p, d]) => wh.getDataset(p!, d!),
   },
   {
+    id: 'datasets.patch',
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d'],
     body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), false),
   },
   {
+    id: 'datasets.update',
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d'],
     body: 'dataset',
     handler: async (wh, [p, d], _q, body) => wh.patchDataset(p!, d!, await body(), true),
   },
   {
+    id: 'datasets.delete',
     method: 'DELETE',
     pattern: ['projects', ':p', 'datasets', ':d'],
     status: 204,
@@ -118,34 +145,40 @@ const ROUTES: Route[] = [
     },
   },
   {
+    id: 'tables.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
     body: 'table',
     handler: async (wh, [p, d], _q, body) => wh.insertTable(p!, d!, await body()),
   },
   {
+    id: 'tables.list',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables'],
     handler: (wh, [p, d], q) => wh.listTables(p!, d!, q),
   },
   {
+    id: 'tables.get',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     handler: (wh, [p, d, t]) => wh.getTable(p!, d!, t!),
   },
   {
+    id: 'tables.patch',
     method: 'PATCH',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), false),
   },
   {
+    id: 'tables.update',
     method: 'PUT',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), true),
   },
   {
+    id: 'tables.delete',
     method: 'DELETE',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     status: 204,
@@ -155,40 +188,59 @@ const ROUTES: Route[] = [
     },
   },
   {
+    id: 'tabledata.insertAll',
     method: 'POST',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'insertAll'],
     handler: async (wh, [p, d, t], _q, body) => wh.insertAll(p!, d!, t!, await body()),
   },
   {
+    id: 'tabledata.list',
     method: 'GET',
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t', 'data'],
     handler: (wh, [p, d, t], q) => wh.listRows(p!, d!, t!, q, ts(q)),
   },
   {
+    id: 'jobs.insert',
     method: 'POST',
     pattern: ['projects', ':p', 'jobs'],
     body: 'job',
     handler: async (wh, [p], _q, body) => wh.insertJob(p!, await body()),
   },
-  { method: 'GET', pattern: ['projects', ':p', 'jobs'], handler: (wh, [p], q) => wh.listJobs(p!, q) },
-  { method: 'GET', pattern: ['projects', ':p', 'jobs', ':j'], handler: (wh, [p, j]) => wh.getJob(p!, j!) },
   {
+    id: 'jobs.list',
+    method: 'GET',
+    pattern: ['projects', ':p', 'jobs'],
+    handler: (wh, [p], q) => wh.listJobs(p!, q),
+  },
+  {
+    id: 'jobs.get',
+    method: 'GET',
+    pattern: ['projects', ':p', 'jobs', ':j'],
+    handler: (wh, [p, j]) => wh.getJob(p!, j!),
+  },
+  {
+    id: 'jobs.cancel',
     method: 'POST',
     pattern: ['projects', ':p', 'jobs', ':j', 'cancel'],
     handler: (wh, [p, j]) => wh.cancelJob(p!, j!),
   },
   {
+    id: 'jobs.query',
     method: 'POST',
     pattern: ['projects', ':p', 'queries'],
     body: 'query',
     handler: async (wh, [p], _q, body) => wh.query(p!, await body()),
   },
   {
+    id: 'jobs.getQueryResults',
     method: 'GET',
     pattern: ['projects', ':p', 'queries', ':j'],
     handler: (wh, [p, j], q) => wh.getQueryResults(p!, j!, q, ts(q)),
   },
 ];
+
+/** The ids of the routed methods (`jobs.insert`...): what faults may name. */
+export const ROUTE_IDS: readonly string[] = ROUTES.map((r) => r.id);
 
 /** The access policy of `opts` (guard.ts); throws on a malformed origin or token, or exposure without a token. */
 export function accessPolicy(opts: ServerOptions): AccessPolicy {
@@ -197,6 +249,7 @@ export function accessPolicy(opts: ServerOptions): AccessPolicy {
     loopbackHostOnly: !opts.exposed,
     allowOrigins: new Set((opts.allowOrigins ?? []).map(checkOrigin)),
     token: opts.token === undefined ? undefined : checkToken(opts.token),
+    accessTokens: opts.oauth,
   };
 }
 
@@ -206,7 +259,7 @@ export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): 
   const maxUpload = opts.maxUploadBytes ?? 256 * 1024 * 1024;
   const policy = accessPolicy(opts);
   const server = createServer((req, res) => {
-    handle(wh, req, res, policy, maxBody, maxUpload).catch((e: unknown) => {
+    handle(wh, req, res, policy, maxBody, maxUpload, opts).catch((e: unknown) => {
       req.resume();
       send(res, toBigQueryError(e));
     });
@@ -227,6 +280,7 @@ async function handle(
   policy: AccessPolicy,
   maxBody: number,
   maxUpload: number,
+  { oauth, faults }: ServerOptions,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const admission = admit(method, req.headers, policy);
@@ -236,14 +290,36 @@ async function handle(
     res.writeHead(204).end();
     return;
   }
-  authorize(req.headers, policy);
   const target = req.url ?? '/';
+  // The token endpoint takes no token (it issues them) and a form body (RFC 6749), not JSON.
+  if (oauth && target.split('?')[0] === TOKEN_PATH) {
+    const answer = await tokenEndpoint(req, method, oauth);
+    res.setHeader('cache-control', 'no-store');
+    return sendJson(res, answer.status, answer.body);
+  }
+  // The discovery document is public, as Google's is: it describes the API, no data.
+  if (method === 'GET' && isDiscoveryTarget(target)) {
+    req.resume();
+    const root = rootUrlFor(
+      req.headers.host,
+      req.socket.localAddress ?? '127.0.0.1',
+      req.socket.localPort ?? 0,
+    );
+    return sendJson(res, 200, discoveryDocument(root));
+  }
+  authorize(req.headers, policy);
   const { upload: isUpload, segments, query } = parseRequestPath(target);
   const shownPath = target.split('?')[0]!.slice(0, 200);
   if (isUpload) {
     // Under /upload/bigquery/v2 there is only the media upload (multipart/related, checked in uploadJob).
     if (method === 'POST' && segments.length === 3 && segments[0] === 'projects' && segments[2] === 'jobs') {
-      return sendJson(res, 200, await uploadJob(wh, checkProjectId(segments[1]!), req, query, maxUpload));
+      const project = checkProjectId(segments[1]!);
+      const fault = faults?.take('jobs.insert', project);
+      if (fault) {
+        req.resume();
+        throw fault;
+      }
+      return sendJson(res, 200, await uploadJob(wh, project, req, query, maxUpload));
     }
     req.resume();
     throw notFound(`URL ${shownPath}`);
@@ -267,6 +343,11 @@ async function handle(
       continue;
     }
     const params = routeParams(route.pattern, segments);
+    const fault = faults?.take(route.id, params[0] ?? wh.projectId);
+    if (fault) {
+      req.resume();
+      throw fault;
+    }
     const kind = route.body;
     const body = async () => {
       const json = await readJson(req, maxBody);
@@ -410,6 +491,37 @@ function splitMultipart(body: Buffer, boundary: string): Buffer[] {
     start = next;
   }
   return parts;
+}
+
+/** `POST /token`: a urlencoded JWT-bearer grant → an access token, or Google's OAuth error body. */
+async function tokenEndpoint(
+  req: IncomingMessage,
+  method: string,
+  oauth: TokenAuthority,
+): Promise<TokenAnswer> {
+  const bad = (description: string): TokenAnswer => ({
+    status: 400,
+    body: { error: 'invalid_request', error_description: description },
+  });
+  if (method !== 'POST') {
+    req.resume();
+    return bad(`The token endpoint takes POST, not ${method}.`);
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    return bad('The token request must be application/x-www-form-urlencoded.');
+  }
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, MAX_TOKEN_FORM_BYTES);
+  } catch {
+    return bad('The token request is too large.');
+  }
+  // The assertion's aud must be the URL the client posted to: its key's token_uri (a TLS proxy in front: https).
+  const host = req.headers.host ?? '';
+  const audiences = [`http://${host}${TOKEN_PATH}`, `https://${host}${TOKEN_PATH}`];
+  return oauth.exchange(new URLSearchParams(raw.toString('utf8')), audiences);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

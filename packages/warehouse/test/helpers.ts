@@ -1,3 +1,6 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BigQuery } from '@google-cloud/bigquery';
 import { type RunningWarehouse, type StartOptions, startWarehouse } from '../src/index.js';
 
@@ -45,3 +48,54 @@ export async function raw(
   }
   return { status: res.status, json, text };
 }
+
+/**
+ * A python3 with Google's client libraries (google-api-python-client, oauth2client, httplib2: Debian's, the ones the
+ * real Airflow 1.8.2 uses): `$DP_GOOGLE_PYTHON`, else /usr/bin/python3. Returns it, or the one line a test prints
+ * when it skips.
+ */
+export function findGooglePython(
+  env: Record<string, string | undefined>,
+): { python: string } | { skip: string } {
+  const python = env.DP_GOOGLE_PYTHON || '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import googleapiclient, oauth2client, httplib2'], {
+    encoding: 'utf8',
+  });
+  if (probe.status === 0) return { python };
+  return {
+    skip: `SKIP google-api-python-client tests: ${python} cannot import googleapiclient/oauth2client/httplib2 (apt-get install python3-googleapi python3-oauth2client; or set DP_GOOGLE_PYTHON)`,
+  };
+}
+
+/** Runs a script of test/python with the given python and env; resolves with the JSON of its last stdout line. */
+export function runPython(
+  python: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  // biome-ignore lint/suspicious/noExplicitAny: the scripts print arbitrary JSON
+): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [join(PYTHON_DIR, script), ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0)
+        return reject(new Error(`${script} ${args.join(' ')} exited ${code}:\n${err.slice(-3000)}`));
+      // The JSON is the last line: Airflow logs to stdout before it.
+      try {
+        resolve(JSON.parse(out.trimEnd().split('\n').pop() ?? ''));
+      } catch {
+        reject(new Error(`${script} printed no JSON:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+const PYTHON_DIR = join(dirname(fileURLToPath(import.meta.url)), 'python');

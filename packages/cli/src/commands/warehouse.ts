@@ -4,18 +4,23 @@ import { EXIT_CODES } from '@data-pipeline/lint';
 import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, parseDay } from '@data-pipeline/local';
 import {
   checkProjectId,
+  FAULT_ERRORS,
+  parseFault,
+  ROUTE_IDS,
   type SeedReport,
   seedSampleData,
   startWarehouse,
   Warehouse,
+  writeServiceAccountKey,
 } from '@data-pipeline/warehouse';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, Interrupted, interruptedFor, usageExit } from '../io.js';
 import { type AccessFlags, isAccessFailure, serveAccess, TOKEN_ENV } from '../serve-access.js';
+import { isKeyFailure, type KeyFlags, serveKeys } from '../serve-keys.js';
 
 const DEFAULT_DATA_DIR = '.data';
 
-export interface ServeOptions extends AccessFlags {
+export interface ServeOptions extends AccessFlags, KeyFlags {
   port: string;
   host: string;
   dataDir: string;
@@ -25,6 +30,8 @@ export interface ServeOptions extends AccessFlags {
   threads?: string;
   /** --load-dir, repeatable: directories load jobs may read file:// URIs from */
   loadDir?: string[];
+  /** --fault, repeatable (test mode): method=reason[/status][:count] */
+  fault?: string[];
 }
 
 export interface SeedOptions {
@@ -74,8 +81,18 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
       `dp warehouse serve: --project: ${messageOf(e)} (6-30 lowercase letters, digits and hyphens, starting with a letter)`,
     );
   }
+  const faults = options.fault ?? [];
+  for (const spec of faults) {
+    try {
+      parseFault(spec, ROUTE_IDS);
+    } catch (e) {
+      return usage(`dp warehouse serve: --fault: ${messageOf(e)}`);
+    }
+  }
   const access = await serveAccess(options, options.host, io.env, io.cwd);
   if (isAccessFailure(access)) return fail(io, new CommandFailure(access.message, access.exitCode));
+  const tokenMode = await serveKeys(options, io.cwd);
+  if (isKeyFailure(tokenMode)) return fail(io, new CommandFailure(tokenMode.message, tokenMode.exitCode));
   const dataDir = resolve(io.cwd, options.dataDir);
   const loadDirs = (options.loadDir ?? []).map((d) => resolve(io.cwd, d));
   if (!options.inMemory) {
@@ -95,9 +112,33 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
       ...(options.memoryLimit !== undefined ? { memoryLimit: options.memoryLimit } : {}),
       ...(options.threads !== undefined ? { threads: Number(options.threads) } : {}),
       loadDirs,
+      ...(tokenMode ? { oauth: { keys: tokenMode.keys } } : {}),
+      ...(faults.length > 0 ? { faults } : {}),
     });
   } catch (e) {
     return fail(io, startFailure(e, options));
+  }
+  let written: { path: string; clientEmail: string } | undefined;
+  if (tokenMode?.writeKey !== undefined) {
+    // Written once the port is bound (token_uri names it), before the start line: a client that waits for the line
+    // finds the key. 0600, never over an existing file; on failure nothing keeps serving.
+    const key = running.createServiceAccountKey();
+    try {
+      await writeServiceAccountKey(tokenMode.writeKey, key);
+    } catch (e) {
+      await running.stop().catch(() => undefined);
+      const code = (e as { code?: string }).code;
+      return fail(
+        io,
+        new CommandFailure(
+          code === 'EEXIST'
+            ? `dp warehouse serve: --write-key ${tokenMode.writeKey} already exists; a key is never overwritten`
+            : `dp warehouse serve: cannot write --write-key ${tokenMode.writeKey} (${code ?? messageOf(e)})`,
+          EXIT_CODES.configuration,
+        ),
+      );
+    }
+    written = { path: tokenMode.writeKey, clientEmail: key.client_email };
   }
   io.stdout(
     `warehouse listening on ${running.boundUrl} (${options.inMemory ? 'in memory' : `data dir ${dataDir}`})\n`,
@@ -110,6 +151,21 @@ export async function warehouseServe(options: ServeOptions, io: CliIo): Promise<
         : `access token: ${running.token} (every request needs "Authorization: Bearer <token>")\n`,
     );
   }
+  if (tokenMode) {
+    const sources = [
+      ...tokenMode.keyFiles.map((f) => `--key-file ${f}`),
+      ...(written ? [`--write-key ${written.path}`] : []),
+    ];
+    io.stdout(
+      `token mode: API calls need an OAuth access token from ${running.tokenUri} (keys: ${sources.join(', ')})\n`,
+    );
+    if (written) {
+      io.stdout(
+        `service-account key written to ${written.path} (${written.clientEmail}, mode 0600): use it as GOOGLE_APPLICATION_CREDENTIALS or the key Secret\n`,
+      );
+    }
+  }
+  if (faults.length > 0) io.stdout(`fault injection (test mode): ${faults.join(', ')}\n`);
   // Read only now: reading io.signal installs the SIGINT/SIGTERM handlers (src/cli.ts).
   const signal = io.signal;
   if (!signal.aborted) await new Promise((done) => signal.addEventListener('abort', done, { once: true }));
@@ -212,6 +268,24 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
       '--load-dir <dir>',
       'a directory load jobs may read file:// URIs from (repeatable; default: none)',
       (dir: string, dirs: string[] = []) => [...dirs, dir],
+    )
+    .option(
+      '--write-key <file>',
+      'token mode: write a new service-account key (mode 0600, never over an existing file) whose token_uri is this warehouse; API calls then need an OAuth access token from it',
+    )
+    .option(
+      '--key-file <file>',
+      "token mode: trust this service-account key's public key (derived from its private_key) for token requests (repeatable)",
+      (file: string, files: string[] = []) => [...files, file],
+    )
+    .option(
+      '--fault <spec>',
+      `test mode: the next requests of a method answer a BigQuery error, method=reason[/status][:count], e.g. jobs.insert=rateLimitExceeded:2 (reasons: ${Object.entries(
+        FAULT_ERRORS,
+      )
+        .map(([reason, e]) => `${reason} ${e.status}`)
+        .join(', ')}; count * = always; repeatable)`,
+      (spec: string, specs: string[] = []) => [...specs, spec],
     );
   usageExit(serve);
   serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));
