@@ -474,18 +474,26 @@ async function uploadJob(wh: Warehouse, project: string, req: IncomingMessage, q
   }
 }
 
+/**
+ * The parts of a multipart/related body. Lines end in CRLF as RFC 2046 says, or in bare LF: google-api-python-client
+ * 1.7 writes its upload with Python's email generator, which uses `\n` (decided by the line after the first delimiter).
+ */
 function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   const delimiter = Buffer.from(`--${boundary}`);
   const parts: Buffer[] = [];
   let start = body.indexOf(delimiter);
+  const eol =
+    body.subarray(start + delimiter.length, start + delimiter.length + 2).toString() === '\r\n'
+      ? '\r\n'
+      : '\n';
   while (start >= 0) {
     const next = body.indexOf(delimiter, start + delimiter.length);
     if (next < 0) break;
     const part = body.subarray(start + delimiter.length, next);
-    const headerEnd = part.indexOf('\r\n\r\n');
+    const headerEnd = part.indexOf(eol + eol);
     if (headerEnd >= 0) {
-      let content = part.subarray(headerEnd + 4);
-      if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2);
+      let content = part.subarray(headerEnd + 2 * eol.length);
+      if (content.subarray(-eol.length).toString() === eol) content = content.subarray(0, -eol.length);
       parts.push(content);
     }
     start = next;

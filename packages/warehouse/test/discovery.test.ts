@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryDocument, isDiscoveryTarget, METHODS, rootUrlFor } from '../src/discovery.js';
 import type { RunningWarehouse } from '../src/index.js';
@@ -97,7 +100,11 @@ describe.skipIf('skip' in py)('google-api-python-client 1.7 against the warehous
   const python = 'python' in py ? py.python : '';
 
   it.concurrent('builds every method from the document and drives the ones the hook uses', async () => {
-    const out = await runPython(python, 'bq_client.py', ['methods'], { WAREHOUSE_URL: wh.url });
+    const tmp = await mkdtemp(join(tmpdir(), 'wh-py-'));
+    const out = await runPython(python, 'bq_client.py', ['methods'], {
+      WAREHOUSE_URL: wh.url,
+      TMPDIR: tmp,
+    }).finally(() => rm(tmp, { recursive: true, force: true }));
     expect(out.methods).toEqual(ROUTES.map((r) => r.id).sort());
     expect(out['datasets.insert'].datasetReference).toEqual({
       projectId: 'local-project',
@@ -124,6 +131,11 @@ describe.skipIf('skip' in py)('google-api-python-client 1.7 against the warehous
     expect(out['jobs.cancel'].job.jobReference.jobId).toBe(job.jobReference.jobId);
     expect(out['jobs.query'].rows).toEqual([{ f: [{ v: '3' }] }]);
     expect(out['tables.patch'].description).toBe('from python');
+    expect(out['jobs.insert.upload'].status).toEqual({ state: 'DONE' });
+    expect(out['tabledata.list.loaded'].rows).toEqual([
+      { f: [{ v: '1' }, { v: 'x' }] },
+      { f: [{ v: '2' }, { v: 'y' }] },
+    ]);
     expect(out['tables.get.missing'].error).toMatchObject({ status: 404, reason: 'notFound' });
     expect(out['datasets.delete']).toBe('');
   });

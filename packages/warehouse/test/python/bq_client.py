@@ -10,6 +10,7 @@ import sys
 import httplib2
 from googleapiclient import discovery
 from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaFileUpload
 
 URL = os.environ["WAREHOUSE_URL"].rstrip("/")
 PROJECT = os.environ.get("PROJECT", "local-project")
@@ -113,6 +114,25 @@ def methods():
     out["tables.patch"] = bq.tables().patch(
         projectId=PROJECT, datasetId="pyds", tableId="dst", body={"description": "from python"}
     ).execute()
+    # jobs.insert with a media body: the client's multipart upload (its parts end in bare LF).
+    rows = os.path.join(os.environ["TMPDIR"], "rows.csv")
+    with open(rows, "w") as f:
+        f.write("a,b\n1,x\n2,y\n")
+    out["jobs.insert.upload"] = bq.jobs().insert(
+        projectId=PROJECT,
+        body={
+            "configuration": {
+                "load": {
+                    "destinationTable": {"projectId": PROJECT, "datasetId": "pyds", "tableId": "loaded"},
+                    "sourceFormat": "CSV",
+                    "skipLeadingRows": 1,
+                    "schema": {"fields": [{"name": "a", "type": "INTEGER"}, {"name": "b", "type": "STRING"}]},
+                }
+            }
+        },
+        media_body=MediaFileUpload(rows, mimetype="application/octet-stream", resumable=False),
+    ).execute()
+    out["tabledata.list.loaded"] = bq.tabledata().list(projectId=PROJECT, datasetId="pyds", tableId="loaded").execute()
     out["tables.get.missing"] = attempt(
         lambda: bq.tables().get(projectId=PROJECT, datasetId="pyds", tableId="nope").execute()
     )
