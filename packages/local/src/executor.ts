@@ -38,6 +38,11 @@ export interface ProcessExecutorOptions {
   readonly overrideEnv: Readonly<Record<string, string>>;
   /** A Secret volume that was not given with --secret is mounted empty (and env vars pointing into it are dropped). */
   readonly allowMissingSecrets: boolean;
+  /**
+   * A key file mounted for every Secret not given with --secret (each of its items is this file): the embedded
+   * warehouse's own service-account key when it runs in token mode. Takes precedence over mounting it empty.
+   */
+  readonly defaultSecretFile?: string;
   /** Directory for pod dirs (created, temporary). */
   readonly workDir: string;
   /** Directory for the steps' logs (created, kept). */
@@ -118,7 +123,7 @@ export class ProcessExecutor implements Executor {
       await mkdir(local, { recursive: true, mode: 0o700 });
       let emptySecret = false;
       if (vol.secret) {
-        const given = this.opts.secrets.get(vol.secret.secretName);
+        const given = this.opts.secrets.get(vol.secret.secretName) ?? this.opts.defaultSecretFile;
         if (given === undefined) {
           if (!vol.secret.optional && !this.opts.allowMissingSecrets)
             return `secret ${vol.secret.secretName} is not provided: pass --secret ${vol.secret.secretName}=PATH`;

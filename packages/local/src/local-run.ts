@@ -2,7 +2,7 @@
  * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
  * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks, the process host); never touches `process`.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
@@ -168,9 +168,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     if (opts.warehouse === 'embedded') {
       if (!warehouseUrl) {
         const t = clock();
+        // The Airflow engine runs 1.8.2's BigQueryHook, which needs a real service-account key (oauth2client signs a
+        // JWT with it): the warehouse makes one whose token_uri is its own token endpoint, in token mode.
         wh = await startEmbeddedWarehouse({
           dataDir: opts.dataDir,
           projectId: parameters['gcp-project'] ?? DEFAULT_PROJECT,
+          ...(opts.engine === 'airflow' ? { serviceAccountKey: true } : {}),
         });
         warehouseStartMs = clock() - t;
         warehouseUrl = wh.url;
@@ -185,6 +188,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         opts.log?.(`sample data ${range.from} .. ${range.to} ready`);
       }
     }
+    let warehouseKeyFile: string | undefined;
+    if (wh?.serviceAccountKey) {
+      warehouseKeyFile = join(runDir, 'warehouse-key.json'); // the run dir is private (0700), removed at the end
+      await writeFile(warehouseKeyFile, wh.serviceAccountKey, { mode: 0o600 });
+      opts.log?.(
+        'the steps authenticate with a service-account key made by the embedded warehouse (token mode)',
+      );
+    }
     const overrideEnv: Record<string, string> = { DP_ENGINE: opts.engine };
     if (warehouseUrl) overrideEnv.BIGQUERY_EMULATOR_HOST = warehouseUrl;
     const executor = new ProcessExecutor({
@@ -197,6 +208,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       // Embedded: no key needed, so a Secret not given is nothing to mention. BigQuery: without --secret the steps
       // fall back to Application Default Credentials, which is worth a line.
       allowMissingSecrets: true,
+      ...(warehouseKeyFile ? { defaultSecretFile: warehouseKeyFile } : {}),
       ...(opts.log && opts.warehouse === 'bigquery'
         ? { onNote: (note: string) => opts.log?.(`${note}; the steps use Application Default Credentials`) }
         : {}),

@@ -5,6 +5,12 @@
 
 export interface StartedWarehouse {
   readonly url: string;
+  /**
+   * With `serviceAccountKey`: the JSON of a service-account key made for this warehouse (its token_uri is the
+   * warehouse's token endpoint, which API calls then need a token from — what Airflow's BigQueryHook and oauth2client
+   * do with a real key). Secret: the caller writes it only into a private 0600 file.
+   */
+  readonly serviceAccountKey?: string;
   seed(range: { from: string; to: string }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -15,9 +21,16 @@ interface WarehouseModule {
     host?: string;
     dataDir?: string | null;
     projectId?: string;
-  }): Promise<{ url: string; port: number; stop(): Promise<void> }>;
+    oauth?: Record<string, never>;
+  }): Promise<{
+    url: string;
+    port: number;
+    warehouse: unknown;
+    createServiceAccountKey(): unknown;
+    stop(): Promise<void>;
+  }>;
   seedSampleData(
-    target: { url: string },
+    target: { url: string } | never,
     opts: { from: string; to: string; scale?: number; seed?: number },
   ): Promise<unknown>;
 }
@@ -85,6 +98,8 @@ export async function embeddedWarehouseAvailable(): Promise<boolean> {
 export async function startEmbeddedWarehouse(opts: {
   dataDir: string | null;
   projectId: string;
+  /** Token mode with one service-account key made for it (see StartedWarehouse.serviceAccountKey). */
+  serviceAccountKey?: boolean;
 }): Promise<StartedWarehouse> {
   const mod = await loadModule();
   let wh: Awaited<ReturnType<WarehouseModule['startWarehouse']>>;
@@ -94,6 +109,7 @@ export async function startEmbeddedWarehouse(opts: {
       host: '127.0.0.1',
       dataDir: opts.dataDir,
       projectId: opts.projectId,
+      ...(opts.serviceAccountKey ? { oauth: {} } : {}),
     });
   } catch (e) {
     // The warehouse words a DuckDB lock conflict as "in use by another warehouse process" (src/warehouse.ts there).
@@ -105,8 +121,10 @@ export async function startEmbeddedWarehouse(opts: {
   }
   return {
     url: wh.url,
+    ...(opts.serviceAccountKey ? { serviceAccountKey: JSON.stringify(wh.createServiceAccountKey()) } : {}),
+    // In-process: straight into the warehouse object (no HTTP, so no token needed in token mode).
     seed: async (range) => {
-      await mod.seedSampleData({ url: wh.url }, range);
+      await mod.seedSampleData(wh.warehouse as never, range);
     },
     stop: () => wh.stop(),
   };
