@@ -11,6 +11,7 @@ export {
 export {
   bootstrapConnections,
   type ConnectionInputs,
+  ConnectionUriError,
   connectionsFromEnv,
   GOOGLE_CLOUD_SCOPE,
   GOOGLE_CONN_IDS,
