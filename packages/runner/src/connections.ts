@@ -217,6 +217,27 @@ export function connectionsFromEnv(env: Readonly<Record<string, string | undefin
 }
 
 /**
+ * The Google connection 1.8.2's `GoogleCloudBaseHook` reads: the project always (the hook has no other source for it),
+ * and the key path only when there is a key file. Without one, `_authorize` falls back to Application Default
+ * Credentials (`GoogleCredentials.get_application_default()`: Workload Identity, the metadata server, gcloud).
+ */
+export function googleConnection(
+  connId: string,
+  project: string,
+  keyPath: string | undefined,
+): ConnectionSpec {
+  return {
+    connId,
+    connType: 'google_cloud_platform',
+    extra: {
+      extra__google_cloud_platform__project: project,
+      ...(keyPath ? { extra__google_cloud_platform__key_path: keyPath } : {}),
+      extra__google_cloud_platform__scope: GOOGLE_CLOUD_SCOPE,
+    },
+  };
+}
+
+/**
  * Resolves connections from the three sources (issue 3 §2): the GOOGLE_APPLICATION_CREDENTIALS key file, the
  * connections dir, and `AIRFLOW_CONN_*`. Reads files but writes nothing. Errors are configuration (78) one-liners
  * that never quote file contents.
@@ -238,17 +259,10 @@ export async function bootstrapConnections(inputs: ConnectionInputs): Promise<Re
         `GOOGLE_APPLICATION_CREDENTIALS ${JSON.stringify(keyPath)}: no project_id in the key; pass --gcp-project or GOOGLE_CLOUD_PROJECT`,
       );
     }
-    for (const connId of GOOGLE_CONN_IDS) {
-      registered.set(connId, {
-        connId,
-        connType: 'google_cloud_platform',
-        extra: {
-          extra__google_cloud_platform__project: gcpProject,
-          extra__google_cloud_platform__key_path: keyPath,
-          extra__google_cloud_platform__scope: GOOGLE_CLOUD_SCOPE,
-        },
-      });
-    }
+  }
+  if (gcpProject) {
+    for (const connId of GOOGLE_CONN_IDS)
+      registered.set(connId, googleConnection(connId, gcpProject, keyPath));
   }
   for (const spec of readConnectionsDir(inputs.connectionsDir, inputs.connectionsDirExplicit)) {
     registered.set(spec.connId, spec);

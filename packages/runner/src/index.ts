@@ -15,6 +15,7 @@ export {
   connectionsFromEnv,
   GOOGLE_CLOUD_SCOPE,
   GOOGLE_CONN_IDS,
+  googleConnection,
   parseConnectionJson,
   parseConnectionUri,
   type ResolvedConnections,

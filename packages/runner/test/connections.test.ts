@@ -75,6 +75,56 @@ describe('bootstrapConnections', () => {
     expect(r.secrets).toEqual(expect.arrayContaining(['pw-secret', 'envpw']));
   });
 
+  it('registers project-only Google connections (no key_path: 1.8.2 falls back to ADC) when a project is known', async () => {
+    const { conns } = setup();
+    const r = await bootstrapConnections({
+      env: {},
+      gcpProject: 'adc-project',
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect([...r.registered.keys()]).toEqual(['google_cloud_default', 'bigquery_default']);
+    for (const spec of r.registered.values()) {
+      expect(spec.connType).toBe('google_cloud_platform');
+      expect(spec.extra).toEqual({
+        extra__google_cloud_platform__project: 'adc-project',
+        extra__google_cloud_platform__scope: 'https://www.googleapis.com/auth/cloud-platform',
+      });
+    }
+    expect(r.keyFile).toBeUndefined();
+    expect(r.gcpProject).toBe('adc-project');
+  });
+
+  it('registers no Google connection when no project is known, and a connection file still wins', async () => {
+    const { conns } = setup();
+    const none = await bootstrapConnections({
+      env: {},
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect([...none.registered.keys()]).toEqual([]);
+    writeFileSync(join(conns, 'bigquery_default'), 'google-cloud-platform://');
+    const r = await bootstrapConnections({
+      env: {},
+      gcpProject: 'adc-project',
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect(r.registered.get('bigquery_default')).toEqual({
+      connId: 'bigquery_default',
+      connType: 'google-cloud-platform',
+      host: '',
+      schema: '',
+    });
+    expect(r.registered.get('google_cloud_default')?.extra?.extra__google_cloud_platform__project).toBe(
+      'adc-project',
+    );
+  });
+
   it('keeps percent-escapes as 1.8.2 does, and redacts the password as written', async () => {
     const { conns } = setup();
     writeFileSync(join(conns, 'my_db'), 'mysql://etl:p%40ss-word@db:3306/w%2Fh\n');
