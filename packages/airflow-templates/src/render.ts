@@ -1,7 +1,33 @@
 import nunjucks from 'nunjucks';
-import { PyValueError } from './pydatetime.js';
+import { PyTypeError, PyValueError } from './pydatetime.js';
+import {
+  PyKeyError,
+  PyZeroDivisionError,
+  pyBinOp,
+  pyConcat,
+  pyIndex,
+  pySlice,
+  pyStr,
+  pyTuple,
+  StrictObject,
+  UndefinedLookup,
+  UnsupportedError,
+} from './pyops.js';
+import { SLICE_FN, withPythonSyntax } from './syntax.js';
 
-export type TemplateErrorKind = 'syntax' | 'undefined' | 'value';
+/**
+ * What went wrong, after Python's exception classes: `syntax` (TemplateSyntaxError), `undefined` (UndefinedError),
+ * `value` (ValueError), `type` (TypeError), `key` (KeyError: a Variable), `arithmetic` (ZeroDivisionError), and
+ * `unsupported`: the template is valid for Airflow but the native engine cannot reproduce what it would render.
+ */
+export type TemplateErrorKind =
+  | 'syntax'
+  | 'undefined'
+  | 'value'
+  | 'type'
+  | 'key'
+  | 'arithmetic'
+  | 'unsupported';
 
 /** A template that cannot be rendered. `message` is one line (no stack, no template path). */
 export class TemplateRenderError extends Error {
@@ -61,6 +87,10 @@ interface NunjucksRuntime {
   memberLookup(obj: unknown, val: unknown): unknown;
   callWrap(obj: unknown, name: string, context: unknown, args: unknown[]): unknown;
   suppressValue(val: unknown, autoescape: boolean): unknown;
+  SafeString: new (...args: unknown[]) => object;
+  pyBinOp?: typeof pyBinOp;
+  pyConcat?: typeof pyConcat;
+  pyTuple?: typeof pyTuple;
 }
 
 // nunjucks' compiled templates call these through the shared runtime object. We wrap them, active only while one of
@@ -76,14 +106,30 @@ const original = {
 };
 let active = 0;
 
+// Called only by templates compiled with withPythonSyntax (ours): new names on the shared runtime object.
+runtime.pyBinOp = pyBinOp;
+runtime.pyConcat = pyConcat;
+runtime.pyTuple = pyTuple;
+
 runtime.memberLookup = function memberLookup(obj: unknown, val: unknown): unknown {
   if (active > 0) {
     if (obj === undefined) {
       throw new UndefinedError(`cannot access attribute '${String(val)}' of an undefined value`);
     }
+    if (obj instanceof StrictObject) return obj.lookup(val);
     if (typeof obj === 'string' && typeof val === 'string' && Object.hasOwn(PY_STR_METHODS, val)) {
       const method = PY_STR_METHODS[val] as (s: string, ...a: unknown[]) => unknown;
       return (...args: unknown[]) => method(obj, ...args);
+    }
+    // Python indexing: negative from the end; out of range is Jinja's Undefined.
+    if ((typeof obj === 'string' || Array.isArray(obj)) && typeof val === 'number' && Number.isInteger(val)) {
+      return pyIndex(obj, val);
+    }
+    // A callable namespace (`macros.datetime`, with `.strptime`, `.utcnow`): the function itself, not a wrapper
+    // without its attributes.
+    if (obj !== null && (typeof obj === 'object' || typeof obj === 'function') && typeof val === 'string') {
+      const member = (obj as Record<string, unknown>)[val];
+      if (typeof member === 'function' && Object.keys(member).length > 0) return member;
     }
   }
   return original.memberLookup(obj, val);
@@ -96,11 +142,7 @@ runtime.callWrap = function callWrap(obj: unknown, name: string, context: unknow
   return original.callWrap(obj, name, context, args);
 };
 runtime.suppressValue = function suppressValue(val: unknown, autoescape: boolean): unknown {
-  if (active > 0) {
-    if (val === null) return 'None';
-    if (val === true) return 'True';
-    if (val === false) return 'False';
-  }
+  if (active > 0 && !(val instanceof runtime.SafeString)) return pyStr(val);
   return original.suppressValue(val, autoescape);
 };
 
@@ -111,10 +153,12 @@ const env = new nunjucks.Environment(null, {
   throwOnUndefined: false,
   trimBlocks: false,
   lstripBlocks: false,
+  // Keeps the original error as `cause` of nunjucks' TemplateError (its kind: ValueError, TypeError, …).
+  dev: true,
 });
 
 /** Python-only literals that nunjucks would otherwise look up as (undefined) names. */
-const PY_LITERALS = { True: true, False: false, None: null };
+const PY_LITERALS = { True: true, False: false, None: null, [SLICE_FN]: pySlice };
 
 /**
  * Jinja2's lexer normalises every line break (Python `splitlines()` separators) to `\n` and, with
@@ -141,7 +185,7 @@ export function renderTemplate(text: string, context: Readonly<Record<string, un
   const source = normalizeTemplateSource(text);
   let template: nunjucks.Template;
   try {
-    template = new nunjucks.Template(source, env, undefined, true);
+    template = withPythonSyntax(() => new nunjucks.Template(source, env, undefined, true));
   } catch (err) {
     throw new TemplateRenderError('syntax', `template syntax error: ${describe(err)}`);
   }
@@ -154,12 +198,28 @@ export function renderTemplate(text: string, context: Readonly<Record<string, un
   } finally {
     active--;
   }
+  // nunjucks wraps what a render throws in a TemplateError whose `cause` is the original error.
+  const cause = (thrown as { cause?: unknown } | undefined)?.cause ?? thrown;
   const msg = describe(thrown);
+  if (cause instanceof UnsupportedError) {
+    throw new TemplateRenderError(
+      'unsupported',
+      `not supported by the native engine: ${oneLine(cause.message)} (run the step with --engine airflow)`,
+    );
+  }
+  const python: ReadonlyArray<readonly [new (...a: never[]) => Error, TemplateErrorKind, string]> = [
+    [PyValueError, 'value', 'ValueError'],
+    [PyTypeError, 'type', 'TypeError'],
+    [PyKeyError, 'key', 'KeyError'],
+    [PyZeroDivisionError, 'arithmetic', 'ZeroDivisionError'],
+    [UndefinedLookup, 'undefined', 'UndefinedError'],
+  ];
+  for (const [cls, kind, name] of python) {
+    if (cause instanceof cls) throw new TemplateRenderError(kind, `${name}: ${oneLine(cause.message)}`);
+  }
   if (/UndefinedError/.test(msg))
     throw new TemplateRenderError('undefined', `UndefinedError: ${stripName(msg)}`);
-  if (/ValueError/.test(msg) || thrown instanceof PyValueError) {
-    throw new TemplateRenderError('value', `ValueError: ${stripName(msg)}`);
-  }
+  if (/ValueError/.test(msg)) throw new TemplateRenderError('value', `ValueError: ${stripName(msg)}`);
   throw new TemplateRenderError('syntax', `template error: ${msg}`);
 }
 
