@@ -219,6 +219,13 @@ export function templateContext(
     unsupported('ti'),
     () => `<TaskInstance: ${options.dagId}.${options.taskId} ${ed} [running]>`,
   );
+  const runId = options.runId ?? `backfill_${ts}`;
+  // `airflow backfill` creates a DagRun before the task runs, so 1.8.2's context has one (not None).
+  const dagRun = new StrictObject(
+    { dag_id: options.dagId, run_id: runId, execution_date: ed, external_trigger: false, conf: NONE },
+    unsupported('dag_run'),
+    () => `<DagRun ${options.dagId} @ ${ed}: ${runId}, externally triggered: False>`,
+  );
   return {
     dag,
     ds,
@@ -235,8 +242,8 @@ export function templateContext(
     execution_date: ed,
     prev_execution_date: shift(ed, schedule, -1),
     next_execution_date: shift(ed, schedule, 1),
-    dag_run: NONE,
-    run_id: options.runId ?? `backfill_${ts}`,
+    dag_run: dagRun,
+    run_id: runId,
     macros,
     params,
     tables: 'tables' in params ? params.tables : NONE,
