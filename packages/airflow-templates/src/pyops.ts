@@ -135,7 +135,10 @@ function unsupportedOperands(op: string, a: unknown, b: unknown): PyTypeError {
   return new PyTypeError(`unsupported operand type(s) for ${op}: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
 }
 
-/** A float result Python would print with `.0` (`4 / 2` → `2.0`): refused rather than printed as `2`. */
+/**
+ * A float result Python would print with `.0` (`4 / 2` → `2.0`, `2.5 * 2` → `5.0`): refused rather than printed as
+ * `2`. (A float literal with an integer value, `2.0`, is already an integer once nunjucks has lexed it.)
+ */
 function floatResult(n: number): number {
   if (Number.isInteger(n)) {
     throw new UnsupportedError('a division whose float result Python prints with .0 (use // for integers)');
@@ -143,11 +146,16 @@ function floatResult(n: number): number {
   return n;
 }
 
+/** `a op b` on numbers: a float operand makes a float result (refused when Python would print it with `.0`). */
+function numeric(a: number | boolean, b: number | boolean, result: number): number {
+  return isInt(a) && isInt(b) ? result : floatResult(result);
+}
+
 /** Python's binary operators on template values. */
 export function pyBinOp(op: string, a: unknown, b: unknown): unknown {
   switch (op) {
     case '+':
-      if (isNum(a) && isNum(b)) return Number(a) + Number(b);
+      if (isNum(a) && isNum(b)) return numeric(a, b, Number(a) + Number(b));
       if (typeof a === 'string' && typeof b === 'string') return a + b;
       if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
       if (a instanceof PyDatetime && b instanceof PyTimedelta) return a.plus(b);
@@ -160,7 +168,7 @@ export function pyBinOp(op: string, a: unknown, b: unknown): unknown {
         throw new PyTypeError(`can only concatenate str (not "${pyTypeName(b)}") to str`);
       throw unsupportedOperands('+', a, b);
     case '-':
-      if (isNum(a) && isNum(b)) return Number(a) - Number(b);
+      if (isNum(a) && isNum(b)) return numeric(a, b, Number(a) - Number(b));
       if (a instanceof PyDatetime && b instanceof PyTimedelta)
         return a.plus(new PyTimedelta(-b.totalMicroseconds));
       if (a instanceof PyDatetime && b instanceof PyDatetime) return a.since(b);
@@ -169,7 +177,7 @@ export function pyBinOp(op: string, a: unknown, b: unknown): unknown {
       if (a instanceof PyDatetime && b instanceof PyRelativedelta) return b.negate().applyTo(a);
       throw unsupportedOperands('-', a, b);
     case '*':
-      if (isNum(a) && isNum(b)) return Number(a) * Number(b);
+      if (isNum(a) && isNum(b)) return numeric(a, b, Number(a) * Number(b));
       if ((typeof a === 'string' || Array.isArray(a)) && isInt(b)) return repeat(a, Number(b));
       if (isInt(a) && (typeof b === 'string' || Array.isArray(b))) return repeat(b, Number(a));
       if (a instanceof PyTimedelta && isInt(b)) return new PyTimedelta(a.totalMicroseconds * Number(b));
@@ -184,17 +192,14 @@ export function pyBinOp(op: string, a: unknown, b: unknown): unknown {
     case '//':
       if (isNum(a) && isNum(b)) {
         if (Number(b) === 0) throw new PyZeroDivisionError('integer division or modulo by zero');
-        const q = Math.floor(Number(a) / Number(b));
-        if (!isInt(a) || !isInt(b)) return floatResult(q);
-        return q;
+        return numeric(a, b, Math.floor(Number(a) / Number(b)));
       }
       throw unsupportedOperands('//', a, b);
     case '%':
       if (typeof a === 'string') return printf(a, b);
       if (isNum(a) && isNum(b)) {
         if (Number(b) === 0) throw new PyZeroDivisionError('integer division or modulo by zero');
-        const r = Number(a) - Number(b) * Math.floor(Number(a) / Number(b));
-        return isInt(a) && isInt(b) ? r : floatResult(r);
+        return numeric(a, b, Number(a) - Number(b) * Math.floor(Number(a) / Number(b)));
       }
       throw unsupportedOperands('%', a, b);
     default:
