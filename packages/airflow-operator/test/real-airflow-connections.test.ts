@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseConnectionUri } from '@data-pipeline/runner';
 import { findRealAirflow, tempDir } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Real Apache Airflow 1.8.2: Application Default Credentials / Workload Identity (issue 13 §3). Without a key file the
-// runner registers project-only Google connections; a probe run by the task (a BashOperator, so in the task's own
-// environment and AIRFLOW_HOME) builds 1.8.2's BigQueryHook and reports what it reads and how it authorizes.
+// Real Apache Airflow 1.8.2, connections (issue 13 §3). A probe run by the task (a BashOperator, so in the task's own
+// environment and AIRFLOW_HOME) asks 1.8.2's own code:
+//  - Application Default Credentials / Workload Identity: without a key file the runner registers project-only Google
+//    connections; the probe builds BigQueryHook and reports what it reads and how it authorizes;
+//  - URI parity: the same URI as a --connections-dir file (parsed by parseConnectionUri, registered through the ORM)
+//    and as AIRFLOW_CONN_* (parsed by Airflow itself) must be the same connection, and the one the native engine sees.
 const BIN = join(import.meta.dirname, '..', 'bin', 'airflow-operator.js');
 const found = findRealAirflow(process.env);
 if ('skip' in found) console.warn(found.skip);
@@ -36,6 +41,25 @@ for conn_id in ('bigquery_default', 'google_cloud_default'):
 print('PROBE ' + json.dumps(out, sort_keys=True))
 `;
 
+/** Each URI goes in as a connections-dir file `file_<i>` and as `AIRFLOW_CONN_ENV_<i>`. */
+const URIS = [
+  'mysql://etl:p%40ss-w0rd@DB.Example%2fX:3306/w%2Fh?charset=utf8',
+  'google-cloud-platform://',
+  'postgresql://us%3Aer:pa:ss@h/db;x',
+];
+
+const URI_PROBE = `import hashlib, json, sys
+from airflow.hooks.base_hook import BaseHook
+out = {}
+for conn_id in sys.argv[1:]:
+    c = BaseHook.get_connection(conn_id)
+    out[conn_id] = {'conn_type': c.conn_type, 'host': c.host, 'schema': c.schema, 'login': c.login, 'port': c.port,
+                    'password_sha256': hashlib.sha256(c.password.encode()).hexdigest() if c.password else None}
+print('URIPROBE ' + json.dumps(out, sort_keys=True))
+`;
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
 interface ProbeEntry {
   conn_type: string;
   project_id: string | null;
@@ -48,14 +72,17 @@ interface ProbeEntry {
   error?: string;
 }
 
-describe.skipIf('skip' in found)('ADC on real Airflow 1.8.2: project-only Google connections', () => {
+describe.skipIf('skip' in found)('connections on real Airflow 1.8.2', () => {
   let root: { path: string; cleanup: () => void };
   let probe: string;
   let gcloud: string;
+  let uriProbe: string;
   beforeAll(() => {
-    root = tempDir('dp-real-adc-');
+    root = tempDir('dp-real-conn-');
     probe = join(root.path, 'probe.py');
     writeFileSync(probe, PROBE);
+    uriProbe = join(root.path, 'uri_probe.py');
+    writeFileSync(uriProbe, URI_PROBE);
     // A gcloud user credential where oauth2client's get_application_default() looks for one (no network needed).
     gcloud = join(root.path, 'gcloud');
     mkdirSync(gcloud, { mode: 0o700 });
@@ -72,11 +99,19 @@ describe.skipIf('skip' in found)('ADC on real Airflow 1.8.2: project-only Google
   });
   afterAll(() => root?.cleanup());
 
-  async function run(name: string, project: string[]) {
+  async function run(
+    name: string,
+    project: string[],
+    bash = `"\${AIRFLOW_PYTHON:-/usr/bin/python3}" ${probe}`,
+    extraEnv: Record<string, string> = {},
+    connections: Record<string, string> = {},
+  ) {
     const dir = join(root.path, name);
     const scratch = join(dir, 'tmp');
     mkdirSync(scratch, { recursive: true });
     mkdirSync(join(dir, 'no-connections'));
+    for (const [file, text] of Object.entries(connections))
+      writeFileSync(join(dir, 'no-connections', file), text);
     const binDir = 'skip' in found ? '' : found.binDir;
     const env: Record<string, string | undefined> = { ...process.env };
     delete env.GOOGLE_APPLICATION_CREDENTIALS;
@@ -95,10 +130,16 @@ describe.skipIf('skip' in found)('ADC on real Airflow 1.8.2: project-only Google
         '--operator',
         'airflow.operators.bash_operator.BashOperator',
         '--kwargs',
-        JSON.stringify({ bash_command: `"\${AIRFLOW_PYTHON:-/usr/bin/python3}" ${probe}` }),
+        JSON.stringify({ bash_command: bash }),
       ],
       {
-        env: { ...env, PATH: `${binDir}:${process.env.PATH}`, TMPDIR: scratch, CLOUDSDK_CONFIG: gcloud },
+        env: {
+          ...env,
+          PATH: `${binDir}:${process.env.PATH}`,
+          TMPDIR: scratch,
+          CLOUDSDK_CONFIG: gcloud,
+          ...extraEnv,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -117,11 +158,22 @@ describe.skipIf('skip' in found)('ADC on real Airflow 1.8.2: project-only Google
       .map((l) => JSON.parse(l) as { msg: string; src?: string })
       .find((r) => r.src === 'task-log' && r.msg.includes('PROBE {'))?.msg;
     const probeJson = line ? line.slice(line.indexOf('PROBE {') + 'PROBE '.length) : undefined;
+    const uriLine = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; src?: string })
+      .find((r) => r.src === 'task-log' && r.msg.includes('URIPROBE {'))?.msg;
     return {
       code,
       stdout,
       stderr,
       probe: probeJson ? (JSON.parse(probeJson) as Record<string, ProbeEntry>) : undefined,
+      uris: uriLine
+        ? (JSON.parse(uriLine.slice(uriLine.indexOf('URIPROBE {') + 'URIPROBE '.length)) as Record<
+            string,
+            Record<string, unknown>
+          >)
+        : undefined,
       leftovers: readdirSync(scratch),
     };
   }
@@ -152,8 +204,36 @@ describe.skipIf('skip' in found)('ADC on real Airflow 1.8.2: project-only Google
     const r = await run('without-project', []);
     expect(r.code, r.stderr).toBe(0);
     // initdb's own bigquery_default row (conn_type bigquery, no extras) and no google_cloud_default at all.
-    expect(r.probe?.bigquery_default).toMatchObject({ conn_type: 'bigquery', project_id: null, key_path: null });
+    expect(r.probe?.bigquery_default).toMatchObject({
+      conn_type: 'bigquery',
+      project_id: null,
+      key_path: null,
+    });
     expect(r.probe?.google_cloud_default).toEqual({ error: 'AirflowException' });
     expect(r.leftovers).toEqual([]);
+  }, 180_000);
+
+  it.concurrent('a URI as a connections-dir file and as AIRFLOW_CONN_* is one connection in 1.8.2 and natively', async () => {
+    const files = Object.fromEntries(URIS.map((u, i) => [`file_${i}`, `${u}\n`]));
+    const env = Object.fromEntries(URIS.map((u, i) => [`AIRFLOW_CONN_ENV_${i}`, u]));
+    const ids = URIS.flatMap((_, i) => [`file_${i}`, `env_${i}`]).join(' ');
+    const r = await run('uris', [], `"\${AIRFLOW_PYTHON:-/usr/bin/python3}" ${uriProbe} ${ids}`, env, files);
+    expect(r.code, r.stderr).toBe(0);
+    URIS.forEach((uri, i) => {
+      const spec = parseConnectionUri('x', uri);
+      const native = {
+        conn_type: spec?.connType,
+        host: spec?.host,
+        schema: spec?.schema,
+        login: spec?.login ?? null,
+        port: spec?.port ?? null,
+        password_sha256: spec?.password ? sha256(spec.password) : null,
+      };
+      expect(r.uris?.[`env_${i}`], uri).toEqual(native);
+      expect(r.uris?.[`file_${i}`], uri).toEqual(native);
+    });
+    // Literal, as 1.8.2 keeps it: the password is p%40ss-w0rd, never decoded to p@ss-w0rd; and it is never printed.
+    expect(r.uris?.file_0?.password_sha256).toBe(sha256('p%40ss-w0rd'));
+    expect(r.stdout).not.toContain('p%40ss-w0rd');
   }, 180_000);
 });
