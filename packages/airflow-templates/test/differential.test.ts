@@ -15,10 +15,16 @@ const DAG = 'bigquery_github_trends_v1';
 const TASK = 'bq_write_to_github_agg';
 const PARAMS = { project: 'my-proj', dataset: 'github_trends' };
 
-/** The Debian python3-jinja2 installs for /usr/bin/python3, not for a pyenv `python3` earlier on PATH. */
+/**
+ * The Debian python3-jinja2 (and python3-dateutil, for `macros.dateutil`) install for /usr/bin/python3, not for a
+ * pyenv `python3` earlier on PATH.
+ */
 function findJinjaPython(): string | undefined {
   for (const candidate of ['/usr/bin/python3', 'python3', 'python']) {
-    const r = spawnSync(candidate, ['-c', 'import jinja2'], { stdio: 'ignore', timeout: 10_000 });
+    const r = spawnSync(candidate, ['-c', 'import jinja2, dateutil.relativedelta'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
     if (r.status === 0) return candidate;
   }
   return undefined;
@@ -39,7 +45,7 @@ type PyResult =
 const python = findJinjaPython();
 if (!python) {
   console.warn(
-    'SKIP differential Jinja test: no Python interpreter with jinja2 (apt-get install python3-jinja2)',
+    'SKIP differential Jinja test: no Python interpreter with jinja2 and dateutil (apt-get install python3-jinja2 python3-dateutil)',
   );
 }
 
