@@ -302,16 +302,7 @@ export class PyTimedelta {
   }
 }
 
-const RELATIVE_FIELDS = [
-  'years',
-  'months',
-  'weeks',
-  'days',
-  'hours',
-  'minutes',
-  'seconds',
-  'microseconds',
-] as const;
+const RELATIVE_FIELDS = ['years', 'months', 'days', 'hours', 'minutes', 'seconds', 'microseconds'] as const;
 const ABSOLUTE_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'] as const;
 
 /**
@@ -327,13 +318,23 @@ export class PyRelativedelta {
     rel: Record<(typeof RELATIVE_FIELDS)[number], number>,
     abs: Partial<Record<(typeof ABSOLUTE_FIELDS)[number], number>>,
   ) {
-    // dateutil's _fix: months beyond ±11 roll into years (the time fields are added as one timedelta anyway).
+    // dateutil's _fix: each relative field beyond its range rolls into the next larger one, sign kept.
     const r = { ...rel };
-    if (Math.abs(r.months) > 11) {
-      const sign = Math.sign(r.months);
-      r.years += sign * Math.floor(Math.abs(r.months) / 12);
-      r.months = sign * (Math.abs(r.months) % 12);
-    }
+    const roll = (
+      from: (typeof RELATIVE_FIELDS)[number],
+      into: (typeof RELATIVE_FIELDS)[number],
+      size: number,
+    ) => {
+      if (Math.abs(r[from]) < size) return;
+      const sign = Math.sign(r[from]);
+      r[into] += sign * Math.floor(Math.abs(r[from]) / size);
+      r[from] = sign * (Math.abs(r[from]) % size);
+    };
+    roll('microseconds', 'seconds', 1_000_000);
+    roll('seconds', 'minutes', 60);
+    roll('minutes', 'hours', 60);
+    roll('hours', 'days', 24);
+    roll('months', 'years', 12);
     this.rel = r;
     this.abs = abs;
   }
@@ -349,7 +350,9 @@ export class PyRelativedelta {
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         throw new PyTypeError(`relativedelta ${k} must be an integer here, not ${pyTypeName(v)}`);
       }
-      if ((RELATIVE_FIELDS as readonly string[]).includes(k)) rel[k as (typeof RELATIVE_FIELDS)[number]] = v;
+      if (k === 'weeks') rel.days += 7 * v;
+      else if ((RELATIVE_FIELDS as readonly string[]).includes(k))
+        rel[k as (typeof RELATIVE_FIELDS)[number]] = v;
       else if ((ABSOLUTE_FIELDS as readonly string[]).includes(k))
         abs[k as (typeof ABSOLUTE_FIELDS)[number]] = v;
       else throw new PyTypeError(`relativedelta ${k}= is not supported by the native engine`);
@@ -392,7 +395,7 @@ export class PyRelativedelta {
     const r = this.rel;
     return base.plus(
       new PyTimedelta(
-        (r.days + 7 * r.weeks) * 86_400_000_000 +
+        r.days * 86_400_000_000 +
           r.hours * 3_600_000_000 +
           r.minutes * 60_000_000 +
           r.seconds * 1_000_000 +
