@@ -29,6 +29,13 @@ export class PyKeyError extends Error {
   }
 }
 
+export class PyIndexError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexError';
+  }
+}
+
 export class PyZeroDivisionError extends Error {
   constructor(message: string) {
     super(message);

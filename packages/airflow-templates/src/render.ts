@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
-import { PyTypeError, PyValueError } from './pydatetime.js';
+import { PyTypeError, PyValueError, pyTypeName } from './pydatetime.js';
 import {
+  PyIndexError,
   PyKeyError,
   PyZeroDivisionError,
   pyBinOp,
@@ -17,7 +18,8 @@ import { SLICE_FN, withPythonSyntax } from './syntax.js';
 
 /**
  * What went wrong, after Python's exception classes: `syntax` (TemplateSyntaxError), `undefined` (UndefinedError),
- * `value` (ValueError), `type` (TypeError), `key` (KeyError: a Variable), `arithmetic` (ZeroDivisionError), and
+ * `value` (ValueError), `type` (TypeError), `key` (KeyError: a Variable), `arithmetic` (ZeroDivisionError), `index`
+ * (IndexError), and
  * `unsupported`: the template is valid for Airflow but the native engine cannot reproduce what it would render.
  */
 export type TemplateErrorKind =
@@ -27,6 +29,7 @@ export type TemplateErrorKind =
   | 'type'
   | 'key'
   | 'arithmetic'
+  | 'index'
   | 'unsupported';
 
 /** A template that cannot be rendered. `message` is one line (no stack, no template path). */
@@ -66,14 +69,72 @@ const PY_STR_METHODS: Record<string, (s: string, ...a: unknown[]) => unknown> = 
     chars === undefined || chars === null ? s.trimEnd() : stripChars(s, String(chars), false, true),
   startswith: (s, p) => s.startsWith(String(p)),
   endswith: (s, p) => s.endsWith(String(p)),
-  split: (s, sep) =>
-    sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep)),
+  split: (s, sep, maxsplit) => {
+    const parts =
+      sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep));
+    if (typeof maxsplit !== 'number' || maxsplit < 0 || parts.length <= maxsplit + 1) return parts;
+    if (sep === undefined || sep === null) {
+      throw new UnsupportedError('str.split() with a maxsplit and no separator');
+    }
+    return [...parts.slice(0, maxsplit), parts.slice(maxsplit).join(String(sep))];
+  },
+  format: (s, ...args) => pyStrFormat(s, args),
+  join: (s, items) => {
+    if (!Array.isArray(items)) throw new UnsupportedError('str.join() of something other than a list');
+    items.forEach((x, i) => {
+      if (typeof x !== 'string') {
+        throw new PyTypeError(`sequence item ${i}: expected str instance, ${pyTypeName(x)} found`);
+      }
+    });
+    return items.join(s);
+  },
+  capitalize: (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1).toLowerCase() : s),
+  find: (s, sub) => s.indexOf(String(sub)),
+  count: (s, sub) => (String(sub) === '' ? Array.from(s).length + 1 : s.split(String(sub)).length - 1),
+  ljust: (s, width, fill = ' ') => s.padEnd(Number(width), String(fill)),
+  rjust: (s, width, fill = ' ') => s.padStart(Number(width), String(fill)),
   zfill: (s, width) => {
     const w = Number(width);
     const sign = s.startsWith('-') || s.startsWith('+') ? (s[0] as string) : '';
     return sign + s.slice(sign.length).padStart(w - sign.length, '0');
   },
 };
+
+/** Python `str` methods the native engine does not reproduce: calling them fails instead of being Undefined. */
+const PY_STR_UNSUPPORTED = new Set(
+  (
+    'casefold center encode expandtabs format_map index isalnum isalpha isascii isdecimal isdigit isidentifier ' +
+    'islower isnumeric isprintable isspace istitle isupper maketrans partition removeprefix removesuffix rfind ' +
+    'rindex rpartition rsplit splitlines swapcase title translate'
+  ).split(' '),
+);
+
+/** `str.format` with `{}`, `{0}` and `{name}` fields (no conversions or format specs) and `{{`/`}}`. */
+function pyStrFormat(template: string, args: unknown[]): string {
+  const last = args[args.length - 1] as { __keywords?: true; [k: string]: unknown } | undefined;
+  const kw = last !== null && typeof last === 'object' && last.__keywords === true ? last : undefined;
+  const positional = kw ? args.slice(0, -1) : args;
+  let auto = 0;
+  return template.replace(/\{\{|\}\}|\{([^{}]*)\}|[{}]/g, (whole, field: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    if (field === undefined) throw new PyValueError("Single '{' or '}' encountered in format string");
+    if (/[!:.[]/.test(field)) throw new UnsupportedError(`str.format field {${field}}`);
+    if (field === '') {
+      if (auto >= positional.length)
+        throw new PyIndexError('Replacement index out of range for positional args tuple');
+      return pyStr(positional[auto++]);
+    }
+    if (/^\d+$/.test(field)) {
+      const i = Number(field);
+      if (i >= positional.length)
+        throw new PyIndexError('Replacement index out of range for positional args tuple');
+      return pyStr(positional[i]);
+    }
+    if (!kw || !Object.hasOwn(kw, field)) throw new PyKeyError(`'${field}'`);
+    return pyStr(kw[field]);
+  });
+}
 
 function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
   let start = 0;
@@ -117,6 +178,9 @@ runtime.memberLookup = function memberLookup(obj: unknown, val: unknown): unknow
       throw new UndefinedError(`cannot access attribute '${String(val)}' of an undefined value`);
     }
     if (obj instanceof StrictObject) return obj.lookup(val);
+    if (typeof obj === 'string' && typeof val === 'string' && PY_STR_UNSUPPORTED.has(val)) {
+      throw new UnsupportedError(`str.${val}()`);
+    }
     if (typeof obj === 'string' && typeof val === 'string' && Object.hasOwn(PY_STR_METHODS, val)) {
       const method = PY_STR_METHODS[val] as (s: string, ...a: unknown[]) => unknown;
       return (...args: unknown[]) => method(obj, ...args);
@@ -212,6 +276,7 @@ export function renderTemplate(text: string, context: Readonly<Record<string, un
     [PyTypeError, 'type', 'TypeError'],
     [PyKeyError, 'key', 'KeyError'],
     [PyZeroDivisionError, 'arithmetic', 'ZeroDivisionError'],
+    [PyIndexError, 'index', 'IndexError'],
     [UndefinedLookup, 'undefined', 'UndefinedError'],
   ];
   for (const [cls, kind, name] of python) {

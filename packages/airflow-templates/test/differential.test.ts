@@ -40,7 +40,11 @@ interface Case {
 }
 type PyResult =
   | { ok: true; out: string }
-  | { ok: false; error: 'undefined' | 'syntax' | 'value' | 'type' | 'key' | 'arithmetic'; message: string };
+  | {
+      ok: false;
+      error: 'undefined' | 'syntax' | 'value' | 'type' | 'key' | 'arithmetic' | 'index';
+      message: string;
+    };
 
 const python = findJinjaPython();
 if (!python) {
