@@ -205,7 +205,10 @@ export function templateContext(
       start_date: ed,
     },
     unsupported('task'),
-    () => `<Task(${options.taskId})>`,
+    // 1.8.2 prints `<Task(ClassName): task_id>`; the operator's class is not part of the native context.
+    () => {
+      throw new UnsupportedError('printing task (its repr names the operator class)');
+    },
   );
   const ti = new StrictObject(
     {

@@ -116,6 +116,7 @@ describe('renderTemplate errors are one line with a kind', () => {
     ['{{ macros.dateutil.parser.parse(ds) }}', 'unsupported'],
     ['{{ macros.dateutil.relativedelta.relativedelta(weekday=1) }}', 'type'],
     ['{{ 4 / 2 }}', 'unsupported'],
+    ['{{ task }}', 'unsupported'],
     ['{{ 10 ** 400 }}', 'unsupported'],
   ])('%s → %s', (tpl, kind) => {
     try {

@@ -28,6 +28,7 @@ const TEMPLATES = [
   '{{ task.task_id }}|{{ task.dag_id }}|{{ ti.task_id }}|{{ ti.dag_id }}|{{ dag.dag_id }}|{{ ti.state }}',
   '{{ dag.schedule_interval }}|{{ ti.task.task_id }}|{{ task.dag.dag_id }}',
   '{{ var }}',
+  '{{ dag }}|{{ ti }}|{{ task_instance }}',
   '{{ dag_run }}|{{ dag_run.run_id }}|{{ dag_run.execution_date }}|{{ dag_run.external_trigger }}|{{ dag_run.conf }}',
   '{% if dag_run %}has a dag_run{% endif %}|{{ dag_run.dag_id }}',
   '{{ ds_nodash[:6] }}|{{ ds[::-1] }}|{{ "%s/%s" % (ds, ds_nodash) }}|{{ ds_nodash[-2:] }}',
