@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PyDatetime, PyValueError, strptime } from './pydatetime.js';
+import { PyDatetime, PyRelativedelta, PyTimedelta, PyValueError, strptime } from './pydatetime.js';
+import { PyKeyError, StrictObject, UnsupportedError } from './pyops.js';
 
 export interface TemplateContextOptions {
   readonly dagId: string;
@@ -14,7 +15,12 @@ export interface TemplateContextOptions {
   /** `run_id`; default `backfill_<ts>` (the runner runs `airflow backfill`). */
   readonly runId?: string;
   readonly testMode?: boolean;
+  /** `task.owner`: the runner's DAG sets `default_args={'owner': 'data-pipeline', 'retries': 0, …}`. */
+  readonly owner?: string;
 }
+
+/** The runner's DAG default_args owner (packages/runner/src/airflow-home.ts; checked against real Airflow). */
+export const RUNNER_OWNER = 'data-pipeline';
 
 /** Python `None` in a template context (renders as `None`, falsy). */
 export const NONE = null;
@@ -85,19 +91,64 @@ function datetimeCtor(...args: unknown[]): PyDatetime {
 }
 datetimeCtor.strptime = (text: unknown, fmt: unknown): PyDatetime => strptime(asDs(text), String(fmt));
 datetimeCtor.utcnow = (): PyDatetime => PyDatetime.fromDate(new Date());
+// The runner's pods and processes run in UTC, where now() and utcnow() agree.
 datetimeCtor.now = datetimeCtor.utcnow;
 datetimeCtor.toString = (): string => "<class 'datetime.datetime'>";
 
-/** The `macros` module of Airflow 1.8.2, minus `dateutil`, `timedelta` arithmetic and the Hive helpers. */
+const timedeltaCtor = (...args: unknown[]): PyTimedelta => PyTimedelta.create(...args);
+timedeltaCtor.toString = (): string => "<class 'datetime.timedelta'>";
+
+const unsupported = (what: string) => (name: string) => new UnsupportedError(`${what}.${name}`);
+
+/** `macros.dateutil`: the package as 1.8.2 sees it once `dateutil.relativedelta` is imported (airflow/utils/dates). */
+const dateutil = new StrictObject(
+  {
+    relativedelta: new StrictObject(
+      { relativedelta: (...args: unknown[]) => PyRelativedelta.create(...args) },
+      unsupported('macros.dateutil.relativedelta'),
+      () => "<module 'dateutil.relativedelta'>",
+    ),
+  },
+  unsupported('macros.dateutil'),
+  () => "<module 'dateutil'>",
+);
+
+/** The `macros` module of Airflow 1.8.2, minus the Hive helpers (they need a metastore). */
 export const macros = Object.freeze({
   ds_add: dsAdd,
   ds_format: dsFormat,
   datetime: datetimeCtor,
+  timedelta: timedeltaCtor,
+  dateutil,
+  hive: new StrictObject({}, unsupported('macros.hive'), () => {
+    throw new UnsupportedError('macros.hive');
+  }),
   random: Math.random,
   uuid: Object.freeze({ uuid4: (): string => randomUUID() }),
   time: Object.freeze({ time: (): number => Date.now() / 1000 }),
   toString: (): string => "<module 'airflow.macros'>",
 });
+
+/**
+ * `conf` is Airflow's configuration module: on the Airflow engine, the step's private airflow.cfg. The native engine
+ * has none, so any use fails rather than inventing values.
+ */
+const conf = new StrictObject({}, unsupported('conf'), () => {
+  throw new UnsupportedError('conf (the Airflow configuration)');
+});
+
+/**
+ * `var.value.x` / `var.json.x` read Airflow Variables from the metadata database (1.8.2 has no AIRFLOW_VAR_* or
+ * other source). The runner's database is created fresh for every step, so there are never any: both engines raise
+ * KeyError('Variable x does not exist'), as 1.8.2's `Variable.get` does. `str()` of an accessor is `None`.
+ */
+function variableAccessor(): StrictObject {
+  return new StrictObject(
+    {},
+    (name) => new PyKeyError(`'Variable ${name} does not exist'`),
+    () => 'None',
+  );
+}
 
 function shift(
   dt: PyDatetime,
@@ -133,14 +184,51 @@ export function templateContext(
   const yesterday = ed.addDays(-1).isoformat().slice(0, 10);
   const tomorrow = ed.addDays(1).isoformat().slice(0, 10);
   const params = { ...(options.params ?? {}) };
-  const task = { task_id: options.taskId, toString: () => `<Task: ${options.taskId}>` };
-  const dag = { dag_id: options.dagId, toString: () => `<DAG: ${options.dagId}>` };
-  const ti = {
-    dag_id: options.dagId,
-    task_id: options.taskId,
-    execution_date: ed,
-    toString: () => `<TaskInstance: ${options.dagId}.${options.taskId} ${ed} [running]>`,
-  };
+  const owner = options.owner ?? RUNNER_OWNER;
+  const schedule = options.schedule === undefined ? '@once' : options.schedule;
+  // Stand-ins with the attributes the runner's one-task DAG fixes; any other attribute fails (the real objects have
+  // dozens, and the operator's own kwargs, which the native engine does not mirror).
+  const dag = new StrictObject(
+    { dag_id: options.dagId, owner, schedule_interval: schedule, params: {}, start_date: ed },
+    unsupported('dag'),
+    () => `<DAG: ${options.dagId}>`,
+  );
+  const task = new StrictObject(
+    {
+      task_id: options.taskId,
+      dag_id: options.dagId,
+      dag,
+      owner,
+      retries: 0,
+      depends_on_past: false,
+      params,
+      start_date: ed,
+    },
+    unsupported('task'),
+    // 1.8.2 prints `<Task(ClassName): task_id>`; the operator's class is not part of the native context.
+    () => {
+      throw new UnsupportedError('printing task (its repr names the operator class)');
+    },
+  );
+  const ti = new StrictObject(
+    {
+      dag_id: options.dagId,
+      task_id: options.taskId,
+      task,
+      execution_date: ed,
+      try_number: 1,
+      state: 'running',
+    },
+    unsupported('ti'),
+    () => `<TaskInstance: ${options.dagId}.${options.taskId} ${ed} [running]>`,
+  );
+  const runId = options.runId ?? `backfill_${ts}`;
+  // `airflow backfill` creates a DagRun before the task runs, so 1.8.2's context has one (not None).
+  const dagRun = new StrictObject(
+    { dag_id: options.dagId, run_id: runId, execution_date: ed, external_trigger: false, conf: NONE },
+    unsupported('dag_run'),
+    () => `<DagRun ${options.dagId} @ ${ed}: ${runId}, externally triggered: False>`,
+  );
   return {
     dag,
     ds,
@@ -155,10 +243,10 @@ export function templateContext(
     end_date: ds,
     latest_date: ds,
     execution_date: ed,
-    prev_execution_date: shift(ed, options.schedule ?? '@once', -1),
-    next_execution_date: shift(ed, options.schedule ?? '@once', 1),
-    dag_run: NONE,
-    run_id: options.runId ?? `backfill_${ts}`,
+    prev_execution_date: shift(ed, schedule, -1),
+    next_execution_date: shift(ed, schedule, 1),
+    dag_run: dagRun,
+    run_id: runId,
     macros,
     params,
     tables: 'tables' in params ? params.tables : NONE,
@@ -167,5 +255,7 @@ export function templateContext(
     ti,
     task_instance_key_str: `${options.dagId}__${options.taskId}__${dsNodash}`,
     test_mode: options.testMode ?? false,
+    conf,
+    var: { value: variableAccessor(), json: variableAccessor() },
   };
 }

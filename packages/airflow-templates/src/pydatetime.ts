@@ -131,6 +131,44 @@ export class PyDatetime {
   addDays(days: number): PyDatetime {
     return new PyDatetime(0, this.#us + Math.round(days * DAY_MS * 1000));
   }
+  /** `datetime + timedelta` (and `-` with a negated one). */
+  plus(delta: PyTimedelta): PyDatetime {
+    return new PyDatetime(0, this.#us + delta.totalMicroseconds);
+  }
+  /** `datetime - datetime` → timedelta. */
+  since(other: PyDatetime): PyTimedelta {
+    return new PyTimedelta(this.#us - other.#us);
+  }
+  /** Microseconds since the epoch (for comparisons and arithmetic). */
+  epochMicroseconds(): number {
+    return this.#us;
+  }
+  /** `datetime.replace(year=…, month=…, day=…, hour=…, minute=…, second=…, microsecond=…)`, keywords only. */
+  replace(...args: unknown[]): PyDatetime {
+    const kw = keywordsOnly(args, 'replace');
+    const field = (name: string, current: number): number => {
+      const v = kw[name];
+      if (v === undefined) return current;
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw new PyTypeError(`'${name}' must be an integer, not ${pyTypeName(v)}`);
+      }
+      return v;
+    };
+    for (const name of Object.keys(kw)) {
+      if (!['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'].includes(name)) {
+        throw new PyTypeError(`'${name}' is an invalid keyword argument for replace()`);
+      }
+    }
+    return PyDatetime.of(
+      field('year', this.year),
+      field('month', this.month),
+      field('day', this.day),
+      field('hour', this.hour),
+      field('minute', this.minute),
+      field('second', this.second),
+      field('microsecond', this.microsecond),
+    );
+  }
   date(): PyDate {
     return new PyDate(this);
   }
@@ -147,6 +185,233 @@ export class PyDatetime {
   }
   toJSON(): string {
     return this.isoformat();
+  }
+}
+
+/** Python's TypeError (wrong operand or argument types). */
+export class PyTypeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TypeError';
+  }
+}
+
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string') return 'str';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof PyDatetime) return 'datetime.datetime';
+  if (v instanceof PyTimedelta) return 'datetime.timedelta';
+  if (v instanceof PyRelativedelta) return 'relativedelta';
+  if (typeof v === 'function') return 'function';
+  return 'dict';
+}
+
+/** nunjucks passes keyword arguments as a trailing object flagged `__keywords`. */
+function keywordsOnly(args: unknown[], fn: string): Record<string, unknown> {
+  const last = args[args.length - 1] as { __keywords?: true; [k: string]: unknown } | undefined;
+  const hasKw = last !== null && typeof last === 'object' && last.__keywords === true;
+  if (args.length > (hasKw ? 1 : 0)) {
+    throw new PyTypeError(`${fn}() takes keyword arguments only here`);
+  }
+  if (!hasKw) return {};
+  const { __keywords: _, ...kw } = last;
+  return kw;
+}
+
+/** Keyword or positional arguments in `names` order (a trailing `__keywords` object holds the keywords). */
+function namedArgs(args: unknown[], names: readonly string[], fn: string): Record<string, unknown> {
+  const last = args[args.length - 1] as { __keywords?: true; [k: string]: unknown } | undefined;
+  const hasKw = last !== null && typeof last === 'object' && last.__keywords === true;
+  const positional = hasKw ? args.slice(0, -1) : args;
+  if (positional.length > names.length) {
+    throw new PyTypeError(`${fn}() takes at most ${names.length} positional arguments`);
+  }
+  const out: Record<string, unknown> = {};
+  positional.forEach((v, i) => {
+    out[names[i] as string] = v;
+  });
+  if (hasKw) {
+    for (const [k, v] of Object.entries(last)) {
+      if (k === '__keywords') continue;
+      if (!names.includes(k)) throw new PyTypeError(`'${k}' is an invalid keyword argument for ${fn}()`);
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+const TIMEDELTA_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['days', 86_400_000_000],
+  ['seconds', 1_000_000],
+  ['microseconds', 1],
+  ['milliseconds', 1000],
+  ['minutes', 60_000_000],
+  ['hours', 3_600_000_000],
+  ['weeks', 7 * 86_400_000_000],
+];
+
+/** Python's `datetime.timedelta`, held as whole microseconds (Python rounds fractions the same way, half to even aside). */
+export class PyTimedelta {
+  constructor(readonly totalMicroseconds: number) {
+    if (!Number.isFinite(totalMicroseconds) || Math.abs(totalMicroseconds) >= 999_999_999 * 86_400_000_000) {
+      throw new PyValueError('timedelta out of range');
+    }
+  }
+
+  /** `timedelta(days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0)` */
+  static create(...args: unknown[]): PyTimedelta {
+    const kw = namedArgs(
+      args,
+      TIMEDELTA_UNITS.map(([n]) => n),
+      'timedelta',
+    );
+    let us = 0;
+    for (const [name, factor] of TIMEDELTA_UNITS) {
+      const v = kw[name];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new PyTypeError(`unsupported type for timedelta ${name} component: ${pyTypeName(v)}`);
+      }
+      us += Number(v) * factor;
+    }
+    return new PyTimedelta(Math.round(us));
+  }
+
+  get days(): number {
+    return Math.floor(this.totalMicroseconds / 86_400_000_000);
+  }
+  get seconds(): number {
+    return Math.floor((this.totalMicroseconds - this.days * 86_400_000_000) / 1_000_000);
+  }
+  get microseconds(): number {
+    return this.totalMicroseconds - this.days * 86_400_000_000 - this.seconds * 1_000_000;
+  }
+  total_seconds(): number {
+    return this.totalMicroseconds / 1_000_000;
+  }
+  /** `str(timedelta)`: `1 day, 0:00:00`, `-1 day, 23:59:59`, `0:00:00.500000`. */
+  toString(): string {
+    const s = this.seconds;
+    const clock = `${Math.floor(s / 3600)}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+    const frac = this.microseconds ? `.${pad(this.microseconds, 6)}` : '';
+    const d = this.days;
+    return `${d ? `${d} day${Math.abs(d) === 1 ? '' : 's'}, ` : ''}${clock}${frac}`;
+  }
+}
+
+const RELATIVE_FIELDS = ['years', 'months', 'days', 'hours', 'minutes', 'seconds', 'microseconds'] as const;
+const ABSOLUTE_FIELDS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'] as const;
+
+/**
+ * `dateutil.relativedelta.relativedelta` with keyword arguments (relative `years`…`microseconds`, absolute
+ * `year`…`microsecond`), integers only, added to or subtracted from a datetime as dateutil does. `weekday`,
+ * `leapdays`, `yearday` and the two-datetime form are refused (TypeError), never approximated.
+ */
+export class PyRelativedelta {
+  readonly rel: Readonly<Record<(typeof RELATIVE_FIELDS)[number], number>>;
+  readonly abs: Readonly<Partial<Record<(typeof ABSOLUTE_FIELDS)[number], number>>>;
+
+  constructor(
+    rel: Record<(typeof RELATIVE_FIELDS)[number], number>,
+    abs: Partial<Record<(typeof ABSOLUTE_FIELDS)[number], number>>,
+  ) {
+    // dateutil's _fix: each relative field beyond its range rolls into the next larger one, sign kept.
+    const r = { ...rel };
+    const roll = (
+      from: (typeof RELATIVE_FIELDS)[number],
+      into: (typeof RELATIVE_FIELDS)[number],
+      size: number,
+    ) => {
+      if (Math.abs(r[from]) < size) return;
+      const sign = Math.sign(r[from]);
+      r[into] += sign * Math.floor(Math.abs(r[from]) / size);
+      r[from] = sign * (Math.abs(r[from]) % size);
+    };
+    roll('microseconds', 'seconds', 1_000_000);
+    roll('seconds', 'minutes', 60);
+    roll('minutes', 'hours', 60);
+    roll('hours', 'days', 24);
+    roll('months', 'years', 12);
+    this.rel = r;
+    this.abs = abs;
+  }
+
+  static create(...args: unknown[]): PyRelativedelta {
+    const kw = keywordsOnly(args, 'relativedelta');
+    const rel = Object.fromEntries(RELATIVE_FIELDS.map((f) => [f, 0])) as Record<
+      (typeof RELATIVE_FIELDS)[number],
+      number
+    >;
+    const abs: Partial<Record<(typeof ABSOLUTE_FIELDS)[number], number>> = {};
+    for (const [k, v] of Object.entries(kw)) {
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        throw new PyTypeError(`relativedelta ${k} must be an integer here, not ${pyTypeName(v)}`);
+      }
+      if (k === 'weeks') rel.days += 7 * v;
+      else if ((RELATIVE_FIELDS as readonly string[]).includes(k))
+        rel[k as (typeof RELATIVE_FIELDS)[number]] = v;
+      else if ((ABSOLUTE_FIELDS as readonly string[]).includes(k))
+        abs[k as (typeof ABSOLUTE_FIELDS)[number]] = v;
+      else throw new PyTypeError(`relativedelta ${k}= is not supported by the native engine`);
+    }
+    return new PyRelativedelta(rel, abs);
+  }
+
+  negate(): PyRelativedelta {
+    const rel = Object.fromEntries(RELATIVE_FIELDS.map((f) => [f, -this.rel[f]])) as Record<
+      (typeof RELATIVE_FIELDS)[number],
+      number
+    >;
+    return new PyRelativedelta(rel, this.abs);
+  }
+
+  /** `datetime + relativedelta` as dateutil computes it. */
+  applyTo(dt: PyDatetime): PyDatetime {
+    let year = (this.abs.year ?? dt.year) + this.rel.years;
+    let month = this.abs.month ?? dt.month;
+    if (this.rel.months) {
+      month += this.rel.months;
+      if (month > 12) {
+        year += 1;
+        month -= 12;
+      } else if (month < 1) {
+        year -= 1;
+        month += 12;
+      }
+    }
+    const day = Math.min(daysInMonth(year, month), this.abs.day ?? dt.day);
+    const base = PyDatetime.of(
+      year,
+      month,
+      day,
+      this.abs.hour ?? dt.hour,
+      this.abs.minute ?? dt.minute,
+      this.abs.second ?? dt.second,
+      this.abs.microsecond ?? dt.microsecond,
+    );
+    const r = this.rel;
+    return base.plus(
+      new PyTimedelta(
+        r.days * 86_400_000_000 +
+          r.hours * 3_600_000_000 +
+          r.minutes * 60_000_000 +
+          r.seconds * 1_000_000 +
+          r.microseconds,
+      ),
+    );
+  }
+
+  toString(): string {
+    const parts: string[] = [];
+    for (const f of RELATIVE_FIELDS) {
+      const v = this.rel[f];
+      if (v) parts.push(`${f}=${v > 0 ? '+' : ''}${v}`);
+    }
+    for (const f of ABSOLUTE_FIELDS) if (this.abs[f] !== undefined) parts.push(`${f}=${this.abs[f]}`);
+    return `relativedelta(${parts.join(', ')})`;
   }
 }
 

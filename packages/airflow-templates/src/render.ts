@@ -1,7 +1,36 @@
 import nunjucks from 'nunjucks';
-import { PyValueError } from './pydatetime.js';
+import { PyTypeError, PyValueError, pyTypeName } from './pydatetime.js';
+import {
+  PyIndexError,
+  PyKeyError,
+  PyZeroDivisionError,
+  pyBinOp,
+  pyConcat,
+  pyIndex,
+  pySlice,
+  pyStr,
+  pyTuple,
+  StrictObject,
+  UndefinedLookup,
+  UnsupportedError,
+} from './pyops.js';
+import { SLICE_FN, withPythonSyntax } from './syntax.js';
 
-export type TemplateErrorKind = 'syntax' | 'undefined' | 'value';
+/**
+ * What went wrong, after Python's exception classes: `syntax` (TemplateSyntaxError), `undefined` (UndefinedError),
+ * `value` (ValueError), `type` (TypeError), `key` (KeyError: a Variable), `arithmetic` (ZeroDivisionError), `index`
+ * (IndexError), and
+ * `unsupported`: the template is valid for Airflow but the native engine cannot reproduce what it would render.
+ */
+export type TemplateErrorKind =
+  | 'syntax'
+  | 'undefined'
+  | 'value'
+  | 'type'
+  | 'key'
+  | 'arithmetic'
+  | 'index'
+  | 'unsupported';
 
 /** A template that cannot be rendered. `message` is one line (no stack, no template path). */
 export class TemplateRenderError extends Error {
@@ -40,14 +69,72 @@ const PY_STR_METHODS: Record<string, (s: string, ...a: unknown[]) => unknown> = 
     chars === undefined || chars === null ? s.trimEnd() : stripChars(s, String(chars), false, true),
   startswith: (s, p) => s.startsWith(String(p)),
   endswith: (s, p) => s.endsWith(String(p)),
-  split: (s, sep) =>
-    sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep)),
+  split: (s, sep, maxsplit) => {
+    const parts =
+      sep === undefined || sep === null ? s.trim().split(/\s+/).filter(Boolean) : s.split(String(sep));
+    if (typeof maxsplit !== 'number' || maxsplit < 0 || parts.length <= maxsplit + 1) return parts;
+    if (sep === undefined || sep === null) {
+      throw new UnsupportedError('str.split() with a maxsplit and no separator');
+    }
+    return [...parts.slice(0, maxsplit), parts.slice(maxsplit).join(String(sep))];
+  },
+  format: (s, ...args) => pyStrFormat(s, args),
+  join: (s, items) => {
+    if (!Array.isArray(items)) throw new UnsupportedError('str.join() of something other than a list');
+    items.forEach((x, i) => {
+      if (typeof x !== 'string') {
+        throw new PyTypeError(`sequence item ${i}: expected str instance, ${pyTypeName(x)} found`);
+      }
+    });
+    return items.join(s);
+  },
+  capitalize: (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1).toLowerCase() : s),
+  find: (s, sub) => s.indexOf(String(sub)),
+  count: (s, sub) => (String(sub) === '' ? Array.from(s).length + 1 : s.split(String(sub)).length - 1),
+  ljust: (s, width, fill = ' ') => s.padEnd(Number(width), String(fill)),
+  rjust: (s, width, fill = ' ') => s.padStart(Number(width), String(fill)),
   zfill: (s, width) => {
     const w = Number(width);
     const sign = s.startsWith('-') || s.startsWith('+') ? (s[0] as string) : '';
     return sign + s.slice(sign.length).padStart(w - sign.length, '0');
   },
 };
+
+/** Python `str` methods the native engine does not reproduce: calling them fails instead of being Undefined. */
+const PY_STR_UNSUPPORTED = new Set(
+  (
+    'casefold center encode expandtabs format_map index isalnum isalpha isascii isdecimal isdigit isidentifier ' +
+    'islower isnumeric isprintable isspace istitle isupper maketrans partition removeprefix removesuffix rfind ' +
+    'rindex rpartition rsplit splitlines swapcase title translate'
+  ).split(' '),
+);
+
+/** `str.format` with `{}`, `{0}` and `{name}` fields (no conversions or format specs) and `{{`/`}}`. */
+function pyStrFormat(template: string, args: unknown[]): string {
+  const last = args[args.length - 1] as { __keywords?: true; [k: string]: unknown } | undefined;
+  const kw = last !== null && typeof last === 'object' && last.__keywords === true ? last : undefined;
+  const positional = kw ? args.slice(0, -1) : args;
+  let auto = 0;
+  return template.replace(/\{\{|\}\}|\{([^{}]*)\}|[{}]/g, (whole, field: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    if (field === undefined) throw new PyValueError("Single '{' or '}' encountered in format string");
+    if (/[!:.[]/.test(field)) throw new UnsupportedError(`str.format field {${field}}`);
+    if (field === '') {
+      if (auto >= positional.length)
+        throw new PyIndexError('Replacement index out of range for positional args tuple');
+      return pyStr(positional[auto++]);
+    }
+    if (/^\d+$/.test(field)) {
+      const i = Number(field);
+      if (i >= positional.length)
+        throw new PyIndexError('Replacement index out of range for positional args tuple');
+      return pyStr(positional[i]);
+    }
+    if (!kw || !Object.hasOwn(kw, field)) throw new PyKeyError(`'${field}'`);
+    return pyStr(kw[field]);
+  });
+}
 
 function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
   let start = 0;
@@ -61,6 +148,10 @@ interface NunjucksRuntime {
   memberLookup(obj: unknown, val: unknown): unknown;
   callWrap(obj: unknown, name: string, context: unknown, args: unknown[]): unknown;
   suppressValue(val: unknown, autoescape: boolean): unknown;
+  SafeString: new (...args: unknown[]) => object;
+  pyBinOp?: typeof pyBinOp;
+  pyConcat?: typeof pyConcat;
+  pyTuple?: typeof pyTuple;
 }
 
 // nunjucks' compiled templates call these through the shared runtime object. We wrap them, active only while one of
@@ -76,14 +167,33 @@ const original = {
 };
 let active = 0;
 
+// Called only by templates compiled with withPythonSyntax (ours): new names on the shared runtime object.
+runtime.pyBinOp = pyBinOp;
+runtime.pyConcat = pyConcat;
+runtime.pyTuple = pyTuple;
+
 runtime.memberLookup = function memberLookup(obj: unknown, val: unknown): unknown {
   if (active > 0) {
     if (obj === undefined) {
       throw new UndefinedError(`cannot access attribute '${String(val)}' of an undefined value`);
     }
+    if (obj instanceof StrictObject) return obj.lookup(val);
+    if (typeof obj === 'string' && typeof val === 'string' && PY_STR_UNSUPPORTED.has(val)) {
+      throw new UnsupportedError(`str.${val}()`);
+    }
     if (typeof obj === 'string' && typeof val === 'string' && Object.hasOwn(PY_STR_METHODS, val)) {
       const method = PY_STR_METHODS[val] as (s: string, ...a: unknown[]) => unknown;
       return (...args: unknown[]) => method(obj, ...args);
+    }
+    // Python indexing: negative from the end; out of range is Jinja's Undefined.
+    if ((typeof obj === 'string' || Array.isArray(obj)) && typeof val === 'number' && Number.isInteger(val)) {
+      return pyIndex(obj, val);
+    }
+    // A callable namespace (`macros.datetime`, with `.strptime`, `.utcnow`): the function itself, not a wrapper
+    // without its attributes.
+    if (obj !== null && (typeof obj === 'object' || typeof obj === 'function') && typeof val === 'string') {
+      const member = (obj as Record<string, unknown>)[val];
+      if (typeof member === 'function' && Object.keys(member).length > 0) return member;
     }
   }
   return original.memberLookup(obj, val);
@@ -96,11 +206,7 @@ runtime.callWrap = function callWrap(obj: unknown, name: string, context: unknow
   return original.callWrap(obj, name, context, args);
 };
 runtime.suppressValue = function suppressValue(val: unknown, autoescape: boolean): unknown {
-  if (active > 0) {
-    if (val === null) return 'None';
-    if (val === true) return 'True';
-    if (val === false) return 'False';
-  }
+  if (active > 0 && !(val instanceof runtime.SafeString)) return pyStr(val);
   return original.suppressValue(val, autoescape);
 };
 
@@ -111,10 +217,12 @@ const env = new nunjucks.Environment(null, {
   throwOnUndefined: false,
   trimBlocks: false,
   lstripBlocks: false,
+  // Keeps the original error as `cause` of nunjucks' TemplateError (its kind: ValueError, TypeError, …).
+  dev: true,
 });
 
 /** Python-only literals that nunjucks would otherwise look up as (undefined) names. */
-const PY_LITERALS = { True: true, False: false, None: null };
+const PY_LITERALS = { True: true, False: false, None: null, [SLICE_FN]: pySlice };
 
 /**
  * Jinja2's lexer normalises every line break (Python `splitlines()` separators) to `\n` and, with
@@ -141,7 +249,7 @@ export function renderTemplate(text: string, context: Readonly<Record<string, un
   const source = normalizeTemplateSource(text);
   let template: nunjucks.Template;
   try {
-    template = new nunjucks.Template(source, env, undefined, true);
+    template = withPythonSyntax(() => new nunjucks.Template(source, env, undefined, true));
   } catch (err) {
     throw new TemplateRenderError('syntax', `template syntax error: ${describe(err)}`);
   }
@@ -154,12 +262,29 @@ export function renderTemplate(text: string, context: Readonly<Record<string, un
   } finally {
     active--;
   }
+  // nunjucks wraps what a render throws in a TemplateError whose `cause` is the original error.
+  const cause = (thrown as { cause?: unknown } | undefined)?.cause ?? thrown;
   const msg = describe(thrown);
+  if (cause instanceof UnsupportedError) {
+    throw new TemplateRenderError(
+      'unsupported',
+      `not supported by the native engine: ${oneLine(cause.message)} (run the step with --engine airflow)`,
+    );
+  }
+  const python: ReadonlyArray<readonly [new (...a: never[]) => Error, TemplateErrorKind, string]> = [
+    [PyValueError, 'value', 'ValueError'],
+    [PyTypeError, 'type', 'TypeError'],
+    [PyKeyError, 'key', 'KeyError'],
+    [PyZeroDivisionError, 'arithmetic', 'ZeroDivisionError'],
+    [PyIndexError, 'index', 'IndexError'],
+    [UndefinedLookup, 'undefined', 'UndefinedError'],
+  ];
+  for (const [cls, kind, name] of python) {
+    if (cause instanceof cls) throw new TemplateRenderError(kind, `${name}: ${oneLine(cause.message)}`);
+  }
   if (/UndefinedError/.test(msg))
     throw new TemplateRenderError('undefined', `UndefinedError: ${stripName(msg)}`);
-  if (/ValueError/.test(msg) || thrown instanceof PyValueError) {
-    throw new TemplateRenderError('value', `ValueError: ${stripName(msg)}`);
-  }
+  if (/ValueError/.test(msg)) throw new TemplateRenderError('value', `ValueError: ${stripName(msg)}`);
   throw new TemplateRenderError('syntax', `template error: ${msg}`);
 }
 

@@ -44,6 +44,29 @@ describe('templateContext (Airflow 1.8.2 keys, reference table for 2018-01-10)',
     );
   });
 
+  it("task.owner and ti.try_number as the runner's DAG has them (checked against real Airflow elsewhere)", () => {
+    expect(
+      renderTemplate('{{ task.owner }}|{{ ti.try_number }}|{{ dag.owner }}|{{ task.retries }}', ctx),
+    ).toBe('data-pipeline|1|data-pipeline|0');
+    const other = templateContext(new Date('2018-01-10T00:00:00Z'), { dagId: 'd', taskId: 't', owner: 'me' });
+    expect(renderTemplate('{{ task.owner }}', other)).toBe('me');
+  });
+
+  it('macros.timedelta, macros.dateutil.relativedelta and datetime arithmetic', () => {
+    expect(renderTemplate('{{ execution_date - macros.timedelta(days=10) }}', ctx)).toBe(
+      '2017-12-31 00:00:00',
+    );
+    expect(
+      renderTemplate(
+        '{{ execution_date + macros.dateutil.relativedelta.relativedelta(months=1, day=31) }}',
+        ctx,
+      ),
+    ).toBe('2018-02-28 00:00:00');
+    expect(renderTemplate('{{ macros.datetime.strptime(ds, "%Y-%m-%d").strftime("%d.%m") }}', ctx)).toBe(
+      '10.01',
+    );
+  });
+
   it('params and tables', () => {
     expect(renderTemplate('{{ params.a }}|{{ tables }}', ctx)).toBe('1|None');
   });
@@ -78,6 +101,23 @@ describe('renderTemplate errors are one line with a kind', () => {
     ["{{ macros.ds_add('x', 1) }}", 'value'],
     ['{% if ds %}', 'syntax'],
     ['{{ ds ', 'syntax'],
+    ['{{ ds - 1 }}', 'type'],
+    ['{{ "%s %s" % ds }}', 'type'],
+    ['{{ var.value.x }}', 'key'],
+    ['{{ var.json.x }}', 'key'],
+    ['{{ 1 // 0 }}', 'arithmetic'],
+    ['{{ ds[::0] }}', 'value'],
+    ["{{ conf.get('core', 'x') }}", 'unsupported'],
+    ['{{ conf }}', 'unsupported'],
+    ['{{ task.email }}', 'unsupported'],
+    ['{{ ti.xcom_pull(task_ids="x") }}', 'unsupported'],
+    ['{{ dag.default_args }}', 'unsupported'],
+    ['{{ macros.hive.max_partition("t") }}', 'unsupported'],
+    ['{{ macros.dateutil.parser.parse(ds) }}', 'unsupported'],
+    ['{{ macros.dateutil.relativedelta.relativedelta(weekday=1) }}', 'type'],
+    ['{{ 4 / 2 }}', 'unsupported'],
+    ['{{ task }}', 'unsupported'],
+    ['{{ 10 ** 400 }}', 'unsupported'],
   ])('%s → %s', (tpl, kind) => {
     try {
       renderTemplate(tpl, ctx);
@@ -89,8 +129,24 @@ describe('renderTemplate errors are one line with a kind', () => {
     }
   });
 
+  it('names what the native engine cannot do, and how to run it anyway', () => {
+    expect(() => renderTemplate("{{ conf.get('core', 'dags_folder') }}", ctx)).toThrow(
+      'not supported by the native engine: conf.get (run the step with --engine airflow)',
+    );
+    expect(() => renderTemplate('{{ var.value.my_var }}', ctx)).toThrow(
+      "KeyError: 'Variable my_var does not exist'",
+    );
+  });
+
   it('does not change nunjucks behaviour outside renderTemplate', async () => {
     const nunjucks = (await import('nunjucks')).default;
     expect(nunjucks.renderString('{{ a.b }}|{{ x }}', {})).toBe('|');
+    // Stock nunjucks: JavaScript operators, the comma operator, no slices.
+    expect(nunjucks.renderString('{{ "a" - 1 }}|{{ (1, 2) }}|{{ n ~ "x" }}|{{ [1, 2] }}', { n: null })).toBe(
+      'NaN|2|nullx|1,2',
+    );
+    expect(() => nunjucks.renderString('{{ "abc"[1:2] }}', {})).toThrow();
+    // ...and ours still works after them.
+    expect(renderTemplate('{{ ds_nodash[:6] }}|{{ "%s" % ds }}', ctx)).toBe('201801|2018-01-10');
   });
 });

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ConnectionUriError, parseConnectionUri } from './connection-uri.js';
 import { type ConnectionSpec, OperatorError } from './operator.js';
+
+export { ConnectionUriError, parseConnectionUri };
 
 /** Scope written to the Google connections: 1.8.2 requires a scope whenever a key path is set (reference §4.2). */
 export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -32,44 +35,14 @@ function config(message: string): OperatorError {
   return new OperatorError('configuration', message);
 }
 
-function decode(part: string): string {
+/** `parseConnectionUri` with the caller's `where` on its errors (configuration, 78; the URI is never quoted). */
+function parseUriOrThrow(connId: string, uri: string, where: string): ConnectionSpec | undefined {
   try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
+    return parseConnectionUri(connId, uri);
+  } catch (err) {
+    if (err instanceof ConnectionUriError) throw config(`${where}: ${err.message}`);
+    throw err;
   }
-}
-
-/**
- * Airflow 1.8.2's `Connection.parse_from_uri`: scheme → conn_type (`postgresql` → `postgres`), host lower-cased with
- * `%2f` → `/`, path minus its leading `/` → schema, user/password/port. The query string is ignored (as in 1.8.2).
- * Returns undefined when the text is not a URI.
- */
-export function parseConnectionUri(connId: string, uri: string): ConnectionSpec | undefined {
-  const m =
-    /^([A-Za-z][A-Za-z0-9+.\-_]*):\/\/(?:([^@/?#]*)@)?([^/?#:]*)(?::(\d*))?(\/[^?#]*)?(?:\?[^#]*)?(?:#.*)?$/.exec(
-      uri.trim(),
-    );
-  if (!m) return undefined;
-  const [, scheme = '', userinfo, host = '', port, path] = m;
-  const connType = scheme === 'postgresql' ? 'postgres' : scheme.replaceAll('-', '_');
-  let login: string | undefined;
-  let password: string | undefined;
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    login = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
-    if (colon >= 0) password = decode(userinfo.slice(colon + 1));
-  }
-  const schema = path ? decode(path.slice(1)) : undefined;
-  return {
-    connId,
-    connType,
-    ...(host ? { host: decode(host.toLowerCase().replaceAll('%2f', '/')) } : {}),
-    ...(schema ? { schema } : {}),
-    ...(login ? { login } : {}),
-    ...(password ? { password } : {}),
-    ...(port ? { port: Number(port) } : {}),
-  };
 }
 
 const JSON_FIELDS = new Set(['conn_type', 'host', 'schema', 'login', 'password', 'port', 'extra', 'conn_id']);
@@ -176,7 +149,7 @@ function readConnectionsDir(dir: string, explicit: boolean): ConnectionSpec[] {
       }
       specs.push(parseConnectionJson(name, value, where));
     } else {
-      const spec = parseConnectionUri(name, text);
+      const spec = parseUriOrThrow(name, text, where);
       if (!spec)
         throw config(
           `${where}: must hold an Airflow URI (type://user:pass@host:port/schema) or a JSON object`,
@@ -227,16 +200,41 @@ function readKeyFile(
   return { projectId: typeof k.project_id === 'string' && k.project_id ? k.project_id : undefined, secrets };
 }
 
-/** Parses `AIRFLOW_CONN_<ID>` env vars (for the native engine's view; Airflow reads them itself). */
+/**
+ * Parses `AIRFLOW_CONN_<ID>` env vars (for the native engine's view; Airflow reads them itself). A value 1.8.2 would
+ * fail on (bad port) or that is not `type://…` is a configuration error at start-up, on both engines.
+ */
 export function connectionsFromEnv(env: Readonly<Record<string, string | undefined>>): ConnectionSpec[] {
   const specs: ConnectionSpec[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('AIRFLOW_CONN_') || !value) continue;
     const connId = name.slice('AIRFLOW_CONN_'.length).toLowerCase();
-    const spec = parseConnectionUri(connId, value);
-    if (spec) specs.push(spec);
+    const spec = parseUriOrThrow(connId, value, name);
+    if (!spec) throw config(`${name}: must hold an Airflow URI (type://user:pass@host:port/schema)`);
+    specs.push(spec);
   }
   return specs;
+}
+
+/**
+ * The Google connection 1.8.2's `GoogleCloudBaseHook` reads: the project always (the hook has no other source for it),
+ * and the key path only when there is a key file. Without one, `_authorize` falls back to Application Default
+ * Credentials (`GoogleCredentials.get_application_default()`: Workload Identity, the metadata server, gcloud).
+ */
+export function googleConnection(
+  connId: string,
+  project: string,
+  keyPath: string | undefined,
+): ConnectionSpec {
+  return {
+    connId,
+    connType: 'google_cloud_platform',
+    extra: {
+      extra__google_cloud_platform__project: project,
+      ...(keyPath ? { extra__google_cloud_platform__key_path: keyPath } : {}),
+      extra__google_cloud_platform__scope: GOOGLE_CLOUD_SCOPE,
+    },
+  };
 }
 
 /**
@@ -261,17 +259,10 @@ export async function bootstrapConnections(inputs: ConnectionInputs): Promise<Re
         `GOOGLE_APPLICATION_CREDENTIALS ${JSON.stringify(keyPath)}: no project_id in the key; pass --gcp-project or GOOGLE_CLOUD_PROJECT`,
       );
     }
-    for (const connId of GOOGLE_CONN_IDS) {
-      registered.set(connId, {
-        connId,
-        connType: 'google_cloud_platform',
-        extra: {
-          extra__google_cloud_platform__project: gcpProject,
-          extra__google_cloud_platform__key_path: keyPath,
-          extra__google_cloud_platform__scope: GOOGLE_CLOUD_SCOPE,
-        },
-      });
-    }
+  }
+  if (gcpProject) {
+    for (const connId of GOOGLE_CONN_IDS)
+      registered.set(connId, googleConnection(connId, gcpProject, keyPath));
   }
   for (const spec of readConnectionsDir(inputs.connectionsDir, inputs.connectionsDirExplicit)) {
     registered.set(spec.connId, spec);

@@ -11,9 +11,11 @@ export {
 export {
   bootstrapConnections,
   type ConnectionInputs,
+  ConnectionUriError,
   connectionsFromEnv,
   GOOGLE_CLOUD_SCOPE,
   GOOGLE_CONN_IDS,
+  googleConnection,
   parseConnectionJson,
   parseConnectionUri,
   type ResolvedConnections,

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -90,5 +90,29 @@ export function findRealAirflow(
   }
   return {
     skip: 'SKIP real-Airflow tier: no real Airflow 1.8.2 (run scripts/install-real-airflow.sh, needs ../shared; or set DP_REAL_AIRFLOW)',
+  };
+}
+
+/**
+ * Runs Python with the real Airflow's interpreter and import path (its shims and source tree), for tests that ask
+ * real 1.8.2 code directly (`Connection(uri=…)`, `get_template_context`). The installed `airflow` wrapper execs
+ * `$AIRFLOW_PYTHON <airflow script> ARGS`; a two-line shim in `dir` takes that place, drops the script and runs
+ * `python ARGS` instead. Returns the command, its argv prefix and the environment to spawn it with.
+ */
+export function realAirflowPython(
+  found: { airflow: string },
+  dir: string,
+  env: Record<string, string | undefined>,
+): { command: string; env: Record<string, string | undefined> } {
+  const shim = join(dir, 'python-shim.sh');
+  writeFileSync(shim, '#!/bin/sh\nshift\nexec "$DP_REAL_AIRFLOW_INTERPRETER" "$@"\n', { mode: 0o700 });
+  return {
+    command: found.airflow,
+    env: {
+      ...env,
+      AIRFLOW_PYTHON: shim,
+      DP_REAL_AIRFLOW_INTERPRETER: env.AIRFLOW_PYTHON || '/usr/bin/python3',
+      AIRFLOW_HOME: join(dir, 'airflow-home'),
+    },
   };
 }

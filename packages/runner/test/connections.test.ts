@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootstrapConnections, OperatorError, parseConnectionUri } from '../src/index.js';
+import { bootstrapConnections, OperatorError } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const dirs: Array<() => void> = [];
@@ -17,25 +17,6 @@ function setup() {
   mkdirSync(conns);
   return { root: d.path, conns };
 }
-
-describe('parseConnectionUri (1.8.2 parse_from_uri)', () => {
-  it('maps scheme, host, schema, login, password, port; ignores the query', () => {
-    expect(parseConnectionUri('pg', 'postgresql://us%40er:p%3Ass@DB.Example.com:5432/my%2Fdb?x=1')).toEqual({
-      connId: 'pg',
-      connType: 'postgres',
-      host: 'db.example.com',
-      schema: 'my/db',
-      login: 'us@er',
-      password: 'p:ss',
-      port: 5432,
-    });
-    expect(parseConnectionUri('g', 'google-cloud-platform://')).toEqual({
-      connId: 'g',
-      connType: 'google_cloud_platform',
-    });
-    expect(parseConnectionUri('x', 'not a uri')).toBeUndefined();
-  });
-});
 
 describe('bootstrapConnections', () => {
   it('derives google_cloud_default and bigquery_default from the key file with 1.8.2 extras', async () => {
@@ -92,6 +73,111 @@ describe('bootstrapConnections', () => {
     expect(r.registered.get('my_pg')).toMatchObject({ connType: 'postgres', password: 'pw-secret' });
     expect(r.all.get('http_x')).toMatchObject({ connType: 'http', password: 'envpw' });
     expect(r.secrets).toEqual(expect.arrayContaining(['pw-secret', 'envpw']));
+  });
+
+  it('registers project-only Google connections (no key_path: 1.8.2 falls back to ADC) when a project is known', async () => {
+    const { conns } = setup();
+    const r = await bootstrapConnections({
+      env: {},
+      gcpProject: 'adc-project',
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect([...r.registered.keys()]).toEqual(['google_cloud_default', 'bigquery_default']);
+    for (const spec of r.registered.values()) {
+      expect(spec.connType).toBe('google_cloud_platform');
+      expect(spec.extra).toEqual({
+        extra__google_cloud_platform__project: 'adc-project',
+        extra__google_cloud_platform__scope: 'https://www.googleapis.com/auth/cloud-platform',
+      });
+    }
+    expect(r.keyFile).toBeUndefined();
+    expect(r.gcpProject).toBe('adc-project');
+  });
+
+  it('registers no Google connection when no project is known, and a connection file still wins', async () => {
+    const { conns } = setup();
+    const none = await bootstrapConnections({
+      env: {},
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect([...none.registered.keys()]).toEqual([]);
+    writeFileSync(join(conns, 'bigquery_default'), 'google-cloud-platform://');
+    const r = await bootstrapConnections({
+      env: {},
+      gcpProject: 'adc-project',
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect(r.registered.get('bigquery_default')).toEqual({
+      connId: 'bigquery_default',
+      connType: 'google-cloud-platform',
+      host: '',
+      schema: '',
+    });
+    expect(r.registered.get('google_cloud_default')?.extra?.extra__google_cloud_platform__project).toBe(
+      'adc-project',
+    );
+  });
+
+  it('keeps percent-escapes as 1.8.2 does, and redacts the password as written', async () => {
+    const { conns } = setup();
+    writeFileSync(join(conns, 'my_db'), 'mysql://etl:p%40ss-word@db:3306/w%2Fh\n');
+    const r = await bootstrapConnections({
+      env: { AIRFLOW_CONN_OTHER: 'http://u:env%3Apw@h' },
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    expect(r.registered.get('my_db')).toMatchObject({
+      login: 'etl',
+      password: 'p%40ss-word',
+      schema: 'w%2Fh',
+    });
+    expect(r.all.get('other')).toMatchObject({ password: 'env%3Apw' });
+    expect(r.secrets).toEqual(expect.arrayContaining(['p%40ss-word', 'env%3Apw']));
+  });
+
+  it.each([
+    [
+      'a connection file with a bad port',
+      { file: 'http://user:Secret123/x@h' },
+      /connection file ".*bad": the port is not an integer 0-65535$/,
+    ],
+    [
+      'a connection file with unbalanced IPv6 brackets',
+      { file: 'http://[::1/x' },
+      /connection file ".*bad": invalid IPv6 host$/,
+    ],
+    [
+      'an AIRFLOW_CONN_* with a bad port',
+      { env: 'http://user:Secret123/x@h' },
+      /^AIRFLOW_CONN_BAD: the port is not an integer 0-65535$/,
+    ],
+    [
+      'an AIRFLOW_CONN_* that is not a URI',
+      { env: 'Secret123 not a uri' },
+      /^AIRFLOW_CONN_BAD: must hold an Airflow URI/,
+    ],
+  ])('refuses %s (configuration, the value never quoted)', async (_name, input, message) => {
+    const { conns } = setup();
+    if (input.file) writeFileSync(join(conns, 'bad'), input.file);
+    const run = bootstrapConnections({
+      env: input.env ? { AIRFLOW_CONN_BAD: input.env } : {},
+      gcpProject: undefined,
+      connectionsDir: conns,
+      connectionsDirExplicit: true,
+      requireJsonKeyPath: true,
+    });
+    await expect(run).rejects.toThrow(message);
+    await expect(run).rejects.toMatchObject({ exitClass: 'configuration' });
+    await run.catch((err: Error) => expect(err.message).not.toContain('Secret123'));
   });
 
   it('skips the default directory when absent but not an explicit one', async () => {
