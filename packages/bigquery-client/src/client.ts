@@ -95,5 +95,31 @@ export async function createBigQuery(options: CreateBigQueryOptions): Promise<Bi
     (bq as unknown as { baseUrl: string }).baseUrl = `${apiEndpoint}/bigquery/v2`;
     return bq;
   }
-  return new BigQuery({ ...base, ...(keyFile ? { keyFilename: keyFile } : {}) });
+  if (keyFile) return new BigQuery({ ...base, keyFilename: keyFile });
+  return new BigQuery({ ...base, authClient: await applicationDefaultCredentials(options.env) });
+}
+
+const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery';
+
+/**
+ * Application Default Credentials, resolved before the first request: without any, the client would send its
+ * requests unauthenticated and fail with whatever the network says (DNS, 401). Resolving them here gives one line
+ * that says where they were looked for (exit 78).
+ */
+async function applicationDefaultCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<AuthClient> {
+  const [{ GoogleAuth }, { OperatorError }] = await Promise.all([
+    import('google-auth-library'),
+    import('@data-pipeline/runner'),
+  ]);
+  try {
+    return (await new GoogleAuth({ scopes: [BIGQUERY_SCOPE] }).getClient()) as AuthClient;
+  } catch (err) {
+    const config = env.CLOUDSDK_CONFIG ?? (env.HOME ? `${env.HOME}/.config/gcloud` : '~/.config/gcloud');
+    throw new OperatorError(
+      'configuration',
+      `no Google credentials found: GOOGLE_APPLICATION_CREDENTIALS is not set, ${config}/application_default_credentials.json does not exist, and no GCE/GKE metadata server answered — mount the service-account key (dp run: --secret bigquery-sa-secret=KEY.json) or run with Workload Identity (${(err as Error).message.split('.')[0]})`,
+    );
+  }
 }
