@@ -61,13 +61,13 @@ class ConfigView(object):
 class TaskInstanceView(object):
     """What templates read from `ti`/`task_instance` while the task runs."""
 
-    def __init__(self, task, execution_date, try_number):
+    def __init__(self, task, execution_date, try_number, state):
         self.task = task
         self.dag_id = task.dag.dag_id
         self.task_id = task.task_id
         self.execution_date = execution_date
         self.try_number = try_number
-        self.state = 'running'
+        self.state = state
         self.hostname = os.uname()[1]
         self.pool = getattr(task, 'pool', None)
         self.queue = getattr(task, 'queue', 'default')
@@ -131,7 +131,9 @@ def template_context(task, request):
         params.update(task.dag.params)
     if task.params:
         params.update(task.params)
-    ti = TaskInstanceView(task, execution_date, request['try_number'])
+    run_id = request.get('run_id')
+    # A dry run has no DagRun and a TaskInstance that never started (state None).
+    ti = TaskInstanceView(task, execution_date, request['try_number'], 'running' if run_id else None)
     return {
         'dag': task.dag,
         'ds': ds,
@@ -144,8 +146,8 @@ def template_context(task, request):
         'tomorrow_ds_nodash': tomorrow_ds.replace('-', ''),
         'END_DATE': ds,
         'end_date': ds,
-        'dag_run': DagRunView(task.dag.dag_id, execution_date, request['run_id']),
-        'run_id': request['run_id'],
+        'dag_run': DagRunView(task.dag.dag_id, execution_date, run_id) if run_id else None,
+        'run_id': run_id,
         'execution_date': execution_date,
         'prev_execution_date': parse_naive(request.get('prev_execution_date')),
         'next_execution_date': parse_naive(request.get('next_execution_date')),

@@ -6,6 +6,7 @@ import type { Fernet } from './fernet.js';
 import type { Io } from './io.js';
 import { isoformat, type Naive, nowNaive, type ParsedDate, pyRepr, pyStr } from './naive-date.js';
 import type { DoubleOptions } from './options.js';
+import { renderTemplatedFields } from './render.js';
 import {
   backfillDates,
   followingSchedule,
@@ -206,9 +207,29 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
     db.tables('task_instance', 'SELECT task_instance.try_number FROM task_instance');
     for (const t of tasks) {
       io.out(`Task ${t.task_id}`);
+      // TaskInstance.dry_run(): render_templates() with a fresh TI (try_number 0, no DagRun yet), then the
+      // operator's dry_run() logs every non-empty string field as rendered.
+      const rendered = await renderTemplatedFields({
+        fileloc: dag.fileloc,
+        dagId: dag.dag_id,
+        task: t,
+        dagsFolder,
+        timeoutSeconds: config.getInt('core', 'dagbag_import_timeout'),
+        connections,
+        executionDate: start.value,
+        prevExecutionDate: previousSchedule(schedule, start.value),
+        nextExecutionDate: followingSchedule(schedule, start.value),
+        runId: null,
+        tryNumber: 0,
+        conf: config.entries(),
+        env: ctx.env,
+        python: options.python,
+        io,
+        output: (chunk) => io.stdout.write(chunk),
+      });
       io.log('models.py:1555', 'INFO', 'Dry run');
       for (const f of t.template_fields) {
-        const v = t.values[f];
+        const v = f in rendered ? rendered[f] : t.values[f];
         if (typeof v === 'string' && v) {
           io.log('models.py:1559', 'INFO', `Rendering template for ${f}`);
           io.log('models.py:1560', 'INFO', v);

@@ -15,7 +15,8 @@ export interface RenderRequest {
   readonly executionDate: Naive;
   readonly prevExecutionDate: Naive | undefined;
   readonly nextExecutionDate: Naive | undefined;
-  readonly runId: string;
+  /** The DagRun's run_id; null when no DagRun exists (a dry run). */
+  readonly runId: string | null;
   /** `ti.try_number` while the task runs (already counted up, as 1.8.2 does before rendering). */
   readonly tryNumber: number;
   readonly conf: Record<string, Record<string, string>>;

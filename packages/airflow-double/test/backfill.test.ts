@@ -290,6 +290,23 @@ describe.concurrent('BashOperator and templates (real bash, real Jinja2)', () =>
     expect(log).not.toContain('{bash_operator.py:81}');
   });
 
+  it('-dr logs the rendered fields (no DagRun yet: run_id None) and runs nothing', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home, {
+      operator: 'airflow.operators.bash_operator.BashOperator',
+      kwargs: { bash_command: 'echo {{ ds_nodash }} {{ run_id }} {{ ti.try_number }}' },
+    });
+    const r = await airflow(
+      ['backfill', '-s', '2018-01-10', '-dr', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\{models\.py:1559\} INFO - Rendering template for bash_command\n.*\{models\.py:1560\} INFO - echo 20180110 None 0\n/,
+    );
+    expect(r.stdout).not.toContain('Executing command');
+  });
+
   it('a command ending in .sh is a template file name: TemplateNotFound when missing', async () => {
     const { r, log } = await run({ bash_command: 'run_me.sh' });
     expect(r.code).toBe(1);
