@@ -113,6 +113,8 @@ function comparable(text: string): string {
     .replace(/"pid":\d+/g, '"pid":0')
     .replace(/\/[^\s"']*\/run-[^/\s"']+/g, '<run>')
     .replace(/dp-airflow-[A-Za-z0-9]+/g, 'dp-airflow-<id>')
+    // The airflow double runs BashOperator commands for real: a random temporary folder and script name per run.
+    .replace(/airflowtmp\w+(?:\/\w+)?/g, 'airflowtmp<id>')
     .replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[,.]\d+/g, '<ts>');
 }
 
