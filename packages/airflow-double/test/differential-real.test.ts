@@ -311,6 +311,29 @@ describe.skipIf('skip' in found)('the double against real Airflow 1.8.2', { time
       expect(double).toEqual(real);
     });
 
+    it('depends_on_past on a fresh database: deadlock with the depends_on_past hint, exit 1', async () => {
+      const [real, double] = await both(async (e) => {
+        const home = newHome(e, 'past');
+        copyFileSync(join(initialised[e].home, 'airflow.db'), join(home, 'airflow.db'));
+        writeFileSync(
+          join(home, 'dags', 'past_dag.py'),
+          [
+            'import datetime',
+            'from airflow.models import DAG',
+            'from airflow.operators.bash_operator import BashOperator',
+            "dag = DAG('past_dag', schedule_interval='@daily', start_date=datetime.datetime(2018, 1, 1),",
+            "          default_args={'owner': 'data-pipeline', 'retries': 0, 'depends_on_past': True})",
+            "t = BashOperator(task_id='t', dag=dag, bash_command='echo never')",
+            '',
+          ].join('\n'),
+        );
+        return backfill(e, home, '2018-01-10', 'past_dag');
+      });
+      expect(real.code).toBe(1);
+      expect(real.stderr.join('\n')).toContain('passing "-I" at the command line');
+      expect(double).toEqual(real);
+    });
+
     it('BashOperator echoing templated fields, connections from the DAG file and `airflow connections`: same lines, rows, exit 0', async () => {
       const template = [
         'echo hi',
