@@ -91,7 +91,7 @@ describe.concurrent('airflow connections', () => {
     );
     await airflow(['connections', '-a', '--conn_id', 'under', '--conn_uri', 'google_cloud_platform://'], env);
     const list = await airflow(['connections', '-l'], env);
-    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db\.example'\s+│\s+5433 │ True/);
+    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db\.example'\s+│\s*5433\s+│ True/);
     expect(list.stdout).toMatch(/│ 'under'\s+│ ''\s+│ ''/);
     expect(readFileSync(join(home, 'airflow.db'), 'utf8')).not.toContain('PW-MARKER');
     const bad = await airflow(['connections', '-a', '--conn_id', 'p2', '--conn_uri', 'mysql://h:abc/x'], env);

@@ -30,8 +30,7 @@ import { BIN_DIR, PKG } from './helpers.js';
  *   ends a traceback is compared, with the airflow package path replaced;
  * - `{jobs.py:2195} WARNING - State of this instance has been externally set to success. Taking the poison pill.`:
  *   printed by the real `--local` process only when its heartbeat wins a race with the task's exit;
- * - `connections -l`: tabulate's column padding (Debian's tabulate pads differently), Fernet tokens (random), and the
- *   default connections' host/port/extra values, which the double does not copy (only conn_id and conn_type).
+ * - `connections -l`: tabulate's column padding (Debian's tabulate pads differently) and Fernet tokens (random).
  */
 
 const found = findRealAirflow(process.env);
@@ -403,13 +402,13 @@ describe.skipIf('skip' in found)('the double against real Airflow 1.8.2', { time
       ]);
       expect(double.run).toEqual(real.run);
       expect(double.added).toEqual(real.added);
-      // Default connections: conn_id and conn_type only (the double does not copy their hosts and extras).
-      const idAndType = (rows: string[][]) => rows.map((r) => r.slice(0, 2));
-      expect(idAndType(double.rows)).toEqual(idAndType(real.rows));
-      const ours = (rows: string[][]) =>
-        rows.filter((r) => ["'gcp'", "'bigquery_default'", "'my_pg'"].includes(r[0] ?? ''));
-      expect(ours(real.rows)).toHaveLength(3);
-      expect(ours(double.rows)).toEqual(ours(real.rows));
+      expect(double.rows).toEqual(real.rows);
+      const ours = real.rows.filter((r) => ["'gcp'", "'bigquery_default'", "'my_pg'"].includes(r[0] ?? ''));
+      expect(ours.map((r) => r.slice(0, 4))).toEqual([
+        ["'bigquery_default'", "'google_cloud_platform'", 'None', 'None'],
+        ["'my_pg'", "'postgres'", "'db.internal'", '5432'],
+        ["'gcp'", "'postgres'", "'h'", '5432'],
+      ]);
     });
   });
 
