@@ -103,7 +103,7 @@ describe.concurrent('airflow backfill', () => {
     expect(db).not.toContain('extra__google_cloud_platform__project');
     const list = await airflow(['connections', '-l'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db'\s+│\s+5432 │ True\s+│ False\s+│ None/);
+    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db'\s+│\s*5432\s+│ True\s+│ False\s+│ None/);
     expect(list.stdout).toContain("'google_cloud_platform'");
     expect(list.stdout).not.toContain("'bigquery'    ");
     expect(list.stdout).not.toContain('PASSWORD-MARKER');
