@@ -6,7 +6,15 @@ import type { Fernet } from './fernet.js';
 import type { Io } from './io.js';
 import { isoformat, type Naive, nowNaive, type ParsedDate, pyRepr, pyStr } from './naive-date.js';
 import type { DoubleOptions } from './options.js';
-import { backfillDates, isScheduled, previousSchedule, type Schedule, scheduleFromJson } from './schedule.js';
+import { renderTemplatedFields } from './render.js';
+import {
+  backfillDates,
+  followingSchedule,
+  isScheduled,
+  previousSchedule,
+  type Schedule,
+  scheduleFromJson,
+} from './schedule.js';
 import { localRunCommand, runTaskInstance, taskInstanceRepr } from './taskrun.js';
 
 export interface BackfillArgs {
@@ -199,9 +207,29 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
     db.tables('task_instance', 'SELECT task_instance.try_number FROM task_instance');
     for (const t of tasks) {
       io.out(`Task ${t.task_id}`);
+      // TaskInstance.dry_run(): render_templates() with a fresh TI (try_number 0, no DagRun yet), then the
+      // operator's dry_run() logs every non-empty string field as rendered.
+      const rendered = await renderTemplatedFields({
+        fileloc: dag.fileloc,
+        dagId: dag.dag_id,
+        task: t,
+        dagsFolder,
+        timeoutSeconds: config.getInt('core', 'dagbag_import_timeout'),
+        connections,
+        executionDate: start.value,
+        prevExecutionDate: previousSchedule(schedule, start.value),
+        nextExecutionDate: followingSchedule(schedule, start.value),
+        runId: null,
+        tryNumber: 0,
+        conf: config.entries(),
+        env: ctx.env,
+        python: options.python,
+        io,
+        output: (chunk) => io.stdout.write(chunk),
+      });
       io.log('models.py:1555', 'INFO', 'Dry run');
       for (const f of t.template_fields) {
-        const v = t.values[f];
+        const v = f in rendered ? rendered[f] : t.values[f];
         if (typeof v === 'string' && v) {
           io.log('models.py:1559', 'INFO', `Rendering template for ${f}`);
           io.log('models.py:1560', 'INFO', v);
@@ -303,11 +331,16 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
     'Previous Dagrun State',
     "depends_on_past is true for this task's DAG, but the previous task instance has not run yet.",
   );
-  const check = (ti: Ti, ignoreDependsOnPast: boolean): Verdict => {
+  /**
+   * The dependency checks of one TI. `taskDepsOnly` is the final deadlock diagnosis of jobs.py:2042, whose default
+   * DepContext holds only the task's own deps (retry period, previous run, trigger rule): no execution-date check.
+   */
+  const check = (ti: Ti, ignoreDependsOnPast: boolean, taskDepsOnly = false): Verdict => {
     const iso = isoformat(ti.date);
     if (options.outcome === 'deadlock') {
-      return previousNotRun;
+      return taskDepsOnly && ignoreDependsOnPast ? { met: true } : previousNotRun;
     }
+    if (taskDepsOnly) return checkTaskDeps(ti, ignoreDependsOnPast);
     if (ti.date > now) {
       return unmet(
         'Execution Date',
@@ -328,6 +361,9 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       );
     }
     if (args.ignore_dependencies) return { met: true };
+    return checkTaskDeps(ti, ignoreDependsOnPast);
+  };
+  const checkTaskDeps = (ti: Ti, ignoreDependsOnPast: boolean): Verdict => {
     if (ti.task.values.depends_on_past === true && !ignoreDependsOnPast) {
       const prev = previousSchedule(schedule, ti.date);
       const taskStart = parseNaive(
@@ -397,7 +433,7 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       const v = check(ti, ignorePast);
       if (v.met) {
         io.log(
-          'models.py:1126',
+          'models.py:1128',
           'INFO',
           `Dependencies all met for ${taskInstanceRepr(dag.dag_id, ti.task.task_id, ti.date, row.state)}`,
         );
@@ -416,7 +452,7 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
         toRun.delete(ti.key);
       } else {
         io.log(
-          'models.py:1120',
+          'models.py:1121',
           'INFO',
           `Dependencies not met for ${taskInstanceRepr(dag.dag_id, ti.task.task_id, ti.date, row.state)}, dependency '${v.dep}' FAILED: ${v.reason}`,
         );
@@ -439,6 +475,14 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       db.commit();
     }
     if (notReady.size > 0 && queued.length === 0 && [...toRun.keys()].every((k) => notReady.has(k))) {
+      const waiting = [...toRun.values()].map((t) =>
+        taskInstanceRepr(dag.dag_id, t.task.task_id, t.date, tiRow(t.task.task_id, t.date)?.state ?? null),
+      );
+      io.log(
+        'jobs.py:1976',
+        'WARNING',
+        `Deadlock discovered for tasks_to_run=dict_values([${waiting.join(', ')}])`,
+      );
       deadlocked = [...toRun.values()];
       toRun.clear();
     }
@@ -447,7 +491,7 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       toRun.delete(ti.key);
       if (row.state === FAILED) {
         io.log(
-          'jobs.py:1900',
+          'jobs.py:1694',
           'ERROR',
           `Task instance ${taskInstanceRepr(dag.dag_id, ti.task.task_id, ti.date, row.state)} failed`,
         );
@@ -481,17 +525,33 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
   }
   if (deadlocked.length) {
     err += `${dash}\nBackfillJob is deadlocked.`;
-    const dependsOnPast = deadlocked.some((t) => {
-      const a = check(t, false);
-      const b = check(t, true);
-      return a.met !== b.met;
-    });
+    // any() over the deadlocked TIs, each checked verbosely twice (with and without depends_on_past): the lines
+    // those checks log come after the last progress line, and any() stops at the first difference.
+    const verbose = (t: Ti, ignorePast: boolean): boolean => {
+      const v = check(t, ignorePast, true);
+      const repr = taskInstanceRepr(
+        dag.dag_id,
+        t.task.task_id,
+        t.date,
+        tiRow(t.task.task_id, t.date)?.state ?? null,
+      );
+      if (v.met) io.log('models.py:1128', 'INFO', `Dependencies all met for ${repr}`);
+      else if (!v.upstreamFailed)
+        io.log(
+          'models.py:1121',
+          'INFO',
+          `Dependencies not met for ${repr}, dependency '${v.dep}' FAILED: ${v.reason}`,
+        );
+      return v.met;
+    };
+    const dependsOnPast = deadlocked.some((t) => verbose(t, false) !== verbose(t, true));
     if (dependsOnPast || options.outcome === 'deadlock') {
       err +=
         'Some of the deadlocked tasks were unable to run because of "depends_on_past" relationships. Try running the backfill with the option "ignore_first_depends_on_past=True" or passing "-I" at the command line.';
     }
     err += ` These tasks have succeeded:\n${setRepr(succeeded.map((t) => keyRepr(dag.dag_id, t)))}\n`;
-    err += ` These tasks have started:\n${setRepr([])}\n`;
+    // `started` is a dict in jobs.py (key → TI): empty, it prints as {}.
+    err += ' These tasks have started:\n{}\n';
     err += ` These tasks have failed:\n${setRepr(failed.map((t) => keyRepr(dag.dag_id, t)))}\n`;
     err += ` These tasks are skipped:\n${setRepr(skipped.map((t) => keyRepr(dag.dag_id, t)))}\n`;
     err += ` These tasks are deadlocked:\n${setRepr(
@@ -509,6 +569,12 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
       dag,
       task: ti.task,
       executionDate: ti.date,
+      prevExecutionDate: previousSchedule(schedule, ti.date),
+      nextExecutionDate: followingSchedule(schedule, ti.date),
+      runId: ti.run.run_id,
+      tryNumber: (tiRow(ti.task.task_id, ti.date)?.try_number ?? 0) + 1,
+      conf: config.entries(),
+      timeoutSeconds: config.getInt('core', 'dagbag_import_timeout'),
       jobId,
       dagsFolder,
       baseLogFolder: config.get('core', 'base_log_folder'),
@@ -533,17 +599,17 @@ export async function backfill(args: BackfillArgs, ctx: CommandContext): Promise
     const roots = states.filter((x) => x.t.upstream.length === 0);
     const dagRunRepr = `<DagRun ${dag.dag_id} @ ${pyStr(date)}: ${run.run_id}, externally triggered: False>`;
     io.log(
-      'models.py:4024',
+      'models.py:4204',
       'INFO',
       `Updating state for ${dagRunRepr} considering ${dag.tasks.length} task(s)`,
     );
     if (!states.every(finished)) return 'running';
     if (roots.some((x) => x.s === FAILED || x.s === UPSTREAM_FAILED)) {
-      io.log('models.py:4040', 'INFO', `Marking run ${dagRunRepr} failed`);
+      io.log('models.py:4245', 'INFO', `Marking run ${dagRunRepr} failed`);
       return 'failed';
     }
     if (roots.every((x) => x.s === SUCCESS || x.s === SKIPPED)) {
-      io.log('models.py:4044', 'INFO', `Marking run ${dagRunRepr} successful`);
+      io.log('models.py:4251', 'INFO', `Marking run ${dagRunRepr} successful`);
       return 'success';
     }
     return 'running';

@@ -98,6 +98,8 @@ export interface AirflowConfig {
   get(section: string, key: string): string;
   getBoolean(section: string, key: string): boolean;
   getInt(section: string, key: string): number;
+  /** Every option the file and the built-in defaults know, resolved like `get` (for `conf` in templates). */
+  entries(): Record<string, Record<string, string>>;
 }
 
 /**
@@ -153,7 +155,18 @@ export function loadConfig(env: Env, cwd: string): AirflowConfig {
     }
     return Number(v);
   };
-  return { home, path, get, getBoolean, getInt };
+  const entries = (): Record<string, Record<string, string>> => {
+    const out: Record<string, Record<string, string>> = {};
+    const sections = new Set([...Object.keys(defaults), ...file.keys()]);
+    for (const section of sections) {
+      const keys = new Set([...Object.keys(defaults[section] ?? {}), ...(file.get(section)?.keys() ?? [])]);
+      const resolved: Record<string, string> = {};
+      for (const key of keys) resolved[key] = get(section, key);
+      out[section] = resolved;
+    }
+    return out;
+  };
+  return { home, path, get, getBoolean, getInt, entries };
 }
 
 /** `sqlite:////abs/path.db` → /abs/path.db; `sqlite://` → in-memory (undefined). Other databases are not emulated. */

@@ -62,8 +62,8 @@ export function connections(args: ConnectionsArgs, ctx: CommandContext): number 
     }
     const db = ctx.db();
     const doc = db.tables('connection', 'SELECT connection.conn_id, connection.conn_type FROM connection');
-    const plain = db.plainConnections(ctx.fernet);
-    const rows = doc.connections.map((c, k) =>
+    // The query selects the stored `extra` column: a Fernet token when the extra is encrypted, as 1.8.2 lists it.
+    const rows = doc.connections.map((c) =>
       [
         reprlib(c.conn_id),
         reprlib(c.conn_type),
@@ -71,7 +71,7 @@ export function connections(args: ConnectionsArgs, ctx: CommandContext): number 
         reprlib(c.port),
         reprlib(c.is_encrypted),
         reprlib(c.is_extra_encrypted),
-        reprlib(plain[k]?.extra ?? null),
+        reprlib(c.extra),
       ].map(String),
     );
     ctx.io.out(

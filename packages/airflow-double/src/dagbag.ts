@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { PlainConnection } from './db.js';
-import { DoubleError } from './errors.js';
 import type { Io } from './io.js';
+import { callPython } from './python-bridge.js';
 import type { ScheduleJson } from './schedule.js';
 
-/** The stub `airflow` package and the DagBag filler script shipped with the double. */
-export const PYTHON_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'python');
+export { PYTHON_DIR, resolvePython } from './python-bridge.js';
 
 export interface DagTask {
   readonly task_id: string;
@@ -123,72 +120,20 @@ export interface FillRequest {
   readonly io: Io;
 }
 
-/**
- * The python3 to run: a path is used as is; a bare name is looked up on PATH, skipping version-manager shim folders
- * (pyenv's shims are shell scripts that cost ~0.3 s per start).
- */
-export function resolvePython(name: string, env: Readonly<Record<string, string | undefined>>): string {
-  if (name.includes('/')) return name;
-  for (const dir of (env.PATH ?? '').split(':')) {
-    if (!dir || /\/shims\/?$/.test(dir)) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return name;
-}
-
 /** Executes the DAG files in ONE python3 process against the stub package and returns its report. */
 export function fillDagBag(req: FillRequest): Promise<DagBagReport> {
   if (req.files.length === 0) return Promise.resolve({ dags: [], import_errors: [], connections: null });
-  const script = join(PYTHON_DIR, 'airflow_double_dagbag.py');
-  const python = resolvePython(req.python, req.env);
-  req.io.recordArgv('child', [python, script]);
-  const pythonPath = [PYTHON_DIR, req.env.PYTHONPATH].filter(Boolean).join(':');
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, [script], {
-      env: { ...req.env, PYTHONPATH: pythonPath, PYTHONIOENCODING: 'utf-8' },
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    });
-    const report: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => req.io.stdout.write(b));
-    child.stderr.on('data', (b: Buffer) => req.io.stderr.write(b));
-    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
-    fd3.on('data', (b: Buffer) => report.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      reject(
-        e.code === 'ENOENT'
-          ? new DoubleError(
-              `'${req.python}' not found; the airflow double runs DAG files with Python 3 (set AIRFLOW_DOUBLE_PYTHON)`,
-            )
-          : new DoubleError(`could not start ${req.python}: ${e.message}`),
-      );
-    });
-    child.on('close', (code, signal) => {
-      if (code !== 0) {
-        reject(
-          new DoubleError(`the DagBag filler (${req.python}) failed with ${signal ?? `exit code ${code}`}`),
-        );
-        return;
-      }
-      try {
-        resolvePromise(JSON.parse(Buffer.concat(report).toString('utf8')) as DagBagReport);
-      } catch {
-        reject(new DoubleError('the DagBag filler returned no report'));
-      }
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(
-      JSON.stringify({
-        files: req.files,
-        dags_folder: req.dagsFolder,
-        timeout: req.timeoutSeconds,
-        connections: req.connections,
-      }),
-    );
+  return callPython<DagBagReport>({
+    script: 'airflow_double_dagbag.py',
+    what: 'the DagBag filler',
+    request: {
+      files: req.files,
+      dags_folder: req.dagsFolder,
+      timeout: req.timeoutSeconds,
+      connections: req.connections,
+    },
+    python: req.python,
+    env: req.env,
+    io: req.io,
   });
 }

@@ -1,58 +1,94 @@
-import { isoformat, type Naive, ymd } from './naive-date.js';
+import type { DagTask } from './dagbag.js';
+import type { PlainConnection } from './db.js';
+import { DoubleError, PythonException } from './errors.js';
+import type { Io } from './io.js';
+import { isoformat, type Naive } from './naive-date.js';
+import { callPython } from './python-bridge.js';
 
-const DAY = 86_400_000;
-
-/** The template context variables of 1.8.2 that are plain strings (reference §6). */
-export function templateContext(executionDate: Naive, dagId: string, taskId: string): Record<string, string> {
-  const ds = ymd(executionDate);
-  const nodash = (s: string) => s.replace(/-/g, '');
-  const ts = isoformat(executionDate);
-  return {
-    ds,
-    ds_nodash: nodash(ds),
-    ts,
-    ts_nodash: ts.replace(/[-:]/g, ''),
-    yesterday_ds: ymd(executionDate - DAY),
-    yesterday_ds_nodash: nodash(ymd(executionDate - DAY)),
-    tomorrow_ds: ymd(executionDate + DAY),
-    tomorrow_ds_nodash: nodash(ymd(executionDate + DAY)),
-    END_DATE: ds,
-    end_date: ds,
-    latest_date: ds,
-    run_id: `backfill_${ts}`,
-    task_instance_key_str: `${dagId}__${taskId}__${nodash(ds)}`,
-    execution_date: isoformat(executionDate).replace('T', ' '),
-  };
+export interface RenderRequest {
+  readonly fileloc: string;
+  readonly dagId: string;
+  readonly task: DagTask;
+  readonly dagsFolder: string;
+  readonly timeoutSeconds: number;
+  readonly connections: readonly PlainConnection[];
+  readonly executionDate: Naive;
+  readonly prevExecutionDate: Naive | undefined;
+  readonly nextExecutionDate: Naive | undefined;
+  /** The DagRun's run_id; null when no DagRun exists (a dry run). */
+  readonly runId: string | null;
+  /** `ti.try_number` while the task runs (already counted up, as 1.8.2 does before rendering). */
+  readonly tryNumber: number;
+  readonly conf: Record<string, Record<string, string>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly python: string;
+  readonly io: Io;
+  /** Receives what the DAG file prints while it is executed again (the task log, as in the `--raw` child). */
+  readonly output: (chunk: Buffer) => void;
 }
 
-function dsAdd(ds: string, days: number): string {
-  const t = Date.parse(`${ds}T00:00:00Z`);
-  return Number.isNaN(t) ? ds : new Date(t + days * DAY).toISOString().slice(0, 10);
+/** An exception raised while rendering (frames from the operator's render_template down). */
+export class TemplateRenderError extends PythonException {}
+
+type RenderReport =
+  | { rendered: Record<string, unknown> }
+  | { exception: { type: string; message: string; frames: string[] } }
+  | { double_error: string };
+
+/** Jinja leaves a string alone unless it holds a tag, a comment, a newline it normalises or a template file name. */
+function inert(value: unknown, exts: readonly string[]): boolean {
+  if (!value) return true;
+  if (typeof value !== 'string') return false;
+  return (
+    !/\{[{%#]/.test(value) &&
+    !value.endsWith('\n') &&
+    !value.includes('\r') &&
+    !exts.some((e) => value.endsWith(e))
+  );
+}
+
+/** Whether any templated field of the task needs Jinja (otherwise rendering is the identity and is skipped). */
+export function needsRendering(task: DagTask): boolean {
+  return task.template_fields.some((f) => !inert(task.values[f], task.template_ext));
 }
 
 /**
- * A small Jinja subset, enough for the templates BigQuery pipelines use: `{{ name }}` of the context above
- * (an unknown plain name renders as '' like Jinja's default Undefined), `{{ macros.ds_add(ds, N) }}` and
- * `{{ params.x }}`. Anything else inside `{{ }}` is left as written.
+ * `render_templates()` of the `--raw` child: the DAG file is executed again and the task's template fields are
+ * rendered by real Jinja2 with 1.8.2's template context (python/airflow_double_task.py). Returns the rendered values
+ * of the non-empty templated fields; a template error is the Python exception the task raises.
  */
-export function renderTemplate(
-  text: string,
-  ctx: Record<string, string>,
-  params: Record<string, unknown>,
-): string {
-  return text.replace(/\{\{\s*(.*?)\s*\}\}/gs, (whole, expr: string) => {
-    if (/^[A-Za-z_]\w*$/.test(expr)) return ctx[expr] ?? '';
-    const add = /^macros\.ds_add\(\s*(\w+|'[^']*'|"[^"]*")\s*,\s*(-?\d+)\s*\)$/.exec(expr);
-    if (add) {
-      const arg = add[1]!;
-      const base = /^['"]/.test(arg) ? arg.slice(1, -1) : (ctx[arg] ?? '');
-      return dsAdd(base, Number(add[2]));
-    }
-    const param = /^params\.(\w+)$/.exec(expr);
-    if (param) {
-      const v = params[param[1]!];
-      return v === undefined || v === null ? '' : String(v);
-    }
-    return whole;
+export async function renderTemplatedFields(req: RenderRequest): Promise<Record<string, unknown>> {
+  if (!needsRendering(req.task)) {
+    const same: Record<string, unknown> = {};
+    for (const f of req.task.template_fields) if (req.task.values[f]) same[f] = req.task.values[f];
+    return same;
+  }
+  const report = await callPython<RenderReport>({
+    script: 'airflow_double_task.py',
+    what: 'the template renderer',
+    request: {
+      file: req.fileloc,
+      dag_id: req.dagId,
+      task_id: req.task.task_id,
+      dags_folder: req.dagsFolder,
+      timeout: req.timeoutSeconds,
+      connections: req.connections,
+      execution_date: isoformat(req.executionDate),
+      prev_execution_date: req.prevExecutionDate === undefined ? null : isoformat(req.prevExecutionDate),
+      next_execution_date: req.nextExecutionDate === undefined ? null : isoformat(req.nextExecutionDate),
+      run_id: req.runId,
+      try_number: req.tryNumber,
+      conf: req.conf,
+    },
+    python: req.python,
+    env: req.env,
+    io: req.io,
+    output: req.output,
   });
+  if ('double_error' in report) throw new DoubleError(report.double_error);
+  if ('exception' in report) {
+    const e = report.exception;
+    throw new TemplateRenderError(e.type, e.message, e.frames);
+  }
+  return report.rendered;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runBashCommand } from './bash.js';
 import type { DagInfo, DagTask } from './dagbag.js';
 import type { PlainConnection } from './db.js';
 import { PythonException } from './errors.js';
@@ -8,7 +9,7 @@ import { checkCredentials, getConnection, httpError, sitePackagesFrame, splitTab
 import { type Io, logLine } from './io.js';
 import { isoformat, type Naive, pyStr } from './naive-date.js';
 import type { DoubleOptions } from './options.js';
-import { renderTemplate, templateContext } from './render.js';
+import { renderTemplatedFields, TemplateRenderError } from './render.js';
 
 export type TaskOutcome = 'success' | 'failed';
 
@@ -16,6 +17,14 @@ export interface TaskRunRequest {
   readonly dag: DagInfo;
   readonly task: DagTask;
   readonly executionDate: Naive;
+  readonly prevExecutionDate: Naive | undefined;
+  readonly nextExecutionDate: Naive | undefined;
+  readonly runId: string;
+  /** `ti.try_number` while this attempt runs. */
+  readonly tryNumber: number;
+  /** The resolved configuration, for `conf` in templates. */
+  readonly conf: Record<string, Record<string, string>>;
+  readonly timeoutSeconds: number;
   readonly jobId: number;
   readonly dagsFolder: string;
   readonly baseLogFolder: string;
@@ -80,17 +89,21 @@ class TaskLog {
     appendFileSync(this.path, `${logLine(where, level, message)}\n`);
   }
 
-  /** Lines written by the `--raw` child, re-logged by the task runner one by one. */
+  /** Lines written by the `--raw` child, re-logged by the task runner one by one (a final newline ends a line). */
   subtask(text: string): void {
-    const lines = text.replace(/\n$/, '').split('\n');
+    this.subtaskLines(text.replace(/\n$/, '').split('\n'));
+  }
+
+  private subtaskLines(lines: readonly string[]): void {
     appendFileSync(
       this.path,
       lines.map((l) => `${logLine('base_task_runner.py:95', 'INFO', `Subtask: ${l}`)}\n`).join(''),
     );
   }
 
+  /** One logging call of the `--raw` child: every line of the message, a trailing newline giving an empty line. */
   rawLog(where: string, level: 'INFO' | 'ERROR' | 'WARNING', message: string): void {
-    this.subtask(logLine(where, level, message));
+    this.subtaskLines(logLine(where, level, message).split('\n'));
   }
 }
 
@@ -136,18 +149,18 @@ export async function runTaskInstance(r: TaskRunRequest): Promise<TaskOutcome> {
   log.rawLog('__init__.py:57', 'INFO', 'Using executor SequentialExecutor');
   log.rawLog('models.py:168', 'INFO', `Filling up the DagBag from ${dag.fileloc}`);
   const ti = (state: string) => taskInstanceRepr(dag.dag_id, task.task_id, d, state);
-  log.rawLog('models.py:1126', 'INFO', `Dependencies all met for ${ti('queued')}`);
-  log.rawLog('models.py:1126', 'INFO', `Dependencies all met for ${ti('queued')}`);
+  log.rawLog('models.py:1128', 'INFO', `Dependencies all met for ${ti('queued')}`);
+  log.rawLog('models.py:1128', 'INFO', `Dependencies all met for ${ti('queued')}`);
   const rule = '-'.repeat(80);
   log.rawLog(
-    'models.py:1318',
+    'models.py:1334',
     'INFO',
     `\n${rule}\nStarting attempt 1 of ${Number(task.values.retries ?? 0) + 1}\n${rule}\n`,
   );
 
   if (r.markSuccess) {
     log.rawLog(
-      'models.py:1334',
+      'models.py:1358',
       'INFO',
       `Marking success for ${ti('running').replace('TaskInstance', 'Task')} on ${pyStr(d)}`,
     );
@@ -159,21 +172,27 @@ export async function runTaskInstance(r: TaskRunRequest): Promise<TaskOutcome> {
 
   let outcome: TaskOutcome = 'success';
   try {
-    execute(r, log);
+    await execute(r, log);
   } catch (e) {
     if (!(e instanceof PythonException)) throw e;
     outcome = 'failed';
-    const modelsFrame = sitePackagesFrame(
-      'airflow/models.py',
-      1374,
-      'run',
-      'result = task_copy.execute(context=context)',
-    );
-    const opFrames = operatorFrames(task);
-    const inTask = new PythonException(e.pythonType, e.message, [...modelsFrame, ...opFrames, ...e.frames]);
-    log.rawLog('models.py:1417', 'ERROR', `${e.message}\n${inTask.traceback().replace(/\n$/, '')}`);
+    const frames =
+      e instanceof TemplateRenderError
+        ? [...renderFrames, ...e.frames]
+        : [
+            ...sitePackagesFrame(
+              'airflow/models.py',
+              1390,
+              'run',
+              'result = task_copy.execute(context=context)',
+            ),
+            ...operatorFrames(task),
+            ...e.frames,
+          ];
+    const inTask = new PythonException(e.pythonType, e.message, frames);
+    log.rawLog('models.py:1433', 'ERROR', `${e.message}\n${inTask.traceback().replace(/\n$/, '')}`);
     log.rawLog('models.py:1457', 'INFO', 'Marking task as FAILED.');
-    log.rawLog('models.py:1462', 'ERROR', e.message);
+    log.rawLog('models.py:1478', 'ERROR', e.message);
     const uncaught = new PythonException(e.pythonType, e.message, [
       '  File "/usr/local/bin/airflow", line 28, in <module>',
       '    args.func(args)',
@@ -188,30 +207,52 @@ export async function runTaskInstance(r: TaskRunRequest): Promise<TaskOutcome> {
 }
 
 function operatorFrames(task: DagTask): string[] {
+  if (task.operator === 'BashOperator') {
+    return sitePackagesFrame(
+      'airflow/operators/bash_operator.py',
+      100,
+      'execute',
+      'raise AirflowException("Bash command failed")',
+    );
+  }
   const mod = task.import_path.split('.').slice(0, -1).join('/');
   return sitePackagesFrame(`${mod}.py`, 0, 'execute', 'self.execute_operator(context)');
 }
 
-function execute(r: TaskRunRequest, log: TaskLog): void {
+/** Frames from TaskInstance.run down to the operator's render_template when a templated field fails to render. */
+const renderFrames = [
+  ...sitePackagesFrame('airflow/models.py', 1375, 'run', 'self.render_templates()'),
+  ...sitePackagesFrame(
+    'airflow/models.py',
+    1595,
+    'render_templates',
+    'rendered_content = rt(attr, content, jinja_context)',
+  ),
+];
+
+async function execute(r: TaskRunRequest, log: TaskLog): Promise<void> {
   const { task, executionDate, dag } = r;
-  const ctx = templateContext(executionDate, dag.dag_id, task.task_id);
-  const params = (task.values.params ?? {}) as Record<string, unknown>;
+  const rendered = await renderTemplatedFields({
+    fileloc: dag.fileloc,
+    dagId: dag.dag_id,
+    task,
+    dagsFolder: r.dagsFolder,
+    timeoutSeconds: r.timeoutSeconds,
+    connections: r.connections,
+    executionDate,
+    prevExecutionDate: r.prevExecutionDate,
+    nextExecutionDate: r.nextExecutionDate,
+    runId: r.runId,
+    tryNumber: r.tryNumber,
+    conf: r.conf,
+    env: r.env,
+    python: r.options.python,
+    io: r.io,
+    output: (chunk) => log.subtask(chunk.toString('utf8')),
+  });
   const render = (field: string): string => {
-    const v = task.values[field];
-    if (typeof v !== 'string') return str(v);
-    if (!task.template_fields.includes(field)) return v;
-    // 1.8.2: a templated string ending in one of template_ext is the NAME of a template file in the DAG's folder.
-    if ((task.template_ext ?? []).some((ext) => v.endsWith(ext))) {
-      const file = isAbsolute(v) ? v : join(dirname(dag.fileloc), v);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        throw new PythonException('jinja2.exceptions.TemplateNotFound', v);
-      }
-      return renderTemplate(text, ctx, params);
-    }
-    return renderTemplate(v, ctx, params);
+    const v = field in rendered ? rendered[field] : task.values[field];
+    return str(v);
   };
   const scripted = r.options.outcome;
   const failure = (): PythonException => {
@@ -270,6 +311,15 @@ function execute(r: TaskRunRequest, log: TaskLog): void {
   if (isBigQuery(task)) {
     log.rawLog('bigquery_hook.py:480', 'INFO', `Waiting for job to complete : ${project}, ${jobId}`);
   }
+  if (task.operator === 'BashOperator' && !task.fabricated) {
+    const env = rendered.env ?? task.values.env;
+    await runBashCommand({
+      taskId: task.task_id,
+      command: render('bash_command'),
+      env: env && typeof env === 'object' ? stringEnv(env as Record<string, unknown>) : r.env,
+      log: (where, message) => log.rawLog(where, 'INFO', message),
+    });
+  }
   if (task.operator === 'BigQueryCheckOperator' || task.operator === 'CheckOperator') {
     log.rawLog('check_operator.py:77', 'INFO', 'Record: [1]');
     log.rawLog('check_operator.py:83', 'INFO', 'Success.');
@@ -278,4 +328,11 @@ function execute(r: TaskRunRequest, log: TaskLog): void {
   } else if (/PythonOperator$/.test(task.operator)) {
     log.rawLog('python_operator.py:81', 'INFO', 'Done. Returned value was: None');
   }
+}
+
+/** A BashOperator `env` dict as the environment Popen gets (values are str in Python). */
+function stringEnv(env: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
 }

@@ -103,7 +103,7 @@ describe.concurrent('airflow backfill', () => {
     expect(db).not.toContain('extra__google_cloud_platform__project');
     const list = await airflow(['connections', '-l'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db'\s+│\s+5432 │ True\s+│ False\s+│ None/);
+    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db'\s+│\s*5432\s+│ True\s+│ False\s+│ None/);
     expect(list.stdout).toContain("'google_cloud_platform'");
     expect(list.stdout).not.toContain("'bigquery'    ");
     expect(list.stdout).not.toContain('PASSWORD-MARKER');
@@ -216,5 +216,100 @@ describe.concurrent('airflow backfill', () => {
     expect(r.stderr).toContain(
       ' These tasks are deadlocked:\n{<TaskInstance: my_dag.my_task 2999-01-01 00:00:00 [scheduled]>}\n',
     );
+  });
+});
+
+describe.concurrent('BashOperator and templates (real bash, real Jinja2)', () => {
+  const run = async (kwargs: Record<string, unknown>, extraEnv: Record<string, string> = {}) => {
+    const { home, env } = await initialisedHome({ TMPDIR: makeHome(), ...extraEnv });
+    writeContractDag(home, { operator: 'airflow.operators.bash_operator.BashOperator', kwargs });
+    const r = await airflow(
+      ['backfill', '-s', '2018-01-10', '-e', '2018-01-10', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'],
+      env,
+    );
+    const log = taskLog(home, 'my_dag', 'my_task', '2018-01-10T00:00:00');
+    const output = log
+      .split('\n')
+      .filter((l) => l.includes('{bash_operator.py:94}'))
+      .map((l) => l.replace(/^.*INFO - /, ''));
+    return { r, log, output, tmp: env.TMPDIR as string };
+  };
+
+  it('runs the command in an airflowtmp folder, logs stripped stdout+stderr lines, removes the folder', async () => {
+    const { r, log, output, tmp } = await run(
+      { bash_command: 'echo "  out  "; echo err >&2; pwd; echo "$MARK"' },
+      { MARK: 'inherited' },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(output.slice(0, 2)).toEqual(['out', 'err']);
+    expect(output[2]).toMatch(new RegExp(`^${tmp}/airflowtmp\\w+$`));
+    expect(output[3]).toBe('inherited');
+    expect(log).toMatch(
+      /Subtask: \[[^\]]+\] \{bash_operator\.py:71\} INFO - tmp dir root location: \n.*Subtask: /,
+    );
+    expect(log).toContain('{bash_operator.py:96} INFO - Command exited with return code 0');
+    expect(log).toContain('{jobs.py:2124} INFO - Task exited with return code 0');
+    expect(readdirSync(tmp)).toEqual(['dags']); // makeHome's folder only: the airflowtmp folder is gone
+  });
+
+  it('a non-zero exit fails the task: Bash command failed, Marking task as FAILED., exit 1', async () => {
+    const { r, log } = await run({ bash_command: 'exit 3' });
+    expect(r.code).toBe(1);
+    expect(log).toContain('{bash_operator.py:96} INFO - Command exited with return code 3');
+    expect(log).toContain('airflow.exceptions.AirflowException: Bash command failed');
+    expect(log).toContain('Marking task as FAILED.');
+    expect(r.stderr).toContain('Some task instances failed:');
+  });
+
+  it('an env kwarg replaces the environment, rendered like every templated field', async () => {
+    const { r, output } = await run(
+      { bash_command: 'echo "[$MARK] [$DAY]"', env: { DAY: '{{ ds_nodash }}' } },
+      { MARK: 'inherited' },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(output).toEqual(['[] [20180110]']);
+  });
+
+  it('renders with Jinja2 and the 1.8.2 context: filters, blocks, macros, dag/task/ti/params', async () => {
+    const { r, output } = await run({
+      bash_command: [
+        "echo \"{{ ds | replace('-', '/') }} {% for i in range(2) %}{{ i }}{% endfor %} {{ macros.ds_format(ds, '%Y-%m-%d', '%d.%m.%Y') }}\"",
+        'echo "{{ execution_date.strftime(\'%A\') }} {{ dag.dag_id }} {{ task.owner }} {{ ti.try_number }} {{ params.x }} {{ prev_execution_date }}"',
+      ].join('\n'),
+      params: { x: 'px' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(output).toEqual(['2018/01/10 01 10.01.2018', 'Wednesday my_dag data-pipeline 1 px None']);
+  });
+
+  it('a template error is raised inside the task (UndefinedError), exit 1', async () => {
+    const { r, log } = await run({ bash_command: 'echo {{ macros.nope(ds) }}' });
+    expect(r.code).toBe(1);
+    expect(log).toMatch(/jinja2\.exceptions\.UndefinedError: .*nope/);
+    expect(log).toContain('Marking task as FAILED.');
+    expect(log).not.toContain('{bash_operator.py:81}');
+  });
+
+  it('-dr logs the rendered fields (no DagRun yet: run_id None) and runs nothing', async () => {
+    const { home, env } = await initialisedHome();
+    writeContractDag(home, {
+      operator: 'airflow.operators.bash_operator.BashOperator',
+      kwargs: { bash_command: 'echo {{ ds_nodash }} {{ run_id }} {{ ti.try_number }}' },
+    });
+    const r = await airflow(
+      ['backfill', '-s', '2018-01-10', '-dr', '-sd', join(home, 'dags', 'my_dag.py'), 'my_dag'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\{models\.py:1559\} INFO - Rendering template for bash_command\n.*\{models\.py:1560\} INFO - echo 20180110 None 0\n/,
+    );
+    expect(r.stdout).not.toContain('Executing command');
+  });
+
+  it('a command ending in .sh is a template file name: TemplateNotFound when missing', async () => {
+    const { r, log } = await run({ bash_command: 'run_me.sh' });
+    expect(r.code).toBe(1);
+    expect(log).toContain('jinja2.exceptions.TemplateNotFound: run_me.sh');
   });
 });

@@ -23,11 +23,18 @@ describe.concurrent('airflow connections', () => {
     const env = baseEnv(home);
     const r = await airflow(['initdb'], env);
     expect(r.code).toBe(0);
-    expect(body(r.stdout)).toBe(`DB: sqlite:///${home}/airflow.db\nDone.\n`);
-    expect(r.stderr).toContain('INFO  [alembic.runtime.migration] Running upgrade');
+    expect(body(r.stdout)).toMatch(
+      new RegExp(
+        `^DB: sqlite:///${home}/airflow\\.db\\n\\[[^\\]]+\\] \\{db\\.py:287\\} INFO - Creating tables\\nDone\\.\\n$`,
+      ),
+    );
+    expect(r.stderr).toContain(
+      'INFO  [alembic.runtime.migration] Running upgrade 5e7d17757c7a -> 127d2bf2dfa7, Add dag_id/state index on dag_run table',
+    );
     const again = await airflow(['initdb'], env);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('Running upgrade');
+    expect(again.stdout).toContain('{db.py:287} INFO - Creating tables');
     const list = await airflow(['connections', '-l'], env);
     expect(list.stdout).toMatch(/│ 'bigquery_default'\s+│ 'bigquery'\s+│ None\s+│ None/);
     expect(list.stdout).not.toContain('google_cloud_default');
@@ -84,7 +91,7 @@ describe.concurrent('airflow connections', () => {
     );
     await airflow(['connections', '-a', '--conn_id', 'under', '--conn_uri', 'google_cloud_platform://'], env);
     const list = await airflow(['connections', '-l'], env);
-    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db\.example'\s+│\s+5433 │ True/);
+    expect(list.stdout).toMatch(/│ 'pg'\s+│ 'postgres'\s+│ 'db\.example'\s+│\s*5433\s+│ True/);
     expect(list.stdout).toMatch(/│ 'under'\s+│ ''\s+│ ''/);
     expect(readFileSync(join(home, 'airflow.db'), 'utf8')).not.toContain('PW-MARKER');
     const bad = await airflow(['connections', '-a', '--conn_id', 'p2', '--conn_uri', 'mysql://h:abc/x'], env);

@@ -56,7 +56,7 @@ describe.concurrent('scripted outcomes (AIRFLOW_DOUBLE_OUTCOME)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.endsWith(`${FAILED_BLOCK}\n`)).toBe(true);
     expect(r.stdout).toMatch(
-      /\{jobs\.py:1900\} ERROR - Task instance <TaskInstance: my_dag\.my_task 2018-01-10 00:00:00 \[failed\]> failed/,
+      /\{jobs\.py:1694\} ERROR - Task instance <TaskInstance: my_dag\.my_task 2018-01-10 00:00:00 \[failed\]> failed/,
     );
     expect(r.stdout).not.toContain('Backfill done');
     const log = readFileSync(LOG(home), 'utf8');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../src/argparse.js';
 import { parseIni } from '../src/config.js';
+import type { DagTask } from '../src/dagbag.js';
 import { Fernet } from '../src/fernet.js';
 import { isoformat, naive, parseLenientDate, pyRepr } from '../src/naive-date.js';
-import { renderTemplate, templateContext } from '../src/render.js';
+import { needsRendering } from '../src/render.js';
 import { backfillDates, parseCron, previousSchedule, scheduleFromJson } from '../src/schedule.js';
 import { parseConnUri } from '../src/uri.js';
 
@@ -101,15 +102,18 @@ describe('misc', () => {
     expect(Fernet.fromKey('cryptography_not_found_storing_passwords_in_plain_text')).toBeUndefined();
   });
 
-  it('renders the Jinja subset', () => {
-    const ctx = templateContext(naive(2018, 1, 10), 'd', 't');
-    expect(
-      renderTemplate(
-        '{{ ds }}|{{ds_nodash}}|{{ yesterday_ds }}|{{ macros.ds_add(ds, -27) }}|{{ typo }}|{{ params.x }}',
-        ctx,
-        { x: 5 },
-      ),
-    ).toBe('2018-01-10|20180110|2018-01-09|2017-12-14||5');
+  it('sends a templated field to Jinja only when Jinja could change it', () => {
+    const task = (values: Record<string, unknown>, ext: string[] = ['.sql']) =>
+      ({ values, template_fields: Object.keys(values), template_ext: ext }) as unknown as DagTask;
+    expect(needsRendering(task({ bql: 'SELECT 1', env: null, x: '' }))).toBe(false);
+    expect(needsRendering(task({ bql: 'SELECT {{ ds }}' }))).toBe(true);
+    expect(needsRendering(task({ bql: '{% if 1 %}x{% endif %}' }))).toBe(true);
+    expect(needsRendering(task({ bql: 'SELECT 1 {# c #}' }))).toBe(true);
+    expect(needsRendering(task({ bql: 'SELECT 1\n' }))).toBe(true); // Jinja drops one trailing newline
+    expect(needsRendering(task({ bql: 'SELECT 1\r\nFROM t' }))).toBe(true); // and normalises newlines
+    expect(needsRendering(task({ bql: 'query.sql' }))).toBe(true); // a template file name
+    expect(needsRendering(task({ env: { A: 'b' } }))).toBe(true); // containers are walked by Jinja
+    expect(needsRendering(task({ n: 5 }))).toBe(true); // 1.8.2 rejects the type
   });
 
   it('parses ini files like ConfigParser', () => {

@@ -106,13 +106,17 @@ function start(mode: Mode, op: Operator, args: readonly string[], env: Record<st
 const run = (mode: Mode, op: Operator, args: readonly string[], env?: Record<string, string>) =>
   start(mode, op, args, env).done;
 
-/** Drops what legitimately differs between two runs: times, pids, temp paths. */
+/**
+ * Drops what legitimately differs between two runs: times, pids, temp paths (the airflow double runs BashOperator
+ * commands for real, in a random `airflowtmp*` folder with a random script name).
+ */
 function comparable(text: string): string {
   return text
     .replace(/"time":\d+/g, '"time":0')
     .replace(/"pid":\d+/g, '"pid":0')
     .replace(/\/[^\s"']*\/run-[^/\s"']+/g, '<run>')
     .replace(/dp-airflow-[A-Za-z0-9]+/g, 'dp-airflow-<id>')
+    .replace(/airflowtmp\w+(?:\/\w+)?/g, 'airflowtmp<id>')
     .replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[,.]\d+/g, '<ts>');
 }
 

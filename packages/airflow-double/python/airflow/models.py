@@ -37,6 +37,7 @@ class DAG(object):
         self.description = values['description']
         self.template_searchpath = values['template_searchpath']
         self.user_defined_macros = values['user_defined_macros']
+        self.user_defined_filters = values['user_defined_filters']
         self.tasks = []
         self.task_dict = {}
         self.fileloc = None
@@ -306,8 +307,9 @@ class Connection(object):
 class Variable(object):
     @classmethod
     def get(cls, key, default_var=None, deserialize_json=False):
+        # The double keeps no variable table: every lookup misses, as in an empty 1.8.2 database.
         if default_var is None:
-            raise ValueError('Variable {} does not exist'.format(key))
+            raise KeyError('Variable {} does not exist'.format(key))
         return default_var
 
     @classmethod
