@@ -237,3 +237,78 @@ describe
       });
     },
   );
+
+/** A warehouse of its own whose jobs.insert always answers `fault` (test mode), and a key for it. */
+async function faultyWarehouse(fault: string) {
+  const { startWarehouse, writeServiceAccountKey } = await import('@data-pipeline/warehouse');
+  const running = await startWarehouse({ projectId: PROJECT, oauth: {}, faults: [`jobs.insert=${fault}:*`] });
+  const key = join(root.path, 'keys', `${fault.replace(/\W/g, '-')}-key.json`);
+  await writeServiceAccountKey(key, running.createServiceAccountKey());
+  return { running, key };
+}
+
+describe
+  .skipIf('skip' in found)
+  .concurrent(
+    "failure paths through 1.8.2's hook: each answer of BigQuery becomes its documented exit class",
+    { timeout: STEP_TIMEOUT_MS + 10_000 },
+    () => {
+      it('an invalid query → 65; a check on a missing table → the same class as the native engine', async () => {
+        const [invalid, missingAirflow, missingNative] = await Promise.all([
+          step('bigquery-operator', 'airflow', ['--bql', 'SELEC 1', '--use-legacy-sql', 'false']),
+          step('bigquery-check-operator', 'airflow', ['--sql', 'SELECT COUNT(*) FROM [my-proj:e2e.nosuch]']),
+          step('bigquery-check-operator', 'native', ['--sql', 'SELECT COUNT(*) FROM [my-proj:e2e.nosuch]']),
+        ]);
+        expect(invalid.code).toBe(65);
+        expect(invalid.outputs['exit-class']).toBe('invalid-input');
+        expect(missingAirflow.code).toBe(missingNative.code);
+        expect(missingAirflow.outputs['exit-class']).toBe(missingNative.outputs['exit-class']);
+      });
+
+      it.each([
+        ['accessDenied', 77, 'permission-denied'],
+        ['backendError', 75, 'transient'],
+        ['rateLimitExceeded', 75, 'transient'],
+      ])('jobs.insert answers %s → %i (%s)', async (fault, code, exitClass) => {
+        const { running, key } = await faultyWarehouse(fault);
+        try {
+          const dir = join(root.path, `fault-${fault}`);
+          mkdirSync(dir, { mode: 0o700 });
+          const r = await runCli(
+            bin('bigquery-operator'),
+            [
+              '--engine',
+              'airflow',
+              '--task-id',
+              't',
+              '--dag-id',
+              'fault_e2e',
+              '--execution-date',
+              '2026-11-23',
+              '--gcp-project',
+              PROJECT,
+              '--outputs-dir',
+              join(dir, 'outputs'),
+              '--bigquery-endpoint',
+              running.url,
+              '--bql',
+              'SELECT 1 AS one',
+              '--use-legacy-sql',
+              'false',
+            ],
+            {
+              PATH: `${(found as { binDir: string }).binDir}:${process.env.PATH ?? ''}`,
+              TMPDIR: dir,
+              GOOGLE_APPLICATION_CREDENTIALS: key,
+            },
+            STEP_TIMEOUT_MS,
+          );
+          expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code });
+          expect(readOutputsIfAny(join(dir, 'outputs'))['exit-class']).toBe(exitClass);
+          expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        } finally {
+          await running.stop();
+        }
+      });
+    },
+  );
