@@ -45,7 +45,9 @@ export function newFernetKey(): string {
 
 /**
  * airflow.cfg for one run (reference §2): sqlite in the home, SequentialExecutor, no examples, dags/logs inside.
- * Only what differs from 1.8.2's built-in defaults; Airflow fills in the rest.
+ * Only what differs from 1.8.2's built-in defaults; Airflow fills in the rest. An empty `fernetKey` writes an empty
+ * `fernet_key` (it must be written: 1.8.2's built-in default is a random key), with which 1.8.2 encrypts nothing:
+ * how `airflow initdb` runs, so the database it makes is a template for any run (see db-template.ts).
  */
 export function renderAirflowCfg(home: AirflowHome, fernetKey: string): string {
   return [
@@ -173,9 +175,12 @@ export function connectionRows(specs: Iterable<ConnectionSpec>): Record<string, 
   }));
 }
 
-/** Writes airflow.cfg (with a fresh Fernet key): all `airflow initdb` needs. */
-export function writeAirflowCfg(home: AirflowHome): void {
-  writeFileSync(home.cfgPath, renderAirflowCfg(home, newFernetKey()), { mode: 0o600 });
+/**
+ * Writes airflow.cfg: with the run's fresh Fernet key before the backfill, with an empty one (nothing encrypted) for
+ * `airflow initdb`.
+ */
+export function writeAirflowCfg(home: AirflowHome, fernetKey: string): void {
+  writeFileSync(home.cfgPath, renderAirflowCfg(home, fernetKey), { mode: 0o600 });
 }
 
 /**
