@@ -6,7 +6,7 @@
 // builder, and the template holds no secret.
 //   node packages/runner/scripts/build-db-template.mjs /opt/airflow-template
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { createAirflowHome, writeAirflowCfg } from '../dist/airflow-home.js';
@@ -24,6 +24,7 @@ if (!dir || rest.length > 0 || !isAbsolute(dir)) {
   process.stderr.write('usage: build-db-template.mjs ABSOLUTE_DIR\n');
   process.exit(64);
 }
+if (existsSync(dir)) fail(`${dir} already exists`);
 const airflow = findExecutable('airflow', process.env.PATH);
 if (!airflow) fail('`airflow` was not found on PATH');
 
