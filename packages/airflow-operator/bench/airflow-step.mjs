@@ -159,7 +159,7 @@ try {
   console.log(
     `airflow-operator bench (real Airflow 1.8.2 at ${found.airflow}; ${REPS} interleaved repetitions, medians)`,
   );
-  const row = (name, ms, extra = '') => console.log(`  ${name.padEnd(46)} ${secs(ms).padStart(9)}  ${extra}`);
+  const row = (name, ms, extra = '') => console.log(`  ${name.padEnd(56)} ${secs(ms).padStart(9)}  ${extra}`);
   row('bare `airflow backfill` (baseline)', base, `runs: ${series.baseline.map(secs).join(', ')}`);
   row('step through the runner (warm template)', step, `runs: ${series.runner.map(secs).join(', ')}`);
   if (WITH_INITDB) {
@@ -172,7 +172,7 @@ try {
   }
   row('first step (builds the template)', first.ms, first.fromTemplate ? '(template already there?)' : '');
   console.log(
-    `  ${'runner / baseline'.padEnd(46)} ${`${ratio.toFixed(2)}×`.padStart(9)}  target ≤ 1.15× ${ratio <= 1.15 ? 'ok' : 'MISSED'}`,
+    `  ${'runner / baseline'.padEnd(56)} ${`${ratio.toFixed(2)}×`.padStart(9)}  target ≤ 1.15× ${ratio <= 1.15 ? 'ok' : 'MISSED'}`,
   );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
