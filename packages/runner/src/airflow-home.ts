@@ -43,6 +43,9 @@ export function newFernetKey(): string {
   return `${randomBytes(32).toString('base64url')}=`;
 }
 
+/** `[scheduler] job_heartbeat_sec` of every run (1.8.2 reads it as a float; its default is 5). */
+export const JOB_HEARTBEAT_SEC = 0.2;
+
 /**
  * airflow.cfg for one run (reference §2): sqlite in the home, SequentialExecutor, no examples, dags/logs inside.
  * Only what differs from 1.8.2's built-in defaults; Airflow fills in the rest. An empty `fernetKey` writes an empty
@@ -65,7 +68,10 @@ export function renderAirflowCfg(home: AirflowHome, fernetKey: string): string {
     'unit_test_mode = False',
     '',
     '[scheduler]',
-    'job_heartbeat_sec = 1',
+    // Both jobs of a step sleep to this beat: the backfill before its first loop ends, `run --local` between polls of
+    // the finished `run --raw` (two beats after the task: the poison pill, then the exit). 0.2 s instead of 1 s
+    // removes up to ≈ 2 s of sleep per step for a few % of a core while a task runs (0.1 s: ≈ 15 %); see README.
+    `job_heartbeat_sec = ${JOB_HEARTBEAT_SEC}`,
     '',
   ].join('\n');
 }
