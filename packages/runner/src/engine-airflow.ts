@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import {
   type AirflowHome,
   createAirflowHome,
+  newFernetKey,
   removeAirflowHome,
   writeAirflowCfg,
   writeRunFiles,
@@ -13,6 +14,15 @@ import {
 import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN, NOTABLE_PREFILTER } from './classify.js';
 import { formatDs, formatIsoNaive, type RunConfig } from './config.js';
 import type { ResolvedConnections } from './connections.js';
+import {
+  type DbTemplateSource,
+  discardTemplate,
+  installTemplate,
+  publishTemplate,
+  readTemplate,
+  resolveDbTemplate,
+  templateKey,
+} from './db-template.js';
 import type { ExitClass } from './exit-codes.js';
 import type { RunnerLogger } from './logger.js';
 import { type OperatorDefinition, OperatorError } from './operator.js';
@@ -47,13 +57,17 @@ export interface AirflowEngineInputs {
 export const AIRFLOW_NOT_ON_PATH =
   '`airflow` (Apache Airflow 1.8.2) was not found on PATH; install it with scripts/install-real-airflow.sh (a checkout next to ../shared) or `pip install apache-airflow==1.8.2` (as the images do)';
 
-/** Env vars that would make Airflow ignore the runner's airflow.cfg. */
+/**
+ * Env vars that would make Airflow ignore the runner's airflow.cfg. The Fernet key is the runner's too: initdb must
+ * run without one (a template database holds no encrypted row) and each backfill gets a fresh one.
+ */
 const OVERRIDDEN_ENV = [
   'AIRFLOW__CORE__SQL_ALCHEMY_CONN',
   'AIRFLOW__CORE__DAGS_FOLDER',
   'AIRFLOW__CORE__BASE_LOG_FOLDER',
   'AIRFLOW__CORE__EXECUTOR',
   'AIRFLOW__CORE__UNIT_TEST_MODE',
+  'AIRFLOW__CORE__FERNET_KEY',
 ];
 
 /** The environment of every `airflow` command: the runner's env (AIRFLOW_CONN_* pass through) + the private home. */
@@ -69,6 +83,60 @@ export function airflowEnv(
   out.PYTHONUNBUFFERED = '1';
   out.PYTHONDONTWRITEBYTECODE = '1';
   return out;
+}
+
+/**
+ * Puts the template database into the home when there is a usable one; returns whether it did. A damaged cache
+ * entry is removed (the initdb that follows rebuilds it); an unusable explicit template is only reported.
+ */
+function useTemplate(source: DbTemplateSource, home: AirflowHome, log: RunnerLogger): boolean {
+  if (source.kind === 'none') {
+    if (source.problem) log.warn(`no airflow db template: ${source.problem}; running airflow initdb`);
+    return false;
+  }
+  const found = readTemplate(source.dir, source.key);
+  if (found === 'missing') {
+    if (source.kind === 'explicit') {
+      log.warn(`airflow db template ${source.dir} not used: it has no manifest; running airflow initdb`);
+    }
+    return false;
+  }
+  if ('problem' in found) {
+    log.warn(`airflow db template ${source.dir} not used: ${found.problem}; running airflow initdb`);
+    if (source.kind === 'cache') discardTemplate(source.dir);
+    return false;
+  }
+  try {
+    installTemplate(found.db, home);
+  } catch (err) {
+    rmSync(home.dbPath, { force: true });
+    log.warn(
+      `airflow db template ${source.dir} not copied (${(err as Error).message}); running airflow initdb`,
+    );
+    return false;
+  }
+  log.info('airflow db from template', { template: source.dir });
+  return true;
+}
+
+/** After a successful initdb: publishes the home's fresh database as the cache entry (failures only logged). */
+function publishToCache(
+  source: DbTemplateSource,
+  home: AirflowHome,
+  airflow: string,
+  env: Readonly<Record<string, string | undefined>>,
+  log: RunnerLogger,
+): void {
+  if (source.kind !== 'cache') return;
+  try {
+    const { key, airflowPath } = templateKey(airflow, env);
+    if (key !== source.key) return; // Airflow was reinstalled meanwhile: this database may be of either one
+    if (publishTemplate(source.dir, key, airflowPath, home.dbPath)) {
+      log.info('airflow db template published', { template: source.dir });
+    }
+  } catch (err) {
+    log.warn(`airflow db template not published: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** The DAG file passes these itself (`Operator(task_id=…, dag=…, **kwargs)`): a duplicate would break the import. */
@@ -127,7 +195,8 @@ function outputsFor(
 }
 
 /**
- * The Airflow engine: private AIRFLOW_HOME → airflow.cfg + DAG file + JSON sidecar → `airflow initdb` →
+ * The Airflow engine: private AIRFLOW_HOME → the initialised database copied from a template (else `airflow initdb`,
+ * whose database becomes the per-machine template) → airflow.cfg + DAG file + JSON sidecar →
  * `airflow backfill -s D -e D -sd FILE DAG` → harvested task log → classification. The home is removed on every path.
  */
 export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<EngineOutcome> {
@@ -160,12 +229,12 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
   if (inputs.signal.aborted) return signalled();
   const dagSettings = definition.airflowDagSettings?.(config.extra) ?? {};
 
+  const template = resolveDbTemplate(inputs.env, airflow);
   const home = createAirflowHome(inputs.tmpdir);
   try {
-    writeAirflowCfg(home);
     const env = airflowEnv(inputs.env, home);
     const pretty = log.pretty;
-    const run = async (phase: 'initdb' | 'backfill', args: string[]) => {
+    const run = async (phase: 'initdb' | 'backfill', args: string[], first: boolean) => {
       const watcher = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PREFILTER);
       log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
       const result = await runCommand({
@@ -182,7 +251,8 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         redactor: inputs.redactor,
         label: phase === 'initdb' ? 'airflow-initdb' : 'airflow',
         onBlock: watcher.feed,
-        spawner: phase === 'initdb' ? 'child_process' : 'execa',
+        // The first child starts with node:child_process (nothing to import); execa loads while it runs.
+        spawner: first ? 'child_process' : 'execa',
         onSpawn: (pid) => {
           if (phase === 'initdb') prefetchExeca();
           inputs.onSpawn?.(phase, pid);
@@ -191,21 +261,27 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       return { result, watcher };
     };
 
-    const initdb = await run('initdb', ['initdb']);
-    if (initdb.result.aborted || inputs.signal.aborted) return signalled();
-    if (initdb.result.spawnError) {
-      throw new OperatorError('configuration', `cannot run airflow: ${initdb.result.spawnError}`);
+    const fromTemplate = useTemplate(template, home, log);
+    if (!fromTemplate) {
+      writeAirflowCfg(home, '');
+      const initdb = await run('initdb', ['initdb'], true);
+      if (initdb.result.aborted || inputs.signal.aborted) return signalled();
+      if (initdb.result.spawnError) {
+        throw new OperatorError('configuration', `cannot run airflow: ${initdb.result.spawnError}`);
+      }
+      const initVerdict = classifyFailure({
+        phase: 'initdb',
+        exitCode: initdb.result.exitCode,
+        output: [...initdb.watcher.notable, ...initdb.watcher.tail()],
+        taskLog: [],
+        taskLogFound: false,
+      });
+      if (initVerdict.exitClass !== 'success') {
+        return { exitClass: initVerdict.exitClass, message: initVerdict.reason, outputs: emptyOutputs };
+      }
+      publishToCache(template, home, airflow, inputs.env, log);
     }
-    const initVerdict = classifyFailure({
-      phase: 'initdb',
-      exitCode: initdb.result.exitCode,
-      output: [...initdb.watcher.notable, ...initdb.watcher.tail()],
-      taskLog: [],
-      taskLogFound: false,
-    });
-    if (initVerdict.exitClass !== 'success') {
-      return { exitClass: initVerdict.exitClass, message: initVerdict.reason, outputs: emptyOutputs };
-    }
+    writeAirflowCfg(home, newFernetKey());
 
     const dagFile = writeRunFiles(
       home,
@@ -222,7 +298,11 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       inputs.connections.registered.values(),
     );
     const ds = formatDs(config.executionDate);
-    const backfill = await run('backfill', ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId]);
+    const backfill = await run(
+      'backfill',
+      ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId],
+      fromTemplate,
+    );
     if (backfill.result.aborted || inputs.signal.aborted) return signalled();
     if (backfill.result.spawnError) {
       throw new OperatorError('configuration', `cannot run airflow: ${backfill.result.spawnError}`);

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// `npm run bench` (packages/airflow-operator): one Airflow step through the runner against the physical limit, both
+// on the real Apache Airflow 1.8.2 and measured side by side in this run (issue 13 §4).
+//   baseline  a bare `airflow backfill` of the same DAG on an already-initialised home: the runner's airflow.cfg,
+//             environment, DAG file and sidecar (written by the runner's own code), the database copied in beforehand
+//   runner    `airflow-operator --engine airflow` (BashOperator `echo hi`), process start to exit, with a warm
+//             per-machine database template (the first run, which builds it, is reported apart)
+//   initdb    the same step with DP_AIRFLOW_DB_TEMPLATE=none: `airflow initdb` on every run, as before the template
+// Repetitions interleave (the order rotates), medians are compared. Target: runner ≤ 1.15 × baseline.
+// Env: AIRFLOW_BENCH_REPS (default 5), AIRFLOW_BENCH_INITDB=0 skips the initdb series. Skips with one line when no
+// real Airflow is installed (scripts/install-real-airflow.sh, or DP_REAL_AIRFLOW).
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findRealAirflow } from '@data-pipeline/runner/testing';
+
+const here = import.meta.dirname;
+const runnerDist = join(here, '..', '..', 'runner', 'dist');
+const { createAirflowHome, newFernetKey, writeAirflowCfg, writeRunFiles } = await import(
+  join(runnerDist, 'airflow-home.js')
+);
+const { airflowEnv } = await import(join(runnerDist, 'engine-airflow.js'));
+
+const found = findRealAirflow(process.env);
+if ('skip' in found) {
+  console.log(`airflow-operator bench: ${found.skip}`);
+  process.exit(0);
+}
+
+const REPS = Number(process.env.AIRFLOW_BENCH_REPS ?? 5);
+const WITH_INITDB = process.env.AIRFLOW_BENCH_INITDB !== '0';
+const BIN = join(here, '..', 'bin', 'airflow-operator.js');
+const DAG_ID = 'bench_step';
+const DS = '2026-11-23';
+const KWARGS = { bash_command: 'echo hi' };
+
+const scratch = mkdtempSync(join(tmpdir(), 'airflow-step-bench-'));
+const tmp = join(scratch, 'tmp');
+const noConnections = join(scratch, 'no-connections');
+mkdirSync(tmp);
+mkdirSync(noConnections);
+const env = {
+  ...process.env,
+  PATH: `${found.binDir}:${process.env.PATH ?? ''}`,
+  HOME: join(scratch, 'home'), // the runner's per-machine cache lives under it: cold at first, then warm
+  TMPDIR: tmp,
+  DP_CONNECTIONS_DIR: noConnections,
+};
+for (const k of ['XDG_CACHE_HOME', 'DP_AIRFLOW_DB_TEMPLATE', 'GOOGLE_APPLICATION_CREDENTIALS', 'DP_ENGINE']) {
+  delete env[k];
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** Runs a command to completion; resolves with its wall time and output, rejects on a non-zero exit. */
+function timed(file, args, childEnv, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = nowMs();
+    const child = spawn(file, args, { env: childEnv, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      output += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      output += c;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = nowMs() - started;
+      if (code !== 0) reject(new Error(`${file} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`));
+      else resolve({ ms, output });
+    });
+  });
+}
+
+// The initialised database of the baseline: one `airflow initdb`, the way the runner runs it (no Fernet key).
+const master = createAirflowHome(tmp);
+writeAirflowCfg(master, '');
+await timed(found.airflow, ['initdb'], airflowEnv(env, master), master.path);
+
+async function baseline() {
+  const home = createAirflowHome(tmp);
+  try {
+    copyFileSync(master.dbPath, home.dbPath);
+    writeAirflowCfg(home, newFernetKey());
+    const dagFile = writeRunFiles(
+      home,
+      {
+        dag_id: DAG_ID,
+        task_id: DAG_ID,
+        operator: 'airflow.operators.bash_operator.BashOperator',
+        kwargs: KWARGS,
+        execution_date: `${DS}T00:00:00`,
+        connections_file: home.connectionsFile,
+      },
+      [],
+    );
+    const r = await timed(
+      found.airflow,
+      ['backfill', '-s', DS, '-e', DS, '-sd', dagFile, DAG_ID],
+      airflowEnv(env, home),
+      home.path,
+    );
+    if (!/Backfill done/.test(r.output) || !/ succeeded: 1 /.test(r.output)) {
+      throw new Error(`the bare backfill did not run the task:\n${r.output.slice(-3000)}`);
+    }
+    return r.ms;
+  } finally {
+    rmSync(home.path, { recursive: true, force: true });
+  }
+}
+
+async function runner(extraEnv = {}) {
+  const args = [BIN, '--engine', 'airflow', '--task-id', DAG_ID, '--execution-date', DS];
+  args.push('--operator', 'airflow.operators.bash_operator.BashOperator', '--kwargs', JSON.stringify(KWARGS));
+  const r = await timed(process.execPath, args, { ...env, ...extraEnv }, scratch);
+  return { ms: r.ms, fromTemplate: r.output.includes('"msg":"airflow db from template"') };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+try {
+  const first = await runner();
+  const series = { baseline: [], runner: [], initdb: [] };
+  const cases = [
+    ['baseline', baseline],
+    [
+      'runner',
+      async () => {
+        const r = await runner();
+        if (!r.fromTemplate) throw new Error('a warm step did not use the database template');
+        return r.ms;
+      },
+    ],
+    ...(WITH_INITDB ? [['initdb', async () => (await runner({ DP_AIRFLOW_DB_TEMPLATE: 'none' })).ms]] : []),
+  ];
+  for (let rep = 0; rep < REPS; rep++) {
+    for (let i = 0; i < cases.length; i++) {
+      const [name, run] = cases[(rep + i) % cases.length];
+      series[name].push(await run());
+    }
+  }
+  const base = median(series.baseline);
+  const step = median(series.runner);
+  const ratio = step / base;
+  console.log(
+    `airflow-operator bench (real Airflow 1.8.2 at ${found.airflow}; ${REPS} interleaved repetitions, medians)`,
+  );
+  const row = (name, ms, extra = '') => console.log(`  ${name.padEnd(56)} ${secs(ms).padStart(9)}  ${extra}`);
+  row('bare `airflow backfill` (baseline)', base, `runs: ${series.baseline.map(secs).join(', ')}`);
+  row('step through the runner (warm template)', step, `runs: ${series.runner.map(secs).join(', ')}`);
+  if (WITH_INITDB) {
+    const init = median(series.initdb);
+    row(
+      'step with initdb per run (DP_AIRFLOW_DB_TEMPLATE=none)',
+      init,
+      `${(init / base).toFixed(2)}× baseline`,
+    );
+  }
+  row('first step (builds the template)', first.ms, first.fromTemplate ? '(template already there?)' : '');
+  console.log(
+    `  ${'runner / baseline'.padEnd(56)} ${`${ratio.toFixed(2)}×`.padStart(9)}  target ≤ 1.15× ${ratio <= 1.15 ? 'ok' : 'MISSED'}`,
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
