@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
 import { checkWorkflowSpec, type TemplateRegistry } from './argo.js';
 import { type LintConfig, loadLintConfig, policyApplies } from './config.js';
+import { checkCrossReferences } from './crossref.js';
 import { checkExpressions } from './expressions.js';
 import { generatedFiles } from './generate.js';
 import { asObj, checkPodSpec, type ImagePolicy } from './pods.js';
@@ -126,6 +127,11 @@ export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptio
         problems.push({ file: d.file, line: d.lineOf(f.path), rule: f.rule, message: f.message });
       }
     }
+  }
+  const policyFor = new Map(parsed.map(([display, , policy]) => [display, policy]));
+  for (const p of checkCrossReferences(parsed.flatMap(([, f]) => f.documents))) {
+    if (ruleKind(p.rule) === 'policy' && !policyFor.get(p.file)) continue;
+    problems.push(p);
   }
   return problems;
 }
