@@ -1,4 +1,4 @@
-import { ExprError, exprNames, parseExpression } from '@data-pipeline/local';
+import { ExprError, exprNames, parseExpression } from '@data-pipeline/local/expr';
 import type { Finding, PathStep } from './source.js';
 import { findTags, stringsIn } from './tags.js';
 

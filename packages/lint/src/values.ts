@@ -1,4 +1,4 @@
-import { parseGoDuration } from '@data-pipeline/local';
+import { parseGoDuration } from '@data-pipeline/local/expr';
 import { CronExpressionParser } from 'cron-parser';
 import type { Finding, PathStep } from './source.js';
 

@@ -8,9 +8,10 @@
  * Values: expr-lang distinguishes int from float, so ints are `bigint` and floats are `number`.
  */
 
-import { ExprError, GoTime, timeMethod } from './godate.js';
+import { ExprError, GoTime, parseGoDuration, timeMethod } from './godate.js';
 
-export { ExprError, GoTime };
+// `@data-pipeline/local/expr` (what `dp lint` imports without the engine): Go durations are part of the language.
+export { ExprError, GoTime, parseGoDuration };
 
 export type Value =
   | null
