@@ -32,6 +32,18 @@ const names = (list: unknown): string[] =>
 const hasItems = (node: Obj) =>
   node.withItems !== undefined || node.withParam !== undefined || node.withSequence !== undefined;
 
+/** The keys every item has when `withItems` lists only maps (`{{item.key}}` must name one); otherwise undefined. */
+function itemKeys(node: Obj): ReadonlySet<string> | undefined {
+  if (!Array.isArray(node.withItems) || node.withItems.length === 0) return undefined;
+  const maps = node.withItems.map(asObj);
+  if (maps.some((m) => m === undefined)) return undefined;
+  const [first, ...rest] = maps as Obj[];
+  return new Set(Object.keys(first ?? {}).filter((k) => rest.every((m) => Object.hasOwn(m, k))));
+}
+
+/** `{{workflow.parameters.x}}` as the whole of a value: the parameter's name. */
+const WHOLE_PARAM_TAG = /^\{\{\s*workflow\.parameters\.([A-Za-z0-9_.-]+)\s*\}\}$/;
+
 /** Semantic checks of an Argo workflow spec at `base` (spec of Workflow/WorkflowTemplate, spec.workflowSpec of CronWorkflow). */
 export function checkWorkflowSpec(
   spec: Obj,
@@ -44,6 +56,11 @@ export function checkWorkflowSpec(
   const ownParams = asArray(asObj(spec.arguments)?.parameters);
   const templates = asArray(spec.templates);
   const params = new Set(names(ownParams));
+  const paramValues = new Map<string, string>();
+  for (const p of ownParams) {
+    const o = asObj(p);
+    if (typeof o?.name === 'string' && typeof o.value === 'string') paramValues.set(o.name, o.value);
+  }
   const podSecurity = asObj(spec.securityContext);
   const entrypoint = spec.entrypoint;
 
@@ -179,11 +196,27 @@ export function checkWorkflowSpec(
 
     if (dag) {
       findings.push(
-        ...checkDag(dag, [...tPath, 'dag'], { byName, inputs, params, library, registry, outputsOf }),
+        ...checkDag(dag, [...tPath, 'dag'], {
+          byName,
+          inputs,
+          params,
+          paramValues,
+          library,
+          registry,
+          outputsOf,
+        }),
       );
     } else if (steps) {
       findings.push(
-        ...checkSteps(steps, [...tPath, 'steps'], { byName, inputs, params, library, registry, outputsOf }),
+        ...checkSteps(steps, [...tPath, 'steps'], {
+          byName,
+          inputs,
+          params,
+          paramValues,
+          library,
+          registry,
+          outputsOf,
+        }),
       );
     } else {
       // A leaf template: its own fields see inputs, workflow parameters and its own outputs.
@@ -224,6 +257,8 @@ interface Ctx {
   byName: ReadonlyMap<string, Obj>;
   inputs: ReadonlySet<string>;
   params: ReadonlySet<string>;
+  /** Workflow parameters with a literal default value. */
+  paramValues: ReadonlyMap<string, string>;
   library: boolean;
   registry: TemplateRegistry;
   outputsOf(templateName: unknown): ReadonlySet<string> | undefined;
@@ -354,14 +389,20 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
       message: `dependency cycle: ${cycle.join(' -> ')}`,
     });
   }
-  if (typeof dag.target === 'string' && !dag.target.includes('{{')) {
-    for (const t of dag.target.split(' ').filter(Boolean)) {
-      if (!taskNames.has(t))
-        findings.push({
-          path: [...path, 'target'],
-          rule: 'validity/reference',
-          message: `target "${t}" is not a task of this DAG`,
-        });
+  if (typeof dag.target === 'string') {
+    // A literal target, or one that is a workflow parameter: its default must name tasks too.
+    const param = WHOLE_PARAM_TAG.exec(dag.target)?.[1];
+    const value = param === undefined ? dag.target : ctx.paramValues.get(param);
+    const via = param === undefined ? '' : ` (default of workflow parameter "${param}")`;
+    if (value !== undefined && !value.includes('{{')) {
+      for (const t of value.split(' ').filter(Boolean)) {
+        if (!taskNames.has(t))
+          findings.push({
+            path: [...path, 'target'],
+            rule: 'validity/reference',
+            message: `target "${t}"${via} is not a task of this DAG`,
+          });
+      }
     }
   }
   findings.push(
@@ -387,6 +428,7 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
       inputs: ctx.inputs,
       nodes: { kind: 'tasks', byName: outputsByTask, upstream },
       item: hasItems(task),
+      itemKeys: itemKeys(task),
       strict: hasItems(task),
     };
     findings.push(...checkVariables(task, tPath, scope));
@@ -421,6 +463,7 @@ function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
         inputs: ctx.inputs,
         nodes: { kind: 'steps', byName: visible, upstream },
         item: hasItems(step),
+        itemKeys: itemKeys(step),
         strict: hasItems(step),
       };
       findings.push(...checkVariables(step, sPath, scope));

@@ -8,6 +8,7 @@ export {
   loadLintConfig,
   policyApplies,
 } from './config.js';
+export { expressionProblem } from './expressions.js';
 export {
   DAILY_WORKFLOW,
   type GeneratedFile,
@@ -44,3 +45,4 @@ export {
   ruleKind,
 } from './source.js';
 export { expressionRefs, findTags, jinjaNames, substituteSimpleTags, type Tag } from './tags.js';
+export { cronProblem, durationProblem, timeZoneProblem } from './values.js';

@@ -3,6 +3,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
 import { checkWorkflowSpec, type TemplateRegistry } from './argo.js';
 import { type LintConfig, loadLintConfig, policyApplies } from './config.js';
+import { checkCrossReferences } from './crossref.js';
+import { checkExpressions } from './expressions.js';
 import { generatedFiles } from './generate.js';
 import { asObj, checkPodSpec, type ImagePolicy } from './pods.js';
 import { removedApiFinding, validateAgainstSchema } from './schema.js';
@@ -14,6 +16,7 @@ import {
   ruleKind,
   type SourceDocument,
 } from './source.js';
+import { checkArgoValues, checkCronJobSchedule, checkCronWorkflowSchedule } from './values.js';
 
 export const DEFAULT_LINT_PATHS = ['workflows', 'cronjobs', 'deploy'] as const;
 
@@ -125,6 +128,11 @@ export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptio
       }
     }
   }
+  const policyFor = new Map(parsed.map(([display, , policy]) => [display, policy]));
+  for (const p of checkCrossReferences(parsed.flatMap(([, f]) => f.documents))) {
+    if (ruleKind(p.rule) === 'policy' && !policyFor.get(p.file)) continue;
+    problems.push(p);
+  }
   return problems;
 }
 
@@ -152,6 +160,9 @@ function lintDocument(
   const findings = validateAgainstSchema(doc);
   const spec = asObj(doc.spec);
   if (!spec) return findings;
+  if (/^argoproj\.io\//.test(doc.apiVersion) && doc.kind !== 'WorkflowEventBinding') {
+    findings.push(...checkArgoValues(spec, ['spec']), ...checkExpressions(spec, ['spec']));
+  }
   switch (doc.kind) {
     case 'Workflow':
       findings.push(...checkWorkflowSpec(spec, ['spec'], registry, policy, 'workflow'));
@@ -168,12 +179,14 @@ function lintDocument(
           message: 'CronWorkflow spec.schedule was removed in Argo v4; use schedules: [...]',
         });
       }
+      findings.push(...checkCronWorkflowSchedule(spec, ['spec']));
       const wfSpec = asObj(spec.workflowSpec);
       if (wfSpec)
         findings.push(...checkWorkflowSpec(wfSpec, ['spec', 'workflowSpec'], registry, policy, 'workflow'));
       break;
     }
     case 'CronJob': {
+      findings.push(...checkCronJobSchedule(spec, ['spec']));
       const pod = asObj(asObj(asObj(asObj(spec.jobTemplate)?.spec)?.template)?.spec);
       if (pod)
         findings.push(...checkPodSpec(pod, ['spec', 'jobTemplate', 'spec', 'template', 'spec'], policy));

@@ -20,6 +20,8 @@ export interface Scope {
     upstream: ReadonlySet<string>;
   };
   readonly item: boolean;
+  /** When withItems lists only maps: the keys all of them have (`{{item.x}}` must name one). */
+  readonly itemKeys?: ReadonlySet<string> | undefined;
   /** Argo resolves tags strictly here (withItems/withParam/withSequence expansion): unknown tags fail at run time. */
   readonly strict: boolean;
 }
@@ -70,7 +72,11 @@ function simpleVariableProblem(text: string, scope: Scope): string | undefined {
       : `{{${text}}}: workflow has no parameters`;
   }
   if (text === 'item' || text.startsWith('item.')) {
-    return scope.item ? undefined : `{{${text}}} used outside withItems/withParam/withSequence`;
+    if (!scope.item) return `{{${text}}} used outside withItems/withParam/withSequence`;
+    const key = text.split('.')[1];
+    if (key !== undefined && scope.itemKeys && !scope.itemKeys.has(key))
+      return `{{${text}}}: the withItems maps have no key "${key}" (they have ${[...scope.itemKeys].join(', ') || 'no common key'})`;
+    return undefined;
   }
   if (text.startsWith('workflow.parameters.')) {
     const name = text.slice('workflow.parameters.'.length);

@@ -8,9 +8,10 @@
  * Values: expr-lang distinguishes int from float, so ints are `bigint` and floats are `number`.
  */
 
-import { ExprError, GoTime, timeMethod } from './godate.js';
+import { ExprError, GoTime, parseGoDuration, timeMethod } from './godate.js';
 
-export { ExprError, GoTime };
+// `@data-pipeline/local/expr` (what `dp lint` imports without the engine): Go durations are part of the language.
+export { ExprError, GoTime, parseGoDuration };
 
 export type Value =
   | null
@@ -44,6 +45,8 @@ const OPERATORS = [
   '&&',
   '||',
   '??',
+  '?.',
+  '..',
   '**',
   '=~',
   '<',
@@ -53,6 +56,7 @@ const OPERATORS = [
   '*',
   '/',
   '%',
+  '|',
   '!',
   '?',
   ':',
@@ -76,7 +80,7 @@ function tokenize(src: string, mode: Mode): Token[] {
       continue;
     }
     if (/[0-9]/.test(c)) {
-      const m = /^(\d+\.\d*(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+)/.exec(src.slice(i))!;
+      const m = /^(\d+\.(?!\.)\d*(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+)/.exec(src.slice(i))!;
       const text = m[0];
       const isFloat = /[.eE]/.test(text) || mode === 'govaluate';
       tokens.push({ kind: 'num', value: isFloat ? Number(text) : BigInt(text), pos: i });
@@ -110,6 +114,13 @@ function tokenize(src: string, mode: Mode): Token[] {
       i += text.length;
       continue;
     }
+    if (c === '#' && mode === 'expr') {
+      // a closure's element (`#`), index (`#index`) or accumulator (`#acc`)
+      const text = /^#[A-Za-z_]*/.exec(src.slice(i))![0];
+      tokens.push({ kind: 'ident', value: text, pos: i });
+      i += text.length;
+      continue;
+    }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
     if (!op) throw new ExprError(`unexpected character '${c}' at column ${i + 1}`);
     tokens.push({ kind: 'op', value: op, pos: i });
@@ -128,7 +139,12 @@ type Node =
   | { t: 'bin'; op: string; l: Node; r: Node }
   | { t: 'cond'; c: Node; a: Node; b: Node }
   | { t: 'array'; items: Node[] }
-  | { t: 'map'; entries: [Node, Node][] };
+  | { t: 'map'; entries: [Node, Node][] }
+  /** `{ # > 1 }` / `# > 1` as a predicate builtin's argument: parsed (for `dp lint`), not evaluated by `dp run`. */
+  | { t: 'closure'; body: Node };
+
+/** A parsed expression (see `parseExpression`). */
+export type ExprNode = Node;
 
 const BINARY_PRECEDENCE: Record<string, number> = {
   '??': 1,
@@ -148,12 +164,13 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   contains: 5,
   startsWith: 5,
   endsWith: 5,
-  '+': 6,
-  '-': 6,
-  '*': 7,
-  '/': 7,
-  '%': 7,
-  '**': 8,
+  '..': 6,
+  '+': 7,
+  '-': 7,
+  '*': 8,
+  '/': 8,
+  '%': 8,
+  '**': 9,
 };
 
 class Parser {
@@ -186,12 +203,24 @@ class Parser {
   }
 
   private parseExpr(): Node {
+    let node = this.parseTernary();
+    // `x | f(y)` is `f(x, y)`
+    while (this.mode === 'expr' && this.isOp('|')) {
+      this.next();
+      const call = this.parsePostfix(this.parsePrimary());
+      if (call.t !== 'call') throw new ExprError(`expected a function call after '|'`);
+      node = { t: 'call', fn: call.fn, args: [node, ...call.args] };
+    }
+    return node;
+  }
+
+  private parseTernary(): Node {
     const c = this.parseBinary(0);
     if (this.isOp('?')) {
       this.next();
-      const a = this.parseExpr();
+      const a = this.parseTernary();
       this.expectOp(':');
-      const b = this.parseExpr();
+      const b = this.parseTernary();
       return { t: 'cond', c, a, b };
     }
     return c;
@@ -267,6 +296,23 @@ class Parser {
           this.next();
           return { t: 'array', items };
         }
+        if (t.value === '{' && this.mode === 'expr' && !this.startsMap()) {
+          const body = this.parseExpr();
+          this.expectOp('}');
+          return { t: 'closure', body };
+        }
+        if (t.value === '.' && this.mode === 'expr') {
+          // `.field` inside a closure: a member of the element `#`
+          const name = this.next();
+          if (name.kind !== 'ident')
+            throw new ExprError(`expected a name after '.' at column ${name.pos + 1}`);
+          return {
+            t: 'member',
+            obj: { t: 'var', name: '#' },
+            key: { t: 'lit', v: name.value },
+            optional: false,
+          };
+        }
         if (t.value === '{' && this.mode === 'expr') {
           const entries: [Node, Node][] = [];
           while (!this.isOp('}')) {
@@ -287,16 +333,57 @@ class Parser {
     }
   }
 
+  /** After `{`: a map literal is `}` or `key:`; anything else is a closure body. */
+  private startsMap(): boolean {
+    const a = this.peek();
+    const b = this.tokens[this.i + 1];
+    if (a.kind === 'op' && a.value === '}') return true;
+    return (
+      (a.kind === 'ident' || a.kind === 'str' || a.kind === 'num') && b?.kind === 'op' && b.value === ':'
+    );
+  }
+
+  /** Whether the bracket just opened is a slice `[i:j]` (a `:` before the matching `]` at depth 0, no `?`). */
+  private slice(): boolean {
+    let depth = 0;
+    for (let j = this.i; j < this.tokens.length; j++) {
+      const t = this.tokens[j]!;
+      if (t.kind !== 'op') continue;
+      if (t.value === '(' || t.value === '[' || t.value === '{') depth++;
+      else if (t.value === ')' || t.value === ']' || t.value === '}') {
+        if (depth === 0) return false;
+        depth--;
+      } else if (depth === 0 && t.value === '?') return false;
+      else if (depth === 0 && t.value === ':') return true;
+    }
+    return false;
+  }
+
   private parsePostfix(node: Node): Node {
     if (this.mode === 'govaluate') return node;
     for (;;) {
-      if (this.isOp('.')) {
+      if (this.isOp('.') || this.isOp('?.')) {
+        const optional = this.isOp('?.');
         this.next();
+        if (optional && this.isOp('[')) continue;
         const name = this.next();
         if (name.kind !== 'ident') throw new ExprError(`expected a name after '.' at column ${name.pos + 1}`);
-        node = { t: 'member', obj: node, key: { t: 'lit', v: name.value }, optional: false };
+        node = { t: 'member', obj: node, key: { t: 'lit', v: name.value }, optional };
       } else if (this.isOp('[')) {
         this.next();
+        if (this.isOp(':') || this.slice()) {
+          // `a[i:j]` slices: parsed, bounds optional
+          const from = this.isOp(':') ? undefined : this.parseExpr();
+          this.expectOp(':');
+          const to = this.isOp(']') ? undefined : this.parseExpr();
+          this.expectOp(']');
+          node = {
+            t: 'call',
+            fn: { t: 'var', name: '$slice' },
+            args: [node, from ?? { t: 'lit', v: null }, to ?? { t: 'lit', v: null }],
+          };
+          continue;
+        }
         const key = this.parseExpr();
         this.expectOp(']');
         node = { t: 'member', obj: node, key, optional: false };
@@ -445,8 +532,13 @@ function evaluate(n: Node, env: Readonly<Record<string, Value>>): Value {
     case 'var':
       if (!Object.hasOwn(env, n.name)) throw new ExprError(`unknown name ${n.name}`);
       return env[n.name]!;
-    case 'member':
-      return member(evaluate(n.obj, env), evaluate(n.key, env), describe(n));
+    case 'member': {
+      const obj = evaluate(n.obj, env);
+      if (n.optional && obj === null) return null;
+      return member(obj, evaluate(n.key, env), describe(n));
+    }
+    case 'closure':
+      throw new ExprError('closures (predicates) are not supported by dp run');
     case 'array':
       return n.items.map((x) => evaluate(x, env));
     case 'map':
@@ -506,6 +598,12 @@ function evaluate(n: Node, env: Readonly<Record<string, Value>>): Value {
         case '=~':
           if (typeof l !== 'string' || typeof r !== 'string') throw new ExprError(`${op} needs strings`);
           return new RegExp(r).test(l);
+        case '..': {
+          if (typeof l !== 'bigint' || typeof r !== 'bigint') throw new ExprError('.. needs ints');
+          const out: Value[] = [];
+          for (let x = l; x <= r; x++) out.push(x);
+          return out;
+        }
         case 'contains':
         case 'startsWith':
         case 'endsWith':
@@ -523,8 +621,77 @@ export function evaluateExpr(
   env: Readonly<Record<string, Value>>,
   mode: Mode = 'expr',
 ): Value {
-  const ast = new Parser(tokenize(source, mode), mode).parseAll();
-  return evaluate(ast, env);
+  return evaluate(parseExpression(source, mode), env);
+}
+
+/** Parses an expression without evaluating it: an `ExprError` names the first syntax error (used by `dp lint`). */
+export function parseExpression(source: string, mode: Mode = 'expr'): ExprNode {
+  return new Parser(tokenize(source, mode), mode).parseAll();
+}
+
+/** What a parsed expression reads: the root names it uses as variables and the functions it calls by name. */
+export interface ExprNames {
+  /** Root variables, e.g. `workflow` for `workflow.parameters.x` (closure names `#...` excluded). */
+  readonly variables: string[];
+  /** Functions called by name: `asInt`, or `sprig.date` for a member of the `sprig` map; method calls are not listed. */
+  readonly calls: string[];
+}
+
+export function exprNames(ast: ExprNode): ExprNames {
+  const variables = new Set<string>();
+  const calls = new Set<string>();
+  const walk = (n: Node): void => {
+    switch (n.t) {
+      case 'var':
+        if (!n.name.startsWith('#') && !n.name.startsWith('$')) variables.add(n.name);
+        return;
+      case 'call':
+        if (n.fn.t === 'var') {
+          if (!n.fn.name.startsWith('$')) calls.add(n.fn.name);
+        } else if (
+          n.fn.t === 'member' &&
+          n.fn.obj.t === 'var' &&
+          n.fn.obj.name === 'sprig' &&
+          n.fn.key.t === 'lit'
+        ) {
+          calls.add(`sprig.${String(n.fn.key.v)}`);
+        } else walk(n.fn);
+        n.args.forEach(walk);
+        return;
+      case 'member':
+        walk(n.obj);
+        walk(n.key);
+        return;
+      case 'unary':
+        walk(n.arg);
+        return;
+      case 'bin':
+        walk(n.l);
+        walk(n.r);
+        return;
+      case 'cond':
+        walk(n.c);
+        walk(n.a);
+        walk(n.b);
+        return;
+      case 'array':
+        n.items.forEach(walk);
+        return;
+      case 'map':
+        for (const [k, v] of n.entries) {
+          walk(k);
+          walk(v);
+        }
+        return;
+      case 'closure':
+        walk(n.body);
+        return;
+      case 'lit':
+        return;
+    }
+  };
+  walk(ast);
+  return { variables: [...variables], calls: [...calls] };
 }
 
 /** Go's `fmt.Sprintf("%v", v)` for the values expressions produce. */

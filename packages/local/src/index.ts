@@ -5,7 +5,17 @@ export * from './engine.js';
 export * from './engine-preflight.js';
 export * from './example.js';
 export * from './executor.js';
-export { ExprError, evaluateExpr, formatValue, GoTime, type Value } from './expr.js';
+export {
+  ExprError,
+  type ExprNames,
+  type ExprNode,
+  evaluateExpr,
+  exprNames,
+  formatValue,
+  GoTime,
+  parseExpression,
+  type Value,
+} from './expr.js';
 export * from './format.js';
 export { builtinFunctions, type Clock } from './functions.js';
 export { formatGo, parseGo, parseGoDuration } from './godate.js';

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   builtinFunctions,
   evaluateExpr,
+  exprNames,
   formatGo,
   GoTime,
+  parseExpression,
   parseGo,
   parseGoDuration,
   type Value,
@@ -55,7 +57,29 @@ describe('expr-lang subset', () => {
   it('reports syntax errors clearly', () => {
     expect(() => ev('1 +')).toThrow(/unexpected end/);
     expect(() => ev("'open")).toThrow(/unterminated string/);
-    expect(() => ev('1 # 2')).toThrow(/unexpected character/);
+    expect(() => ev('1 @ 2')).toThrow(/unexpected character/);
+    expect(() => ev('1 # 2')).toThrow(/unexpected token at column 3/);
+  });
+
+  it('parses the expr-lang forms Argo examples use, without evaluating them', () => {
+    const names = (src: string) => exprNames(parseExpression(src));
+    expect(names('filter(data, {# endsWith "main.log"})')).toEqual({
+      variables: ['data'],
+      calls: ['filter'],
+    });
+    expect(names('map(xs, .age > 3) | join(",")').calls.sort()).toEqual(['join', 'map']);
+    expect(names("sprig.dateInZone('20060102', asInt(workflow.creationTimestamp.s), 'UTC')")).toEqual({
+      variables: ['workflow'],
+      calls: ['sprig.dateInZone', 'asInt'],
+    });
+    expect(names('(now() - cronworkflow.lastScheduledTime).Seconds() > 360').calls).toEqual(['now']);
+    expect(names("tasks['a']?.outputs.result ?? 'x'").variables).toEqual(['tasks']);
+    expect(names('xs[1:2]').variables).toEqual(['xs']);
+    expect(ev('1..3')).toEqual([1n, 2n, 3n]);
+    expect(ev('a?.b', { a: null })).toBe(null);
+    expect(() => parseExpression("asInt(workflow.parameters['x']")).toThrow(/expected ','/);
+    expect(() => parseExpression('a ==')).toThrow(/unexpected end/);
+    expect(() => ev('f({# > 0})', { f: () => null })).toThrow(/closures/);
   });
 
   it('evaluates govaluate when-expressions with bare words as strings', () => {
