@@ -9,18 +9,13 @@
 // Repetitions interleave (the order rotates), medians are compared. Target: runner ≤ 1.15 × baseline.
 // Env: AIRFLOW_BENCH_REPS (default 5), AIRFLOW_BENCH_INITDB=0 skips the initdb series. Skips with one line when no
 // real Airflow is installed (scripts/install-real-airflow.sh, or DP_REAL_AIRFLOW).
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { bareBackfill, median, secs, timed } from './bare-backfill.mjs';
 
 const here = import.meta.dirname;
-const runnerDist = join(here, '..', '..', 'runner', 'dist');
-const { createAirflowHome, newFernetKey, writeAirflowCfg, writeRunFiles } = await import(
-  join(runnerDist, 'airflow-home.js')
-);
-const { airflowEnv } = await import(join(runnerDist, 'engine-airflow.js'));
 
 const found = findRealAirflow(process.env);
 if ('skip' in found) {
@@ -58,65 +53,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-const nowMs = () => performance.timeOrigin + performance.now();
-
-/** Runs a command to completion; resolves with its wall time and output, rejects on a non-zero exit. */
-function timed(file, args, childEnv, cwd) {
-  return new Promise((resolve, reject) => {
-    const started = nowMs();
-    const child = spawn(file, args, { env: childEnv, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => {
-      output += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c) => {
-      output += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = nowMs() - started;
-      if (code !== 0) reject(new Error(`${file} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`));
-      else resolve({ ms, output });
-    });
-  });
-}
-
 // The initialised database of the baseline: one `airflow initdb`, the way the runner runs it (no Fernet key).
-const master = createAirflowHome(tmp);
-writeAirflowCfg(master, '');
-await timed(found.airflow, ['initdb'], airflowEnv(env, master), master.path);
-
-async function baseline() {
-  const home = createAirflowHome(tmp);
-  try {
-    copyFileSync(master.dbPath, home.dbPath);
-    writeAirflowCfg(home, newFernetKey());
-    const dagFile = writeRunFiles(
-      home,
-      {
-        dag_id: DAG_ID,
-        task_id: DAG_ID,
-        operator: 'airflow.operators.bash_operator.BashOperator',
-        kwargs: KWARGS,
-        execution_date: `${DS}T00:00:00`,
-        connections_file: home.connectionsFile,
-      },
-      [],
-    );
-    const r = await timed(
-      found.airflow,
-      ['backfill', '-s', DS, '-e', DS, '-sd', dagFile, DAG_ID],
-      airflowEnv(env, home),
-      home.path,
-    );
-    if (!/Backfill done/.test(r.output) || !/ succeeded: 1 /.test(r.output)) {
-      throw new Error(`the bare backfill did not run the task:\n${r.output.slice(-3000)}`);
-    }
-    return r.ms;
-  } finally {
-    rmSync(home.path, { recursive: true, force: true });
-  }
-}
+const baseline = await bareBackfill({ airflow: found.airflow, env, tmp, dagId: DAG_ID, ds: DS });
 
 async function runner(extraEnv = {}) {
   const args = [BIN, '--engine', 'airflow', '--task-id', DAG_ID, '--execution-date', DS];
@@ -124,13 +62,6 @@ async function runner(extraEnv = {}) {
   const r = await timed(process.execPath, args, { ...env, ...extraEnv }, scratch);
   return { ms: r.ms, fromTemplate: r.output.includes('"msg":"airflow db from template"') };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 try {
   const first = await runner();
