@@ -99,7 +99,7 @@ export function classifyReason(reason: string, message = ''): ExitClass {
  * - 404: a missing table or dataset named by the request/query (`Not found: Table|Dataset …`) → `invalid-input` (65);
  *   a missing project or job, or a 404 without a BigQuery error body (wrong endpoint/path) → `configuration` (78)
  * - 408, 429, 5xx, reasons backendError/internalError/rateLimitExceeded, ECONNRESET/ETIMEDOUT/ECONNREFUSED/… → `transient` (75)
- * - no credentials found (ADC) → `configuration` (78)
+ * - no credentials found (ADC), a key file that is no usable service-account key → `configuration` (78)
  * - anything else → `task-failed` (1)
  */
 export function classifyBigQueryError(err: unknown): ExitClass {
@@ -115,6 +115,9 @@ export function classifyBigQueryError(err: unknown): ExitClass {
     return 'permission-denied';
   }
   if (/ENOENT.*(key|credentials|\.json)|The file at .* does not exist/i.test(msg)) return 'configuration';
+  // A key file the auth library cannot use (fields missing, not a service-account key): the Secret is wrong.
+  if (/MISSING_CREDENTIALS|private_key and client_email are required|does not contain a client_email/i.test(msg))
+    return 'configuration';
   const status = typeof e.code === 'number' ? e.code : e.response?.statusCode;
   const reasons = reasonsOf(e);
   if (typeof status === 'number') {

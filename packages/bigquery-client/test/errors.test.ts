@@ -38,6 +38,8 @@ describe('classifyBigQueryError', () => {
     ],
     [Object.assign(new Error('getaddrinfo ENOTFOUND nope'), { code: 'ENOTFOUND' }), 'configuration'],
     [new Error('Could not load the default credentials. Browse to ...'), 'configuration'],
+    [new Error('MISSING_CREDENTIALS: private_key and client_email are required.'), 'configuration'],
+    [new Error('The incoming JSON object does not contain a client_email field'), 'configuration'],
     [new Error('invalid_grant: Invalid JWT Signature.'), 'permission-denied'],
     [new BigQueryJobError('invalidQuery', 'Unrecognized name: foo', 'p:j'), 'invalid-input'],
     [new BigQueryJobError('notFound', 'Not found: Table p:ds.t', 'p:j'), 'invalid-input'],
