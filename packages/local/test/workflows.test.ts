@@ -68,6 +68,41 @@ describe.skipIf(!existsSync(INIT) || !existsSync(DAILY))('the checked-in workflo
     expect(dates).toContain('--execution-date=20260130');
   });
 
+  it('init: a 400-day backfill with parallelism=2 runs flat (far below Argo depth 100), one node per data day', async () => {
+    const { result, runs, arg } = await interpret(INIT, {
+      'gcp-project': 'p',
+      'run-date': '20261120',
+      'backfill-num-days': '400',
+      parallelism: '2',
+    });
+    expect(result.phase).toBe('Succeeded');
+    const daily = result.tasks.filter((t) => t.template === 'write-github-daily');
+    expect(daily).toHaveLength(400);
+    // labelled by the data day (R-1 .. R-400), each written by the run for the day after it
+    const day = (i: number) =>
+      new Date(Date.UTC(2026, 10, 20) - i * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    expect(daily.map((t) => t.name).sort()).toEqual(
+      Array.from({ length: 400 }, (_, i) => `github-daily(${day(i + 1)})`).sort(),
+    );
+    const dates = runs
+      .filter((r) => r.template === 'write-github-daily')
+      .map((r) => arg(r, '--execution-date'));
+    expect([...dates].sort()).toEqual(Array.from({ length: 400 }, (_, i) => day(i)).sort());
+    // no helper rows: only the dataset, the 4 tables and the 400 days
+    expect(result.tasks).toHaveLength(405);
+  });
+
+  it('init: fewer days than lanes leaves the extra lanes empty', async () => {
+    const { result } = await interpret(INIT, {
+      'gcp-project': 'p',
+      'backfill-num-days': '3',
+      parallelism: '5',
+    });
+    expect(result.phase).toBe('Succeeded');
+    expect(result.tasks.filter((t) => t.template === 'write-github-daily')).toHaveLength(3);
+    expect(result.tasks).toHaveLength(8);
+  });
+
   it('daily: seven tasks in dependency order for -p run-date; target runs a task plus everything upstream', async () => {
     const { result, runs, order, arg } = await interpret(DAILY, {
       'gcp-project': 'p',
