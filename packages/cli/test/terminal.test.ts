@@ -86,5 +86,10 @@ describe.skipIf(!ready)('dp example in a real terminal (tmux)', () => {
     // The init's 40 data days are all in its summary, after its header and before its verdict.
     const initRows = lines.slice(order[1], order[2]).filter((l) => /^github-daily\(/.test(l));
     expect(initRows).toHaveLength(40);
+    // Each row is labelled by the data day it writes: R-1 (20261119) .. R-40 (20261011), not the execution date.
+    const labels = initRows.map((l) => /^github-daily\((\d{8})\)/.exec(l)?.[1]).sort();
+    expect(labels[0]).toBe('20261011');
+    expect(labels.at(-1)).toBe('20261119');
+    expect(new Set(labels).size).toBe(40);
   }, 300_000);
 });

@@ -8,6 +8,7 @@ import {
   type ImagePolicy,
 } from './pods.js';
 import { checkJinja, checkOutputsDir, checkRetry } from './policy.js';
+import { checkRecursionDepth } from './recursion.js';
 import type { Finding, PathStep } from './source.js';
 import { checkVariables, type Scope } from './variables.js';
 
@@ -174,6 +175,7 @@ export function checkWorkflowSpec(
     }
   });
 
+  findings.push(...checkRecursionDepth(templates, base));
   templates.forEach((t, i) => {
     const tmpl = asObj(t);
     if (!tmpl) return;

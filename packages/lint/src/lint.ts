@@ -124,7 +124,13 @@ export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptio
       for (const f of lintDocument(d, registry, images)) {
         // Policy findings only where policy was asked for; they are computed alongside so each rule keeps one home.
         if (ruleKind(f.rule) === 'policy' && !policy) continue;
-        problems.push({ file: d.file, line: d.lineOf(f.path), rule: f.rule, message: f.message });
+        problems.push({
+          file: d.file,
+          line: d.lineOf(f.path),
+          rule: f.rule,
+          message: f.message,
+          ...(f.severity ? { severity: f.severity } : {}),
+        });
       }
     }
   }

@@ -15,11 +15,16 @@ export type RuleKind = 'validity' | 'policy';
 
 export const ruleKind = (rule: RuleId): RuleKind => (rule.startsWith('policy/') ? 'policy' : 'validity');
 
+/** An error fails `dp lint` (exit 1); a warning is printed and does not (a risk that depends on run-time values). */
+export type Severity = 'error' | 'warning';
+
 /** A problem found by a rule, before it is tied to a file. */
 export interface Finding {
   readonly path: YamlPath;
   readonly rule: RuleId;
   readonly message: string;
+  /** Absent = error. */
+  readonly severity?: Severity;
 }
 
 /** A lint problem as printed by `formatProblem`: `file:line: error [rule] message`. */
@@ -28,11 +33,12 @@ export interface Problem {
   readonly line: number;
   readonly rule: RuleId;
   readonly message: string;
+  readonly severity?: Severity;
 }
 
 /** The one printed form of a problem: `file:line:` first, then the severity, the rule id and the message. */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}: error [${p.rule}] ${p.message}`;
+  return `${p.file}:${p.line}: ${p.severity ?? 'error'} [${p.rule}] ${p.message}`;
 }
 
 /** One YAML document of a file, as plain data plus a way to find the line of any value in it. */

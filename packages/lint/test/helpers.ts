@@ -71,6 +71,8 @@ export function evaluateExpression(expression: string, env: Obj): unknown {
       if (!m) throw new Error(`tiny evaluator: duration ${duration}`);
       return t + (m[1] === '-' ? -1 : 1) * Number(m[2]) * 3600;
     },
+    // sprig's div on ints: Go integer division, truncating toward zero
+    div: (a: number, b: number) => Math.trunc(a / b),
     dateInZone: (layout: string, t: number, zone: string) => {
       if (zone !== 'UTC') throw new Error(`tiny evaluator: zone ${zone}`);
       return formatUtc(layout, t);

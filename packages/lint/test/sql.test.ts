@@ -1,7 +1,7 @@
 import { renderTemplate, templateContext } from '@data-pipeline/airflow-templates';
 import { substituteSimpleTags } from '@data-pipeline/lint';
 import { describe, expect, it } from 'vitest';
-import { flagValue, loadYaml, type Obj, obj, templatesOf } from './helpers.js';
+import { flagValue, loadYaml, type Obj, obj, resolveArgo, templatesOf } from './helpers.js';
 
 /**
  * What reaches the operator: Argo resolves its own tags (parameters, inputs) and leaves the Jinja ones; then the
@@ -10,12 +10,26 @@ import { flagValue, loadYaml, type Obj, obj, templatesOf } from './helpers.js';
 function rendered(workflowFile: string, template: string, executionDate: string) {
   const t = templatesOf(loadYaml(workflowFile)).get(template) as Obj;
   const args = obj(t.container).args as string[];
+  // The init's write-github-daily takes the data day (the day before) and computes its execution date from it.
+  const dataDay = new Date(
+    Date.UTC(+executionDate.slice(0, 4), +executionDate.slice(4, 6) - 1, +executionDate.slice(6, 8)) -
+      86_400_000,
+  )
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '');
+  const inputs = { 'execution-date': executionDate, 'data-day': dataDay };
   const values = {
     'workflow.parameters.gcp-project': 'my-project',
     'workflow.parameters.dataset': 'github_trends',
     'inputs.parameters.execution-date': executionDate,
+    'inputs.parameters.data-day': dataDay,
   };
-  const argoArgs = args.map((a) => substituteSimpleTags(a, values));
+  const argoArgs = args.map((a) =>
+    a.includes('{{=')
+      ? resolveArgo(a, values, { inputs: { parameters: inputs } })
+      : substituteSimpleTags(a, values),
+  );
   const date = new Date(
     Date.UTC(+executionDate.slice(0, 4), +executionDate.slice(4, 6) - 1, +executionDate.slice(6, 8)),
   );

@@ -157,44 +157,70 @@ describe('init workflow', () => {
   const templates = templatesOf(workflow);
   const defaults = paramDefaults(workflow);
 
-  /** Interprets the backfill part of the init DAG: lanes (withSequence) of recursive steps. Returns execution dates per lane. */
-  function backfillDates(wp: Record<string, string>): string[][] {
+  /**
+   * Interprets the backfill part of the init DAG: lanes (withSequence) of steps templates whose steps may loop
+   * (withSequence). Returns the data days per lane, in the order each lane writes them, and the deepest template level
+   * reached (main = 1, pipeline = 2, as Argo's controller counts).
+   */
+  function backfill(wp: Record<string, string>): { lanes: string[][]; depth: number } {
     const executionDate = executionDateOf(workflow, wp);
     const pipeline = obj((templates.get('pipeline') as Obj).dag);
     const task = list(pipeline.tasks).find((t) => t.name === 'backfill') as Obj;
     const count = Number(resolveArgo(String(obj(task.withSequence).count), flatValues(wp, {}), argoEnv(wp)));
     const lanes: string[][] = [];
+    let depth = 0;
     for (let item = 0; item < count; item++) {
       const args = argParams(task, wp, { 'execution-date': executionDate }, String(item));
-      const dates: string[] = [];
-      runSteps(String(task.template), args, wp, dates, 0);
-      lanes.push(dates);
+      const days: string[] = [];
+      depth = Math.max(depth, runSteps(String(task.template), args, wp, days, 3));
+      lanes.push(days);
     }
-    return lanes;
+    return { lanes, depth };
   }
 
+  /** Runs template `name` at template level `level`; returns the deepest level reached. */
   function runSteps(
     name: string,
     inputs: Record<string, string>,
     wp: Record<string, string>,
     out: string[],
-    depth: number,
-  ) {
-    if (depth > 100) throw new Error('recursion too deep');
+    level: number,
+  ): number {
+    if (level >= 100) throw new Error('Maximum recursion depth exceeded');
     const t = templates.get(name) as Obj;
     if (!Array.isArray(t.steps)) {
-      out.push(inputs['execution-date'] as string);
-      return;
+      out.push(inputs['data-day'] as string);
+      return level;
     }
+    let deepest = level;
     for (const group of t.steps as Obj[][]) {
       for (const step of group) {
         const values = flatValues(wp, inputs);
-        const when =
-          step.when === undefined ? 'true' : resolveArgo(String(step.when), values, argoEnv(wp, inputs));
-        if (when !== 'true') continue;
-        runSteps(String(step.template), argParams(step, wp, inputs), wp, out, depth + 1);
+        const items =
+          step.withSequence === undefined
+            ? [undefined]
+            : Array.from(
+                {
+                  length: Number(
+                    resolveArgo(String(obj(step.withSequence).count), values, argoEnv(wp, inputs)),
+                  ),
+                },
+                (_, i) => String(i),
+              );
+        for (const item of items) {
+          const when =
+            step.when === undefined
+              ? 'true'
+              : resolveArgo(String(step.when), flatValues(wp, inputs, item), argoEnv(wp, inputs, item));
+          if (when !== 'true') continue;
+          deepest = Math.max(
+            deepest,
+            runSteps(String(step.template), argParams(step, wp, inputs, item), wp, out, level + 1),
+          );
+        }
       }
     }
+    return deepest;
   }
 
   const previousDay = (d: string, n: number) => {
@@ -206,41 +232,49 @@ describe('init workflow', () => {
     'fans out to exactly 40 distinct days R-40 .. R-1 (parallelism %s)',
     (parallelism) => {
       const wp = { ...defaults, 'run-date': '20240310', parallelism } as Record<string, string>;
-      const lanes = backfillDates(wp);
+      const { lanes } = backfill(wp);
       expect(lanes.length).toBe(Number(parallelism));
-      const executionDates = lanes.flat();
-      expect(executionDates).toHaveLength(40);
-      expect(new Set(executionDates).size).toBe(40);
-      // an execution date E writes the partition of E-1
-      const dataDays = new Set(executionDates.map((d) => previousDay(d, 1)));
+      const dataDays = lanes.flat();
+      expect(dataDays).toHaveLength(40);
       const expected = new Set(Array.from({ length: 40 }, (_, i) => previousDay('20240310', i + 1)));
-      expect(dataDays).toEqual(expected);
+      expect(new Set(dataDays)).toEqual(expected);
       expect(expected.has('20240229')).toBe(true); // leap day inside the window
       expect(expected.has('20240130')).toBe(true); // R-40
-      // lanes never exceed the parallelism: each lane is sequential
-      expect(Math.max(...lanes.map((l) => l.length))).toBe(Math.ceil(40 / Math.min(Number(parallelism), 40)));
+      // lane L writes day indexes L, L+P, L+2P, ... one after the other (newest first)
+      const p = Number(parallelism);
+      for (const [l, lane] of lanes.entries())
+        expect(lane).toEqual(
+          Array.from({ length: Math.max(0, Math.ceil((40 - l) / p)) }, (_, k) =>
+            previousDay('20240310', 1 + l + k * p),
+          ),
+        );
     },
   );
 
   it('defaults: parallelism 4, 40 days, run-date today (UTC) at creation', () => {
     expect(defaults.parallelism).toBe('4');
     expect(defaults['backfill-num-days']).toBe('40');
-    const lanes = backfillDates(defaults as Record<string, string>);
-    const dataDays = lanes
-      .flat()
-      .map((d) => previousDay(d, 1))
+    const dataDays = backfill(defaults as Record<string, string>)
+      .lanes.flat()
       .sort();
     expect(dataDays[0]).toBe('20261014');
     expect(dataDays.at(-1)).toBe('20261122');
   });
 
-  it("stays well inside Argo's template nesting limit (max stack depth 100) with the defaults", () => {
-    // main -> pipeline -> lane ... lane -> write-github-daily: 3 + the longest lane (workflows/README.md)
-    const lanes = backfillDates(defaults as Record<string, string>);
-    const depth = 3 + Math.max(...lanes.map((l) => l.length));
-    expect(depth).toBe(13);
-    expect(depth).toBeLessThan(100);
-  });
+  it.each([
+    ['40', '4'],
+    ['400', '2'],
+    ['3650', '1'],
+  ])(
+    "stays 5 template levels deep for any length, far inside Argo's limit of 100 (%s days, parallelism %s)",
+    (days, parallelism) => {
+      const wp = { ...defaults, 'run-date': '20261120', 'backfill-num-days': days, parallelism };
+      // main -> pipeline -> backfill-lane -> backfill-day -> write-github-daily (workflows/README.md)
+      const { lanes, depth } = backfill(wp as Record<string, string>);
+      expect(depth).toBe(5);
+      expect(new Set(lanes.flat()).size).toBe(Number(days));
+    },
+  );
 
   it('ensures the dataset, then the four tables with their schemas', () => {
     const pipeline = obj((templates.get('pipeline') as Obj).dag);

@@ -113,6 +113,17 @@ class Semaphore {
 
 const NO_LIMIT = { acquire: async () => () => {} };
 
+/**
+ * Argo's controller (v4.1.2 `controller.go` maxAllowedStackDepth, `operator.go` executeTemplate) counts one level
+ * per nested template invocation — the entrypoint is 1, each DAG task or step adds one — and refuses the node whose
+ * level reaches this number. A template with a retryStrategy is entered once more (one level deeper) when its
+ * attempt finishes, to update the retry node, so a retried container needs one level of room below it.
+ */
+export const MAX_STACK_DEPTH = 100;
+/** The message of Argo's ErrMaxDepthExceeded (the link is the v4.1 docs page the controller names). */
+export const MAX_DEPTH_MESSAGE =
+  'Maximum recursion depth exceeded. See https://argo-workflows.readthedocs.io/en/release-4.1/scaling/#maximum-recursion-depth';
+
 /** An invocation that runs once per item of withItems / withParam / withSequence. */
 function isLoop(i: Invocation): boolean {
   return i.withItems !== undefined || i.withParam !== undefined || i.withSequence !== undefined;
@@ -268,6 +279,8 @@ export class Interpreter {
   private readonly podLimit: { acquire(): Promise<() => void> };
   private readonly abort = new AbortController();
   private deadlineExceeded = false;
+  /** Set when a node hit MAX_STACK_DEPTH: the workflow ends in Error, as Argo's does. */
+  private depthExceeded = false;
 
   constructor(
     private readonly workflow: Workflow,
@@ -390,7 +403,7 @@ export class Interpreter {
     }
     let result: NodeResult;
     try {
-      result = await this.runTemplate(template, {}, template.name, this.abort.signal);
+      result = await this.runTemplate(template, {}, template.name, this.abort.signal, 1);
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -403,6 +416,9 @@ export class Interpreter {
     } else if (this.abort.signal.aborted) {
       phase = 'Failed';
       message = 'Workflow was stopped';
+    } else if (this.depthExceeded) {
+      phase = 'Error';
+      message = MAX_DEPTH_MESSAGE;
     }
     const failedTask = this.tasks.find((t) => t.phase === 'Failed' || t.phase === 'Error');
     return {
@@ -494,9 +510,15 @@ export class Interpreter {
     args: Record<string, string>,
     node: string,
     signal: AbortSignal,
+    depth: number,
   ): Promise<NodeResult> {
+    if (depth >= MAX_STACK_DEPTH) {
+      this.depthExceeded = true;
+      this.markNotRun(node, template.name, 'Error', MAX_DEPTH_MESSAGE);
+      return { phase: 'Error', message: MAX_DEPTH_MESSAGE, outputs: {} };
+    }
     const scope = this.inputsScope(template, args, node);
-    if (template.container) return this.runContainerNode(template, scope, node, signal);
+    if (template.container) return this.runContainerNode(template, scope, node, signal, depth);
     const deadline = this.templateDeadline(template, scope);
     const child = childSignal(signal, deadline === undefined ? undefined : deadline * this.timeScale);
     try {
@@ -512,8 +534,8 @@ export class Interpreter {
       );
       const limit = parallelism && parallelism > 0 ? new Semaphore(parallelism) : NO_LIMIT;
       const result = template.dag
-        ? await this.runDag(template, scope, node, child.signal, limit)
-        : await this.runSteps(template, scope, node, child.signal, limit);
+        ? await this.runDag(template, scope, depth, child.signal, limit)
+        : await this.runSteps(template, scope, depth, child.signal, limit);
       if (child.signal.aborted && result.phase === 'Succeeded') result.phase = 'Failed';
       return result;
     } finally {
@@ -713,6 +735,7 @@ export class Interpreter {
     signal: AbortSignal,
     limit: { acquire(): Promise<() => void> },
     stopping: () => boolean,
+    depth: number,
   ): Promise<NodeResult[]> {
     const tmpl = this.templates.get(inv.template)!;
     return Promise.all(
@@ -727,7 +750,7 @@ export class Interpreter {
             this.markNotRun(inst.name, inv.template, 'Omitted', 'not started: the workflow is stopping');
             return { phase: 'Omitted' as Phase, message: '', outputs: {} };
           }
-          return await this.runTemplate(tmpl, inst.args, inst.name, signal);
+          return await this.runTemplate(tmpl, inst.args, inst.name, signal, depth + 1);
         } finally {
           release();
         }
@@ -738,7 +761,7 @@ export class Interpreter {
   private async runDag(
     template: Template,
     scope: Record<string, string>,
-    _node: string,
+    depth: number,
     signal: AbortSignal,
     limit: { acquire(): Promise<() => void> },
   ): Promise<NodeResult> {
@@ -805,6 +828,7 @@ export class Interpreter {
             signal,
             limit,
             () => signal.aborted || (failFast && failed !== failedBefore),
+            depth,
           );
           const bad = results.find((r) => r.phase === 'Failed' || r.phase === 'Error');
           const ran = results.filter((r) => r.phase !== 'Skipped' && r.phase !== 'Omitted');
@@ -880,7 +904,7 @@ export class Interpreter {
   private async runSteps(
     template: Template,
     scope: Record<string, string>,
-    _node: string,
+    depth: number,
     signal: AbortSignal,
     limit: { acquire(): Promise<() => void> },
   ): Promise<NodeResult> {
@@ -891,7 +915,7 @@ export class Interpreter {
           const where = `templates.${template.name}.steps[${gi}].${step.name}`;
           try {
             const instances = this.expand(step, local, where, template.name);
-            const rs = await this.runInstances(step, instances, signal, limit, () => signal.aborted);
+            const rs = await this.runInstances(step, instances, signal, limit, () => signal.aborted, depth);
             if (isLoop(step)) this.aggregateOutputs(`steps.${step.name}`, rs, local);
             else
               for (const [k, v] of Object.entries(rs[0]!.outputs))
@@ -988,6 +1012,7 @@ export class Interpreter {
     scope: Record<string, string>,
     node: string,
     signal: AbortSignal,
+    depth: number,
   ): Promise<NodeResult> {
     const rec = this.record(node, template.name);
     const fail = (phase: Phase, message: string): NodeResult => {
@@ -1066,6 +1091,11 @@ export class Interpreter {
         release();
       }
       rec.exitCode = result.exitCode;
+      // Argo enters a retried template again, one level deeper, when its first attempt finishes.
+      if (attempt === 1 && template.retryStrategy && depth + 1 >= MAX_STACK_DEPTH) {
+        this.depthExceeded = true;
+        return fail('Error', MAX_DEPTH_MESSAGE);
+      }
       let phase: Phase =
         result.exitCode === 0 ? 'Succeeded' : result.exitCode === undefined ? 'Error' : 'Failed';
       let message = result.message ?? (result.exitCode ? `exit code ${result.exitCode}` : '');

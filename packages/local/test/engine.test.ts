@@ -577,3 +577,73 @@ spec:
     expect(w.spec.volumes?.[0]?.secret?.defaultMode).toBe(256);
   });
 });
+
+describe("Argo's template depth limit (maxAllowedStackDepth 100)", () => {
+  /** A steps template that calls itself `levels` times in all; each level runs one container first. */
+  const recursion = (levels: number, retry: boolean) => `
+kind: Workflow
+spec:
+  entrypoint: loop
+  arguments: { parameters: [{ name: levels, value: "${levels}" }] }
+  templates:
+    - name: loop
+      inputs: { parameters: [{ name: level, default: "1" }] }
+      steps:
+        - - name: work
+            template: echo
+            arguments: { parameters: [{ name: msg, value: "{{inputs.parameters.level}}" }] }
+        - - name: next
+            template: loop
+            when: "{{=asInt(inputs.parameters.level) < asInt(workflow.parameters.levels)}}"
+            arguments: { parameters: [{ name: level, value: "{{=asInt(inputs.parameters.level) + 1}}" }] }
+    - name: echo
+      inputs: { parameters: [{ name: msg }] }
+${retry ? '      retryStrategy: { limit: "2" }\n' : ''}      container: { image: img:1, args: ["{{inputs.parameters.msg}}"] }
+`;
+
+  // The entrypoint is level 1 and every call one more, so level N of `loop` runs its container at depth N + 1;
+  // the controller refuses a node at depth 100, and a retried container needs one more level to finish.
+  it.each([
+    { retry: false, deepest: 98 },
+    { retry: true, deepest: 97 },
+  ])('runs $deepest levels and fails at one more (retryStrategy: $retry)', async ({ retry, deepest }) => {
+    const ok = new FakeExecutor();
+    const r1 = await run(recursion(deepest, retry), ok);
+    expect(r1.phase).toBe('Succeeded');
+    expect(ok.runs).toHaveLength(deepest);
+
+    const over = new FakeExecutor();
+    const r2 = await run(recursion(deepest + 1, retry), over);
+    expect(r2.phase).toBe('Error');
+    expect(r2.message).toBe(
+      'Maximum recursion depth exceeded. See https://argo-workflows.readthedocs.io/en/release-4.1/scaling/#maximum-recursion-depth',
+    );
+    expect(r2.failedTask?.phase).toBe('Error');
+    expect(r2.failedTask?.message).toMatch(/^Maximum recursion depth exceeded/);
+    // Argo runs a retried container and then fails updating its retry node; a plain one is refused before it starts.
+    expect(over.runs).toHaveLength(retry ? deepest + 1 : deepest);
+  });
+
+  it('a flat loop of 400 items bounded by a template parallelism stays shallow', async () => {
+    const exec = new FakeExecutor(() => ({}), 1);
+    const r = await run(
+      `
+kind: Workflow
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      parallelism: 2
+      steps:
+        - - name: day
+            template: echo
+            withSequence: { count: "400" }
+            arguments: { parameters: [{ name: msg, value: "{{item}}" }] }
+${ECHO}`,
+      exec,
+    );
+    expect(r.phase).toBe('Succeeded');
+    expect(exec.runs).toHaveLength(400);
+    expect(exec.maxActive).toBe(2);
+  });
+});

@@ -12,13 +12,19 @@ const NOW = Date.UTC(2026, 10, 24, 23, 30, 0);
 async function interpret(file: string, parameters: Record<string, string>) {
   const runs: ContainerRun[] = [];
   const order: string[] = [];
+  /** The most write-github-daily containers running at once. */
+  let active = 0;
+  let maxActive = 0;
   const result = await runWorkflow(parseWorkflow(readFileSync(file, 'utf8'), file), {
     parameters,
     clock: () => NOW,
     executor: {
       async run(spec): Promise<ContainerResult> {
         runs.push(spec);
+        const daily = spec.template === 'write-github-daily';
+        if (daily) maxActive = Math.max(maxActive, ++active);
         await new Promise((r) => setTimeout(r, 1));
+        if (daily) active--;
         order.push(spec.template);
         return { exitCode: 0, outputs: {} };
       },
@@ -26,7 +32,7 @@ async function interpret(file: string, parameters: Record<string, string>) {
   });
   const arg = (r: ContainerRun, flag: string) =>
     r.container.args?.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
-  return { result, runs, order, arg };
+  return { result, runs, order, arg, maxActive };
 }
 
 describe.skipIf(!existsSync(INIT) || !existsSync(DAILY))('the checked-in workflows, interpreted', () => {
@@ -59,13 +65,55 @@ describe.skipIf(!existsSync(INIT) || !existsSync(DAILY))('the checked-in workflo
   });
 
   it('init: -p parallelism bounds the concurrent backfill lanes', async () => {
-    const { runs } = await interpret(INIT, { 'gcp-project': 'p', 'run-date': '20260310', parallelism: '7' });
+    const { runs, maxActive } = await interpret(INIT, {
+      'gcp-project': 'p',
+      'run-date': '20260310',
+      parallelism: '7',
+    });
+    expect(maxActive).toBe(7);
     const dates = runs
       .filter((r) => r.template === 'write-github-daily')
       .map((r) => r.container.args!.find((a) => a.startsWith('--execution-date='))!);
     expect(new Set(dates).size).toBe(40);
     expect(dates).toContain('--execution-date=20260310');
     expect(dates).toContain('--execution-date=20260130');
+  });
+
+  it('init: a 400-day backfill with parallelism=2 runs flat (far below Argo depth 100), one node per data day', async () => {
+    const { result, runs, arg, maxActive } = await interpret(INIT, {
+      'gcp-project': 'p',
+      'run-date': '20261120',
+      'backfill-num-days': '400',
+      parallelism: '2',
+    });
+    expect(result.phase).toBe('Succeeded');
+    // two lanes, each one day at a time (the lane template's parallelism: 1)
+    expect(maxActive).toBe(2);
+    const daily = result.tasks.filter((t) => t.template === 'write-github-daily');
+    expect(daily).toHaveLength(400);
+    // labelled by the data day (R-1 .. R-400), each written by the run for the day after it
+    const day = (i: number) =>
+      new Date(Date.UTC(2026, 10, 20) - i * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    expect(daily.map((t) => t.name).sort()).toEqual(
+      Array.from({ length: 400 }, (_, i) => `github-daily(${day(i + 1)})`).sort(),
+    );
+    const dates = runs
+      .filter((r) => r.template === 'write-github-daily')
+      .map((r) => arg(r, '--execution-date'));
+    expect([...dates].sort()).toEqual(Array.from({ length: 400 }, (_, i) => day(i)).sort());
+    // no helper rows: only the dataset, the 4 tables and the 400 days
+    expect(result.tasks).toHaveLength(405);
+  });
+
+  it('init: fewer days than lanes leaves the extra lanes empty', async () => {
+    const { result } = await interpret(INIT, {
+      'gcp-project': 'p',
+      'backfill-num-days': '3',
+      parallelism: '5',
+    });
+    expect(result.phase).toBe('Succeeded');
+    expect(result.tasks.filter((t) => t.template === 'write-github-daily')).toHaveLength(3);
+    expect(result.tasks).toHaveLength(8);
   });
 
   it('daily: seven tasks in dependency order for -p run-date; target runs a task plus everything upstream', async () => {

@@ -47,7 +47,8 @@ export function lintCommand(paths: readonly string[], flags: LintFlags, io: CliI
     }
     const { files, problems } = lintPaths(targets, { cwd, repoRoot, policy: flags.policy === true });
     for (const p of problems) out(formatProblem(p));
-    if (problems.length > 0)
+    // Warnings are printed but do not fail the run; any error does.
+    if (problems.some((p) => p.severity !== 'warning'))
       return fail(
         `dp lint: ${problems.length} problem(s) in ${files.length} file(s)`,
         EXIT_CODES['task-failed'],
