@@ -478,8 +478,19 @@ describe('dp query (the CLI as a subprocess)', () => {
     try {
       const check = 'SELECT COUNT(*) > 0 FROM UNNEST([1, 0]) AS x WHERE 10 / x > 1';
       const [bad, safe] = await Promise.all([
-        dp(['query', check, '--data-dir', join(tmp, 'a')], tmp),
-        dp(['query', 'SELECT SAFE_DIVIDE(1, 0) AS q', '--data-dir', join(tmp, 'b'), '--format', 'json'], tmp),
+        dp(['query', check, '--data-dir', join(tmp, 'a'), '--create'], tmp),
+        dp(
+          [
+            'query',
+            'SELECT SAFE_DIVIDE(1, 0) AS q',
+            '--data-dir',
+            join(tmp, 'b'),
+            '--create',
+            '--format',
+            'json',
+          ],
+          tmp,
+        ),
       ]);
       expect(bad.code).toBe(65);
       expect(bad.stdout).toBe('');

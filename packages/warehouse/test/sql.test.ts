@@ -161,7 +161,7 @@ describe('table names are found syntactically', () => {
         "SELECT repo, COUNT(*) FROM [d.t] WHERE url CONTAINS 'github' GROUP EACH BY repo",
         legacy,
       ).sql,
-    ).toBe(`SELECT repo, COUNT(*) FROM "x" AS "t" WHERE STRPOS(url, 'github') > 0 GROUP BY repo`);
+    ).toBe(`SELECT repo, COUNT(*) AS f0_ FROM "x" AS "t" WHERE STRPOS(url, 'github') > 0 GROUP BY repo`);
     expect(translateQuery('SELECT a.k FROM [d.t] a JOIN EACH [d.u] b ON a.k = b.k', legacy).sql).toBe(
       'SELECT a.k FROM "x" AS "a" JOIN "x" AS "b" ON a.k = b.k',
     );

@@ -66,6 +66,8 @@ const DUCK_TO_BIGQUERY: [RegExp, (m: RegExpExecArray) => string][] = [
  * our macros, integer overflow, invalid casts); other messages come back unchanged.
  */
 export function bigQueryMessage(duckMessage: string): string {
+  const binder = BINDER_ERROR_CLASS.exec(duckMessage);
+  if (binder) return binderMessage(duckMessage.slice(binder[0].length));
   const cls = DUCK_ERROR_CLASS.exec(duckMessage);
   if (!cls) return duckMessage;
   const rest = duckMessage.slice(cls[0].length);
@@ -74,4 +76,56 @@ export function bigQueryMessage(duckMessage: string): string {
     if (m) return to(m);
   }
   return duckMessage;
+}
+
+const BINDER_ERROR_CLASS =
+  /^(?:Binder Error: |Catalog Error: (?=(?:Scalar|Aggregate|Table) Function with name))/;
+
+/** A DuckDB name for one of our macros, in BigQuery's spelling (`bq_net_host` → `NET.HOST`, `bq_sha1` → `SHA1`). */
+function bigQueryName(duckName: string): string {
+  return duckName
+    .replace(/^bq_net_/i, 'NET.')
+    .replace(/^bq_/i, '')
+    .toUpperCase();
+}
+
+/** [DuckDB binder/catalog message, BigQuery's message] — the names a query uses, never DuckDB's own wording. */
+const BINDER_TO_BIGQUERY: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^Referenced column "([^"]*)" not found/, (m) => `Unrecognized name: ${m[1]}`],
+  [/^Referenced table "([^"]*)" not found/, (m) => `Unrecognized name: ${m[1]}`],
+  [
+    /^Values list "([^"]*)" does not have a column named "([^"]*)"/,
+    (m) => `Name ${m[2]} not found inside ${m[1]}`,
+  ],
+  [
+    /^column "([^"]*)" must appear in the GROUP BY clause or must be part of an aggregate function/,
+    (m) => `SELECT list expression references column ${m[1]} which is neither grouped nor aggregated`,
+  ],
+  [
+    /^(?:Scalar|Aggregate|Table) Function with name "?(\w+)"? does not exist/,
+    (m) => `Function not found: ${bigQueryName(m[1] as string)}`,
+  ],
+  [
+    /^No function matches the given name and argument types '(\w+)\(([^)]*)\)'/,
+    (m) => `No matching signature for function ${bigQueryName(m[1] as string)} for argument types: ${m[2]}`,
+  ],
+  [
+    /^Macro (\w+)\(\) does not support the supplied arguments/,
+    (m) => `No matching signature for function ${bigQueryName(m[1] as string)}`,
+  ],
+  [/^Ambiguous reference to column name "([^"]*)"/, (m) => `Column name ${m[1]} is ambiguous`],
+];
+
+/**
+ * DuckDB's binder and catalog errors (a name it cannot find, a function or signature it does not have) in BigQuery's
+ * words; anything else it refuses is reported as a query the local warehouse does not support, without DuckDB's
+ * error class.
+ */
+function binderMessage(rest: string): string {
+  const first = rest.split('\n')[0] ?? rest;
+  for (const [re, to] of BINDER_TO_BIGQUERY) {
+    const m = re.exec(first);
+    if (m) return to(m);
+  }
+  return `Query not supported by the local warehouse: ${first.replace(/!$/, '')}`;
 }

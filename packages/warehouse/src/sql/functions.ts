@@ -91,6 +91,19 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   LOG: 'bq_log',
   LOG10: 'bq_log10',
   STRING: 'bq_string',
+  IS_NAN: 'bq_is_nan',
+  IS_INF: 'bq_is_inf',
+  ARRAY_FIRST: 'bq_array_first',
+  ARRAY_LAST: 'bq_array_last',
+  COSINE_DISTANCE: 'bq_cosine_distance',
+  EUCLIDEAN_DISTANCE: 'bq_euclidean_distance',
+  RANGE_BUCKET: 'bq_range_bucket',
+  SEC: 'bq_sec',
+  CSC: 'bq_csc',
+  SECH: 'bq_sech',
+  CSCH: 'bq_csch',
+  COTH: 'bq_coth',
+  EDIT_DISTANCE: 'bq_edit_distance',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -315,6 +328,123 @@ function aggregateLimit(tokens: Token[], fn: number, open: number, out: string[]
     }
   }
 }
+
+/**
+ * `NET.fn(...)`: the macro each GoogleSQL NET function becomes, or why the local warehouse refuses it. The sandbox
+ * accepts exactly these names and the rewrite emits exactly these macros (a test checks each is defined).
+ */
+export const NET_FUNCTIONS: Record<string, { macro: string } | { unsupported: string }> = {
+  HOST: { macro: 'bq_net_host' },
+  IP_FROM_STRING: { macro: 'bq_net_ip_from_string' },
+  SAFE_IP_FROM_STRING: { macro: 'bq_net_safe_ip_from_string' },
+  IP_TO_STRING: { macro: 'bq_net_ip_to_string' },
+  IP_NET_MASK: { macro: 'bq_net_ip_net_mask' },
+  IP_TRUNC: { macro: 'bq_net_ip_trunc' },
+  IPV4_FROM_INT64: { macro: 'bq_net_ipv4_from_int64' },
+  IPV4_TO_INT64: { macro: 'bq_net_ipv4_to_int64' },
+  // the deprecated forms: packed = BYTES, plain = an IPv4 address as INT64
+  PARSE_PACKED_IP: { macro: 'bq_net_ip_from_string' },
+  FORMAT_PACKED_IP: { macro: 'bq_net_ip_to_string' },
+  PARSE_IP: { macro: 'bq_net_parse_ip' },
+  FORMAT_IP: { macro: 'bq_net_format_ip' },
+  PUBLIC_SUFFIX: { unsupported: 'it needs the Public Suffix List, which the local warehouse does not carry' },
+  REG_DOMAIN: { unsupported: 'it needs the Public Suffix List, which the local warehouse does not carry' },
+  IP_IN_NET: { unsupported: 'not implemented' },
+  MAKE_NET: { unsupported: 'not implemented' },
+};
+
+/**
+ * Each value these macros name twice is bound once, as the element of a one-element list a lambda reads
+ * (`list_transform([x], v -> …)[1]`): a macro body that repeats a macro call repeats its whole expansion, and nested
+ * repetitions made the plan of one IPv6 round trip take seconds.
+ */
+const NET_MACROS = [
+  // IPv4 dotted quad → 4 bytes, NULL when it is not one
+  `CREATE OR REPLACE TEMP MACRO bq_net_v4(s) AS CASE
+     WHEN regexp_full_match(s, '[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}')
+       AND list_max(list_transform(string_split(s, '.'), x -> CAST(x AS INTEGER))) <= 255
+     THEN unhex(array_to_string(list_transform(string_split(s, '.'), x -> printf('%02x', CAST(x AS INTEGER))), '')) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_words(s) AS CASE WHEN s = '' THEN [] ELSE string_split(s, ':') END`,
+  // IPv6 text (no embedded IPv4 part) → its 8 hex groups with :: expanded; anything else is not 8 groups
+  `CREATE OR REPLACE TEMP MACRO bq_net_v6_groups(s) AS CASE
+     WHEN s LIKE '%::%::%' THEN NULL
+     WHEN s LIKE '%::%' THEN list_transform(
+       [{'l': bq_net_words(split_part(s, '::', 1)), 'r': bq_net_words(split_part(s, '::', 2))}],
+       p -> list_concat(p.l, list_transform(range(greatest(0, 8 - len(p.l) - len(p.r))), x -> '0'), p.r))[1]
+     ELSE string_split(s, ':') END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_v6(s) AS list_transform([bq_net_v6_groups(s)], g -> CASE
+     WHEN len(g) = 8 AND len(list_filter(g, x -> NOT regexp_full_match(x, '[0-9a-fA-F]{1,4}'))) = 0
+     THEN unhex(array_to_string(list_transform(g, x -> lpad(x, 4, '0')), '')) END)[1]`,
+  // an IPv6 address may end in an IPv4 one (`::ffff:192.0.2.128`): its two last groups in dotted form
+  `CREATE OR REPLACE TEMP MACRO bq_net_v4_tail(s) AS CASE WHEN regexp_matches(s, ':[0-9]+[.][0-9.]*$')
+     THEN list_transform([{'p': regexp_replace(s, '[^:]*$', ''), 'v': hex(bq_net_v4(regexp_replace(s, '^.*:', '')))}],
+       x -> CASE WHEN x.v IS NULL THEN 'x' ELSE x.p || substr(x.v, 1, 4) || ':' || substr(x.v, 5, 4) END)[1]
+     ELSE s END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_parse(s) AS CASE WHEN s LIKE '%:%' THEN bq_net_v6(bq_net_v4_tail(s)) ELSE bq_net_v4(s) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_safe_ip_from_string(s) AS bq_net_parse(s)`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ip_from_string(s) AS list_transform([{'s': s, 'v': bq_net_parse(s)}], p -> CASE
+     WHEN bq_fail_if(p.s IS NOT NULL AND p.v IS NULL, 'NET.IP_FROM_STRING() encountered an unparseable IP-address: ' || p.s)
+     THEN NULL ELSE p.v END)[1]`,
+  // 16 bytes → groups without leading zeros; the longest run of two or more zero groups (the first of equals) is ::
+  `CREATE OR REPLACE TEMP MACRO bq_net_groups(b) AS
+     list_transform(range(8), i -> coalesce(nullif(ltrim(lower(substr(hex(b), 4 * i + 1, 4)), '0'), ''), '0'))`,
+  // the longest zero run as run * 16 + (15 - start), so the maximum is the longest and, among equals, the first
+  `CREATE OR REPLACE TEMP MACRO bq_net_best_run(g) AS list_max(list_transform(range(8), i ->
+     coalesce(list_position(list_transform(list_slice(g, i + 1, 8), x -> x <> '0'), true) - 1, 8 - i) * 16 + (15 - i)))`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_v6_text(g) AS list_transform([{'g': g, 'r': bq_net_best_run(g)}], p ->
+     CASE WHEN p.r // 16 < 2 THEN array_to_string(p.g, ':')
+     ELSE array_to_string(list_slice(p.g, 1, 15 - p.r % 16), ':') || '::'
+       || array_to_string(list_slice(p.g, 15 - p.r % 16 + p.r // 16 + 1, 8), ':') END)[1]`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_ip_to_string(b) AS CASE
+     WHEN bq_fail_if(octet_length(b) NOT IN (4, 16), 'NET.IP_TO_STRING() encountered a non-IPv4/IPv6 address. Expected 4 or 16 bytes but got ' || octet_length(b))
+     THEN NULL
+     WHEN octet_length(b) = 4 THEN array_to_string(list_transform(range(4), i -> CAST(bq_byte_at(b, i) AS VARCHAR)), '.')
+     WHEN substr(hex(b), 1, 24) = '00000000000000000000FFFF'
+     THEN '::ffff:' || array_to_string(list_transform(range(12, 16), i -> CAST(bq_byte_at(b, i) AS VARCHAR)), '.')
+     ELSE bq_net_v6_text(bq_net_groups(b)) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_parse_ip(s) AS CASE
+     WHEN bq_fail_if(s IS NOT NULL AND bq_net_v4(s) IS NULL, 'NET.PARSE_IP() encountered an unparseable IPv4 address: ' || s)
+     THEN NULL ELSE CAST('0x' || hex(bq_net_v4(s)) AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_format_ip(v) AS CASE
+     WHEN bq_fail_if(v < 0 OR v > 4294967295, 'NET.FORMAT_IP() encountered a value out of the IPv4 range: ' || v) THEN NULL
+     ELSE bq_net_ip_to_string(unhex(printf('%08x', v))) END`,
+  // the host of a URL: scheme, user info, port, path, query and fragment removed; case and IDN text kept
+  `CREATE OR REPLACE TEMP MACRO bq_net_host_part(a) AS CASE WHEN a LIKE '[%]%' THEN regexp_extract(a, '^\\[[^\\]]*\\]')
+     ELSE split_part(a, ':', 1) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_authority(u) AS regexp_replace(
+     regexp_extract(regexp_replace(regexp_replace(u, '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '^//', ''), '^[^/?#]*'), '^.*@', '')`,
+  `CREATE OR REPLACE TEMP MACRO bq_net_host(u) AS nullif(bq_net_host_part(bq_net_authority(trim(u))), '')`,
+];
+
+/** GoogleSQL functions DuckDB has under another name or shape. */
+const SMALL_FUNCTIONS = [
+  `CREATE OR REPLACE TEMP MACRO bq_is_nan(x) AS isnan(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_is_inf(x) AS isinf(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_array_first(a) AS CASE
+     WHEN bq_fail_if(len(a) = 0, 'ARRAY_FIRST cannot get the first element of an empty array') THEN NULL ELSE a[1] END`,
+  `CREATE OR REPLACE TEMP MACRO bq_array_last(a) AS CASE
+     WHEN bq_fail_if(len(a) = 0, 'ARRAY_LAST cannot get the last element of an empty array') THEN NULL ELSE a[len(a)] END`,
+  // vectors: equal lengths, no NULL element; cosine of a zero vector is undefined (an error)
+  `CREATE OR REPLACE TEMP MACRO bq_vectors_ok(f, a, b) AS bq_fail_if(len(a) <> len(b),
+       f || ': the two arrays must have the same length, got ' || len(a) || ' and ' || len(b))
+     OR bq_fail_if(len(list_filter(list_concat(a, b), e -> e IS NULL)) > 0, f || ': the arrays cannot contain NULL elements')`,
+  `CREATE OR REPLACE TEMP MACRO bq_cosine_distance(a, b) AS CASE WHEN bq_vectors_ok('COSINE_DISTANCE', a, b)
+       OR bq_fail_if(list_max(list_transform(a, e -> abs(e))) = 0 OR list_max(list_transform(b, e -> abs(e))) = 0,
+         'COSINE_DISTANCE: cannot compute the cosine distance of a zero vector')
+     THEN NULL ELSE list_cosine_distance(CAST(a AS DOUBLE[]), CAST(b AS DOUBLE[])) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_euclidean_distance(a, b) AS CASE WHEN bq_vectors_ok('EUCLIDEAN_DISTANCE', a, b)
+     THEN NULL ELSE list_distance(CAST(a AS DOUBLE[]), CAST(b AS DOUBLE[])) END`,
+  // the number of boundaries at or below the point: 0 before the first, len(a) from the last on
+  `CREATE OR REPLACE TEMP MACRO bq_range_bucket(p, a) AS CASE WHEN p IS NULL OR a IS NULL THEN NULL
+     WHEN bq_fail_if(a <> list_sort(a), 'RANGE_BUCKET: the boundaries array must be sorted in ascending order') THEN NULL
+     ELSE CAST(len(list_filter(a, e -> e <= p)) AS BIGINT) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_sec(x) AS 1 / cos(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_csc(x) AS 1 / sin(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_sech(x) AS 1 / cosh(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_csch(x) AS 1 / sinh(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_coth(x) AS cosh(CAST(x AS DOUBLE)) / sinh(CAST(x AS DOUBLE))`,
+  `CREATE OR REPLACE TEMP MACRO bq_edit_distance(a, b) AS CAST(levenshtein(a, b) AS BIGINT)`,
+];
 
 /** Legacy SQL functions (only renamed when the dialect is legacy). */
 export const LEGACY_RENAMES: Record<string, string> = {
@@ -602,6 +732,8 @@ export const DUCKDB_MACROS: string[] = [
        ELSE unhex(printf('%08x', CASE WHEN v < 0 THEN v + 4294967296 ELSE v END)) END`,
   `CREATE OR REPLACE TEMP MACRO bq_net_ipv4_to_int64(b) AS CASE WHEN octet_length(b) <> 4
        THEN error('NET.IPV4_TO_INT64: the input must be 4 bytes') ELSE CAST('0x' || hex(b) AS BIGINT) END`,
+  ...NET_MACROS,
+  ...SMALL_FUNCTIONS,
   // GoogleSQL sorts NULLs first ascending and last descending
   `SET default_null_order = 'nulls_first_on_asc_last_on_desc'`,
   `CREATE OR REPLACE TEMP MACRO bq_zero(x) AS coalesce(x, 0)`,

@@ -5,6 +5,7 @@ import {
   FORMAT_FIRST_ARG,
   FUNCTION_RENAMES,
   LEGACY_RENAMES,
+  NET_FUNCTIONS,
   SPECIAL_CALLS,
   WRAPS,
 } from './functions.js';
@@ -982,7 +983,7 @@ function castToBytes(tokens: Token[], cast: number, open: number, out: string[])
   if (safe) out[close] = `${out[close]})`;
 }
 
-/** SAFE.FN(...) → TRY(FN(...)); NET.FN(...) → bq_net_fn(...). Returns true when handled. */
+/** SAFE.FN(...) → TRY(FN(...)); NET.FN(...) → its macro (NET_FUNCTIONS). Returns true when handled. */
 function prefixedFunction(tokens: Token[], i: number, out: string[]): boolean {
   const word = (tokens[i] as Token).text.toUpperCase();
   const dot = nextSig(tokens, i + 1);
@@ -994,7 +995,14 @@ function prefixedFunction(tokens: Token[], i: number, out: string[]): boolean {
   if (!isPunct(tokens[open], '(')) return false;
   const name = ft.text.toUpperCase();
   if (word === 'NET') {
-    out[i] = `bq_net_${name.toLowerCase()}`;
+    const net = NET_FUNCTIONS[name];
+    if (net === undefined) return false; // the sandbox refused it already
+    if ('unsupported' in net)
+      throw new SqlError(
+        'invalidQuery',
+        `NET.${name} is not supported by the local warehouse: ${net.unsupported}`,
+      );
+    out[i] = net.macro;
     out[dot] = '';
     out[fn] = '';
     return true;

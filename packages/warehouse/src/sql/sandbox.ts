@@ -1,4 +1,5 @@
 import { SqlError, syntaxError } from './errors.js';
+import { NET_FUNCTIONS } from './functions.js';
 import { isPunct, isWord, matchClose, nextSig, prevSig, type Token } from './tokenize.js';
 
 /**
@@ -58,12 +59,6 @@ const LEGACY_FUNCTIONS = words(`
   IS_NULL YEAR MONTH DAY HOUR MINUTE SECOND DAYOFWEEK DAYOFYEAR QUARTER GROUP_CONCAT GROUP_CONCAT_UNQUOTED DATEDIFF
   HASH NTH TOP EXACT_COUNT_DISTINCT SEC_TO_TIMESTAMP MSEC_TO_TIMESTAMP TIMESTAMP_TO_SEC TIMESTAMP_TO_MSEC
   PARSE_UTC_USEC UTC_USEC_TO_HOUR UTC_USEC_TO_WEEK UTC_USEC_TO_MONTH UTC_USEC_TO_YEAR DOMAIN TLD
-`);
-
-/** `NET.fn(...)` functions. */
-const NET_FUNCTIONS = words(`
-  HOST IP_FROM_STRING IP_NET_MASK IP_TO_STRING IP_TRUNC IPV4_FROM_INT64 IPV4_TO_INT64 PUBLIC_SUFFIX REG_DOMAIN
-  SAFE_IP_FROM_STRING
 `);
 
 /** Keywords that may stand before a parenthesis without being a call. */
@@ -206,7 +201,7 @@ function checkCall(tokens: Token[], i: number, sql: string, legacy: boolean): vo
     throw functionNotFound(dotted.join('.'), sql, startTok);
   }
   if (upper.length === 2 && upper[0] === 'SAFE' && isKnownFunction(upper[1] as string, legacy)) return;
-  if (upper.length === 2 && upper[0] === 'NET' && NET_FUNCTIONS.has(upper[1] as string)) return;
+  if (upper.length === 2 && upper[0] === 'NET' && Object.hasOwn(NET_FUNCTIONS, upper[1] as string)) return;
   throw functionNotFound(dotted.join('.'), sql, startTok);
 }
 

@@ -3,6 +3,7 @@ import { guardArithmetic } from './arith.js';
 import type { Dialect } from './dialect.js';
 import { SqlError } from './errors.js';
 import { guardDoubleOverflow } from './float-overflow.js';
+import { nameOutputColumns } from './output-names.js';
 import { type QueryParameter, TIMESTAMP_TYPE_MARKER } from './params.js';
 import { type Deferred, PLACEHOLDER_RE, type RewriteContext, rewriteTokens } from './rewrite.js';
 import { checkSandbox, cteReferences } from './sandbox.js';
@@ -90,7 +91,9 @@ function translateOrThrow(sql: string, opts: TranslateOptions): TranslateResult 
     rangeNames: new Set(),
   };
   if (opts.defaultDataset !== undefined) ctx.defaultDataset = opts.defaultDataset;
-  const rewritten = rewriteTokens(tokens, ctx);
+  // f0_, f1_… for anonymous result columns; duplicate names refused (./output-names.ts)
+  const named = kind === 'select' || kind === 'create' ? nameOutputColumns(tokens) : tokens;
+  const rewritten = rewriteTokens(named, ctx);
   const duck = transpileOne(rewritten, sql);
   const final = fillPlaceholders(postprocess(duck), ctx.deferred, sql);
   const result: TranslateResult = { sql: final, params: [], statementKind: kind };
