@@ -91,7 +91,18 @@ describe.skipIf(!ready)(
       const run = async (engine: 'airflow' | 'native') => {
         const dataDir = join(tmp, engine);
         const init = await dp(
-          ['run', INIT, '-p', `run-date=${R}`, '--data-dir', dataDir, '--engine', engine],
+          [
+            'run',
+            INIT,
+            '-p',
+            `run-date=${R}`,
+            '-p',
+            `backfill-num-days=${DAYS}`,
+            '--data-dir',
+            dataDir,
+            '--engine',
+            engine,
+          ],
           airflowPath,
         );
         expect(init.stderr + init.stdout, `${engine} init`).toMatch(/workflow \S*init\S* Succeeded/);
