@@ -50,7 +50,7 @@ if (!ready) console.warn('dp sandbox tests skipped: the embedded warehouse is no
 
 describe.skipIf(!ready)('SQL through the CLIs cannot reach the host', () => {
   let n = 0;
-  const dataDir = () => ['--data-dir', join(tmp, `data-${n++}`), '--create'];
+  const dataDir = () => ['--data-dir', join(tmp, `data-${n++}`)];
 
   it('dp query refuses file, URL, extension and config access with one line and exit 65', async () => {
     const secret = join(outside, 'secret.csv');
@@ -61,7 +61,7 @@ describe.skipIf(!ready)('SQL through the CLIs cannot reach the host', () => {
       [`COPY (SELECT 1) TO '${outside}/copied.csv'`, /Syntax error: Unexpected identifier "COPY"/],
       ['SELECT * FROM duckdb_settings()', /Function not found: duckdb_settings/],
     ];
-    const results = await Promise.all(attempts.map(([sql]) => dp(['query', sql, ...dataDir()])));
+    const results = await Promise.all(attempts.map(([sql]) => dp(['query', sql, ...dataDir(), '--create'])));
     results.forEach((r, i) => {
       const [sql, message] = attempts[i]!;
       expect(r.code, `${sql}: ${r.stderr}`).toBe(65);

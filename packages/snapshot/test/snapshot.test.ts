@@ -296,7 +296,11 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
     expect(survivors).toEqual([]);
   });
 
-  /** The native engine against the fake BigQuery. */
+  /**
+   * The native engine against the fake BigQuery, without a key: on an endpoint a key means tokens from its token_uri,
+   * which the fake does not serve (the fake key is no real RSA key either).
+   */
+  const NO_KEY = { GOOGLE_APPLICATION_CREDENTIALS: '' };
   const native = () => [
     ...common,
     '--engine',
@@ -311,7 +315,7 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
     fake.onQuery = () => ({ schema: [{ name: 'n', type: 'INTEGER' }], rows: [['1']] });
     const args = [...native(), '--use-legacy-sql', 'false', '--bql', 'SELECT "{{ ds_nodash }}" AS day'];
     fake.requests.length = 0;
-    const snap = await run('snapshot', 'bigquery-operator', args);
+    const snap = await run('snapshot', 'bigquery-operator', args, NO_KEY);
     expect(snap.code, snap.stderr).toBe(0);
     expect(snap.outputs['exit-class']).toBe('success');
     const inserted = fake.requests.find((q) => q.method === 'POST' && q.path.endsWith('/jobs')) as
@@ -330,7 +334,7 @@ describe('an operator started from its snapshot behaves like its plain bin', () 
       '--schema',
       'builtin:github_agg',
     ];
-    const snap = await run('snapshot', 'bigquery-table', args);
+    const snap = await run('snapshot', 'bigquery-table', args, NO_KEY);
     expect(snap.code, snap.stderr).toBe(0);
     const table = fake.tables.get('my-proj:snap_ds.github_agg') as { schema: { fields: unknown[] } };
     expect(table.schema.fields).toHaveLength(8);
