@@ -116,7 +116,9 @@ export function classifyBigQueryError(err: unknown): ExitClass {
   }
   if (/ENOENT.*(key|credentials|\.json)|The file at .* does not exist/i.test(msg)) return 'configuration';
   // A key file the auth library cannot use (fields missing, not a service-account key): the Secret is wrong.
-  if (/MISSING_CREDENTIALS|private_key and client_email are required|does not contain a client_email/i.test(msg))
+  if (
+    /MISSING_CREDENTIALS|private_key and client_email are required|does not contain a client_email/i.test(msg)
+  )
     return 'configuration';
   const status = typeof e.code === 'number' ? e.code : e.response?.statusCode;
   const reasons = reasonsOf(e);

@@ -179,7 +179,7 @@ describe('data dirs that cannot work: one line, exit 78, no hang, nothing create
     );
     expect(existsSync(join(tmp, 'typo'))).toBe(false);
     expect(created.code).toBe(0);
-    expect(created.stdout).toBe('n\n7\n');
+    expect(created.stdout).toBe('n\r\n7\r\n'); // CSV rows end in CRLF (RFC 4180)
   }, 120_000);
 
   it('a data dir whose warehouse.duckdb is not a database: 78, one line', async () => {
