@@ -41,6 +41,20 @@ const obj = (id: string | undefined, properties: Record<string, Json>, descripti
 });
 const kind = (k: string): Json => ({ type: 'string', default: `bigquery#${k}` });
 
+/** What jobs.query and jobs.getQueryResults both answer: one page of a query's result and the job's state. */
+const QUERY_RESULT_PAGE: Record<string, Json> = {
+  schema: ref('TableSchema'),
+  jobReference: ref('JobReference'),
+  totalRows: uint64(),
+  pageToken: str(),
+  rows: arr(ref('TableRow')),
+  totalBytesProcessed: int64(),
+  jobComplete: bool,
+  errors: arr(ref('ErrorProto')),
+  cacheHit: bool,
+  numDmlAffectedRows: int64(),
+};
+
 const SCHEMAS: Record<string, Json> = {
   ProjectReference: obj('ProjectReference', { projectId: str('ID of the project.') }),
   DatasetReference: obj('DatasetReference', { projectId: str(), datasetId: str() }),
@@ -337,32 +351,11 @@ const SCHEMAS: Record<string, Json> = {
     requestId: str(),
     formatOptions: ref('DataFormatOptions'),
   }),
-  QueryResponse: obj('QueryResponse', {
-    kind: kind('queryResponse'),
-    schema: ref('TableSchema'),
-    jobReference: ref('JobReference'),
-    totalRows: uint64(),
-    pageToken: str(),
-    rows: arr(ref('TableRow')),
-    totalBytesProcessed: int64(),
-    jobComplete: bool,
-    errors: arr(ref('ErrorProto')),
-    cacheHit: bool,
-    numDmlAffectedRows: int64(),
-  }),
+  QueryResponse: obj('QueryResponse', { kind: kind('queryResponse'), ...QUERY_RESULT_PAGE }),
   GetQueryResultsResponse: obj('GetQueryResultsResponse', {
     kind: kind('getQueryResultsResponse'),
     etag: str(),
-    schema: ref('TableSchema'),
-    jobReference: ref('JobReference'),
-    totalRows: uint64(),
-    pageToken: str(),
-    rows: arr(ref('TableRow')),
-    totalBytesProcessed: int64(),
-    jobComplete: bool,
-    errors: arr(ref('ErrorProto')),
-    cacheHit: bool,
-    numDmlAffectedRows: int64(),
+    ...QUERY_RESULT_PAGE,
   }),
 };
 
