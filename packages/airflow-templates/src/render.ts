@@ -1,3 +1,4 @@
+import { oneLine as sharedOneLine } from '@data-pipeline/runner/one-line';
 import nunjucks from 'nunjucks';
 import { PyTypeError, PyValueError, pyTypeName } from './pydatetime.js';
 import {
@@ -237,9 +238,7 @@ export function normalizeTemplateSource(text: string): string {
   return lines.join('\n');
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
+const oneLine = (s: string): string => sharedOneLine(s, { keep: 'flatten', max: Number.POSITIVE_INFINITY });
 
 /**
  * Renders `text` like Airflow 1.8.2's `env.from_string(text).render(**context)` (Jinja2 defaults). Throws

@@ -1,4 +1,5 @@
 import { type ExitClass, OperatorError } from '@data-pipeline/runner';
+import { oneLine as sharedOneLine } from '@data-pipeline/runner/one-line';
 
 /** What a BigQuery failure looks like after the client library wrapped it. */
 interface ApiErrorLike {
@@ -149,13 +150,12 @@ export function classifyBigQueryError(err: unknown): ExitClass {
   return 'task-failed';
 }
 
-/** One line, bounded, no control characters. BigQuery messages carry no credentials; key contents never reach here. */
+/**
+ * One line, bounded, no control characters (the runner's `oneLine`, flattened: a BigQuery message's later lines are
+ * part of it). BigQuery messages carry no credentials; key contents never reach here.
+ */
 export function oneLine(text: string, max = 600): string {
-  const flat = text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/\s{2,}/g, ' ')
-    .trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return sharedOneLine(text, { keep: 'flatten', max });
 }
 
 /** Human-readable one-line description of a BigQuery failure. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EXIT_CODES } from '@data-pipeline/lint';
+import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
 import { checkOrigin, checkToken, isLoopbackAddress } from '@data-pipeline/warehouse';
 
 /** The environment variable an exposed `dp warehouse serve` reads its access token from (never argv). */

@@ -1,6 +1,6 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { EXIT_CODES } from '@data-pipeline/lint';
+import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
 import { type RegisteredKey, registeredKeyOf } from '@data-pipeline/warehouse';
 
 /** `dp warehouse serve`'s token-mode flags, as commander hands them over. */

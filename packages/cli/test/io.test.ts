@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_CODES } from '@data-pipeline/local';
+import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
 import { describe, expect, it } from 'vitest';
 import { exampleCommand } from '../src/commands/example.js';
 import { lintCommand } from '../src/commands/lint.js';

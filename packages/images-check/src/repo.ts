@@ -20,6 +20,7 @@ interface PackageJson {
   version?: string;
   bin?: string | Record<string, string>;
   dependencies?: Record<string, string>;
+  dataPipeline?: { kind?: unknown };
 }
 
 export interface WorkspacePackage {
@@ -28,6 +29,8 @@ export interface WorkspacePackage {
   readonly version: string | undefined;
   readonly bins: Record<string, string>;
   readonly dependsOnRunner: boolean;
+  /** `"dataPipeline": { "kind": "operator" }` in its package.json: it ships an operator CLI built on the runner. */
+  readonly operator: boolean;
 }
 
 /** Every packages/<x>/package.json of the repository. */
@@ -48,21 +51,20 @@ export function workspacePackages(repoRoot: string): WorkspacePackage[] {
       version: pkg.version,
       bins,
       dependsOnRunner: Object.hasOwn(pkg.dependencies ?? {}, '@data-pipeline/runner'),
+      operator: pkg.dataPipeline?.kind === 'operator',
     });
   }
   return out;
 }
 
 /**
- * Packages that ship an operator CLI: a bin whose entry (`src/cli.ts`) is the runner's `main()`. (Tools that only
- * use the runner's exit-code table, like packages/snapshot's `dp-snapshot`, are not operators.)
+ * Packages that ship an operator CLI, as each declares in its package.json (`"dataPipeline": { "kind": "operator" }`):
+ * bins built on the runner's `main()`, one image each. (Tools that only use the runner's exit-code table, like
+ * packages/snapshot's `dp-snapshot`, declare nothing.) A declared operator without a bin or the runner is a finding of
+ * checkManifestAgainstRepo.
  */
 export function operatorPackages(repoRoot: string): WorkspacePackage[] {
-  return workspacePackages(repoRoot).filter((p) => {
-    if (!p.dependsOnRunner || Object.keys(p.bins).length === 0) return false;
-    const cli = join(repoRoot, p.dir, 'src', 'cli.ts');
-    return existsSync(cli) && readFileSync(cli, 'utf8').includes("'@data-pipeline/runner/main'");
-  });
+  return workspacePackages(repoRoot).filter((p) => p.operator);
 }
 
 /** Manifest ↔ packages ↔ files. */
@@ -71,6 +73,12 @@ export function checkManifestAgainstRepo(repoRoot: string, manifest: ImagesManif
   const findings: RepoFinding[] = [];
   const packages = workspacePackages(repoRoot);
   for (const op of operatorPackages(repoRoot)) {
+    if (!op.dependsOnRunner || Object.keys(op.bins).length === 0) {
+      findings.push({
+        file: `${op.dir}/package.json`,
+        message: `declares an operator but has no bin or does not depend on @data-pipeline/runner`,
+      });
+    }
     for (const bin of Object.keys(op.bins)) {
       if (!manifest.images.some((img) => img.package === op.name && img.bin === bin)) {
         findings.push({ file, message: `operator ${op.name} (bin ${bin}) has no image in the manifest` });

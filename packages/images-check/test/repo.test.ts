@@ -121,14 +121,21 @@ describe('the checks fire on a broken repository', () => {
         version: manifest.version,
         bin: { 'new-operator': './bin/new-operator.js' },
         dependencies: { '@data-pipeline/runner': '*' },
+        dataPipeline: { kind: 'operator' },
       }),
     );
-    mkdirSync(join(dir, 'packages/new-operator/src'), { recursive: true });
+    // A declared operator without a bin is a finding of its own.
+    mkdirSync(join(dir, 'packages/binless'), { recursive: true });
     writeFileSync(
-      join(dir, 'packages/new-operator/src/cli.ts'),
-      "import { main } from '@data-pipeline/runner/main';\nimport { definition } from './definition.js';\n\nmain(definition);\n",
+      join(dir, 'packages/binless/package.json'),
+      JSON.stringify({
+        name: '@data-pipeline/binless',
+        version: manifest.version,
+        dependencies: { '@data-pipeline/runner': '*' },
+        dataPipeline: { kind: 'operator' },
+      }),
     );
-    // A tool with a bin that only uses the runner's exit codes is not an operator.
+    // A tool with a bin that only uses the runner's exit codes declares nothing: not an operator.
     mkdirSync(join(dir, 'packages/new-tool/src'), { recursive: true });
     writeFileSync(
       join(dir, 'packages/new-tool/package.json'),
@@ -144,6 +151,7 @@ describe('the checks fire on a broken repository', () => {
       "import { EXIT_CODES } from '@data-pipeline/runner';\n",
     );
     expect(checkManifestAgainstRepo(dir, manifest).map(formatFinding)).toEqual([
+      'packages/binless/package.json: declares an operator but has no bin or does not depend on @data-pipeline/runner',
       'images/images.json: operator @data-pipeline/new-operator (bin new-operator) has no image in the manifest',
     ]);
   });

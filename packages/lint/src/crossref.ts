@@ -3,7 +3,7 @@ import { asArray, asObj } from './pods.js';
 import type { PathStep, Problem, RuleId, SourceDocument } from './source.js';
 
 /**
- * Checks across the files of one `dp lint` run (issue 15 §2):
+ * Checks across the files of one `dp lint` run:
  * - ServiceAccount / Secret / ConfigMap names a pod or workflow uses must be defined among the linted files —
  *   `policy/cluster-reference`: the object may exist in the cluster only, so this is the project's rule ("the
  *   manifests are complete"), checked only for a kind the run defines at least one object of;

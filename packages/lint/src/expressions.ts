@@ -3,7 +3,7 @@ import type { Finding, PathStep } from './source.js';
 import { findTags, stringsIn } from './tags.js';
 
 /**
- * Expressions compiled as Argo compiles them (issue 15 §2): `{{=…}}` tags, `retryStrategy.expression` and hook
+ * Expressions compiled as Argo compiles them: `{{=…}}` tags, `retryStrategy.expression` and hook
  * `expression`s are parsed with `dp run`'s expr-lang parser (`@data-pipeline/local`), and every function they call by
  * name must exist in Argo's expression environment (util/expr/env: expr-lang's builtins, argoproj/pkg's `asInt`,
  * `asFloat`, `string`, `jsonpath`, Argo's `toJson`, and `sprig` = sprig v3's GenericFuncMap without `env`/`expandenv`).

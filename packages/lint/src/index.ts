@@ -1,5 +1,3 @@
-/** The runner's exit-code table, re-exported for the `dp lint` command. */
-export { EXIT_CODES } from '@data-pipeline/runner';
 export { dependsNames, findCycle } from './argo.js';
 export {
   CONFIG_FILE,

@@ -3,7 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Finding, PathStep } from './source.js';
 
 /**
- * Field values Argo or Kubernetes parse at submit or run time, parsed here the same way (issue 15 §2): cron schedules,
+ * Field values Argo or Kubernetes parse at submit or run time, parsed here the same way: cron schedules,
  * IANA time zones, Go durations, integers written as strings. A value holding a `{{tag}}` is resolved later and is
  * not checked.
  */

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderTemplate, templateContext } from '@data-pipeline/airflow-templates';
 import { substituteSimpleTags } from '@data-pipeline/lint';
+import { findSharedDir } from '@data-pipeline/runner/testing';
 import { describe, expect, it } from 'vitest';
-import { flagValue, list, loadYaml, type Obj, obj, templatesOf } from './helpers.js';
+import { flagValue, list, loadYaml, type Obj, obj, repoRoot, templatesOf } from './helpers.js';
 
 const DAILY = 'workflows/bigquery_step_workflow.yaml';
 const INIT = 'workflows/bigquery_step_init_workflow.yaml';
@@ -116,7 +118,13 @@ describe("daily DAG edges are the original's step-group barriers and respect the
  * every task must be the original's byte for byte except for exactly the documented fixes (issue 6): the 7- and
  * 28-day windows, and tables/destinations in the dataset / project parameters instead of hard-coded names.
  */
-const REFERENCE = process.env.DP_REFERENCE_AIRFLOW ?? '/work/shared/reference/airflow-1.8.2.md';
+const REFERENCE =
+  process.env.DP_REFERENCE_AIRFLOW ??
+  join(
+    findSharedDir(repoRoot, process.env) ?? join(repoRoot, '..', 'shared'),
+    'reference',
+    'airflow-1.8.2.md',
+  );
 const present = existsSync(REFERENCE);
 
 describe.skipIf(!present)(`the original's SQL with exactly the documented fixes (${REFERENCE})`, () => {

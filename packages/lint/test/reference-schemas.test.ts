@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectYamlFiles, DEFAULT_LINT_PATHS } from '@data-pipeline/lint';
+import { findSharedDir } from '@data-pipeline/runner/testing';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -11,7 +12,9 @@ import { fixtures, repoRoot } from './helpers.js';
  * additionalProperties: false), when they are present on this machine. They are never copied into the repo; dp lint
  * itself uses the npm models.
  */
-const SCHEMAS = process.env.DP_REFERENCE_SCHEMAS ?? '/work/shared/schemas';
+const SCHEMAS =
+  process.env.DP_REFERENCE_SCHEMAS ??
+  join(findSharedDir(repoRoot, process.env) ?? join(repoRoot, '..', 'shared'), 'schemas');
 const present = existsSync(join(SCHEMAS, 'index.json'));
 
 interface Route {

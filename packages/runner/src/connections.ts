@@ -238,7 +238,7 @@ export function googleConnection(
 }
 
 /**
- * Resolves connections from the three sources (issue 3 §2): the GOOGLE_APPLICATION_CREDENTIALS key file, the
+ * Resolves connections from the three sources: the GOOGLE_APPLICATION_CREDENTIALS key file, the
  * connections dir, and `AIRFLOW_CONN_*`. Reads files but writes nothing. Errors are configuration (78) one-liners
  * that never quote file contents.
  */

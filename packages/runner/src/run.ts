@@ -6,6 +6,7 @@ import type { EngineOutcome } from './engine-airflow.js';
 import { EXIT_CODES, type ExitClass } from './exit-codes.js';
 import { renderHelp } from './flags.js';
 import { createLogger, type Logging, type RunnerLogger } from './logger.js';
+import { oneLine } from './one-line.js';
 import { type NativeContext, type OperatorDefinition, OperatorError } from './operator.js';
 import { writeOutputs } from './outputs.js';
 import { Redactor } from './stream.js';
@@ -55,12 +56,6 @@ function outputsDirFromArgv(argv: readonly string[]): string | undefined {
     if (a.startsWith('--outputs-dir=')) return a.slice('--outputs-dir='.length) || undefined;
   }
   return undefined;
-}
-
-/** First line only, never a stack. */
-function oneLine(text: string): string {
-  const first = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? text;
-  return first.length > 500 ? `${first.slice(0, 497)}...` : first;
 }
 
 async function runNative(

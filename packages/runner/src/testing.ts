@@ -116,3 +116,26 @@ export function realAirflowPython(
     },
   };
 }
+
+/**
+ * The workspace's shared folder (`../shared` beside the checkout: reference notes, schemas, conformance cases, Argo's
+ * examples), never part of the repository: `$DP_SHARED_DIR`, else `../shared` of the repository root, else
+ * `../../shared` (a git worktree one level deeper). Undefined when absent; tests then skip with one visible line.
+ */
+export function findSharedDir(repoRoot: string, env: Record<string, string | undefined>): string | undefined {
+  const candidates = [
+    env.DP_SHARED_DIR,
+    join(repoRoot, '..', 'shared'),
+    join(repoRoot, '..', '..', 'shared'),
+  ];
+  for (const dir of candidates) {
+    if (!dir) continue;
+    try {
+      accessSync(dir, constants.R_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}

@@ -1,3 +1,4 @@
+import { oneLine as sharedOneLine } from '@data-pipeline/runner/one-line';
 import { bigQueryMessage } from './sql/errors.js';
 
 /** BigQuery error reasons the server answers with, and their HTTP status. */
@@ -71,9 +72,9 @@ export function toBigQueryError(error: unknown): BigQueryError {
   return new BigQueryError('internalError', 'internal error');
 }
 
+/** The first non-empty line of a DuckDB or internal message (the runner's `oneLine`): never a stack. */
 export function oneLine(message: string): string {
-  const first = message.split('\n').find((l) => l.trim() !== '') ?? message;
-  return first.length > 500 ? `${first.slice(0, 500)}…` : first;
+  return sharedOneLine(message, { max: 501 });
 }
 
 /** BigQuery's REST error envelope. */

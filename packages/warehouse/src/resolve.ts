@@ -27,7 +27,7 @@ export function tableNotFound(project: string, dataset: string, table: string): 
   return notFound(`Table ${project}:${dataset}.${table} was not found in location US`);
 }
 
-/** The DuckDB relation for one BigQuery table reference (see /work/notes/warehouse-storage.md). */
+/** The DuckDB relation for one BigQuery table reference. */
 export function makeResolver(catalog: Catalog, defaultProject: string): (ref: TableRef) => ResolvedTable {
   return (ref) => {
     const project = ref.project ?? defaultProject;

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
-// EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
 import {
   DEFAULT_LINT_PATHS,
-  EXIT_CODES,
   findRepoRoot,
   formatProblem,
   LintConfigError,
@@ -10,6 +8,7 @@ import {
   lintPaths,
   updateGenerated,
 } from '@data-pipeline/lint';
+import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
 import type { Command } from 'commander';
 import { type CliIo, type CommandContext, usageExit } from '../io.js';
 

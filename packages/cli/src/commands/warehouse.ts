@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-// EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
-import { EXIT_CODES } from '@data-pipeline/lint';
 import { DataDirError, DEFAULT_WAREHOUSE_URL, ensureDataDir, parseDay } from '@data-pipeline/local';
+// EXIT_CODES is @data-pipeline/runner's table, re-exported by the lint package (the cli depends on lint, not runner).
+import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
 import {
   checkProjectId,
   FAULT_ERRORS,
