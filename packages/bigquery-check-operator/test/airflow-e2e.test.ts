@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { airflowEnv, DOUBLE_READY, readOutputsIfAny, runCli, tempDir } from '@data-pipeline/operator-testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { airflowEnv, DOUBLE_READY } from '../../bigquery-client/test/support/airflow.js';
-import { readOutputsIfAny, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-check-operator.js', import.meta.url));
 const dirs: (() => void)[] = [];

@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { expectOneLineFailure, type QueryAnswer, useFakeBigQuery } from '@data-pipeline/operator-testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectOneLineFailure } from '../../bigquery-client/test/support/cli.js';
-import type { QueryAnswer } from '../../bigquery-client/test/support/fake-bigquery.js';
-import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-check-operator.js', import.meta.url));

@@ -1,3 +1,4 @@
+import { type FakeBigQuery, startFakeBigQuery } from '@data-pipeline/operator-testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   classifyBigQueryError,
@@ -7,7 +8,6 @@ import {
   rowsWritten,
   runQueryJob,
 } from '../src/index.js';
-import { type FakeBigQuery, startFakeBigQuery } from './support/fake-bigquery.js';
 
 let fake: FakeBigQuery;
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { type FakeBigQuery, startFakeBigQuery, tempDir } from '@data-pipeline/operator-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBigQuery } from '../src/client.js';
 import { classifyBigQueryError } from '../src/errors.js';
@@ -20,8 +21,6 @@ import {
   TokenRequestError,
   TokenSource,
 } from '../src/token.js';
-import { tempDir } from './support/cli.js';
-import { type FakeBigQuery, startFakeBigQuery } from './support/fake-bigquery.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -1,8 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import {
+  airflowEnv,
+  DOUBLE_READY,
+  KEY_MARKER,
+  readOutputsIfAny,
+  runCli,
+  tempDir,
+} from '@data-pipeline/operator-testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { airflowEnv, DOUBLE_READY, KEY_MARKER } from '../../bigquery-client/test/support/airflow.js';
-import { readOutputsIfAny, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));
 const dirs: (() => void)[] = [];

@@ -5,9 +5,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DOUBLE_BIN, runInProcess, tempDir } from '@data-pipeline/operator-testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DOUBLE_BIN } from '../../bigquery-client/test/support/airflow.js';
-import { runInProcess, tempDir } from '../../bigquery-client/test/support/cli.js';
 import { definition } from '../src/definition.js';
 
 const tmp = tempDir('bqop-ep-');

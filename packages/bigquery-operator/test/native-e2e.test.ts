@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { writeFakeKey } from '../../bigquery-client/test/support/airflow.js';
 import {
   expectOneLineFailure,
   readOutputs,
   runCli,
   runInProcess,
-} from '../../bigquery-client/test/support/cli.js';
-import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
+  useFakeBigQuery,
+  writeFakeKey,
+} from '@data-pipeline/operator-testing';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-operator.js', import.meta.url));

@@ -15,9 +15,9 @@ import {
   type QueryResultsPage,
   runQueryJob,
 } from '@data-pipeline/bigquery-client';
+import { readOutputsIfAny, runCli, tempDir } from '@data-pipeline/operator-testing';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOutputsIfAny, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const found = findRealAirflow(process.env);
 if ('skip' in found) console.warn(found.skip);

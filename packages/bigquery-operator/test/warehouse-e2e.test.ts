@@ -5,8 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadExampleTemplates } from '@data-pipeline/example-pipeline';
+import { readOutputs, runCli, tempDir } from '@data-pipeline/operator-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOutputs, runCli, tempDir } from '../../bigquery-client/test/support/cli.js';
 
 const bin = (pkg: string) => fileURLToPath(new URL(`../../${pkg}/bin/${pkg}.js`, import.meta.url));
 const dirs: (() => void)[] = [];

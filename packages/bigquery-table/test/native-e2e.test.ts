@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectOneLineFailure, useFakeBigQuery } from '@data-pipeline/operator-testing';
 import { describe, expect, it } from 'vitest';
-import { expectOneLineFailure } from '../../bigquery-client/test/support/cli.js';
-import { useFakeBigQuery } from '../../bigquery-client/test/support/native.js';
 import { definition } from '../src/definition.js';
 
 const BIN = fileURLToPath(new URL('../bin/bigquery-table.js', import.meta.url));

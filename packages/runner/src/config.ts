@@ -9,7 +9,7 @@ import {
   DEFAULT_KILL_GRACE_SECONDS,
   type FlagDescriptor,
 } from './flags.js';
-import { type Engine, type OperatorDefinition, OperatorError } from './operator.js';
+import { availableEngines, type Engine, type OperatorDefinition, OperatorError } from './operator.js';
 
 // zod/mini carries no messages of its own: the English ones (what zod classic loads by default) for every schema.
 configureZod(en());
@@ -215,9 +215,7 @@ export function parseInvocation(
 
   const engineFlag = byName.get('engine');
   const engineText = str('engine') ?? fromEnv(engineFlag);
-  const available: Engine[] = (definition.engines ?? ['airflow', 'native']).filter((e) =>
-    e === 'native' ? definition.native !== undefined : definition.airflowClass !== undefined,
-  );
+  const available = availableEngines(definition);
   let engine: Engine;
   if (engineText === undefined) {
     const first = available[0];

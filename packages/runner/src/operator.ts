@@ -127,3 +127,10 @@ export class OperatorError extends Error {
     this.name = 'OperatorError';
   }
 }
+
+/** The engines an operator can run: its declared `engines` (default both), minus any it has no implementation for. */
+export function availableEngines(definition: OperatorDefinition): Engine[] {
+  return (definition.engines ?? ['airflow', 'native']).filter((e) =>
+    e === 'native' ? definition.native !== undefined : definition.airflowClass !== undefined,
+  );
+}

@@ -13,10 +13,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  DOUBLE_BIN,
+  DOUBLE_READY,
+  type FakeBigQuery,
+  startFakeBigQuery,
+  writeFakeKey,
+} from '@data-pipeline/operator-testing';
 import { EXIT_CODES } from '@data-pipeline/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOUBLE_BIN, DOUBLE_READY, writeFakeKey } from '../../bigquery-client/test/support/airflow.js';
-import { type FakeBigQuery, startFakeBigQuery } from '../../bigquery-client/test/support/fake-bigquery.js';
 
 // End to end: `dp-snapshot` builds the blobs the operator images start from, and the operators started from a blob
 // (`node --snapshot-blob BLOB -- FLAGS`) behave exactly like their plain bins (`node bin/X.js FLAGS`).

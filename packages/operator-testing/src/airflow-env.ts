@@ -1,9 +1,13 @@
 /** Environment for Airflow-engine e2e tests: the airflow double on PATH and a fake service-account key. Test support only. */
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
-export const DOUBLE_BIN = fileURLToPath(new URL('../../../airflow-double/bin', import.meta.url));
+/** The airflow double's bin folder (its `airflow` command), put first on PATH by `airflowEnv`. */
+export const DOUBLE_BIN = join(
+  dirname(createRequire(import.meta.url).resolve('@data-pipeline/airflow-double/package.json')),
+  'bin',
+);
 export const DOUBLE_READY =
   existsSync(join(DOUBLE_BIN, 'airflow')) && existsSync(join(DOUBLE_BIN, '../dist/cli.js'));
 export const KEY_MARKER = 'SECRET-KEY-MARKER-7f3a9c';

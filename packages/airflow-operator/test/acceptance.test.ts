@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+import { operatorAcceptance } from '@data-pipeline/operator-testing';
+import { definition } from '../src/definition.js';
+
+operatorAcceptance({
+  definition,
+  bin: fileURLToPath(new URL('../bin/airflow-operator.js', import.meta.url)),
+  readme: fileURLToPath(new URL('../README.md', import.meta.url)),
+  validArgs: ['--operator', 'airflow.operators.dummy_operator.DummyOperator'],
+});
