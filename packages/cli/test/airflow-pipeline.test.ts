@@ -1,20 +1,12 @@
-/**
- * The whole seed architecture for real on one machine: the checked-in Argo YAML → `dp run --engine airflow` → operator
- * bins → runner → real `airflow backfill` (Airflow 1.8.2) → 1.8.2's BigQueryOperator / BigQueryCheckOperator /
- * BigQueryHook (google-api-python-client + oauth2client, a service-account key whose token_uri is the warehouse) →
- * the embedded warehouse. The same run-date through `--engine native` into another data dir must give identical
- * tables, partition by partition, row by row, and the same exit class for every task.
- */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable, queryWarehouse, startEmbeddedWarehouse } from '@data-pipeline/local';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const INIT = join(repo, 'workflows', 'bigquery_step_init_workflow.yaml');
 const DAILY = join(repo, 'workflows', 'bigquery_step_workflow.yaml');
 const PROJECT = 'local-project';
@@ -41,17 +33,7 @@ interface Done {
 }
 
 function dp(args: string[], path: string): Promise<Done> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: path, HOME: tmp, CI: '1', TMPDIR: tmp },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDp(args, { cwd: tmp, env: { PATH: path, HOME: tmp, CI: '1', TMPDIR: tmp } });
 }
 
 /** Every row of the four tables with its partition, as sorted JSON lines per table. */

@@ -1,11 +1,3 @@
-/**
- * End to end: a 400-day init backfill with `dp run` (subprocesses, embedded warehouse, native engine). On a cluster the
- * old recursive lanes stopped at Argo's template depth of 100; the flat lanes run any length. About 2 s of CPU per day
- * on a 2-core machine (15 min when it is busy), so it runs when DP_LONG_TESTS=1 (CI's long job; the time per day against
- * the 40-day init is `npm run bench:backfill` in packages/local). The interpreter-level 400-day test runs always
- * (packages/local/test/workflows.test.ts).
- */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +8,9 @@ import {
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type DpResult, runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const INIT = join(repo, 'workflows', 'bigquery_step_init_workflow.yaml');
 const PROJECT = 'local-project';
 const R = '20261120';
@@ -27,18 +19,8 @@ const DAYS = 400;
 const tmp = mkdtempSync(join(tmpdir(), 'dp-backfill-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function dp(args: string[]): Promise<DpResult> {
+  return runDp(args, { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' } });
 }
 
 const long = process.env.DP_LONG_TESTS === '1';

@@ -1,8 +1,3 @@
-/**
- * End to end: the two checked-in workflows run with `dp run` (subprocesses, embedded warehouse, native engine),
- * then the warehouse is checked against an independent computation from the seeded sample data.
- */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +10,9 @@ import {
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type DpResult, runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const INIT = join(repo, 'workflows', 'bigquery_step_init_workflow.yaml');
 const DAILY = join(repo, 'workflows', 'bigquery_step_workflow.yaml');
 const PROJECT = 'local-project';
@@ -28,18 +23,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'dp-pipeline-'));
 const dataDir = join(tmp, 'data');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function dp(args: string[]): Promise<DpResult> {
+  return runDp(args, { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1' } });
 }
 
 async function withWarehouse<T>(fn: (q: (sql: string) => Promise<Row[]>) => Promise<T>): Promise<T> {

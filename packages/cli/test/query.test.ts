@@ -1,26 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type DpResult, runDp } from './support/dp.js';
 
-const DP = join(import.meta.dirname, '..', 'bin', 'dp.js');
 const tmp = mkdtempSync(join(tmpdir(), 'dp-query-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function dp(args: string[]): Promise<DpResult> {
+  return runDp(args, { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp } });
 }
 
 const ready = await embeddedWarehouseAvailable();

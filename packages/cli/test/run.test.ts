@@ -3,28 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DP, type DpResult, runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const FIX = join(repo, 'packages', 'local', 'test', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'dp-run-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function dp(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function dp(args: string[], env: Record<string, string> = {}): Promise<DpResult> {
+  return runDp(args, { cwd: tmp, env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1', ...env } });
 }
 
 const fixture = (name: string) => join(FIX, name);

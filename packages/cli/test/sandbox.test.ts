@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DP, type DpResult, runDp } from './support/dp.js';
 
-const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
+const _repo = join(import.meta.dirname, '..', '..', '..');
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'sandbox-read-host-file.yaml');
 const SECRET = 'cli-secret-marker-91ab';
 
@@ -29,15 +29,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const env = { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: tmpDir, CI: '1' };
 
-function dp(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], { cwd: tmp, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function dp(args: string[]): Promise<DpResult> {
+  return runDp(args, { cwd: tmp, env });
 }
 
 const listing = (dir: string): string[] =>

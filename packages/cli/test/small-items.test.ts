@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DP, runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const FIX = join(repo, 'packages', 'local', 'test', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'dp-small-'));
 const children: ChildProcess[] = [];
@@ -23,21 +23,11 @@ interface Done {
 
 /** Runs dp; a run still going after `limitMs` is killed and answers code null (a hang is a failure, not a timeout). */
 function dp(args: string[], limitMs = 30_000): Promise<Done> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1', TMPDIR: tmp },
-    });
-    children.push(child);
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  return runDp(args, {
+    cwd: tmp,
+    env: { PATH: process.env.PATH ?? '', HOME: tmp, CI: '1', TMPDIR: tmp },
+    timeoutMs: limitMs,
+    onSpawn: (child) => children.push(child),
   });
 }
 

@@ -1,0 +1,43 @@
+/** Runs the real `dp` bin as a subprocess, the way a user does, for the cli's end-to-end tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const DP = join(import.meta.dirname, '..', '..', 'bin', 'dp.js');
+
+export interface DpResult {
+  /** Exit code; null when it was killed (by `timeoutMs`, a hang, or the test). */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface DpOptions {
+  readonly cwd: string;
+  /** The whole environment of the run (nothing of the test's own is added). */
+  readonly env: Record<string, string>;
+  /** Killed with SIGKILL after this long: a hang answers code null instead of timing the test out. */
+  readonly timeoutMs?: number;
+  /** Called with the child right after it starts (e.g. to kill it on teardown). */
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
+export function runDp(args: readonly string[], opts: DpOptions): Promise<DpResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DP, ...args], { cwd: opts.cwd, env: opts.env });
+    opts.onSpawn?.(child);
+    const timer =
+      opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
