@@ -151,180 +151,223 @@ function sourceExists(contextDir: string, source: string): boolean {
  * source exists in the context.
  */
 export function checkDockerfile(text: string, options: DockerfileCheckOptions = {}): DockerfileFinding[] {
-  const findings: DockerfileFinding[] = [];
-  const buildArgs = options.buildArgs ?? {};
-  const internal = new Set(options.internalRefs ?? []);
-  const df = DockerfileParser.parse(text);
+  return new DockerfileChecker(DockerfileParser.parse(text), options).run();
+}
 
-  // Global ARGs (before the first FROM) are the only variables FROM can use.
-  const globals = new Map<string, string>();
-  for (const arg of df.getInitialARGs()) {
-    const p = arg.getProperty();
-    if (!p) continue;
-    const value = buildArgs[p.getName()] ?? p.getValue();
-    if (value !== null && value !== undefined) globals.set(p.getName(), value);
+/** One pass over the instructions, one method per instruction kind; variables and stages tracked as Docker does. */
+class DockerfileChecker {
+  private readonly findings: DockerfileFinding[] = [];
+  private readonly buildArgs: Readonly<Record<string, string>>;
+  private readonly internal: ReadonlySet<string>;
+  /** Global ARGs (before the first FROM): the only variables FROM can use. */
+  private readonly globals = new Map<string, string>();
+  private readonly stages = new Set<string>();
+  private readonly lastFrom: From | undefined;
+  /** ARG/ENV values of the current stage. */
+  private vars = new Map<string, string>();
+  private finalUser: { value: string; line: number } | null = null;
+  private inFinal = false;
+
+  constructor(
+    private readonly df: ReturnType<typeof DockerfileParser.parse>,
+    private readonly options: DockerfileCheckOptions,
+  ) {
+    this.buildArgs = options.buildArgs ?? {};
+    this.internal = new Set(options.internalRefs ?? []);
+    for (const arg of df.getInitialARGs()) {
+      const p = arg.getProperty();
+      if (!p) continue;
+      const value = this.buildArgs[p.getName()] ?? p.getValue();
+      if (value !== null && value !== undefined) this.globals.set(p.getName(), value);
+    }
+    const froms = df.getFROMs();
+    this.lastFrom = froms[froms.length - 1];
   }
 
-  const stages = new Set<string>();
-  const checkImage = (ref: string, at: number, what: string) => {
-    if (stages.has(ref.toLowerCase()) || ref === 'scratch') return;
+  run(): DockerfileFinding[] {
+    for (const instr of this.df.getInstructions()) {
+      const at = line(instr);
+      switch (instr.getKeyword()) {
+        case 'FROM':
+          this.from(instr as From, at);
+          break;
+        case 'ARG':
+          this.arg(instr);
+          break;
+        case 'ENV':
+          this.env(instr);
+          break;
+        case 'USER':
+          if (this.inFinal)
+            this.finalUser = {
+              value: expandVariables(instr.getArgumentsContent() ?? '', this.vars).value.trim(),
+              line: at,
+            };
+          break;
+        case 'RUN':
+          this.runInstruction(instr, at);
+          break;
+        case 'COPY':
+        case 'ADD':
+          this.copy(instr as Copy, instr.getKeyword(), at);
+          break;
+      }
+    }
+    this.checkFinalUser();
+    return this.findings;
+  }
+
+  private checkImage(ref: string, at: number, what: string): void {
+    if (this.stages.has(ref.toLowerCase()) || ref === 'scratch') return;
     const { tag, digest } = splitImageRef(ref);
     if (tag === 'latest' || (tag === null && digest === null)) {
-      findings.push({
+      this.findings.push({
         line: at,
         rule: 'no-latest',
         message: `${what} ${ref} uses the implicit or explicit latest tag`,
       });
       return;
     }
-    if (internal.has(ref)) return;
+    if (this.internal.has(ref)) return;
     if (tag === null || digest === null || !DIGEST.test(`@${digest}`)) {
-      findings.push({
+      this.findings.push({
         line: at,
         rule: 'from-pinned',
         message: `${what} ${ref} is not pinned by exact tag + @sha256 digest`,
       });
     }
-  };
+  }
 
-  const froms = df.getFROMs();
-  const lastFrom: From | undefined = froms[froms.length - 1];
-  let vars = new Map<string, string>();
-  let finalUser: { value: string; line: number } | null = null;
-  let inFinal = false;
+  private from(from: From, at: number): void {
+    const raw = from.getImage() ?? '';
+    const { value, missing } = expandVariables(raw, this.globals);
+    if (missing.length > 0) {
+      this.findings.push({
+        line: at,
+        rule: 'unresolved-variable',
+        message: `FROM ${raw}: ARG ${missing.join(', ')} has no default and no build arg`,
+      });
+    } else this.checkImage(value, at, 'FROM');
+    const stage = from.getBuildStage();
+    if (stage) this.stages.add(stage.toLowerCase());
+    this.vars = new Map();
+    this.inFinal = from === this.lastFrom;
+  }
 
-  for (const instr of df.getInstructions()) {
-    const keyword = instr.getKeyword();
-    const at = line(instr);
-    if (keyword === 'FROM') {
-      const from = instr as From;
-      const raw = from.getImage() ?? '';
-      const { value, missing } = expandVariables(raw, globals);
-      if (missing.length > 0) {
-        findings.push({
-          line: at,
-          rule: 'unresolved-variable',
-          message: `FROM ${raw}: ARG ${missing.join(', ')} has no default and no build arg`,
-        });
-      } else checkImage(value, at, 'FROM');
-      const stage = from.getBuildStage();
-      if (stage) stages.add(stage.toLowerCase());
-      vars = new Map();
-      inFinal = from === lastFrom;
-      continue;
-    }
-    if (keyword === 'ARG') {
-      for (const p of instr.getArguments()) {
-        const [name, ...rest] = p.getValue().split('=');
-        if (!name) continue;
-        const declared = rest.length > 0 ? rest.join('=') : undefined;
-        const value = buildArgs[name] ?? declared ?? globals.get(name);
-        if (value !== undefined) vars.set(name, value);
-      }
-      continue;
-    }
-    if (keyword === 'ENV') {
-      const args = instr.getArguments().map((a) => a.getValue());
-      for (const a of args) {
-        const eq = a.indexOf('=');
-        if (eq > 0)
-          vars.set(a.slice(0, eq), expandVariables(a.slice(eq + 1).replace(/^"|"$/g, ''), vars).value);
-      }
-      continue;
-    }
-    if (keyword === 'USER' && inFinal) {
-      finalUser = { value: expandVariables(instr.getArgumentsContent() ?? '', vars).value.trim(), line: at };
-      continue;
-    }
-    if (keyword === 'RUN') {
-      const body = instr.getArgumentsContent() ?? '';
-      const flat = body.replace(/\\\n/g, ' ');
-      if (PIPE_TO_SHELL.test(flat)) {
-        findings.push({
-          line: at,
-          rule: 'no-pipe-to-shell',
-          message: 'RUN pipes a download into a shell (curl|sh)',
-        });
-      }
-      if (inFinal) {
-        const tools = [...flat.matchAll(INSTALL)].flatMap((m) =>
-          (m[1] ?? '').split(/\s+/).filter((w) => BUILD_TOOL.test(w.replace(/[=:].*$/, ''))),
-        );
-        if (tools.length > 0) {
-          findings.push({
-            line: at,
-            rule: 'no-build-tools',
-            message: `the final stage installs build tools (${tools.join(', ')}); build in an earlier stage`,
-          });
-        }
-      }
-      for (const f of (instr as ModifiableInstruction).getFlags?.() ?? []) {
-        if (f.getName() !== 'mount') continue;
-        const from = (f.getValue() ?? '').match(/(?:^|,)from=([^,]+)/)?.[1];
-        if (from) checkImage(expandVariables(from, vars).value, at, 'RUN --mount from=');
-      }
-      continue;
-    }
-    if (keyword === 'COPY' || keyword === 'ADD') {
-      const from = flag(instr, 'from');
-      if (from !== null) {
-        checkImage(expandVariables(from, vars).value, at, `${keyword} --from=`);
-        continue;
-      }
-      // COPY <<EOF … (here-documents) has inline content, not context paths.
-      if (((instr as Copy).getHeredocs?.() ?? []).length > 0) continue;
-      for (const src of copySources(instr as Copy)) {
-        if (/^(?:https?|git):\/\//.test(src) || src.startsWith('git@')) {
-          findings.push({
-            line: at,
-            rule: 'no-remote-add',
-            message: `${keyword} fetches ${src} at build time`,
-          });
-          continue;
-        }
-        const { value, missing } = expandVariables(src, vars);
-        if (missing.length > 0) {
-          findings.push({
-            line: at,
-            rule: 'unresolved-variable',
-            message: `${keyword} ${src}: ${missing.join(', ')} is not set (declare an ARG with a value or pass a build arg)`,
-          });
-          continue;
-        }
-        if (options.dockerignore && !/[*?[]/.test(value) && isDockerignored(value, options.dockerignore)) {
-          findings.push({
-            line: at,
-            rule: 'copy-source-exists',
-            message: `${keyword} source ${value} is excluded by .dockerignore`,
-          });
-        } else if (options.contextDir !== undefined && !sourceExists(options.contextDir, value)) {
-          findings.push({
-            line: at,
-            rule: 'copy-source-exists',
-            message: `${keyword} source ${value} does not exist in the build context`,
-          });
-        }
-      }
+  private arg(instr: Instruction): void {
+    for (const p of instr.getArguments()) {
+      const [name, ...rest] = p.getValue().split('=');
+      if (!name) continue;
+      const declared = rest.length > 0 ? rest.join('=') : undefined;
+      const value = this.buildArgs[name] ?? declared ?? this.globals.get(name);
+      if (value !== undefined) this.vars.set(name, value);
     }
   }
 
-  if (!lastFrom) {
-    findings.push({ line: 1, rule: 'final-user', message: 'no FROM instruction' });
-  } else if (!finalUser) {
-    findings.push({
-      line: line(lastFrom),
-      rule: 'final-user',
-      message: 'the final stage sets no USER (it would run as whatever the base says, usually root)',
-    });
-  } else {
-    const user = finalUser.value.split(':')[0] ?? '';
-    if (user === '' || user === 'root' || user === '0' || !/^\d+$/.test(user)) {
-      findings.push({
-        line: finalUser.line,
-        rule: 'final-user',
-        message: `final USER ${finalUser.value} must be a numeric non-root uid (Kubernetes runAsNonRoot can only verify numbers)`,
+  private env(instr: Instruction): void {
+    for (const a of instr.getArguments().map((x) => x.getValue())) {
+      const eq = a.indexOf('=');
+      if (eq > 0)
+        this.vars.set(
+          a.slice(0, eq),
+          expandVariables(a.slice(eq + 1).replace(/^"|"$/g, ''), this.vars).value,
+        );
+    }
+  }
+
+  private runInstruction(instr: Instruction, at: number): void {
+    const flat = (instr.getArgumentsContent() ?? '').replace(/\\\n/g, ' ');
+    if (PIPE_TO_SHELL.test(flat)) {
+      this.findings.push({
+        line: at,
+        rule: 'no-pipe-to-shell',
+        message: 'RUN pipes a download into a shell (curl|sh)',
+      });
+    }
+    if (this.inFinal) {
+      const tools = [...flat.matchAll(INSTALL)].flatMap((m) =>
+        (m[1] ?? '').split(/\s+/).filter((w) => BUILD_TOOL.test(w.replace(/[=:].*$/, ''))),
+      );
+      if (tools.length > 0) {
+        this.findings.push({
+          line: at,
+          rule: 'no-build-tools',
+          message: `the final stage installs build tools (${tools.join(', ')}); build in an earlier stage`,
+        });
+      }
+    }
+    for (const f of (instr as ModifiableInstruction).getFlags?.() ?? []) {
+      if (f.getName() !== 'mount') continue;
+      const from = (f.getValue() ?? '').match(/(?:^|,)from=([^,]+)/)?.[1];
+      if (from) this.checkImage(expandVariables(from, this.vars).value, at, 'RUN --mount from=');
+    }
+  }
+
+  private copy(instr: Copy | Add, keyword: string, at: number): void {
+    const from = flag(instr, 'from');
+    if (from !== null) {
+      this.checkImage(expandVariables(from, this.vars).value, at, `${keyword} --from=`);
+      return;
+    }
+    // COPY <<EOF … (here-documents) has inline content, not context paths.
+    if (((instr as Copy).getHeredocs?.() ?? []).length > 0) return;
+    for (const src of copySources(instr)) this.copySource(src, keyword, at);
+  }
+
+  private copySource(src: string, keyword: string, at: number): void {
+    const { options } = this;
+    if (/^(?:https?|git):\/\//.test(src) || src.startsWith('git@')) {
+      this.findings.push({
+        line: at,
+        rule: 'no-remote-add',
+        message: `${keyword} fetches ${src} at build time`,
+      });
+      return;
+    }
+    const { value, missing } = expandVariables(src, this.vars);
+    if (missing.length > 0) {
+      this.findings.push({
+        line: at,
+        rule: 'unresolved-variable',
+        message: `${keyword} ${src}: ${missing.join(', ')} is not set (declare an ARG with a value or pass a build arg)`,
+      });
+      return;
+    }
+    if (options.dockerignore && !/[*?[]/.test(value) && isDockerignored(value, options.dockerignore)) {
+      this.findings.push({
+        line: at,
+        rule: 'copy-source-exists',
+        message: `${keyword} source ${value} is excluded by .dockerignore`,
+      });
+    } else if (options.contextDir !== undefined && !sourceExists(options.contextDir, value)) {
+      this.findings.push({
+        line: at,
+        rule: 'copy-source-exists',
+        message: `${keyword} source ${value} does not exist in the build context`,
       });
     }
   }
-  return findings;
+
+  private checkFinalUser(): void {
+    if (!this.lastFrom) {
+      this.findings.push({ line: 1, rule: 'final-user', message: 'no FROM instruction' });
+      return;
+    }
+    if (!this.finalUser) {
+      this.findings.push({
+        line: line(this.lastFrom),
+        rule: 'final-user',
+        message: 'the final stage sets no USER (it would run as whatever the base says, usually root)',
+      });
+      return;
+    }
+    const user = this.finalUser.value.split(':')[0] ?? '';
+    if (user === '' || user === 'root' || user === '0' || !/^\d+$/.test(user)) {
+      this.findings.push({
+        line: this.finalUser.line,
+        rule: 'final-user',
+        message: `final USER ${this.finalUser.value} must be a numeric non-root uid (Kubernetes runAsNonRoot can only verify numbers)`,
+      });
+    }
+  }
 }
