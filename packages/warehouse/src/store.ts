@@ -2,11 +2,14 @@ import type { Catalog, DatasetMeta, TableMeta } from './catalog.js';
 import type { Database } from './db.js';
 import { notFound } from './errors.js';
 import { checkDatasetId, checkProjectId, checkTableId } from './ids.js';
+import type { Translator } from './translator.js';
 
 /** What catalog and data operations work on: the DuckDB database and the catalog it holds, mirrored in memory. */
 export interface Store {
   readonly db: Database;
   readonly catalog: Catalog;
+  /** The SQL translator (views need it); undefined when ./sql failed to load. */
+  readonly translator?: Translator | undefined;
 }
 
 export interface TableKey {

@@ -8,6 +8,7 @@ import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
 import type { FieldSchema } from '../types.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
+import { runDdl } from './ddl.js';
 import { runDml } from './dml.js';
 import { finishRecord, type JobOutcome } from './outcome.js';
 import { dropResultTable, readResult, readSmallResult } from './result-store.js';
@@ -42,6 +43,24 @@ export async function runQuery(
   }
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+  const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
+  if (ddl) {
+    if (dialect === 'legacy') {
+      throw invalidQuery(
+        'DDL statements are only supported in standard SQL: set useLegacySql to false or start the query with #standardSQL',
+      );
+    }
+    if (cfg.destinationTable !== undefined)
+      throw invalid('Cannot set destination table for a DDL statement.');
+    return runDdl(ctx, ddl, {
+      dryRun,
+      running,
+      defaultProject,
+      ...(defaultDataset ? { defaultDataset } : {}),
+      ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+      ...(parameterMode ? { parameterMode } : {}),
+    });
+  }
   const translated = await translateCached(ctx.queryCache, ctx.catalog, tr, sql, {
     dialect,
     defaultProject,
