@@ -56,7 +56,8 @@ export async function afterDataWrite(
       partitions[id] = {
         creationTime: old?.creationTime ?? now,
         lastModifiedTime: changed ? now : old.lastModifiedTime,
-        numRows: Number(n),
+        // several groups can share an id (range values of one bucket, out-of-range values)
+        numRows: (partitions[id]?.numRows ?? 0) + Number(n),
         written: changed ? writes : (old.written ?? 0),
       };
       numRows += Number(n);

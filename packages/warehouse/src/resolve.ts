@@ -1,4 +1,10 @@
-import { type Catalog, isIngestionPartitioned, physicalName, type TableMeta } from './catalog.js';
+import {
+  type Catalog,
+  isIngestionPartitioned,
+  isPartitioned,
+  physicalName,
+  type TableMeta,
+} from './catalog.js';
 import { lit } from './db.js';
 import { type BigQueryError, invalid, invalidQuery, notFound } from './errors.js';
 import { partitionDate } from './ids.js';
@@ -241,8 +247,8 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
           lit(standardType(f)),
           lit('NO'),
           lit('NO'),
-          lit(t.timePartitioning?.field === f.name ? 'YES' : 'NO'),
-          'NULL',
+          lit(t.timePartitioning?.field === f.name || t.rangePartitioning?.field === f.name ? 'YES' : 'NO'),
+          t.clustering?.fields.includes(f.name) ? String(t.clustering.fields.indexOf(f.name) + 1) : 'NULL',
         ]);
         if (isIngestionPartitioned(t)) {
           cols.push([
@@ -278,7 +284,7 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
         .filter((t) => !t.view)
         .flatMap((t) => {
           const rowBytes = t.numRows > 0 ? t.numBytes / t.numRows : 0;
-          if (!t.timePartitioning) {
+          if (!isPartitioned(t)) {
             return [
               [
                 ...ids,

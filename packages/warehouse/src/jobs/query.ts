@@ -2,6 +2,7 @@ import type { JobRecord, TableMeta } from '../catalog.js';
 import { invalid, invalidQuery } from '../errors.js';
 import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
+import { checkPartitionFilters, estimateBytesProcessed } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
@@ -72,6 +73,8 @@ export async function runQuery(
   // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
   const bind = translated.params.length > 0 ? (translated.params as never[]) : undefined;
   const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
+  if (kind === 'select') checkPartitionFilters(ctx.catalog, sql, translated.sql);
+  const bytes = kind === 'select' ? String(estimateBytesProcessed(ctx.catalog, sql, translated.sql)) : '0';
   if (dryRun) {
     if (kind !== 'select') {
       return { committed: false, queryStats: { statementType, totalBytesProcessed: '0' } };
@@ -85,7 +88,7 @@ export async function runQuery(
       schema,
       queryStats: {
         statementType,
-        totalBytesProcessed: '0',
+        totalBytesProcessed: bytes,
         totalBytesBilled: '0',
         schema: { fields: schema },
       },
@@ -101,7 +104,7 @@ export async function runQuery(
   }
   const queryStats = (schema: FieldSchema[]): Json => ({
     statementType,
-    totalBytesProcessed: '0',
+    totalBytesProcessed: bytes,
     totalBytesBilled: '0',
     cacheHit: false,
     schema: { fields: schema },
