@@ -75,6 +75,13 @@ export function whereClauses(code: string): string[] {
   return out;
 }
 
+/** The queries of the views `translated` reads (resolve.ts marks each view's relation with its uid). */
+function viewQueries(catalog: Catalog, translated: string): string[] {
+  const uids = new Set([...translated.matchAll(/\/\*view:(\d+)\*\//g)].map((m) => Number(m[1])));
+  if (uids.size === 0) return [];
+  return [...catalog.tables.values()].filter((t) => t.view && uids.has(t.uid)).map((t) => t.view!.query);
+}
+
 /** The columns a WHERE filter must name for partition elimination on `t`. */
 function partitionColumns(t: TableMeta): string[] {
   if (t.rangePartitioning) return [t.rangePartitioning.field];
@@ -95,7 +102,7 @@ export function checkPartitionFilters(catalog: Catalog, sql: string, translated:
   let wheres: string[] | undefined;
   for (const { table: t, onePartition } of tablesRead(catalog, translated)) {
     if (!t.requirePartitionFilter || onePartition) continue;
-    wheres ??= whereClauses(codeOnly(sql));
+    wheres ??= [sql, ...viewQueries(catalog, translated)].flatMap((text) => whereClauses(codeOnly(text)));
     const cols = partitionColumns(t);
     if (wheres.some((w) => cols.some((c) => mentions(w, c)))) continue;
     const named = isIngestionPartitioned(t)

@@ -65,7 +65,8 @@ function viewRelation(catalog: Catalog, view: TableMeta, ref: TableRef): Resolve
   if (ref.decorator !== undefined || ref.meta !== undefined)
     throw invalidQuery(`Partition decorators cannot be used with view ${name}`);
   if (!catalog.viewSql) throw invalidQuery('Views need the SQL translator, which is not available');
-  return { sql: `(${catalog.viewSql(view)})`, pseudoColumns: [] };
+  // the marker tells query-scan.ts which view's text a filter may be in
+  return { sql: `(/*view:${view.uid}*/ ${catalog.viewSql(view)})`, pseudoColumns: [] };
 }
 
 /** A table's relation with pseudo-columns, optionally restricted to one partition. */

@@ -274,6 +274,14 @@ describe('requirePartitionFilter', () => {
     expect(c).toEqual([{ n: 2 }]);
     const [d] = await bq.query("SELECT COUNT(*) AS c FROM pt.strict_ing WHERE _PARTITIONDATE = '2026-11-20'");
     expect(d).toEqual([{ c: 0 }]);
+    // a view's own WHERE counts; a view without one needs the filter in the query
+    await bq.query("CREATE VIEW pt.strict_recent AS SELECT n FROM pt.strict WHERE day > '2026-11-20'");
+    const [v] = await bq.query('SELECT n FROM pt.strict_recent');
+    expect(v).toEqual([{ n: 2 }]);
+    await bq.query('CREATE VIEW pt.strict_all AS SELECT day, n FROM pt.strict');
+    await expect(bq.query('SELECT n FROM pt.strict_all')).rejects.toMatchObject({ code: 400 });
+    const [w] = await bq.query("SELECT n FROM pt.strict_all WHERE day = '2026-11-20'");
+    expect(w).toEqual([{ n: 1 }]);
     // switched off by a patch, the unfiltered query runs
     await bq.dataset('pt').table('strict').setMetadata({ requirePartitionFilter: false });
     const [e] = await bq.query('SELECT COUNT(*) AS c FROM pt.strict');
