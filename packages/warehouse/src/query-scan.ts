@@ -12,18 +12,23 @@ import { estimateRowBytes } from './types.js';
  * the user's text, with strings and comments removed.
  */
 
+export interface TableRead {
+  table: TableMeta;
+  onePartition: boolean;
+}
+
 /** Tables `translated` reads, each once, with whether every read of it is a decorator's one-partition read. */
-export function tablesRead(
-  catalog: Catalog,
-  translated: string,
-): { table: TableMeta; onePartition: boolean }[] {
+export function tablesRead(catalog: Catalog, translated: string): TableRead[] {
   if (!translated.includes('bq."t')) return [];
-  const out: { table: TableMeta; onePartition: boolean }[] = [];
-  const byUid = new Map<number, TableMeta>();
-  for (const t of catalog.tables.values()) if (!t.view) byUid.set(t.uid, t);
+  const out: TableRead[] = [];
+  let byUid: Map<number, TableMeta> | undefined;
   const re = /bq\."t(\d+)"( WHERE )?/g;
-  const seen = new Map<number, { table: TableMeta; onePartition: boolean }>();
+  const seen = new Map<number, TableRead>();
   for (let m = re.exec(translated); m; m = re.exec(translated)) {
+    if (!byUid) {
+      byUid = new Map();
+      for (const t of catalog.tables.values()) if (!t.view) byUid.set(t.uid, t);
+    }
     const t = byUid.get(Number(m[1]));
     if (!t) continue;
     const filtered = m[2] !== undefined;
@@ -98,9 +103,14 @@ const mentions = (text: string, name: string) =>
  * names the column (BigQuery also requires that the filter can prune partitions; a filter that names the column but
  * cannot prune is accepted here).
  */
-export function checkPartitionFilters(catalog: Catalog, sql: string, translated: string): void {
+export function checkPartitionFilters(
+  catalog: Catalog,
+  sql: string,
+  translated: string,
+  read: readonly TableRead[],
+): void {
   let wheres: string[] | undefined;
-  for (const { table: t, onePartition } of tablesRead(catalog, translated)) {
+  for (const { table: t, onePartition } of read) {
     if (!t.requirePartitionFilter || onePartition) continue;
     wheres ??= [sql, ...viewQueries(catalog, translated)].flatMap((text) => whereClauses(codeOnly(text)));
     const cols = partitionColumns(t);
@@ -124,8 +134,7 @@ const STAR =
  * estimated size of the columns the query names (all of them for `*`). An estimate: the per-value sizes are
  * numBytes' (`estimateRowBytes`), and a column is taken as read when its name appears in the query text.
  */
-export function estimateBytesProcessed(catalog: Catalog, sql: string, translated: string): number {
-  const read = tablesRead(catalog, translated);
+export function estimateBytesProcessed(sql: string, read: readonly TableRead[]): number {
   if (read.length === 0) return 0;
   const code = codeOnly(sql);
   const star = STAR.test(code);

@@ -269,6 +269,27 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
       }),
     );
   }
+  if (meta === 'INFORMATION_SCHEMA.VIEWS') {
+    return values(
+      [
+        ['table_catalog', 'VARCHAR'],
+        ['table_schema', 'VARCHAR'],
+        ['table_name', 'VARCHAR'],
+        ['view_definition', 'VARCHAR'],
+        ['check_option', 'VARCHAR'],
+        ['use_standard_sql', 'VARCHAR'],
+      ],
+      tables
+        .filter((t) => t.view)
+        .map((t) => [
+          ...ids,
+          lit(t.tableId),
+          lit(t.view!.query),
+          'NULL',
+          lit(t.view!.useLegacySql ? 'NO' : 'YES'),
+        ]),
+    );
+  }
   if (meta === 'INFORMATION_SCHEMA.PARTITIONS') {
     return values(
       [

@@ -2,7 +2,7 @@ import type { JobRecord, TableMeta } from '../catalog.js';
 import { invalid, invalidQuery } from '../errors.js';
 import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
-import { checkPartitionFilters, estimateBytesProcessed } from '../query-scan.js';
+import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
@@ -73,8 +73,10 @@ export async function runQuery(
   // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
   const bind = translated.params.length > 0 ? (translated.params as never[]) : undefined;
   const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
-  if (kind === 'select') checkPartitionFilters(ctx.catalog, sql, translated.sql);
-  const bytes = kind === 'select' ? String(estimateBytesProcessed(ctx.catalog, sql, translated.sql)) : '0';
+  // what the query reads: requirePartitionFilter and the bytes it processes (../query-scan.ts)
+  const read = kind === 'select' ? tablesRead(ctx.catalog, translated.sql) : [];
+  checkPartitionFilters(ctx.catalog, sql, translated.sql, read);
+  const bytes = String(estimateBytesProcessed(sql, read));
   if (dryRun) {
     if (kind !== 'select') {
       return { committed: false, queryStats: { statementType, totalBytesProcessed: '0' } };
