@@ -1,13 +1,20 @@
-import { Catalog, type DatasetMeta, physicalName, type TableMeta } from './catalog.js';
+import { Catalog, type DatasetMeta, isPartitioned, physicalName, type TableMeta } from './catalog.js';
 import { afterDataWrite } from './data-write.js';
-import { BigQueryError, duplicate, invalid } from './errors.js';
+import { BigQueryError, duplicate, invalid, invalidQuery } from './errors.js';
 import { checkDatasetId, checkLabels, checkProjectId, checkTableId, splitDecorator } from './ids.js';
 import { pageOf } from './paging.js';
-import { createPhysical, evolveSchema, parseTimePartitioning } from './physical.js';
+import {
+  createPhysical,
+  evolveSchema,
+  parseClustering,
+  parseRangePartitioning,
+  parseTimePartitioning,
+} from './physical.js';
 import { partitionFilter } from './resolve.js';
 import { asObject, etag, type Json, LOCATION, optString } from './rest.js';
-import { requireDataset, requireTable, type Store } from './store.js';
-import { normalizeSchema } from './types.js';
+import { requireDataset, requireTable, type Store, type TableKey } from './store.js';
+import { type FieldSchema, normalizeSchema } from './types.js';
+import { viewSchema } from './views.js';
 
 /** datasets.* and tables.* : REST-shaped catalog operations over a Store. */
 
@@ -124,21 +131,108 @@ export async function insertTable(
   const b = asObject(body, 'Table');
   const ref = asObject(b.tableReference ?? {}, 'tableReference');
   const tableId = checkTableId(String(ref.tableId ?? ''));
-  if (b.view !== undefined || b.materializedView !== undefined || b.externalDataConfiguration !== undefined) {
-    throw invalid('Views, materialized views and external tables are not supported by this warehouse.');
+  if (b.materializedView !== undefined || b.externalDataConfiguration !== undefined) {
+    throw invalid('Materialized views and external tables are not supported by this warehouse.');
+  }
+  if (b.view !== undefined && b.view !== null) {
+    const v = asObject(b.view, 'view');
+    if (typeof v.query !== 'string') throw invalid('view.query is required for a view.');
+    const legacy = v.useLegacySql === undefined ? true : v.useLegacySql === true;
+    requireDataset(s.catalog, project, datasetId);
+    const schema = await viewSchema(s, s.translator, project, v.query, legacy);
+    return createView(
+      s,
+      { projectId: project, datasetId, tableId },
+      { query: v.query, useLegacySql: legacy },
+      schema,
+      'fail',
+      (t) => applyTableFields(t, b),
+    ).then(tableResource);
   }
   const schema = b.schema === undefined ? [] : normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
-  const tp = parseTimePartitioning(b.timePartitioning, schema);
+  const layout = parseLayout(b, schema);
   return s.db.write(async (c, onCommit) => {
     requireDataset(s.catalog, project, datasetId);
     if (s.catalog.table(project, datasetId, tableId)) {
       throw duplicate(`Table ${project}:${datasetId}.${tableId}`);
     }
-    const t = await createPhysical(s.catalog, c, { projectId: project, datasetId, tableId }, schema, tp);
+    const t = await createPhysical(
+      s.catalog,
+      c,
+      { projectId: project, datasetId, tableId },
+      schema,
+      layout.timePartitioning,
+    );
+    Object.assign(t, layout);
     applyTableFields(t, b);
     await Catalog.saveTable(c, t);
     onCommit(() => s.catalog.putTable(t));
     return tableResource(t);
+  });
+}
+
+/** Partitioning, clustering and the partition-filter requirement of a tables.insert body, checked against `schema`. */
+export function parseLayout(b: Json, schema: FieldSchema[]): TableLayout {
+  const tp = parseTimePartitioning(b.timePartitioning, schema);
+  const rp = parseRangePartitioning(b.rangePartitioning, schema);
+  if (tp && rp) throw invalid('Only one of timePartitioning and rangePartitioning may be specified.');
+  const clustering = parseClustering(b.clustering, schema);
+  const layout: TableLayout = {};
+  if (tp) layout.timePartitioning = tp;
+  if (rp) layout.rangePartitioning = rp;
+  if (clustering) layout.clustering = clustering;
+  const require = b.requirePartitionFilter ?? tp?.requirePartitionFilter;
+  if (require === true) {
+    if (!tp && !rp) throw invalid('requirePartitionFilter can only be set on a partitioned table.');
+    layout.requirePartitionFilter = true;
+  }
+  return layout;
+}
+
+/** How a table is laid out besides its schema. */
+export type TableLayout = Pick<
+  TableMeta,
+  'timePartitioning' | 'rangePartitioning' | 'clustering' | 'requirePartitionFilter'
+>;
+
+/**
+ * Stores a view (no physical table). `existing`: what to do when the name is taken — fail (`duplicate`), replace a
+ * view (a table of that name is refused, as BigQuery refuses CREATE OR REPLACE VIEW over a table) or skip.
+ */
+export async function createView(
+  s: Store,
+  key: TableKey,
+  view: { query: string; useLegacySql: boolean },
+  schema: FieldSchema[],
+  existing: 'fail' | 'replace' | 'skip',
+  fill?: (t: TableMeta) => void,
+): Promise<TableMeta> {
+  return s.db.write(async (c, onCommit) => {
+    requireDataset(s.catalog, key.projectId, key.datasetId);
+    const old = s.catalog.table(key.projectId, key.datasetId, key.tableId);
+    const name = `${key.projectId}:${key.datasetId}.${key.tableId}`;
+    if (old && existing === 'skip') return old;
+    if (old && existing === 'fail') throw duplicate(`Table ${name}`);
+    if (old && !old.view)
+      throw invalidQuery(`${name} is a table, not a view; CREATE OR REPLACE VIEW cannot replace it`);
+    const now = Date.now();
+    const t: TableMeta = {
+      uid: old?.uid ?? s.catalog.nextUid++,
+      project: key.projectId,
+      datasetId: key.datasetId,
+      tableId: key.tableId,
+      schema,
+      view,
+      creationTime: old?.creationTime ?? now,
+      lastModifiedTime: now,
+      numRows: 0,
+      numBytes: 0,
+      partitions: {},
+    };
+    fill?.(t);
+    await Catalog.saveTable(c, t);
+    onCommit(() => s.catalog.putTable(t));
+    return t;
   });
 }
 
@@ -163,9 +257,12 @@ export function listTables(
       kind: 'bigquery#table',
       id: `${t.project}:${t.datasetId}.${t.tableId}`,
       tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
-      type: 'TABLE',
+      type: t.view ? 'VIEW' : 'TABLE',
       creationTime: String(t.creationTime),
       ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+      ...(t.rangePartitioning ? { rangePartitioning: t.rangePartitioning } : {}),
+      ...(t.clustering ? { clustering: t.clustering } : {}),
+      ...(t.view ? { view: { useLegacySql: t.view.useLegacySql } } : {}),
       ...(t.labels ? { labels: t.labels } : {}),
     })),
     totalItems: all.length,
@@ -193,8 +290,19 @@ export async function patchTable(
     }
     if (b.schema !== undefined) {
       const schema = normalizeSchema(asObject(b.schema, 'schema').fields ?? []);
-      await evolveSchema(c, next, schema);
+      if (!current.view) await evolveSchema(c, next, schema);
       next.schema = schema;
+    }
+    if (b.clustering !== undefined) {
+      const clustering = parseClustering(b.clustering, next.schema);
+      if (clustering) next.clustering = clustering;
+      else delete next.clustering;
+    }
+    if (b.requirePartitionFilter !== undefined) {
+      if (b.requirePartitionFilter === true && !isPartitioned(next))
+        throw invalid('requirePartitionFilter can only be set on a partitioned table.');
+      if (b.requirePartitionFilter === true) next.requirePartitionFilter = true;
+      else delete next.requirePartitionFilter;
     }
     if (b.timePartitioning !== undefined) {
       const tp = parseTimePartitioning(b.timePartitioning, next.schema);
@@ -297,16 +405,18 @@ export function tableResource(t: TableMeta): Json {
     tableReference: { projectId: t.project, datasetId: t.datasetId, tableId: t.tableId },
     schema: { fields: t.schema },
     ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+    ...(t.rangePartitioning ? { rangePartitioning: t.rangePartitioning } : {}),
+    ...(t.clustering ? { clustering: t.clustering } : {}),
+    ...(t.requirePartitionFilter ? { requirePartitionFilter: true } : {}),
+    ...(t.view ? { view: { query: t.view.query, useLegacySql: t.view.useLegacySql } } : {}),
     ...(t.description !== undefined ? { description: t.description } : {}),
     ...(t.friendlyName !== undefined ? { friendlyName: t.friendlyName } : {}),
     ...(t.labels ? { labels: t.labels } : {}),
     ...(t.expirationTime ? { expirationTime: t.expirationTime } : {}),
-    numRows: String(t.numRows),
-    numBytes: String(t.numBytes),
-    numLongTermBytes: '0',
+    ...(t.view ? {} : { numRows: String(t.numRows), numBytes: String(t.numBytes), numLongTermBytes: '0' }),
     creationTime: String(t.creationTime),
     lastModifiedTime: String(t.lastModifiedTime),
-    type: 'TABLE',
+    type: t.view ? 'VIEW' : 'TABLE',
     location: LOCATION,
   };
 }

@@ -15,10 +15,15 @@ export interface DatasetMeta {
 }
 
 export interface TimePartitioning {
-  type: 'DAY';
+  type: 'DAY' | 'HOUR' | 'MONTH' | 'YEAR';
   field?: string;
   expirationMs?: string;
   requirePartitionFilter?: boolean;
+}
+
+export interface RangePartitioning {
+  field: string;
+  range: { start: string; end: string; interval: string };
 }
 
 export interface PartitionMeta {
@@ -36,6 +41,13 @@ export interface TableMeta {
   tableId: string;
   schema: FieldSchema[];
   timePartitioning?: TimePartitioning;
+  /** Integer-range partitioning (REST form: the numbers as strings). */
+  rangePartitioning?: RangePartitioning;
+  clustering?: { fields: string[] };
+  /** Queries must filter on the partitioning column (BigQuery's table-level flag). */
+  requirePartitionFilter?: boolean;
+  /** A logical view: no physical table; its query is translated wherever the view is read. */
+  view?: { query: string; useLegacySql: boolean };
   description?: string;
   friendlyName?: string;
   labels?: Record<string, string>;
@@ -106,6 +118,10 @@ export const physicalName = (uid: number) => `bq."t${uid}"`;
 export const isIngestionPartitioned = (t: TableMeta) =>
   t.timePartitioning !== undefined && !t.timePartitioning.field;
 
+/** Partitioned by time or by integer range. */
+export const isPartitioned = (t: TableMeta) =>
+  t.timePartitioning !== undefined || t.rangePartitioning !== undefined;
+
 /** Marks `t` (the object the catalog will hold) as a newer stored version than any before it. */
 function nextVersion(t: TableMeta): TableMeta {
   t.seq = (t.seq ?? 0) + 1;
@@ -124,6 +140,11 @@ export class Catalog {
   readonly tables = new Map<string, TableMeta>();
   readonly jobs = new Map<string, JobRecord>();
   nextUid = 1;
+  /**
+   * A view's query translated to DuckDB (installed by the warehouse with its translator, see views.ts): resolve.ts
+   * reads views through it.
+   */
+  viewSql?: (view: TableMeta) => string;
   /** Bumped whenever a table appears, disappears or changes schema (keys caches of query result schemas). */
   schemaEpoch = 0;
 

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Catalog, type PartitionMeta, physicalName, type TableMeta } from './catalog.js';
+import { Catalog, isPartitioned, type PartitionMeta, physicalName, type TableMeta } from './catalog.js';
 import { countRows } from './physical.js';
 import { partitionFilter } from './resolve.js';
 import type { Tx } from './store.js';
@@ -28,7 +28,7 @@ export async function afterDataWrite(
   const partitions: Record<string, PartitionMeta> = {};
   let numRows = 0;
   const only = touched.size === 1 ? [...touched][0]! : '*';
-  if (t.timePartitioning && /^\d{8}$/.test(only)) {
+  if (t.timePartitioning?.type === 'DAY' && /^\d{8}$/.test(only)) {
     // One partition written (a `t$YYYYMMDD` destination): recount it alone, keep the others' stats.
     const n = knownRows ?? (await countRows(c, `${phys} WHERE ${partitionFilter(t, only)}`));
     Object.assign(partitions, t.partitions);
@@ -42,12 +42,12 @@ export async function afterDataWrite(
       };
     else delete partitions[only];
     for (const p of Object.values(partitions)) numRows += p.numRows;
-  } else if (t.timePartitioning) {
+  } else if (isPartitioned(t)) {
     // One scan gives both the partition summary and the total.
-    const key = t.timePartitioning.field ? `CAST("${t.timePartitioning.field}" AS DATE)` : '_PARTITIONTIME';
     // Group on the raw value and format once per partition (strftime per row costs more than the scan).
+    const { key, id } = partitionKeySql(t);
     const reader = await c.runAndReadAll(
-      `SELECT coalesce(strftime(k, '%Y%m%d'), '__UNPARTITIONED__') AS p, n FROM (SELECT ${key} AS k, count(*) AS n FROM ${phys} GROUP BY 1)`,
+      `SELECT ${id} AS p, n FROM (SELECT ${key} AS k, count(*) AS n FROM ${phys} GROUP BY 1)`,
     );
     for (const [p, n] of reader.getRows()) {
       const id = String(p);
@@ -56,7 +56,8 @@ export async function afterDataWrite(
       partitions[id] = {
         creationTime: old?.creationTime ?? now,
         lastModifiedTime: changed ? now : old.lastModifiedTime,
-        numRows: Number(n),
+        // several groups can share an id (range values of one bucket, out-of-range values)
+        numRows: (partitions[id]?.numRows ?? 0) + Number(n),
         written: changed ? writes : (old.written ?? 0),
       };
       numRows += Number(n);
@@ -93,4 +94,31 @@ export function resultVersion(t: TableMeta, partition: string | undefined): numb
   if (partition === undefined) return t.writes ?? 0;
   const p = t.partitions[partition];
   return p ? (p.written ?? 0) : -1;
+}
+
+const TIME_FORMAT = { DAY: '%Y%m%d', HOUR: '%Y%m%d%H', MONTH: '%Y%m', YEAR: '%Y' } as const;
+
+/**
+ * How a partitioned table's rows map to partition ids: `key` groups the rows (per row, cheap), `id` formats a group's
+ * key `k` once — YYYYMMDD, YYYYMMDDHH, YYYYMM or YYYY for time units (NULL: __UNPARTITIONED__), the bucket's start
+ * for integer ranges (NULL: __NULL__, outside the range: __UNPARTITIONED__), as BigQuery names them.
+ */
+export function partitionKeySql(t: TableMeta): { key: string; id: string } {
+  if (t.rangePartitioning) {
+    const { field, range } = t.rangePartitioning;
+    const [start, end, step] = [range.start, range.end, range.interval].map((v) => `CAST(${v} AS HUGEINT)`);
+    return {
+      key: `"${field}"`,
+      id: `CASE WHEN k IS NULL THEN '__NULL__' WHEN k < ${start} OR k >= ${end} THEN '__UNPARTITIONED__' ELSE CAST(${start} + ((k - ${start}) // ${step}) * ${step} AS VARCHAR) END`,
+    };
+  }
+  const tp = t.timePartitioning!;
+  const column = tp.field ? `"${tp.field}"` : '_PARTITIONTIME';
+  const key =
+    tp.type === 'DAY' && tp.field
+      ? `CAST(${column} AS DATE)`
+      : tp.type === 'DAY'
+        ? column
+        : `date_trunc('${tp.type.toLowerCase()}', ${column})`;
+  return { key, id: `coalesce(strftime(k, '${TIME_FORMAT[tp.type]}'), '__UNPARTITIONED__')` };
 }

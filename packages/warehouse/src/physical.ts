@@ -1,5 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Catalog, physicalName, type TableMeta, type TimePartitioning } from './catalog.js';
+import {
+  type Catalog,
+  physicalName,
+  type RangePartitioning,
+  type TableMeta,
+  type TimePartitioning,
+} from './catalog.js';
 import { invalid } from './errors.js';
 import { checkFieldName } from './ids.js';
 import { asObject } from './rest.js';
@@ -98,14 +104,19 @@ export async function countRows(c: DuckDBConnection, relation: string): Promise<
   return Number(reader.getRows()[0]?.[0] ?? 0);
 }
 
-/** A timePartitioning spec from a request (only DAY; the field must be a DATE, TIMESTAMP or DATETIME column). */
+const TIME_TYPES = ['DAY', 'HOUR', 'MONTH', 'YEAR'] as const;
+
+/**
+ * A timePartitioning spec from a request: DAY, HOUR, MONTH or YEAR, by ingestion time or by a DATE, TIMESTAMP or
+ * DATETIME column (HOUR needs a TIMESTAMP or DATETIME column or ingestion time).
+ */
 export function parseTimePartitioning(raw: unknown, schema: FieldSchema[]): TimePartitioning | undefined {
   if (raw === undefined || raw === null) return undefined;
   const o = asObject(raw, 'timePartitioning');
   const type = String(o.type ?? 'DAY');
-  if (type !== 'DAY')
-    throw invalid(`Unsupported time partitioning type ${type.slice(0, 10)}: only DAY is supported.`);
-  const tp: TimePartitioning = { type: 'DAY' };
+  if (!(TIME_TYPES as readonly string[]).includes(type))
+    throw invalid(`Invalid value for type: ${type.slice(0, 20)} is not a valid value`);
+  const tp: TimePartitioning = { type: type as TimePartitioning['type'] };
   if (o.field !== undefined && o.field !== null) {
     const field = checkFieldName(String(o.field));
     const f = schema.find((s) => s.name.toLowerCase() === field.toLowerCase());
@@ -115,9 +126,81 @@ export function parseTimePartitioning(raw: unknown, schema: FieldSchema[]): Time
         `The field specified for time partitioning must be of type DATE, TIMESTAMP or DATETIME: ${field}`,
       );
     }
+    if (type === 'HOUR' && f.type === 'DATE')
+      throw invalid(`Partitioning by HOUR is not supported on DATE column: ${f.name}`);
     tp.field = f.name;
   }
-  if (o.expirationMs !== undefined) tp.expirationMs = String(o.expirationMs);
+  if (o.expirationMs !== undefined && o.expirationMs !== null) tp.expirationMs = String(o.expirationMs);
   if (o.requirePartitionFilter !== undefined) tp.requirePartitionFilter = o.requirePartitionFilter === true;
   return tp;
+}
+
+/** Most partitions a table may have (BigQuery's limit, which also bounds integer ranges). */
+export const MAX_PARTITIONS = 10_000;
+
+/** A rangePartitioning spec from a request: an INTEGER column and `range {start, end, interval}`. */
+export function parseRangePartitioning(raw: unknown, schema: FieldSchema[]): RangePartitioning | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const o = asObject(raw, 'rangePartitioning');
+  const field = checkFieldName(String(o.field ?? ''));
+  const f = schema.find((s) => s.name.toLowerCase() === field.toLowerCase());
+  if (!f) throw invalid(`The field specified for range partitioning can only be found in schema: ${field}`);
+  if (f.type !== 'INTEGER' || f.mode === 'REPEATED')
+    throw invalid(`The field specified for range partitioning must be of type INTEGER: ${field}`);
+  const r = asObject(o.range ?? {}, 'rangePartitioning.range');
+  const num = (k: string): bigint => {
+    const v = String(r[k] ?? '');
+    if (!/^-?\d{1,18}$/.test(v)) throw invalid(`Invalid rangePartitioning.range.${k}: ${v.slice(0, 30)}`);
+    return BigInt(v);
+  };
+  const start = num('start');
+  const end = num('end');
+  const interval = num('interval');
+  if (interval <= 0n) throw invalid('Invalid rangePartitioning: interval must be positive.');
+  if (end <= start) throw invalid('Invalid rangePartitioning: end must be greater than start.');
+  const count = (end - start + interval - 1n) / interval;
+  if (count > BigInt(MAX_PARTITIONS))
+    throw invalid(
+      `Too many partitions produced by range partitioning: ${count}; the limit is ${MAX_PARTITIONS}.`,
+    );
+  return { field: f.name, range: { start: String(start), end: String(end), interval: String(interval) } };
+}
+
+/** Types BigQuery can cluster on (top-level, not repeated). */
+const CLUSTER_TYPES = new Set([
+  'STRING',
+  'INTEGER',
+  'NUMERIC',
+  'BIGNUMERIC',
+  'DATE',
+  'DATETIME',
+  'TIMESTAMP',
+  'BOOLEAN',
+  'GEOGRAPHY',
+]);
+
+/** A clustering spec from a request: at most four top-level columns of a clusterable type. */
+export function parseClustering(raw: unknown, schema: FieldSchema[]): { fields: string[] } | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const o = asObject(raw, 'clustering');
+  if (!Array.isArray(o.fields)) throw invalid('clustering.fields must be a list of column names.');
+  if (o.fields.length === 0) return undefined;
+  if (o.fields.length > 4)
+    throw invalid(`Too many clustering fields: ${o.fields.length}, only 4 are allowed.`);
+  const fields = o.fields.map((raw) => {
+    const name = checkFieldName(String(raw));
+    const f = schema.find((s) => s.name.toLowerCase() === name.toLowerCase());
+    if (!f)
+      throw invalid(
+        `The field specified for clustering cannot be found in the schema. Invalid field: ${name}`,
+      );
+    if (!CLUSTER_TYPES.has(f.type) || f.mode === 'REPEATED')
+      throw invalid(
+        `Field ${f.name} is of type ${f.mode === 'REPEATED' ? 'ARRAY' : f.type} which is not supported for clustering`,
+      );
+    return f.name;
+  });
+  if (new Set(fields.map((f) => f.toLowerCase())).size !== fields.length)
+    throw invalid('Duplicate clustering fields are not allowed.');
+  return { fields };
 }

@@ -1,6 +1,12 @@
-import { type Catalog, isIngestionPartitioned, physicalName, type TableMeta } from './catalog.js';
+import {
+  type Catalog,
+  isIngestionPartitioned,
+  isPartitioned,
+  physicalName,
+  type TableMeta,
+} from './catalog.js';
 import { lit } from './db.js';
-import { type BigQueryError, invalid, notFound } from './errors.js';
+import { type BigQueryError, invalid, invalidQuery, notFound } from './errors.js';
 import { partitionDate } from './ids.js';
 import type { FieldSchema } from './types.js';
 
@@ -41,6 +47,7 @@ export function makeResolver(catalog: Catalog, defaultProject: string): (ref: Ta
     if (ref.wildcardPrefix !== undefined) return wildcard(catalog, project, ref.dataset, ref.wildcardPrefix);
     const table = catalog.table(project, ref.dataset, ref.table);
     if (!table) throw tableNotFound(project, ref.dataset, ref.table);
+    if (table.view) return viewRelation(catalog, table, ref);
     if (meta === 'PARTITIONS_SUMMARY' || ref.decorator === '__PARTITIONS_SUMMARY__')
       return partitionsSummary(table);
     if (ref.access === 'write') {
@@ -49,6 +56,17 @@ export function makeResolver(catalog: Catalog, defaultProject: string): (ref: Ta
     }
     return tableRelation(table, ref.decorator);
   };
+}
+
+/** A view read in a query: its own query, translated where it is read (so it always sees the tables as they are). */
+function viewRelation(catalog: Catalog, view: TableMeta, ref: TableRef): ResolvedTable {
+  const name = `${view.project}:${view.datasetId}.${view.tableId}`;
+  if (ref.access === 'write') throw invalidQuery(`Cannot modify view ${name}: DML statements need a table`);
+  if (ref.decorator !== undefined || ref.meta !== undefined)
+    throw invalidQuery(`Partition decorators cannot be used with view ${name}`);
+  if (!catalog.viewSql) throw invalidQuery('Views need the SQL translator, which is not available');
+  // the marker tells query-scan.ts which view's text a filter may be in
+  return { sql: `(/*view:${view.uid}*/ ${catalog.viewSql(view)})`, pseudoColumns: [] };
 }
 
 /** A table's relation with pseudo-columns, optionally restricted to one partition. */
@@ -69,6 +87,12 @@ export function partitionFilter(table: TableMeta, decorator: string): string {
   if (decorator.startsWith('@') || /^\d{10,}$/.test(decorator)) {
     throw invalid(`Snapshot decorators are not supported: ${decorator.slice(0, 30)}`);
   }
+  if (table.rangePartitioning || (table.timePartitioning && table.timePartitioning.type !== 'DAY')) {
+    const by = table.rangePartitioning ? 'integer-range' : `${table.timePartitioning?.type}`;
+    throw invalid(
+      `Partition decorators of ${by} partitioned tables are not supported by the local warehouse: ${table.project}:${table.datasetId}.${table.tableId}$${decorator.slice(0, 30)}`,
+    );
+  }
   if (!table.timePartitioning) {
     throw invalid(
       `Cannot read partition information from a table that is not partitioned: ${table.project}:${table.datasetId}.${table.tableId}$${decorator.slice(0, 30)}`,
@@ -88,6 +112,12 @@ function wildcard(catalog: Catalog, project: string, dataset: string, prefix: st
   const matches = catalog.tablesOf(project, dataset).filter((t) => t.tableId.startsWith(prefix));
   if (matches.length === 0) {
     throw notFound(`Table ${project}:${dataset}.${prefix}* does not match any table.`);
+  }
+  const view = matches.find((t) => t.view);
+  if (view) {
+    throw invalidQuery(
+      `Views cannot be queried through prefix. First view ${project}:${dataset}.${view.tableId}.`,
+    );
   }
   const partitioned = matches.every(isIngestionPartitioned);
   const parts = matches.map((t) => {
@@ -139,7 +169,7 @@ function tablesMeta(catalog: Catalog, project: string, dataset: string): Resolve
         num(t.lastModifiedTime),
         num(t.numRows),
         num(t.numBytes),
-        '1',
+        t.view ? '2' : '1',
       ]),
   );
 }
@@ -185,8 +215,8 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
       tables.map((t) => [
         ...ids,
         lit(t.tableId),
-        lit('BASE TABLE'),
-        lit('YES'),
+        lit(t.view ? 'VIEW' : 'BASE TABLE'),
+        lit(t.view ? 'NO' : 'YES'),
         lit('NO'),
         tsOfMs(t.creationTime),
         lit(ddlOf(t)),
@@ -218,8 +248,8 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
           lit(standardType(f)),
           lit('NO'),
           lit('NO'),
-          lit(t.timePartitioning?.field === f.name ? 'YES' : 'NO'),
-          'NULL',
+          lit(t.timePartitioning?.field === f.name || t.rangePartitioning?.field === f.name ? 'YES' : 'NO'),
+          t.clustering?.fields.includes(f.name) ? String(t.clustering.fields.indexOf(f.name) + 1) : 'NULL',
         ]);
         if (isIngestionPartitioned(t)) {
           cols.push([
@@ -239,6 +269,27 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
       }),
     );
   }
+  if (meta === 'INFORMATION_SCHEMA.VIEWS') {
+    return values(
+      [
+        ['table_catalog', 'VARCHAR'],
+        ['table_schema', 'VARCHAR'],
+        ['table_name', 'VARCHAR'],
+        ['view_definition', 'VARCHAR'],
+        ['check_option', 'VARCHAR'],
+        ['use_standard_sql', 'VARCHAR'],
+      ],
+      tables
+        .filter((t) => t.view)
+        .map((t) => [
+          ...ids,
+          lit(t.tableId),
+          lit(t.view!.query),
+          'NULL',
+          lit(t.view!.useLegacySql ? 'NO' : 'YES'),
+        ]),
+    );
+  }
   if (meta === 'INFORMATION_SCHEMA.PARTITIONS') {
     return values(
       [
@@ -251,31 +302,33 @@ function informationSchema(catalog: Catalog, project: string, dataset: string, m
         ['last_modified_time', 'TIMESTAMPTZ'],
         ['storage_tier', 'VARCHAR'],
       ],
-      tables.flatMap((t) => {
-        const rowBytes = t.numRows > 0 ? t.numBytes / t.numRows : 0;
-        if (!t.timePartitioning) {
-          return [
-            [
-              ...ids,
-              lit(t.tableId),
-              'NULL',
-              num(t.numRows),
-              num(t.numBytes),
-              tsOfMs(t.lastModifiedTime),
-              lit('ACTIVE'),
-            ],
-          ];
-        }
-        return Object.entries(t.partitions).map(([id, p]) => [
-          ...ids,
-          lit(t.tableId),
-          lit(id),
-          num(p.numRows),
-          num(p.numRows * rowBytes),
-          tsOfMs(p.lastModifiedTime),
-          lit('ACTIVE'),
-        ]);
-      }),
+      tables
+        .filter((t) => !t.view)
+        .flatMap((t) => {
+          const rowBytes = t.numRows > 0 ? t.numBytes / t.numRows : 0;
+          if (!isPartitioned(t)) {
+            return [
+              [
+                ...ids,
+                lit(t.tableId),
+                'NULL',
+                num(t.numRows),
+                num(t.numBytes),
+                tsOfMs(t.lastModifiedTime),
+                lit('ACTIVE'),
+              ],
+            ];
+          }
+          return Object.entries(t.partitions).map(([id, p]) => [
+            ...ids,
+            lit(t.tableId),
+            lit(id),
+            num(p.numRows),
+            num(p.numRows * rowBytes),
+            tsOfMs(p.lastModifiedTime),
+            lit('ACTIVE'),
+          ]);
+        }),
     );
   }
   throw notFound(`Table ${project}:${dataset}.${meta} was not found in location US`);
@@ -295,8 +348,24 @@ function ddlOf(t: TableMeta): string {
   const cols = t.schema.map(
     (f) => `  ${f.name} ${standardType(f)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
   );
-  const part = t.timePartitioning
-    ? `\nPARTITION BY ${t.timePartitioning.field ? `DATE(${t.timePartitioning.field})` : '_PARTITIONDATE'}`
-    : '';
-  return `CREATE TABLE \`${t.project}.${t.datasetId}.${t.tableId}\`\n(\n${cols.join(',\n')}\n)${part};`;
+  const name = `\`${t.project}.${t.datasetId}.${t.tableId}\``;
+  if (t.view) return `CREATE VIEW ${name}\nAS ${t.view.query};`;
+  const part = partitionClause(t);
+  const cluster = t.clustering ? `\nCLUSTER BY ${t.clustering.fields.join(', ')}` : '';
+  return `CREATE TABLE ${name}\n(\n${cols.join(',\n')}\n)${part ? `\nPARTITION BY ${part}` : ''}${cluster};`;
+}
+
+/** The PARTITION BY expression of a partitioned table (GoogleSQL), or undefined. */
+export function partitionClause(t: TableMeta): string | undefined {
+  if (t.rangePartitioning) {
+    const { field, range } = t.rangePartitioning;
+    return `RANGE_BUCKET(${field}, GENERATE_ARRAY(${range.start}, ${range.end}, ${range.interval}))`;
+  }
+  const tp = t.timePartitioning;
+  if (!tp) return undefined;
+  if (!tp.field) return tp.type === 'DAY' ? '_PARTITIONDATE' : `TIMESTAMP_TRUNC(_PARTITIONTIME, ${tp.type})`;
+  const type = t.schema.find((f) => f.name === tp.field)?.type;
+  if (type === 'DATE') return tp.type === 'DAY' ? tp.field : `DATE_TRUNC(${tp.field}, ${tp.type})`;
+  if (tp.type === 'DAY') return `DATE(${tp.field})`;
+  return `${type === 'DATETIME' ? 'DATETIME' : 'TIMESTAMP'}_TRUNC(${tp.field}, ${tp.type})`;
 }

@@ -1,12 +1,15 @@
 import type { Catalog, DatasetMeta, TableMeta } from './catalog.js';
 import type { Database } from './db.js';
-import { notFound } from './errors.js';
+import { invalid, notFound } from './errors.js';
 import { checkDatasetId, checkProjectId, checkTableId } from './ids.js';
+import type { Translator } from './translator.js';
 
 /** What catalog and data operations work on: the DuckDB database and the catalog it holds, mirrored in memory. */
 export interface Store {
   readonly db: Database;
   readonly catalog: Catalog;
+  /** The SQL translator (views need it); undefined when ./sql failed to load. */
+  readonly translator?: Translator | undefined;
 }
 
 export interface TableKey {
@@ -41,5 +44,18 @@ export function requireTable(
   checkTableId(tableId);
   const t = catalog.table(project, datasetId, tableId);
   if (!t) throw notFound(`Table ${project}:${datasetId}.${tableId}`);
+  return t;
+}
+
+/** A table that holds rows: a view is refused with BigQuery's "Cannot <what> a table of type VIEW." (`invalid`). */
+export function requireBaseTable(
+  catalog: Catalog,
+  project: string,
+  datasetId: string,
+  tableId: string,
+  what: string,
+): TableMeta {
+  const t = requireTable(catalog, project, datasetId, tableId);
+  if (t.view) throw invalid(`Cannot ${what} a table of type VIEW.`);
   return t;
 }

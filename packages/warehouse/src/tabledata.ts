@@ -8,7 +8,7 @@ import { countRows } from './physical.js';
 import { partitionFilter } from './resolve.js';
 import { asObject, etag, type Json } from './rest.js';
 import { normalizeRow, type RowError } from './rows.js';
-import { requireTable, type Store, type TableKey } from './store.js';
+import { requireBaseTable, type Store, type TableKey } from './store.js';
 import { encodeColumns, jsonInsertPlan, type TimestampFormat } from './types.js';
 
 /** tabledata.insertAll / tabledata.list, and JSON rows appended by the seeder. */
@@ -28,7 +28,7 @@ export async function insertAll(
   const ignoreUnknown = b.ignoreUnknownValues === true;
   const skipInvalid = b.skipInvalidRows === true;
   return s.db.write(async (c, onCommit, atCommit) => {
-    const t = requireTable(s.catalog, project, datasetId, tableId);
+    const t = requireBaseTable(s.catalog, project, datasetId, tableId, 'insert rows into');
     if (decorator !== undefined) partitionFilter(t, decorator);
     const good: Record<string, unknown>[] = [];
     const insertErrors: { index: number; errors: RowError[] }[] = [];
@@ -77,7 +77,7 @@ export async function listRows(
   ts: TimestampFormat,
 ): Promise<Json> {
   const { table: tableId, decorator } = splitDecorator(tableIdRaw);
-  const t = requireTable(s.catalog, project, datasetId, tableId);
+  const t = requireBaseTable(s.catalog, project, datasetId, tableId, 'list');
   let fields = t.schema;
   if (q.selectedFields) {
     const wanted = q.selectedFields.split(',').map((s) => s.trim().split('.')[0]!);
@@ -114,7 +114,7 @@ export async function listRows(
 /** Loads rows given as JSON objects (used by the seeder and tests); validates like insertAll. */
 export async function appendJsonRows(s: Store, key: TableKey, rows: unknown[]): Promise<void> {
   await s.db.write(async (c, onCommit, atCommit) => {
-    const t = requireTable(s.catalog, key.projectId, key.datasetId, key.tableId);
+    const t = requireBaseTable(s.catalog, key.projectId, key.datasetId, key.tableId, 'insert rows into');
     const good = rows.map((r, i) => {
       const res = normalizeRow(t.schema, r, false);
       if (!res.ok) throw invalid(`row ${i}: ${res.error.message}`);

@@ -1,4 +1,5 @@
 import type { ResolvedTable, TableRef } from './resolve.js';
+import type { DdlStatement } from './sql/ddl.js';
 
 /** The SQL translator's surface the server uses (implemented in ./sql by its own module). */
 export interface Translator {
@@ -16,6 +17,8 @@ export interface Translator {
       resolveTable: (ref: TableRef) => ResolvedTable;
     },
   ): { sql: string; params: unknown[]; statementKind: string; targetTable?: TableRef };
+  /** Parses a DDL statement (CREATE/DROP/ALTER/TRUNCATE); undefined when `sql` is not DDL. */
+  parseDdl?(sql: string, opts: { defaultDataset?: string }): DdlStatement | undefined;
 }
 
 let loaded: Promise<Translator | undefined> | undefined;

@@ -19,6 +19,7 @@ import type { TableKey } from './store.js';
 import * as tabledata from './tabledata.js';
 import { loadTranslator, type Translator } from './translator.js';
 import type { TimestampFormat } from './types.js';
+import { installViews } from './views.js';
 import { type WriteHelpers, writeTransaction } from './write-transaction.js';
 
 export type { Logger } from './logger.js';
@@ -93,7 +94,7 @@ export class Warehouse {
     readonly db: Database,
     readonly catalog: Catalog,
     logger: Logger,
-    translator: Translator | undefined,
+    readonly translator: Translator | undefined,
     opts: WarehouseOptions,
     loadAccess: LoadAccess,
     private readonly scratch: string | undefined,
@@ -150,6 +151,7 @@ export class Warehouse {
     }
     if (opts.dataDir) await DurableJournal.recover(db, opts.dataDir);
     const catalog = await db.write((c) => Catalog.load(c));
+    if (translator) installViews(catalog, translator);
     const wh = new Warehouse(db, catalog, opts.logger ?? silentLogger, translator, opts, loadAccess, scratch);
     await dropExpiredResults(wh.jobs, true);
     return wh;

@@ -171,8 +171,8 @@ const CASES: Case[] = [
     reason: 'invalid',
   },
   {
-    name: 'HOUR partitioning',
-    ...newTable({ timePartitioning: { type: 'HOUR' } }),
+    name: 'WEEK partitioning (not a BigQuery unit)',
+    ...newTable({ timePartitioning: { type: 'WEEK' } }),
     status: 400,
     reason: 'invalid',
   },

@@ -52,7 +52,14 @@ export async function insertJob(
   ctx.running.set(key, running);
   ctx.pending.set(key, record);
   await waitFor(running.done, waitMs);
-  return getJob(ctx, project, jobId);
+  const done = getJob(ctx, project, jobId) as {
+    status: { errorResult?: { reason: string; message: string } };
+  };
+  // A dry run that fails is the request's error (HTTP 400 for invalid SQL), not a job: BigQuery runs none.
+  const failed = done.status.errorResult;
+  if (configuration.dryRun === true && failed)
+    throw new BigQueryError(failed.reason as never, failed.message);
+  return done;
 }
 
 export function jobRecord(ctx: JobContext, project: string, jobId: string): JobRecord {

@@ -3,7 +3,7 @@ import { invalid } from '../errors.js';
 import { splitDecorator } from '../ids.js';
 import { partitionFilter } from '../resolve.js';
 import type { Json } from '../rest.js';
-import { requireTable } from '../store.js';
+import { requireBaseTable } from '../store.js';
 import type { JobContext } from './context.js';
 import type { JobOutcome } from './outcome.js';
 import { tableKeyOf, writeJobOutput } from './write-into.js';
@@ -24,7 +24,7 @@ export async function runCopy(ctx: JobContext, record: JobRecord, cfg: Json): Pr
     const sources = rawSources.map((s: unknown) => {
       const k = tableKeyOf(s, record.project);
       const { table, decorator } = splitDecorator(k.tableId);
-      const t = requireTable(ctx.catalog, k.projectId, k.datasetId, table);
+      const t = requireBaseTable(ctx.catalog, k.projectId, k.datasetId, table, 'copy');
       return { t, decorator };
     });
     const first = sources[0]!.t;

@@ -38,7 +38,7 @@ export function finishRecord(record: JobRecord, outcome: JobOutcome): void {
     statistics: {
       ...stats,
       endTime: String(end),
-      totalBytesProcessed: '0',
+      totalBytesProcessed: String(outcome.queryStats?.totalBytesProcessed ?? '0'),
       ...(kind === 'query' ? { query: outcome.queryStats } : {}),
       ...(kind === 'load' ? { load: outcome.loadStats } : {}),
     },

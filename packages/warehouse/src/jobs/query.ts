@@ -2,12 +2,14 @@ import type { JobRecord, TableMeta } from '../catalog.js';
 import { invalid, invalidQuery } from '../errors.js';
 import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
+import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
 import type { FieldSchema } from '../types.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
+import { runDdl } from './ddl.js';
 import { runDml } from './dml.js';
 import { finishRecord, type JobOutcome } from './outcome.js';
 import { dropResultTable, readResult, readSmallResult } from './result-store.js';
@@ -42,6 +44,24 @@ export async function runQuery(
   }
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+  const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
+  if (ddl) {
+    if (dialect === 'legacy') {
+      throw invalidQuery(
+        'DDL statements are only supported in standard SQL: set useLegacySql to false or start the query with #standardSQL',
+      );
+    }
+    if (cfg.destinationTable !== undefined)
+      throw invalid('Cannot set destination table for a DDL statement.');
+    return runDdl(ctx, ddl, {
+      dryRun,
+      running,
+      defaultProject,
+      ...(defaultDataset ? { defaultDataset } : {}),
+      ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+      ...(parameterMode ? { parameterMode } : {}),
+    });
+  }
   const translated = await translateCached(ctx.queryCache, ctx.catalog, tr, sql, {
     dialect,
     defaultProject,
@@ -53,6 +73,10 @@ export async function runQuery(
   // Parameters are inlined by the translator; `undefined` (not []) keeps DuckDB calls on the one-trip path.
   const bind = translated.params.length > 0 ? (translated.params as never[]) : undefined;
   const statementType = kind === 'select' ? 'SELECT' : kind.toUpperCase();
+  // what the query reads: requirePartitionFilter and the bytes it processes (../query-scan.ts)
+  const read = kind === 'select' ? tablesRead(ctx.catalog, translated.sql) : [];
+  checkPartitionFilters(ctx.catalog, sql, translated.sql, read);
+  const bytes = String(estimateBytesProcessed(sql, read));
   if (dryRun) {
     if (kind !== 'select') {
       return { committed: false, queryStats: { statementType, totalBytesProcessed: '0' } };
@@ -66,7 +90,7 @@ export async function runQuery(
       schema,
       queryStats: {
         statementType,
-        totalBytesProcessed: '0',
+        totalBytesProcessed: bytes,
         totalBytesBilled: '0',
         schema: { fields: schema },
       },
@@ -82,7 +106,7 @@ export async function runQuery(
   }
   const queryStats = (schema: FieldSchema[]): Json => ({
     statementType,
-    totalBytesProcessed: '0',
+    totalBytesProcessed: bytes,
     totalBytesBilled: '0',
     cacheHit: false,
     schema: { fields: schema },

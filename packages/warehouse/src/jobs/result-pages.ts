@@ -21,7 +21,7 @@ export async function resultPage(
   const common: Json = {
     schema: { fields: schema },
     totalRows: String(total),
-    totalBytesProcessed: '0',
+    totalBytesProcessed: String((rec.resource.statistics as Json | undefined)?.totalBytesProcessed ?? '0'),
     jobComplete: true,
     cacheHit: false,
     ...(rec.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(rec.numDmlAffectedRows) } : {}),

@@ -107,6 +107,8 @@ export async function writeInto(
   }
   requireDataset(catalog, dest.projectId, dest.datasetId);
   let t = catalog.table(dest.projectId, dest.datasetId, tableId);
+  if (t?.view)
+    throw invalid(`Cannot write to a table of type VIEW: ${dest.projectId}:${dest.datasetId}.${tableId}.`);
   // A source that reads its own destination is computed first, from the rows before the write (the truncation, a
   // replaced table, added columns must not show in it): into a result table for a query, a staging table otherwise.
   let sourceSql = source.sql;

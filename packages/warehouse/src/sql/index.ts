@@ -1,3 +1,12 @@
+export {
+  type DdlColumn,
+  type DdlOptionValue,
+  type DdlPartition,
+  type DdlStatement,
+  type DdlTarget,
+  isDdl,
+  parseDdl,
+} from './ddl.js';
 export { type Dialect, detectDialect } from './dialect.js';
 export { SqlError, type SqlErrorReason } from './errors.js';
 export { DUCKDB_MACROS } from './functions.js';

@@ -448,7 +448,7 @@ interface Path {
 }
 
 /** Reads a dotted path `a.b.c`, `my-project.d.t`, `` `p.d.t` ``, `d.t*`; returns null when `i` starts none. */
-function readPath(tokens: Token[], i: number): Path | null {
+export function readPath(tokens: Token[], i: number): Path | null {
   const parts: string[] = [];
   let k = i;
   let display = '';

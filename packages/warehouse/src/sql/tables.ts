@@ -5,7 +5,8 @@ export type MetaTable =
   | 'PARTITIONS_SUMMARY'
   | 'INFORMATION_SCHEMA.TABLES'
   | 'INFORMATION_SCHEMA.COLUMNS'
-  | 'INFORMATION_SCHEMA.PARTITIONS';
+  | 'INFORMATION_SCHEMA.PARTITIONS'
+  | 'INFORMATION_SCHEMA.VIEWS';
 
 /** A table named in a query, found syntactically (never guessed from strings). */
 export interface TableRef {
@@ -43,7 +44,10 @@ export function tableRefFromParts(
   const isIdx = upper.indexOf('INFORMATION_SCHEMA');
   if (isIdx >= 0) {
     const view = upper[isIdx + 1];
-    if (isIdx + 2 !== parts.length || (view !== 'TABLES' && view !== 'COLUMNS' && view !== 'PARTITIONS')) {
+    if (
+      isIdx + 2 !== parts.length ||
+      (view !== 'TABLES' && view !== 'COLUMNS' && view !== 'PARTITIONS' && view !== 'VIEWS')
+    ) {
       throw new SqlError('invalidQuery', `Unsupported INFORMATION_SCHEMA view in ${opts.display}`);
     }
     const ds = parts[isIdx - 1] ?? opts.defaultDataset;
