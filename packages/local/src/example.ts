@@ -1,6 +1,7 @@
 /**
- * `npm start` (`dp example`): the init workflow, then the daily workflow for the most recent sample day, on one embedded
- * warehouse; then the top rows of hackernews_github_agg and the HTML report.
+ * `npm start` (`dp example`): the init workflow, then the daily workflow for each of the last N data days (a history:
+ * days already in the data dir are not rerun, the latest always is), on one embedded warehouse; then the top rows of
+ * hackernews_github_agg and the HTML report.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -10,7 +11,15 @@ import type { Reporter } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
 import type { ProcessHost } from './executor.js';
 import { formatRows } from './format.js';
-import { addDays, DEFAULT_PROJECT, type LocalRunResult, runLocal, seedRange, ymd } from './local-run.js';
+import {
+  addDays,
+  DEFAULT_PROJECT,
+  dashed,
+  type LocalRunResult,
+  runLocal,
+  seedRange,
+  ymd,
+} from './local-run.js';
 import { collectReportData, renderReport } from './report.js';
 import { queryWarehouse, startEmbeddedWarehouse } from './warehouse.js';
 
@@ -33,7 +42,14 @@ export interface ExampleOptions {
   readonly onRunFinished?: (result: LocalRunResult) => void;
   /** Run the init workflow even when the data dir is already initialised for the run date. */
   readonly forceInit?: boolean;
+  /** Data days of history (1..MAX_HISTORY_DAYS, default DEFAULT_HISTORY_DAYS): the daily workflow runs for each. */
+  readonly days?: number;
 }
+
+export const DEFAULT_HISTORY_DAYS = 7;
+/** The init backfills github_daily_metrics for the 40 days before the run date; each data day's 28-day window must
+ * lie inside them, so the earliest history day is at most 12 days back. */
+export const MAX_HISTORY_DAYS = 12;
 
 export interface ExampleResult {
   readonly runs: readonly LocalRunResult[];
@@ -85,6 +101,20 @@ export async function initialisedFor(url: string, project: string, runDate: stri
   }
 }
 
+/** Data days (YYYYMMDD) that already have a partition of hackernews_github_agg. */
+async function processedDays(url: string, project: string): Promise<Set<string>> {
+  try {
+    const parts = await queryWarehouse(
+      url,
+      `#legacySQL\nSELECT partition_id FROM [${project}:github_trends.hackernews_github_agg$__PARTITIONS_SUMMARY__]`,
+      { projectId: project, useLegacySql: true },
+    );
+    return new Set(parts.rows.map((r) => String(r.partition_id)));
+  } catch {
+    return new Set(); // no table yet
+  }
+}
+
 export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
   const clock = opts.clock ?? Date.now;
   const t0 = clock();
@@ -104,19 +134,34 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
       `embedded warehouse at ${wh.url}, data in ${opts.dataDir}; run date ${runDate} (data day ${addDays(runDate, -1)})`,
     );
     const workflowsStart = clock();
-    const files = ['bigquery_step_workflow.yaml'];
-    if (opts.forceInit || !(await initialisedFor(wh.url, project, runDate)))
-      files.unshift('bigquery_step_init_workflow.yaml');
-    else
+    const days = Math.min(MAX_HISTORY_DAYS, Math.max(1, opts.days ?? DEFAULT_HISTORY_DAYS));
+    const init = opts.forceInit || !(await initialisedFor(wh.url, project, runDate));
+    if (!init)
       opts.log(
         `init skipped: ${opts.dataDir} already holds the 4 tables and the 40 days before ${runDate} (--force-init reruns it)`,
       );
-    for (const file of files) {
-      opts.log(`dp run workflows/${file}`);
-      const reporter = opts.reporter?.(file);
+    // The history: the daily workflow for the run dates before R whose data day is not processed yet (oldest first),
+    // each reported in one line; then the init (when needed) has run before them, and R's daily run comes last.
+    const done = init ? new Set<string>() : await processedDays(wh.url, project);
+    const history = Array.from({ length: days - 1 }, (_, i) => addDays(runDate, i - days + 1)).filter(
+      (r) => !done.has(addDays(r, -1)),
+    );
+    if (days > 1 && history.length < days - 1)
+      opts.log(
+        `history: ${days - 1 - history.length} of the ${days - 1} earlier data days already processed`,
+      );
+    const plan: { file: string; runDate: string; history: boolean }[] = [
+      ...(init ? [{ file: 'bigquery_step_init_workflow.yaml', runDate, history: false }] : []),
+      ...history.map((r) => ({ file: 'bigquery_step_workflow.yaml', runDate: r, history: true })),
+      { file: 'bigquery_step_workflow.yaml', runDate, history: false },
+    ];
+    for (const { file, runDate: date, history: quiet } of plan) {
+      if (!quiet) opts.log(`dp run workflows/${file}`);
+      const reporter = quiet ? undefined : opts.reporter?.(file);
+      const started = clock();
       const result = await runLocal({
         workflowFile: join(opts.repoRoot, 'workflows', file),
-        parameters,
+        parameters: { ...parameters, 'run-date': date },
         warehouse: 'embedded',
         warehouseUrl: wh.url,
         seed: false,
@@ -131,7 +176,11 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       runs.push(result);
-      opts.onRunFinished?.(result);
+      if (quiet && result.phase === 'Succeeded')
+        opts.log(
+          `history: daily workflow for data day ${dashed(addDays(date, -1))} ${result.phase} (${result.tasks.length} tasks, ${((clock() - started) / 1000).toFixed(1)} s)`,
+        );
+      else opts.onRunFinished?.(result);
       if (result.phase !== 'Succeeded') {
         return {
           runs,
@@ -152,7 +201,12 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
     );
     opts.out(`\nTop rows of github_trends.hackernews_github_agg for ${addDays(runDate, -1)}:\n`);
     opts.out(formatRows(top, 'table'));
-    const data = await collectReportData(wh.url, { projectId: project, dataset: 'github_trends', runDate });
+    const data = await collectReportData(wh.url, {
+      projectId: project,
+      dataset: 'github_trends',
+      runDate,
+      days,
+    });
     await ensureDataDir(dirname(opts.reportPath), '--report');
     await writeFile(opts.reportPath, renderReport(data, new Date(clock())));
     const reportMs = clock() - t;
