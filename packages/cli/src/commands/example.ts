@@ -20,7 +20,7 @@ export interface ExampleFlags {
   runDate?: string;
   engine: string;
   forceInit?: boolean;
-  days: string;
+  days?: string;
 }
 
 /** `dp example` (`npm start`): init + daily on the embedded warehouse, top rows, the report; returns the exit code. */
@@ -33,10 +33,11 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
           ? `--run-date ${flags.runDate} is not a calendar date`
           : `--run-date must be YYYYMMDD or YYYY-MM-DD, got ${JSON.stringify(flags.runDate)}`,
       );
-    const days = Number(flags.days);
-    if (!/^\d+$/.test(flags.days) || days < 1 || days > MAX_HISTORY_DAYS)
+    const daysText = flags.days ?? String(DEFAULT_HISTORY_DAYS);
+    const days = Number(daysText);
+    if (!/^\d+$/.test(daysText) || days < 1 || days > MAX_HISTORY_DAYS)
       throw new UsageError(
-        `--days must be a whole number from 1 to ${MAX_HISTORY_DAYS} (the init's 40 days hold the 28-day windows of at most ${MAX_HISTORY_DAYS} data days), got ${JSON.stringify(flags.days)}`,
+        `--days must be a whole number from 1 to ${MAX_HISTORY_DAYS} (the init's 40 days hold the 28-day windows of at most ${MAX_HISTORY_DAYS} data days), got ${JSON.stringify(daysText)}`,
       );
     if (flags.engine !== 'native' && flags.engine !== 'airflow')
       throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
