@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const home = mkdtempSync(join(tmpdir(), 'airflow-double-bench-'));
@@ -64,6 +65,7 @@ try {
     AIRFLOW_DOUBLE_OUTCOME: 'flood',
     AIRFLOW_DOUBLE_FLOOD_BYTES: String(bytes),
   });
+  reportTarget('airflow-double', 'one-task backfill', backfillMs, '<=', 1000, 'ms');
   const mbps = (b, ms) => b / 1024 / 1024 / (ms / 1000);
   console.log(
     `airflow-double: start (version) ${versionMs.toFixed(0)} ms = ${(versionMs / nodeMs).toFixed(2)}x node -e 0`,

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { reportSkipped, reportTarget } from '../../../scripts/bench-result.mjs';
 import { bareBackfill, median, secs, timed } from './bare-backfill.mjs';
 
 const here = import.meta.dirname;
@@ -20,6 +21,7 @@ const here = import.meta.dirname;
 const found = findRealAirflow(process.env);
 if ('skip' in found) {
   console.log(`airflow-operator bench: ${found.skip}`);
+  reportSkipped('airflow-operator', 'runner / bare airflow backfill', 'no real Airflow 1.8.2');
   process.exit(0);
 }
 
@@ -102,6 +104,7 @@ try {
     );
   }
   row('first step (builds the template)', first.ms, first.fromTemplate ? '(template already there?)' : '');
+  reportTarget('airflow-operator', 'runner / bare airflow backfill', ratio, '<=', 1.15);
   console.log(
     `  ${'runner / baseline'.padEnd(56)} ${`${ratio.toFixed(2)}×`.padStart(9)}  target ≤ 1.15× ${ratio <= 1.15 ? 'ok' : 'MISSED'}`,
   );

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadExampleTemplates } from '@data-pipeline/example-pipeline';
 import nunjucks from 'nunjucks';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 import { renderTemplate, templateContext } from '../dist/index.js';
 
 // The example pipeline's 28-day rollup (bq_write_to_github_agg) as the workflow YAML runs it.
@@ -22,6 +23,7 @@ function time(fn) {
 const base = time(() => env.renderString(SQL, ctx));
 const ours = time(() => renderTemplate(SQL, ctx));
 const ratio = ours / base;
+reportTarget('airflow-templates', 'renderTemplate / nunjucks', ratio, '<=', 1.5);
 console.log(
   `airflow-templates: ${N} renders — nunjucks ${base.toFixed(0)} ms, renderTemplate ${ours.toFixed(0)} ms, ratio ${ratio.toFixed(2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'OVER'}`,
 );

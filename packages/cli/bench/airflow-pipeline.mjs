@@ -14,11 +14,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { reportSkipped, reportTarget } from '../../../scripts/bench-result.mjs';
 import { bareBackfill, median, secs, timed } from '../../airflow-operator/bench/bare-backfill.mjs';
 
 const found = findRealAirflow(process.env);
 if ('skip' in found) {
   console.log(`cli airflow-pipeline bench: ${found.skip}`);
+  reportSkipped('cli', 'dp run --engine airflow / levels × bare backfill', 'no real Airflow 1.8.2');
   process.exit(0);
 }
 
@@ -102,10 +104,12 @@ try {
     init,
     `native ${secs(median(series.initNative))}`,
   );
-  const ratio = (name, r) =>
+  const ratio = (name, r) => {
+    reportTarget('cli', `--engine airflow ${name}`, r, '<=', 1.2);
     console.log(
       `  ${name.padEnd(60)} ${`${r.toFixed(2)}×`.padStart(10)}  target ≤ 1.2× ${r <= 1.2 ? 'ok' : 'MISSED'}`,
     );
+  };
   ratio('daily / (5 levels × bare)', dailyRatio);
   ratio(`init / (${levels} levels × bare)`, initRatio);
 } finally {

@@ -144,6 +144,40 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
       expect(expected.length).toBeGreaterThan(0);
       expect(expected.some((r) => r.stars_last_28_days !== null)).toBe(true);
       expect(actual).toEqual(expected);
+
+      // The sample day has the link forms of the public table; the example SQL (REGEXP_EXTRACT and the LIKE filters,
+      // as the original wrote them) keeps /tree/…, #readme and ?query links as the repository URL, keeps a profile
+      // link with a NULL URL, and drops http://, www. and stories without URL.
+      const raw = await q(
+        `SELECT CAST(id AS STRING) AS id, url FROM \`bigquery-public-data.hacker_news.full\`
+         WHERE type = 'story' AND timestamp > TIMESTAMP('${dashed(D)}') AND timestamp < TIMESTAMP('${dashed(R)}')`,
+      );
+      const agg = new Map(
+        (
+          await q(
+            `SELECT CAST(story_id AS STRING) AS id, url FROM ${T('hackernews_agg')} WHERE _PARTITIONTIME = TIMESTAMP('${dashed(D)}')`,
+          )
+        ).map((r) => [String(r.id), r.url === null ? null : String(r.url)]),
+      );
+      const ids = (re: RegExp | null) =>
+        raw
+          .filter((r) => (re === null ? r.url === null : re.test(String(r.url ?? ''))))
+          .map((r) => String(r.id));
+      for (const re of [/^https:\/\/github\.com\/[^/]+\/[^/]+\/tree\//, /#readme$/, /\?tab=/]) {
+        expect(ids(re), String(re)).not.toEqual([]);
+        for (const id of ids(re))
+          expect(agg.get(id), String(re)).toMatch(/^https:\/\/github\.com\/[^/]+\/[^/#?]+$/);
+      }
+      for (const re of [/^http:\/\/github\.com\//, /^https:\/\/www\.github\.com\//, null]) {
+        expect(ids(re), String(re)).not.toEqual([]);
+        for (const id of ids(re)) expect(agg.has(id), String(re)).toBe(false);
+      }
+      const profiles = ids(/^https:\/\/github\.com\/[^/]+$/);
+      expect(profiles).not.toEqual([]);
+      for (const id of profiles) expect(agg.get(id)).toBeNull();
+      // No sample item is later than the end of the last seeded day (R-1): with R = today, none is in the future.
+      const [latest] = await q('SELECT MAX(timestamp) AS t FROM `bigquery-public-data.hacker_news.full`');
+      expect(Date.parse(String(latest!.t))).toBeLessThan(Date.parse(`${dashed(R)}T00:00:00Z`));
     });
   }, 600_000);
 
@@ -152,7 +186,17 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
     // that rerun is also the idempotency check (one daily run, not two).
     const before = await snapshot();
     const report = join(tmp, 'report', 'index.html');
-    const r = await dp(['example', '--data-dir', dataDir, '--run-date', R, '--report', report]);
+    const r = await dp([
+      'example',
+      '--data-dir',
+      dataDir,
+      '--run-date',
+      R,
+      '--report',
+      report,
+      '--days',
+      '1',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/init skipped: .* already holds the 4 tables and the 40 days before/);
     expect(r.stderr).toMatch(/^check-hn-github-agg\s+Succeeded/m);
@@ -167,10 +211,69 @@ describe.skipIf(!ready)('the example pipeline with dp run (embedded warehouse, n
       ),
     );
     expect(rows.length).toBeGreaterThan(0);
-    expect(html.match(/<circle class="point"/g)).toHaveLength(rows.length);
+    // One point per linked repository (a repository linked by two stories is one point), titles linked to HN.
+    const repos = await withWarehouse((q) =>
+      q(
+        `SELECT DISTINCT LOWER(REGEXP_EXTRACT(github_url, r'github.com/(.*)$')) AS repo FROM ${T('hackernews_github_agg')}
+         WHERE _PARTITIONTIME = TIMESTAMP('${dashed(D)}') AND github_url IS NOT NULL`,
+      ),
+    );
+    expect(html.match(/<circle class="point"/g)).toHaveLength(repos.length);
+    expect(repos.length).toBeLessThan(rows.length);
+    expect(html).toMatch(/<a href="https:\/\/news\.ycombinator\.com\/item\?id=\d+"[^>]*>Show HN: /);
     expect(html).toMatch(/<polyline class="trend"/);
-    expect(html).not.toMatch(/<script|\b(src|href)=/i);
+    expect(html).not.toMatch(/<script|\bsrc=|\b1 stars\b/i);
+    expect(html.match(/<rect class="bar"/g)).toHaveLength(1);
+
+    // --days 3: the daily workflow for the two earlier data days too (one line each), and the report shows 3 days;
+    // run again, nothing is rerun but the latest day.
+    const h = await dp([
+      'example',
+      '--data-dir',
+      dataDir,
+      '--run-date',
+      R,
+      '--report',
+      report,
+      '--days',
+      '3',
+    ]);
+    expect(h.code).toBe(0);
+    expect(h.stderr.match(/^history: daily workflow for data day \S+ Succeeded/gm)).toEqual([
+      `history: daily workflow for data day ${dashed(addDays(D, -2))} Succeeded`,
+      `history: daily workflow for data day ${dashed(addDays(D, -1))} Succeeded`,
+    ]);
+    const week = readFileSync(report, 'utf8');
+    expect([...week.matchAll(/<rect class="bar" data-day="(\d+)"/g)].map((m) => m[1])).toEqual([
+      addDays(D, -2),
+      addDays(D, -1),
+      D,
+    ]);
+    const again = await dp([
+      'example',
+      '--data-dir',
+      dataDir,
+      '--run-date',
+      R,
+      '--report',
+      report,
+      '--days',
+      '3',
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^history: 2 of the 2 earlier data days already processed$/m);
+    expect(again.stderr).not.toMatch(/^history: daily workflow/m);
   }, 600_000);
+
+  it('rejects a bad --days with one line and exit 64, before anything runs', async () => {
+    for (const bad of ['0', '13', 'seven', '2.5']) {
+      const r = await dp(['example', '--data-dir', join(tmp, 'never'), '--days', bad]);
+      expect(r.code, bad).toBe(64);
+      expect(r.stderr.trim().split('\n'), bad).toHaveLength(1);
+      expect(r.stderr).toMatch(/--days must be a whole number from 1 to 12/);
+      expect(existsSync(join(tmp, 'never')), bad).toBe(false);
+    }
+  });
 
   it('a dp run for the next day adds one partition', async () => {
     const next = await dp(['run', DAILY, '-p', `run-date=${addDays(R, 1)}`, '--data-dir', dataDir]);

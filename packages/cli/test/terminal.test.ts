@@ -52,7 +52,7 @@ describe.skipIf(!ready)('dp example in a real terminal (tmux)', () => {
     const command = [
       `cd ${sh(tmp)}`,
       // CI unset: the live table is what a person at a terminal gets.
-      `env -u CI HOME=${sh(tmp)} ${sh(process.execPath)} ${sh(DP)} example --data-dir ${sh(dataDir)} --report ${sh(join(tmp, 'report.html'))} --run-date 20261120`,
+      `env -u CI HOME=${sh(tmp)} ${sh(process.execPath)} ${sh(DP)} example --data-dir ${sh(dataDir)} --report ${sh(join(tmp, 'report.html'))} --run-date 20261120 --days 2`,
       'echo EXIT=$?',
     ].join('; ');
     const lines = await runInTerminal(command, 280_000);
@@ -79,6 +79,8 @@ describe.skipIf(!ready)('dp example in a real terminal (tmux)', () => {
       at(/^embedded warehouse at /),
       at(/^dp run workflows\/bigquery_step_init_workflow\.yaml/),
       at(/^workflow \S*init\S* Succeeded$/),
+      // --days 2: the earlier data day's daily run is one line, no table
+      at(/^history: daily workflow for data day 2026-11-18 Succeeded \(7 tasks, [\d.]+ s\)$/),
       at(/^dp run workflows\/bigquery_step_workflow\.yaml/),
       at(/^workflow (?!\S*init)\S+ Succeeded$/),
     ];

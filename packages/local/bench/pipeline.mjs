@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 import {
   findRepoRoot,
   loadImageBindings,
@@ -166,6 +167,7 @@ console.log(
 console.log(
   `interpreter per container ${overhead.ours.toFixed(0)} ms vs the same step spawned bare ${overhead.bare.toFixed(0)} ms (ratio ${(overhead.ours / overhead.bare).toFixed(2)}x); the rest of "our code" is the step processes (runner + operators)`,
 );
+reportTarget('local', 'npm start pipeline: start + seed + init + daily', totalMs, '<=', TARGET_MS, 'ms');
 console.log(
   `ratio total / 30 s target: ${(totalMs / TARGET_MS).toFixed(2)} ${totalMs <= TARGET_MS ? '(within target)' : '(over target)'}`,
 );

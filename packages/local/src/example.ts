@@ -1,6 +1,7 @@
 /**
- * `npm start` (`dp example`): the init workflow, then the daily workflow for the most recent sample day, on one embedded
- * warehouse; then the top rows of hackernews_github_agg and the HTML report.
+ * `npm start` (`dp example`): the init workflow, then the daily workflow for each of the last N data days (a history:
+ * days already in the data dir are not rerun, the latest always is), on one embedded warehouse; then the top rows of
+ * hackernews_github_agg and the HTML report.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -10,7 +11,15 @@ import type { Reporter } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
 import type { ProcessHost } from './executor.js';
 import { formatRows } from './format.js';
-import { addDays, DEFAULT_PROJECT, type LocalRunResult, runLocal, seedRange, ymd } from './local-run.js';
+import {
+  addDays,
+  DEFAULT_PROJECT,
+  dashed,
+  type LocalRunResult,
+  runLocal,
+  seedRange,
+  ymd,
+} from './local-run.js';
 import { collectReportData, renderReport } from './report.js';
 import { queryWarehouse, startEmbeddedWarehouse } from './warehouse.js';
 
@@ -33,7 +42,16 @@ export interface ExampleOptions {
   readonly onRunFinished?: (result: LocalRunResult) => void;
   /** Run the init workflow even when the data dir is already initialised for the run date. */
   readonly forceInit?: boolean;
+  /** Data days of history (1..MAX_HISTORY_DAYS, default DEFAULT_HISTORY_DAYS): the daily workflow runs for each. */
+  readonly days?: number;
 }
+
+export const DEFAULT_HISTORY_DAYS = 7;
+/** The init backfills github_daily_metrics for the 40 days before the run date; each data day's 28-day window must
+ * lie inside them, so the earliest history day is at most 12 days back. */
+export const MAX_HISTORY_DAYS = 12;
+/** Earlier days' daily runs at once (two use both cores of a small machine; more only queue on the warehouse). */
+const HISTORY_PARALLEL = 2;
 
 export interface ExampleResult {
   readonly runs: readonly LocalRunResult[];
@@ -85,6 +103,58 @@ export async function initialisedFor(url: string, project: string, runDate: stri
   }
 }
 
+/** Data days (YYYYMMDD) that already have a partition of hackernews_github_agg. */
+async function processedDays(url: string, project: string): Promise<Set<string>> {
+  try {
+    const parts = await queryWarehouse(
+      url,
+      `#legacySQL\nSELECT partition_id FROM [${project}:github_trends.hackernews_github_agg$__PARTITIONS_SUMMARY__]`,
+      { projectId: project, useLegacySql: true },
+    );
+    return new Set(parts.rows.map((r) => String(r.partition_id)));
+  } catch {
+    return new Set(); // no table yet
+  }
+}
+
+/**
+ * `fn` over `items`, at most `width` at a time; the promises come back in item order. After `stop()`, items not started
+ * yet are never started (their promises reject).
+ */
+function inOrderPool<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): { results: Promise<R>[]; stop: () => void } {
+  const slots = items.map(() => {
+    let settle!: { resolve: (r: R) => void; reject: (e: unknown) => void };
+    const promise = new Promise<R>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    return { promise, settle };
+  });
+  let next = 0;
+  let stopped = false;
+  const launch = (): void => {
+    const i = next++;
+    if (i >= items.length) return;
+    if (stopped) {
+      slots[i]!.settle.reject(new Error('not started'));
+      launch();
+      return;
+    }
+    fn(items[i]!).then(slots[i]!.settle.resolve, slots[i]!.settle.reject).finally(launch);
+  };
+  // Lanes start a quarter second apart, so no two runs start in the same millisecond (their log dirs are named by it).
+  for (let k = 0; k < width; k++) setTimeout(launch, 250 * k);
+  return {
+    results: slots.map((s) => s.promise),
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
 export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
   const clock = opts.clock ?? Date.now;
   const t0 = clock();
@@ -104,19 +174,26 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
       `embedded warehouse at ${wh.url}, data in ${opts.dataDir}; run date ${runDate} (data day ${addDays(runDate, -1)})`,
     );
     const workflowsStart = clock();
-    const files = ['bigquery_step_workflow.yaml'];
-    if (opts.forceInit || !(await initialisedFor(wh.url, project, runDate)))
-      files.unshift('bigquery_step_init_workflow.yaml');
-    else
+    const days = Math.min(MAX_HISTORY_DAYS, Math.max(1, opts.days ?? DEFAULT_HISTORY_DAYS));
+    const init = opts.forceInit || !(await initialisedFor(wh.url, project, runDate));
+    if (!init)
       opts.log(
         `init skipped: ${opts.dataDir} already holds the 4 tables and the 40 days before ${runDate} (--force-init reruns it)`,
       );
-    for (const file of files) {
-      opts.log(`dp run workflows/${file}`);
-      const reporter = opts.reporter?.(file);
-      const result = await runLocal({
+    // The history: the daily workflow for the run dates before R whose data day is not processed yet (oldest first),
+    // each reported in one line; then the init (when needed) has run before them, and R's daily run comes last.
+    const done = init ? new Set<string>() : await processedDays(wh.url, project);
+    const history = Array.from({ length: days - 1 }, (_, i) => addDays(runDate, i - days + 1)).filter(
+      (r) => !done.has(addDays(r, -1)),
+    );
+    if (days > 1 && history.length < days - 1)
+      opts.log(
+        `history: ${days - 1 - history.length} of the ${days - 1} earlier data days already processed`,
+      );
+    const run = (file: string, date: string, reporter?: Reporter) =>
+      runLocal({
         workflowFile: join(opts.repoRoot, 'workflows', file),
-        parameters,
+        parameters: { ...parameters, 'run-date': date },
         warehouse: 'embedded',
         warehouseUrl: wh.url,
         seed: false,
@@ -130,16 +207,54 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
         ...(reporter ? { reporter } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+    const failed = (): ExampleResult => ({
+      runs,
+      ok: false,
+      timings: { totalMs: clock() - t0, warehouseMs, workflowsMs: clock() - workflowsStart, reportMs: 0 },
+    });
+    if (init) {
+      opts.log('dp run workflows/bigquery_step_init_workflow.yaml');
+      const result = await run(
+        'bigquery_step_init_workflow.yaml',
+        runDate,
+        opts.reporter?.('bigquery_step_init_workflow.yaml'),
+      );
       runs.push(result);
       opts.onRunFinished?.(result);
-      if (result.phase !== 'Succeeded') {
-        return {
-          runs,
-          ok: false,
-          timings: { totalMs: clock() - t0, warehouseMs, workflowsMs: clock() - workflowsStart, reportMs: 0 },
-        };
-      }
+      if (result.phase !== 'Succeeded') return failed();
     }
+    // The earlier days, HISTORY_PARALLEL at a time (each run writes only its own day's partitions); one line each, in
+    // day order; a failure gets the full summary.
+    const started = new Map<string, number>();
+    const pool = inOrderPool(history, HISTORY_PARALLEL, (date) => {
+      started.set(date, clock());
+      return run('bigquery_step_workflow.yaml', date);
+    });
+    try {
+      for (const [i, date] of history.entries()) {
+        const result = await pool.results[i]!;
+        runs.push(result);
+        if (result.phase !== 'Succeeded') {
+          opts.onRunFinished?.(result);
+          return failed();
+        }
+        opts.log(
+          `history: daily workflow for data day ${dashed(addDays(date, -1))} ${result.phase} (${result.tasks.length} tasks, ${((clock() - started.get(date)!) / 1000).toFixed(1)} s)`,
+        );
+      }
+    } finally {
+      pool.stop();
+      await Promise.allSettled(pool.results); // none is left running when we stop the warehouse, whatever happened
+    }
+    opts.log('dp run workflows/bigquery_step_workflow.yaml');
+    const daily = await run(
+      'bigquery_step_workflow.yaml',
+      runDate,
+      opts.reporter?.('bigquery_step_workflow.yaml'),
+    );
+    runs.push(daily);
+    opts.onRunFinished?.(daily);
+    if (daily.phase !== 'Succeeded') return failed();
     const workflowsMs = clock() - workflowsStart;
     t = clock();
     const top = await queryWarehouse(
@@ -152,7 +267,12 @@ export async function runExample(opts: ExampleOptions): Promise<ExampleResult> {
     );
     opts.out(`\nTop rows of github_trends.hackernews_github_agg for ${addDays(runDate, -1)}:\n`);
     opts.out(formatRows(top, 'table'));
-    const data = await collectReportData(wh.url, { projectId: project, dataset: 'github_trends', runDate });
+    const data = await collectReportData(wh.url, {
+      projectId: project,
+      dataset: 'github_trends',
+      runDate,
+      days,
+    });
     await ensureDataDir(dirname(opts.reportPath), '--report');
     await writeFile(opts.reportPath, renderReport(data, new Date(clock())));
     const reportMs = clock() - t;

@@ -107,13 +107,16 @@ export function effectiveRunDate(parameters: Readonly<Record<string, string>>, n
   return given || ymd(now);
 }
 
-/** Days the sample data must cover: R-(backfill days + 2) … R (the SQL reads day tables up to R-1 and 28-day windows). */
+/**
+ * Days the sample data must cover: R-(backfill days + 2) … R-1 (the SQL reads day tables up to R-1 and 28-day windows).
+ * Never R itself: with R = today it would hold events and stories later than now.
+ */
 export function seedRange(
   runDate: string,
   parameters: Readonly<Record<string, string>>,
 ): { from: string; to: string } {
   const backfill = Number(parameters['backfill-num-days'] ?? 40) || 40;
-  return { from: dashed(addDays(runDate, -Math.max(backfill, 40) - 2)), to: dashed(runDate) };
+  return { from: dashed(addDays(runDate, -Math.max(backfill, 40) - 2)), to: dashed(addDays(runDate, -1)) };
 }
 
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {

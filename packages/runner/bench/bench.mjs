@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 
 const here = import.meta.dirname;
 const BYTES = Number(process.env.RUNNER_BENCH_BYTES ?? 1e9);
@@ -102,6 +103,8 @@ try {
     ],
   ];
   console.log('runner bench (one streaming run; start-up: see packages/snapshot bench)');
+  reportTarget('runner', rows[0][0], f.peakMb, '<=', 150, 'MB');
+  reportTarget('runner', `${rows[1][0]} / cat`, throughputRatio, '>=', 0.5);
   for (const [name, value, base, ratio, target, ok] of rows) {
     const verdict = target ? `target ${target.padEnd(9)} ${ok ? 'ok' : 'MISSED'}` : '';
     console.log(

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 
 const here = import.meta.dirname;
 const packages = join(here, '..', '..');
@@ -110,6 +111,7 @@ try {
   for (const [i, [name, , , targeted]] of variants.entries()) {
     const ms = median(samples[i]);
     const ratio = ms / base;
+    if (i > 0 && targeted) reportTarget('snapshot', `${name} / node -e 0`, ratio, '<=', 1.5);
     const verdict =
       i === 0 ? 'baseline' : targeted ? `target ≤ 1.5×  ${ratio <= 1.5 ? 'ok' : 'MISSED'}` : '(context)';
     console.log(

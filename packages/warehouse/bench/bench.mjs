@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BigQuery } from '@google-cloud/bigquery';
+import { reportTarget } from '../../../scripts/bench-result.mjs';
 import { physicalName } from '../dist/catalog.js';
 import { seedSampleData, startWarehouse } from '../dist/index.js';
 import { makeResolver } from '../dist/resolve.js';
@@ -185,6 +186,7 @@ async function pipelineRatio(mode) {
     );
   }
   const ratio = totalServer / totalDirect;
+  reportTarget('warehouse', `example queries (${mode}): server / direct`, ratio, '<=', 1.3);
   console.log(`  all 7 queries: server (stock client, REST) / direct = ${ratio.toFixed(2)}× (target ≤ 1.3×)`);
   console.log(
     `  all 7 queries, medians instead of bests: server / direct = ${(medianServer / medianDirect).toFixed(2)}×`,
@@ -300,6 +302,7 @@ async function smallQueryRatio(mode) {
   const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)]));
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
   const target = mode === 'data dir' ? 5 : 3;
+  reportTarget('warehouse', `small queries (${mode}): server / direct`, b.server / b.direct, '<=', target);
   console.log(
     `\nSmall queries, ${mode} warehouse: ${SMALL_N} sequential SELECTs over 1,000 rows, ms per query, best of ${SMALL_ROUNDS} rounds (median):`,
   );

@@ -203,6 +203,41 @@ async function insertGithubDay(
   await c.run(sql);
 }
 
+/**
+ * Titles of ordinary stories: mixed like the public table's (ASCII, accents and dashes, quotes and markup characters,
+ * long ones). `{id}` is replaced by the item id.
+ */
+const TITLES = [
+  'Story number {id}',
+  'Ask HN: How do you keep a data pipeline honest? ({id})',
+  'Naïve Bayes, revisited — a 20-minute read ({id})',
+  'Why "<script>" & friends still break HTML reports ({id})',
+  'The unreasonable effectiveness of boring technology in production systems, ten years on ({id})',
+  'Ünïcode in URLs: a field guide ({id})',
+  'Zürich meetup notes: shipping Node services… again ({id})',
+  'Launch HN: a 50% faster build cache (YC W26) ({id})',
+];
+const titleSql = (id: string, h: string) =>
+  `replace([${TITLES.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}][1 + (${h} % ${TITLES.length})::BIGINT], '{id}', ${id}::VARCHAR)`;
+
+/**
+ * The first stories of a day, as the public table has them: the four trending repos linked in four URL forms the
+ * pipeline's REGEXP_EXTRACT normalises (plain, /tree/…, #readme, ?query), a second story on the first of them (a
+ * repository linked twice), then links the pipeline's LIKE filter drops (http://, www.), a profile link it keeps with a
+ * NULL repository URL, and a story without URL.
+ */
+const SPECIAL = [
+  { kind: 'trend', repo: 0, url: "'https://github.com/' || R" },
+  { kind: 'trend', repo: 1, url: "'https://github.com/' || R || '/tree/main/src'" },
+  { kind: 'trend', repo: 2, url: "'https://github.com/' || R || '#readme'" },
+  { kind: 'trend', repo: 3, url: "'https://github.com/' || R || '?tab=readme-ov-file'" },
+  { kind: 'again', repo: 0, url: "'https://github.com/' || R || '/'" },
+  { kind: 'http', repo: 1, url: "'http://github.com/' || R" },
+  { kind: 'www', repo: 2, url: "'https://www.github.com/' || R" },
+  { kind: 'profile', repo: 3, url: "'https://github.com/' || split_part(R, '/', 1)" },
+  { kind: 'nourl', repo: 0, url: 'NULL' },
+] as const;
+
 async function insertHackerNewsDay(
   c: DuckDBConnection,
   t: TableMeta,
@@ -215,32 +250,40 @@ async function insertHackerNewsDay(
   const dayStartSec = d * 86_400;
   const stories = Array.from({ length: TRENDING_PER_DAY }, (_, k) => storyRepo(d, k, seed, repos));
   const linked = `[${stories.join(', ')}]`;
+  const special = (pick: (x: (typeof SPECIAL)[number], i: number) => string, otherwise: string) =>
+    `CASE ${SPECIAL.map((x, i) => `WHEN i = ${i} THEN ${pick(x, i)}`).join(' ')} ELSE ${otherwise} END`;
+  const repoOf = (x: (typeof SPECIAL)[number]) => repoName(`${linked}[${x.repo + 1}]`);
   const sql = `
     WITH base AS (
       SELECT i, hash(i, ${d}, ${seed}, 11) AS h1, hash(i, ${d}, ${seed}, 12) AS h2 FROM range(${n}) AS r(i)
     ), items AS (
       SELECT *, ${base}::BIGINT + i AS id,
         (${dayStartSec} + (h1 % 86400))::BIGINT AS t,
-        CASE WHEN i < ${TRENDING_PER_DAY} THEN 'trend'
-             WHEN i % 5 IN (0, 1) THEN (CASE WHEN h2 % 10 = 0 THEN 'gh' WHEN h2 % 50 = 1 THEN 'blog' ELSE 'web' END)
-             ELSE 'comment' END AS kind
+        ${special(
+          (x) => `'${x.kind}'`,
+          `CASE WHEN i % 5 IN (0, 1) THEN (CASE WHEN h2 % 10 = 0 THEN 'gh' WHEN h2 % 50 = 1 THEN 'blog' ELSE 'web' END)
+             ELSE 'comment' END`,
+        )} AS kind
       FROM base
     )
     INSERT INTO ${physicalName(t.uid)} (title, url, text, dead, "by", score, "time", "timestamp", type, id, parent,
                                         descendants, ranking, deleted)
     SELECT
       CASE WHEN kind = 'comment' THEN NULL
-           WHEN kind = 'trend' THEN 'Show HN: ' || ${repoName(`${linked}[1 + i::BIGINT]`)}
-           ELSE 'Story number ' || id END,
-      CASE kind WHEN 'trend' THEN 'https://github.com/' || ${repoName(`${linked}[1 + i::BIGINT]`)}
-                WHEN 'gh' THEN 'https://github.com/' || ${repoName(`(h2 % ${repos})::BIGINT`)}
-                WHEN 'blog' THEN 'https://github.com/blog/' || id || '-release-notes'
-                WHEN 'web' THEN 'https://example' || (h2 % 40) || '.com/article/' || id
-                ELSE NULL END,
-      CASE WHEN kind = 'comment' THEN 'Comment text ' || id ELSE NULL END,
-      CASE WHEN h2 % 97 = 0 THEN true ELSE NULL END,
+           WHEN kind = 'trend' THEN 'Show HN: ' || ${special((x) => repoOf(x), 'NULL')}
+           WHEN kind = 'again' THEN 'Ask HN: has anyone run ' || ${special((x) => repoOf(x), 'NULL')} || ' in production?'
+           WHEN kind = 'nourl' THEN 'Ask HN: What are you working on? (' || id || ')'
+           ELSE ${titleSql('id', 'h2')} END,
+      CASE WHEN i < ${SPECIAL.length} THEN ${special((x) => x.url.replaceAll('R', repoOf(x)), 'NULL')}
+           WHEN kind = 'gh' THEN 'https://github.com/' || ${repoName(`(h2 % ${repos})::BIGINT`)}
+           WHEN kind = 'blog' THEN 'https://github.com/blog/' || id || '-release-notes'
+           WHEN kind = 'web' THEN 'https://example' || (h2 % 40) || '.com/article/' || id
+           ELSE NULL END,
+      CASE WHEN kind = 'comment' THEN 'Comment text ' || id WHEN kind = 'nourl' THEN 'Tell us about it.' ELSE NULL END,
+      CASE WHEN i >= ${SPECIAL.length} AND h2 % 97 = 0 THEN true ELSE NULL END,
       'hn_user' || (h1 % 5000),
-      CASE WHEN kind = 'comment' THEN NULL WHEN kind = 'trend' THEN (120 + h2 % 480)::BIGINT ELSE (1 + h2 % 90)::BIGINT END,
+      CASE WHEN kind = 'comment' THEN NULL WHEN kind IN ('trend', 'again') THEN (120 + h2 % 480)::BIGINT
+           WHEN i < ${SPECIAL.length} THEN (20 + h2 % 200)::BIGINT ELSE (1 + h2 % 90)::BIGINT END,
       t,
       make_timestamptz(t * 1000000),
       CASE WHEN kind = 'comment' THEN 'comment' ELSE 'story' END,
@@ -248,7 +291,7 @@ async function insertHackerNewsDay(
       CASE WHEN kind = 'comment' THEN ${base}::BIGINT + (i % 5) ELSE NULL END,
       CASE WHEN kind = 'comment' THEN NULL ELSE (h2 % 60)::BIGINT END,
       CASE WHEN kind = 'comment' THEN (i % 30)::BIGINT ELSE NULL END,
-      CASE WHEN h2 % 89 = 0 THEN true ELSE NULL END
+      CASE WHEN i >= ${SPECIAL.length} AND h2 % 89 = 0 THEN true ELSE NULL END
     FROM items ORDER BY id`;
   await c.run(sql);
 }

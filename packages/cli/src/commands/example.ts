@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import {
+  DEFAULT_HISTORY_DAYS,
   EXIT_CODES,
   findRepoRoot,
   formatSummary,
+  MAX_HISTORY_DAYS,
   ProgressReporter,
   parseDay,
   runExample,
@@ -18,6 +20,7 @@ export interface ExampleFlags {
   runDate?: string;
   engine: string;
   forceInit?: boolean;
+  days?: string;
 }
 
 /** `dp example` (`npm start`): init + daily on the embedded warehouse, top rows, the report; returns the exit code. */
@@ -29,6 +32,12 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
         /^\d{4}-?\d{2}-?\d{2}$/.test(flags.runDate)
           ? `--run-date ${flags.runDate} is not a calendar date`
           : `--run-date must be YYYYMMDD or YYYY-MM-DD, got ${JSON.stringify(flags.runDate)}`,
+      );
+    const daysText = flags.days ?? String(DEFAULT_HISTORY_DAYS);
+    const days = Number(daysText);
+    if (!/^\d+$/.test(daysText) || days < 1 || days > MAX_HISTORY_DAYS)
+      throw new UsageError(
+        `--days must be a whole number from 1 to ${MAX_HISTORY_DAYS} (the init's 40 days hold the 28-day windows of at most ${MAX_HISTORY_DAYS} data days), got ${JSON.stringify(daysText)}`,
       );
     if (flags.engine !== 'native' && flags.engine !== 'airflow')
       throw new UsageError(`--engine must be native or airflow, got ${JSON.stringify(flags.engine)}`);
@@ -42,6 +51,7 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
       ...(runDate ? { runDate } : {}),
       engine: flags.engine,
       ...(flags.forceInit ? { forceInit: true } : {}),
+      days,
       baseEnv: stepBaseEnv(io.env),
       host: io.host,
       out: io.stdout,
@@ -85,6 +95,11 @@ export function registerExample(program: Command, ctx: CommandContext): void {
     .option(
       '--run-date <date>',
       'run date of the daily workflow (default: today, UTC; the data day is the day before)',
+    )
+    .option(
+      '--days <n>',
+      `data days of history: the daily workflow runs for each of the last n (1..${MAX_HISTORY_DAYS}; days already in the data dir are not rerun) and the report shows them`,
+      String(DEFAULT_HISTORY_DAYS),
     )
     .option('--engine <native|airflow>', 'operator engine', 'native')
     .option(
