@@ -370,6 +370,15 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
       } else list.push(d);
     });
     if (typeof task.depends === 'string') {
+      for (const { task: d, result } of dependsOperands(task.depends)) {
+        if (result !== undefined && !TASK_RESULTS.has(result)) {
+          findings.push({
+            path: [...path, 'tasks', i, 'depends'],
+            rule: 'validity/reference',
+            message: `task "${tName}": task result '${result}' for task '${d}' is invalid`,
+          });
+        }
+      }
       for (const d of dependsNames(task.depends)) {
         if (!taskNames.has(d)) {
           findings.push({
@@ -382,7 +391,9 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
     }
     deps.set(tName, list);
   }
-  const cycle = findCycle(deps);
+  // With a duplicate name the graph is ambiguous (a task "depending" on its namesake is no cycle): the duplicate is
+  // the finding.
+  const cycle = tasks.length === taskNames.size ? findCycle(deps) : undefined;
   if (cycle) {
     const first = taskNames.get(cycle[0] ?? '') ?? 0;
     findings.push({
@@ -479,15 +490,29 @@ function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
 const hasExitHook = (node: Obj) =>
   asObj(asObj(node.hooks)?.exit) !== undefined || typeof node.onExit === 'string';
 
+/** The task results a `depends` operand may name (workflow/common/ancestry.go ValidateTaskResults). */
+const TASK_RESULTS: ReadonlySet<string> = new Set([
+  'Succeeded',
+  'Failed',
+  'Errored',
+  'Skipped',
+  'Omitted',
+  'Daemoned',
+  'AnySucceeded',
+  'AllFailed',
+]);
+
+/** Operands of a `depends` expression as Argo's regex reads them: `task` or `task.Result` (Result capitalised). */
+export function dependsOperands(expression: string): { task: string; result?: string }[] {
+  return Array.from(
+    expression.matchAll(/([a-zA-Z0-9][-a-zA-Z0-9_]*?)\.([A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9_]*)/g),
+    (m) => (m[3] !== undefined ? { task: m[3] } : { task: m[1] as string, result: m[2] as string }),
+  );
+}
+
 /** Task names in a `depends` expression such as `(a.Succeeded || b) && !c.Failed`. */
 export function dependsNames(expression: string): string[] {
-  return expression
-    .replace(/[()!]/g, ' ')
-    .split(/&&|\|\|/)
-    .map((s) =>
-      s.trim().replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)$/, ''),
-    )
-    .filter(Boolean);
+  return dependsOperands(expression).map((o) => o.task);
 }
 
 function ancestors(task: string, deps: ReadonlyMap<string, string[]>): Set<string> {

@@ -192,7 +192,8 @@ export function sprintf(format: string, n: number): string {
 }
 
 /** The `.Result` suffixes a `depends` expression may put after a task name. */
-const DEPENDS_RESULTS = 'Succeeded|Failed|Errored|Skipped|Omitted|Completed|Daemoned|AnySucceeded|AllFailed';
+/** The task results Argo accepts (workflow/common/ancestry.go ValidateTaskResults); anything else is refused. */
+const DEPENDS_RESULTS = 'Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed';
 /** `task` or `task.Result` → [, task, Result?]. */
 const DEPENDS_OPERAND = new RegExp(`^(.*?)(?:\\.(${DEPENDS_RESULTS}))?$`);
 const DEPENDS_SUFFIX = new RegExp(`\\.(${DEPENDS_RESULTS})$`);
@@ -240,8 +241,6 @@ export function evaluateDepends(
         return phase === 'Skipped';
       case 'Omitted':
         return phase === 'Omitted';
-      case 'Completed':
-        return phase === 'Succeeded' || phase === 'Failed';
       default:
         return false;
     }
@@ -460,14 +459,41 @@ export class Interpreter {
           );
       }
       if (t.dag) {
-        const names = new Set(t.dag.tasks.map((x) => x.name));
+        const names = new Set<string>();
         for (const task of t.dag.tasks) {
+          if (names.has(task.name))
+            throw new WorkflowError(`${this.workflow.file}: ${t.name}: duplicate task ${task.name}`);
+          names.add(task.name);
+        }
+        for (const task of t.dag.tasks) {
+          for (const m of (task.depends ?? '').matchAll(/([A-Za-z0-9][-A-Za-z0-9_]*?)\.([A-Z][a-zA-Z]+)/g))
+            if (!new RegExp(`^(${DEPENDS_RESULTS})$`).test(m[2]!))
+              throw new WorkflowError(
+                `${this.workflow.file}: ${t.name}.${task.name}: task result '${m[2]}' for task '${m[1]}' is invalid`,
+              );
           for (const d of [...(task.dependencies ?? []), ...(task.depends ? dependsTasks(task.depends) : [])])
             if (!names.has(d))
               throw new WorkflowError(
                 `${this.workflow.file}: ${t.name}.${task.name} depends on unknown task ${d}`,
               );
         }
+      }
+      if (t.dag) {
+        const byName = new Map(t.dag.tasks.map((x) => [x.name, x]));
+        const state = new Map<string, number>();
+        const visit = (name: string, chain: string[]) => {
+          if (state.get(name) === 2) return;
+          if (state.get(name) === 1)
+            throw new WorkflowError(
+              `${this.workflow.file}: ${t.name}: dependency cycle ${[...chain, name].join(' -> ')}`,
+            );
+          state.set(name, 1);
+          const task = byName.get(name)!;
+          for (const d of [...(task.dependencies ?? []), ...(task.depends ? dependsTasks(task.depends) : [])])
+            visit(d, [...chain, name]);
+          state.set(name, 2);
+        };
+        for (const n of byName.keys()) visit(n, []);
       }
       if (t.retryStrategy && !t.container)
         throw new WorkflowError(
@@ -793,18 +819,6 @@ export class Interpreter {
       };
       target.split(/\s+/).forEach(visit);
     }
-    // cycle check
-    const state = new Map<string, number>();
-    const visit = (name: string, chain: string[]) => {
-      if (state.get(name) === 2) return;
-      if (state.get(name) === 1)
-        throw new WorkflowError(`${this.workflow.file}: dependency cycle ${[...chain, name].join(' -> ')}`);
-      state.set(name, 1);
-      for (const d of deps(byName.get(name)!)) visit(d, [...chain, name]);
-      state.set(name, 2);
-    };
-    for (const n of selected) visit(n, []);
-
     const phases = new Map<string, Phase>();
     const running = new Map<string, Promise<void>>();
     const local: Record<string, string> = { ...scope };

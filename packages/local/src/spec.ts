@@ -331,7 +331,14 @@ export function parseWorkflow(text: string, file: string): Workflow {
       const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
       throw new SpecError(`${file}:${line}: invalid YAML: ${e.message.split('\n')[0]}`);
     }
-    const value = doc.toJS() as Record<string, unknown> | null;
+    let value: Record<string, unknown> | null;
+    try {
+      // go-yaml refuses excessive aliasing too (an alias bomb): one line, not a crash.
+      value = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown> | null;
+    } catch (e) {
+      const line = lineCounter.linePos(doc.range[0]).line;
+      throw new SpecError(`${file}:${line}: invalid YAML: ${String((e as Error).message).split('\n')[0]}`);
+    }
     if (value === null || value === undefined) continue;
     const fail = (_path: string, node: YamlNode | null | undefined, msg: string): never => {
       const offset = node?.range?.[0];

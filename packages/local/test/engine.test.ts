@@ -557,6 +557,37 @@ ${ECHO}`;
     ).catch((e: unknown) => e);
     expect(cyc).toBeInstanceOf(WorkflowError);
     expect(String(cyc)).toMatch(/dependency cycle/);
+    // A duplicate task name is the duplicate, not "dependency cycle a -> a"; nothing runs.
+    const exec = new FakeExecutor();
+    await expect(
+      run(
+        base(`          - { name: a, template: echo, arguments: { parameters: [{ name: msg, value: a }] } }
+          - { name: a, template: echo, dependencies: [a], arguments: { parameters: [{ name: msg, value: b }] } }`),
+        exec,
+      ),
+    ).rejects.toThrow(/main: duplicate task a$/);
+    // Argo's task results (ancestry.go ValidateTaskResults): `.Completed` is none of them.
+    await expect(
+      run(
+        base(`          - { name: a, template: echo, arguments: { parameters: [{ name: msg, value: a }] } }
+          - { name: b, template: echo, depends: a.Completed, arguments: { parameters: [{ name: msg, value: b }] } }`),
+        exec,
+      ),
+    ).rejects.toThrow(/main.b: task result 'Completed' for task 'a' is invalid/);
+    expect(exec.runs).toHaveLength(0);
+  });
+
+  it('refuses an alias bomb as invalid YAML (SpecError), as go-yaml refuses excessive aliasing', () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const text = `kind: Workflow\nspec:\n  templates: []\nbomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`;
+    expect(() => wf(text)).toThrow(SpecError);
+    expect(() => wf(text)).toThrow(/test.yaml:1: invalid YAML: Excessive alias count/);
   });
 });
 
