@@ -1,4 +1,11 @@
 import {
+  ancestors,
+  checkVariables,
+  dagDependencies,
+  dagProblems,
+  type Scope,
+} from '@data-pipeline/argo-tags';
+import {
   asArray,
   asObj,
   checkCommand,
@@ -10,7 +17,6 @@ import {
 import { checkJinja, checkOutputsDir, checkRetry } from './policy.js';
 import { checkRecursionDepth } from './recursion.js';
 import type { Finding, PathStep } from './source.js';
-import { checkVariables, type Scope } from './variables.js';
 
 type Obj = Record<string, unknown>;
 
@@ -345,63 +351,42 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
   const tasks = asArray(dag.tasks)
     .map((t, i) => ({ task: asObj(t), i }))
     .filter((x): x is { task: Obj; i: number } => x.task !== undefined);
-  const taskNames = new Map<string, number>();
-  for (const { task, i } of tasks) {
-    if (typeof task.name !== 'string') continue;
-    if (taskNames.has(task.name))
-      findings.push({
-        path: [...path, 'tasks', i, 'name'],
-        rule: 'validity/reference',
-        message: `duplicate task "${task.name}"`,
-      });
-    taskNames.set(task.name, i);
-  }
-  const deps = new Map<string, string[]>();
-  for (const { task, i } of tasks) {
-    const tName = String(task.name);
-    const list: string[] = [];
-    asArray(task.dependencies).forEach((d, j) => {
-      if (typeof d !== 'string' || !taskNames.has(d)) {
+  const taskNames = new Set(tasks.map(({ task }) => task.name).filter((n) => typeof n === 'string'));
+  const at = (index: number) => tasks[index]?.i ?? index;
+  for (const p of dagProblems(tasks.map(({ task }) => task))) {
+    const taskPath = [...path, 'tasks', at(p.index)];
+    switch (p.kind) {
+      case 'duplicate':
         findings.push({
-          path: [...path, 'tasks', i, 'dependencies', j],
+          path: [...taskPath, 'name'],
           rule: 'validity/reference',
-          message: `task "${tName}" depends on unknown task "${String(d)}"`,
+          message: `duplicate task "${p.task}"`,
         });
-      } else list.push(d);
-    });
-    if (typeof task.depends === 'string') {
-      for (const { task: d, result } of dependsOperands(task.depends)) {
-        if (result !== undefined && !TASK_RESULTS.has(result)) {
-          findings.push({
-            path: [...path, 'tasks', i, 'depends'],
-            rule: 'validity/reference',
-            message: `task "${tName}": task result '${result}' for task '${d}' is invalid`,
-          });
-        }
-      }
-      for (const d of dependsNames(task.depends)) {
-        if (!taskNames.has(d)) {
-          findings.push({
-            path: [...path, 'tasks', i, 'depends'],
-            rule: 'validity/reference',
-            message: `task "${tName}" depends on unknown task "${d}"`,
-          });
-        } else list.push(d);
-      }
+        break;
+      case 'unknown-dependency':
+        findings.push({
+          path: p.at === undefined ? [...taskPath, p.field] : [...taskPath, p.field, p.at],
+          rule: 'validity/reference',
+          message: `task "${p.task}" depends on unknown task "${p.dependency}"`,
+        });
+        break;
+      case 'invalid-result':
+        findings.push({
+          path: [...taskPath, 'depends'],
+          rule: 'validity/reference',
+          message: `task "${p.task}": ${p.message}`,
+        });
+        break;
+      case 'cycle':
+        findings.push({
+          path: taskPath,
+          rule: 'validity/dependency-cycle',
+          message: `dependency cycle: ${p.cycle.join(' -> ')}`,
+        });
+        break;
     }
-    deps.set(tName, list);
   }
-  // With a duplicate name the graph is ambiguous (a task "depending" on its namesake is no cycle): the duplicate is
-  // the finding.
-  const cycle = tasks.length === taskNames.size ? findCycle(deps) : undefined;
-  if (cycle) {
-    const first = taskNames.get(cycle[0] ?? '') ?? 0;
-    findings.push({
-      path: [...path, 'tasks', first],
-      rule: 'validity/dependency-cycle',
-      message: `dependency cycle: ${cycle.join(' -> ')}`,
-    });
-  }
+  const deps = dagDependencies(tasks.map(({ task }) => task));
   if (typeof dag.target === 'string') {
     // A literal target, or one that is a workflow parameter: its default must name tasks too.
     const param = WHOLE_PARAM_TAG.exec(dag.target)?.[1];
@@ -489,65 +474,3 @@ function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
 /** workflow_types.go HasExitHook: a `hooks.exit`, or the older `onExit` of a step/task. */
 const hasExitHook = (node: Obj) =>
   asObj(asObj(node.hooks)?.exit) !== undefined || typeof node.onExit === 'string';
-
-/** The task results a `depends` operand may name (workflow/common/ancestry.go ValidateTaskResults). */
-const TASK_RESULTS: ReadonlySet<string> = new Set([
-  'Succeeded',
-  'Failed',
-  'Errored',
-  'Skipped',
-  'Omitted',
-  'Daemoned',
-  'AnySucceeded',
-  'AllFailed',
-]);
-
-/** Operands of a `depends` expression as Argo's regex reads them: `task` or `task.Result` (Result capitalised). */
-export function dependsOperands(expression: string): { task: string; result?: string }[] {
-  return Array.from(
-    expression.matchAll(/([a-zA-Z0-9][-a-zA-Z0-9_]*?)\.([A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9_]*)/g),
-    (m) => (m[3] !== undefined ? { task: m[3] } : { task: m[1] as string, result: m[2] as string }),
-  );
-}
-
-/** Task names in a `depends` expression such as `(a.Succeeded || b) && !c.Failed`. */
-export function dependsNames(expression: string): string[] {
-  return dependsOperands(expression).map((o) => o.task);
-}
-
-function ancestors(task: string, deps: ReadonlyMap<string, string[]>): Set<string> {
-  const out = new Set<string>();
-  const stack = [...(deps.get(task) ?? [])];
-  while (stack.length > 0) {
-    const d = stack.pop() as string;
-    if (out.has(d)) continue;
-    out.add(d);
-    stack.push(...(deps.get(d) ?? []));
-  }
-  return out;
-}
-
-/** A cycle in the dependency graph as a list of names (first repeated at the end), or undefined. */
-export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | undefined => {
-    const s = state.get(n);
-    if (s === 'done') return undefined;
-    if (s === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
-    state.set(n, 'visiting');
-    stack.push(n);
-    for (const d of deps.get(n) ?? []) {
-      const c = visit(d);
-      if (c) return c;
-    }
-    stack.pop();
-    state.set(n, 'done');
-    return undefined;
-  };
-  for (const n of deps.keys()) {
-    const c = visit(n);
-    if (c) return c;
-  }
-  return undefined;
-}

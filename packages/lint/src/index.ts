@@ -1,6 +1,7 @@
 /** The runner's exit-code table, re-exported for the `dp lint` command. */
+
+export { dependsNames, findCycle, indentFlowContinuations } from '@data-pipeline/argo-tags';
 export { EXIT_CODES } from '@data-pipeline/runner';
-export { dependsNames, findCycle } from './argo.js';
 export {
   CONFIG_FILE,
   type LintConfig,
@@ -20,7 +21,6 @@ export {
   workflowConfigMap,
   workflowTemplate,
 } from './generate.js';
-export { indentFlowContinuations } from './go-yaml.js';
 export {
   checkGenerated,
   collectYamlFiles,
