@@ -7,6 +7,7 @@ export * from './dag.js';
 export * from './depends.js';
 export * from './refs.js';
 export * from './repo.js';
+export * from './scope.js';
 export * from './tags.js';
 export * from './variables.js';
 export * from './yaml.js';

@@ -1,10 +1,4 @@
-import {
-  ancestors,
-  checkVariables,
-  dagDependencies,
-  dagProblems,
-  type Scope,
-} from '@data-pipeline/argo-tags';
+import { checkSpecVariables, dagProblems } from '@data-pipeline/argo-tags';
 import {
   asArray,
   asObj,
@@ -35,18 +29,6 @@ const names = (list: unknown): string[] =>
   asArray(list)
     .map((p) => asObj(p)?.name)
     .filter((n): n is string => typeof n === 'string');
-
-const hasItems = (node: Obj) =>
-  node.withItems !== undefined || node.withParam !== undefined || node.withSequence !== undefined;
-
-/** The keys every item has when `withItems` lists only maps (`{{item.key}}` must name one); otherwise undefined. */
-function itemKeys(node: Obj): ReadonlySet<string> | undefined {
-  if (!Array.isArray(node.withItems) || node.withItems.length === 0) return undefined;
-  const maps = node.withItems.map(asObj);
-  if (maps.some((m) => m === undefined)) return undefined;
-  const [first, ...rest] = maps as Obj[];
-  return new Set(Object.keys(first ?? {}).filter((k) => rest.every((m) => Object.hasOwn(m, k))));
-}
 
 /** `{{workflow.parameters.x}}` as the whole of a value: the parameter's name. */
 const WHOLE_PARAM_TAG = /^\{\{\s*workflow\.parameters\.([A-Za-z0-9_.-]+)\s*\}\}$/;
@@ -145,12 +127,8 @@ export function checkWorkflowSpec(
     });
   }
 
-  // Workflow-level fields (arguments, volumes, metadata...) see only workflow variables.
-  const globalScope: Scope = { workflowParams: params, library, item: false, strict: false };
-  for (const key of Object.keys(spec)) {
-    if (key === 'templates') continue;
-    findings.push(...checkVariables(spec[key], [...base, key], globalScope));
-  }
+  // Every tag against the variables in scope where it stands (shared with dp run).
+  findings.push(...checkSpecVariables(spec, base, library));
 
   const outputsOf = (templateName: unknown): ReadonlySet<string> | undefined => {
     if (typeof templateName !== 'string') return undefined;
@@ -227,15 +205,6 @@ export function checkWorkflowSpec(
         }),
       );
     } else {
-      // A leaf template: its own fields see inputs, workflow parameters and its own outputs.
-      const scope: Scope = {
-        workflowParams: params,
-        library,
-        inputs,
-        item: false,
-        strict: false,
-      };
-      findings.push(...checkVariables(tmpl, tPath, scope));
       const container = asObj(tmpl.container) ?? asObj(tmpl.script);
       if (container) {
         const field = tmpl.container ? 'container' : 'script';
@@ -386,7 +355,6 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
         break;
     }
   }
-  const deps = dagDependencies(tasks.map(({ task }) => task));
   if (typeof dag.target === 'string') {
     // A literal target, or one that is a workflow parameter: its default must name tasks too.
     const param = WHOLE_PARAM_TAG.exec(dag.target)?.[1];
@@ -403,74 +371,17 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
       }
     }
   }
-  findings.push(
-    ...checkVariables(Object.fromEntries(Object.entries(dag).filter(([k]) => k !== 'tasks')), path, {
-      workflowParams: ctx.params,
-      library: ctx.library,
-      inputs: ctx.inputs,
-      item: false,
-      strict: false,
-    }),
-  );
-  const outputsByTask = new Map<string, ReadonlySet<string> | undefined>();
-  for (const { task } of tasks) outputsByTask.set(String(task.name), ctx.outputsOf(task.template));
-  for (const { task, i } of tasks) {
-    const tPath = [...path, 'tasks', i];
-    findings.push(...checkCall(task, tPath, ctx));
-    const upstream = ancestors(String(task.name), deps);
-    // An exit hook runs after its own task: its arguments may read that task's outputs (validate.go HasExitHook).
-    if (hasExitHook(task)) upstream.add(String(task.name));
-    const scope: Scope = {
-      workflowParams: ctx.params,
-      library: ctx.library,
-      inputs: ctx.inputs,
-      nodes: { kind: 'tasks', byName: outputsByTask, upstream },
-      item: hasItems(task),
-      itemKeys: itemKeys(task),
-      strict: hasItems(task),
-    };
-    findings.push(...checkVariables(task, tPath, scope));
-  }
+  for (const { task, i } of tasks) findings.push(...checkCall(task, [...path, 'tasks', i], ctx));
   return findings;
 }
 
 function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
   const findings: Finding[] = [];
-  const seen = new Map<string, ReadonlySet<string> | undefined>();
   groups.forEach((group, g) => {
-    const earlier = new Set(seen.keys());
-    const inGroup: Array<[Obj, number]> = [];
     asArray(group).forEach((s, j) => {
       const step = asObj(s);
-      if (step) inGroup.push([step, j]);
+      if (step) findings.push(...checkCall(step, [...path, g, j], ctx));
     });
-    for (const [step, j] of inGroup) {
-      const sPath = [...path, g, j];
-      findings.push(...checkCall(step, sPath, ctx));
-      let visible: ReadonlyMap<string, ReadonlySet<string> | undefined> = seen;
-      let upstream: ReadonlySet<string> = earlier;
-      if (hasExitHook(step)) {
-        // An exit hook runs after its own step: its arguments may read that step's outputs.
-        const self = String(step.name);
-        visible = new Map([...seen, [self, ctx.outputsOf(step.template)]]);
-        upstream = new Set([...earlier, self]);
-      }
-      const scope: Scope = {
-        workflowParams: ctx.params,
-        library: ctx.library,
-        inputs: ctx.inputs,
-        nodes: { kind: 'steps', byName: visible, upstream },
-        item: hasItems(step),
-        itemKeys: itemKeys(step),
-        strict: hasItems(step),
-      };
-      findings.push(...checkVariables(step, sPath, scope));
-    }
-    for (const [step] of inGroup) seen.set(String(step.name), ctx.outputsOf(step.template));
   });
   return findings;
 }
-
-/** workflow_types.go HasExitHook: a `hooks.exit`, or the older `onExit` of a step/task. */
-const hasExitHook = (node: Obj) =>
-  asObj(asObj(node.hooks)?.exit) !== undefined || typeof node.onExit === 'string';
