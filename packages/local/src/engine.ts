@@ -3,6 +3,7 @@
  * loops, `when`, `depends`, retries with backoff, parallelism and deadlines — and hands every container to an `Executor`.
  */
 import {
+  checkSpecVariables,
   DependsError,
   dagProblems,
   dependsNames,
@@ -296,7 +297,22 @@ export class Interpreter {
       );
     this.checkReferences();
     this.checkTargets();
+    this.checkVariables();
     return template;
+  }
+
+  /**
+   * Every `{{…}}` against the variables in scope where it stands, as `dp lint` and Argo's validator check them: an
+   * undeclared `{{workflow.parameters.x}}` is refused here, not when its step would start.
+   */
+  private checkVariables(): void {
+    const [problem] = checkSpecVariables(
+      this.workflow.spec as unknown as Record<string, unknown>,
+      ['spec'],
+      false,
+    );
+    if (problem)
+      throw new WorkflowError(`${this.workflow.file}: ${formatYamlPath(problem.path)}: ${problem.message}`);
   }
 
   /** dag.target names resolvable from workflow parameters alone must name tasks of that DAG. */
@@ -401,6 +417,16 @@ export class Interpreter {
           throw new WorkflowError(`${file}: ${t.name}.${p.task} depends on unknown task ${p.dependency}`);
         if (p?.kind === 'cycle')
           throw new WorkflowError(`${file}: ${t.name}: dependency cycle ${p.cycle.join(' -> ')}`);
+        for (const task of t.dag.tasks) {
+          if (!task.depends) continue;
+          try {
+            evaluateDepends(task.depends, () => 'Succeeded'); // the syntax, before anything runs
+          } catch (e) {
+            if (e instanceof DependsError)
+              throw new WorkflowError(`${file}: ${t.name}.${task.name}: ${e.message}`);
+            throw e;
+          }
+        }
       }
       if (t.retryStrategy && !t.container)
         throw new WorkflowError(
@@ -1130,3 +1156,10 @@ export function runWorkflow(workflow: Workflow, opts: RunOptions): Promise<RunRe
 }
 
 export { evaluateExpression };
+
+/** `spec.templates[0].container.args[1]`: a YAML path as messages show it. */
+function formatYamlPath(path: readonly (string | number)[]): string {
+  return path
+    .map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`))
+    .join('');
+}

@@ -123,11 +123,13 @@ ${ECHO}`;
     );
   });
 
-  it('an unresolvable Argo variable fails the node with the tag named', async () => {
+  it('an undeclared workflow parameter is refused before anything runs, naming the tag and where it stands', async () => {
     const bad = yaml.replace('{{workflow.parameters.project}}', '{{workflow.parameters.missing}}');
-    const r = await run(bad, new FakeExecutor(), { parameters: { project: 'p' } });
-    expect(r.phase).toBe('Failed');
-    expect(r.failedTask?.message).toMatch(/failed to resolve \{\{workflow.parameters.missing\}\}/);
+    const exec = new FakeExecutor();
+    await expect(run(bad, exec, { parameters: { project: 'p' } })).rejects.toThrow(
+      /test.yaml: spec.templates\[0\].dag.tasks\[0\].arguments.parameters\[0\].value: \{\{workflow.parameters.missing\}\}: workflow has no parameter "missing"/,
+    );
+    expect(exec.runs).toHaveLength(0);
   });
 
   it('exposes workflow.creationTimestamp fields', async () => {
