@@ -348,7 +348,7 @@ spec:
 });
 
 describe('retries, parallelism, deadlines, outputs', () => {
-  const retryYaml = (expression: string, limit = '3') => `
+  const retryYaml = (expression: string, limit = '3', policy = 'OnFailure') => `
 kind: Workflow
 spec:
   entrypoint: flaky
@@ -356,7 +356,7 @@ spec:
     - name: flaky
       retryStrategy:
         limit: "${limit}"
-        retryPolicy: OnFailure
+        retryPolicy: ${policy}
         expression: "${expression}"
         backoff: { duration: 10s, factor: "2", maxDuration: 5m }
       container: { image: img:1 }`;
@@ -379,6 +379,22 @@ spec:
     const always = new FakeExecutor(() => ({ exitCode: 75 }));
     const r2 = await run(retryYaml("lastRetry.exitCode == '75'", '2'), always);
     expect(r2.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 3 });
+  });
+
+  it("the workflows' rule: retryPolicy Always retries Error-phase nodes and exit 75, and no other failure", async () => {
+    const expression = "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75";
+    // A container that could not start (no exit code: the node is Error, like an evicted pod), then 75, then 0.
+    const codes: (number | undefined)[] = [undefined, 75, 0];
+    const flaky = new FakeExecutor(() => ({ exitCode: codes.shift() }));
+    const r = await run(retryYaml(expression, '3', 'Always'), flaky, { timeScale: 0.0001 });
+    expect(r.tasks[0]).toMatchObject({ phase: 'Succeeded', attempts: 3 });
+    const invalid = new FakeExecutor(() => ({ exitCode: 65 }));
+    const r2 = await run(retryYaml(expression, '3', 'Always'), invalid, { timeScale: 0.0001 });
+    expect(r2.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 1, exitCode: 65 });
+    // OnFailure (the old rule) gives up on the Error node at once.
+    const onFailure = new FakeExecutor(() => ({ exitCode: undefined }));
+    const r3 = await run(retryYaml(expression), onFailure, { timeScale: 0.0001 });
+    expect(r3.tasks[0]).toMatchObject({ phase: 'Error', attempts: 1 });
   });
 
   it('backoff.cap bounds each delay; backoff.maxDuration stops retrying once the next delay would pass it', async () => {
