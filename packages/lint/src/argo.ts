@@ -1,3 +1,4 @@
+import { checkSpecVariables, dagProblems } from '@data-pipeline/argo-tags';
 import {
   asArray,
   asObj,
@@ -10,7 +11,6 @@ import {
 import { checkJinja, checkOutputsDir, checkRetry } from './policy.js';
 import { checkRecursionDepth } from './recursion.js';
 import type { Finding, PathStep } from './source.js';
-import { checkVariables, type Scope } from './variables.js';
 
 type Obj = Record<string, unknown>;
 
@@ -29,18 +29,6 @@ const names = (list: unknown): string[] =>
   asArray(list)
     .map((p) => asObj(p)?.name)
     .filter((n): n is string => typeof n === 'string');
-
-const hasItems = (node: Obj) =>
-  node.withItems !== undefined || node.withParam !== undefined || node.withSequence !== undefined;
-
-/** The keys every item has when `withItems` lists only maps (`{{item.key}}` must name one); otherwise undefined. */
-function itemKeys(node: Obj): ReadonlySet<string> | undefined {
-  if (!Array.isArray(node.withItems) || node.withItems.length === 0) return undefined;
-  const maps = node.withItems.map(asObj);
-  if (maps.some((m) => m === undefined)) return undefined;
-  const [first, ...rest] = maps as Obj[];
-  return new Set(Object.keys(first ?? {}).filter((k) => rest.every((m) => Object.hasOwn(m, k))));
-}
 
 /** `{{workflow.parameters.x}}` as the whole of a value: the parameter's name. */
 const WHOLE_PARAM_TAG = /^\{\{\s*workflow\.parameters\.([A-Za-z0-9_.-]+)\s*\}\}$/;
@@ -139,12 +127,8 @@ export function checkWorkflowSpec(
     });
   }
 
-  // Workflow-level fields (arguments, volumes, metadata...) see only workflow variables.
-  const globalScope: Scope = { workflowParams: params, library, item: false, strict: false };
-  for (const key of Object.keys(spec)) {
-    if (key === 'templates') continue;
-    findings.push(...checkVariables(spec[key], [...base, key], globalScope));
-  }
+  // Every tag against the variables in scope where it stands (shared with dp run).
+  findings.push(...checkSpecVariables(spec, base, library));
 
   const outputsOf = (templateName: unknown): ReadonlySet<string> | undefined => {
     if (typeof templateName !== 'string') return undefined;
@@ -221,15 +205,6 @@ export function checkWorkflowSpec(
         }),
       );
     } else {
-      // A leaf template: its own fields see inputs, workflow parameters and its own outputs.
-      const scope: Scope = {
-        workflowParams: params,
-        library,
-        inputs,
-        item: false,
-        strict: false,
-      };
-      findings.push(...checkVariables(tmpl, tPath, scope));
       const container = asObj(tmpl.container) ?? asObj(tmpl.script);
       if (container) {
         const field = tmpl.container ? 'container' : 'script';
@@ -345,51 +320,40 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
   const tasks = asArray(dag.tasks)
     .map((t, i) => ({ task: asObj(t), i }))
     .filter((x): x is { task: Obj; i: number } => x.task !== undefined);
-  const taskNames = new Map<string, number>();
-  for (const { task, i } of tasks) {
-    if (typeof task.name !== 'string') continue;
-    if (taskNames.has(task.name))
-      findings.push({
-        path: [...path, 'tasks', i, 'name'],
-        rule: 'validity/reference',
-        message: `duplicate task "${task.name}"`,
-      });
-    taskNames.set(task.name, i);
-  }
-  const deps = new Map<string, string[]>();
-  for (const { task, i } of tasks) {
-    const tName = String(task.name);
-    const list: string[] = [];
-    asArray(task.dependencies).forEach((d, j) => {
-      if (typeof d !== 'string' || !taskNames.has(d)) {
+  const taskNames = new Set(tasks.map(({ task }) => task.name).filter((n) => typeof n === 'string'));
+  const at = (index: number) => tasks[index]?.i ?? index;
+  for (const p of dagProblems(tasks.map(({ task }) => task))) {
+    const taskPath = [...path, 'tasks', at(p.index)];
+    switch (p.kind) {
+      case 'duplicate':
         findings.push({
-          path: [...path, 'tasks', i, 'dependencies', j],
+          path: [...taskPath, 'name'],
           rule: 'validity/reference',
-          message: `task "${tName}" depends on unknown task "${String(d)}"`,
+          message: `duplicate task "${p.task}"`,
         });
-      } else list.push(d);
-    });
-    if (typeof task.depends === 'string') {
-      for (const d of dependsNames(task.depends)) {
-        if (!taskNames.has(d)) {
-          findings.push({
-            path: [...path, 'tasks', i, 'depends'],
-            rule: 'validity/reference',
-            message: `task "${tName}" depends on unknown task "${d}"`,
-          });
-        } else list.push(d);
-      }
+        break;
+      case 'unknown-dependency':
+        findings.push({
+          path: p.at === undefined ? [...taskPath, p.field] : [...taskPath, p.field, p.at],
+          rule: 'validity/reference',
+          message: `task "${p.task}" depends on unknown task "${p.dependency}"`,
+        });
+        break;
+      case 'invalid-result':
+        findings.push({
+          path: [...taskPath, 'depends'],
+          rule: 'validity/reference',
+          message: `task "${p.task}": ${p.message}`,
+        });
+        break;
+      case 'cycle':
+        findings.push({
+          path: taskPath,
+          rule: 'validity/dependency-cycle',
+          message: `dependency cycle: ${p.cycle.join(' -> ')}`,
+        });
+        break;
     }
-    deps.set(tName, list);
-  }
-  const cycle = findCycle(deps);
-  if (cycle) {
-    const first = taskNames.get(cycle[0] ?? '') ?? 0;
-    findings.push({
-      path: [...path, 'tasks', first],
-      rule: 'validity/dependency-cycle',
-      message: `dependency cycle: ${cycle.join(' -> ')}`,
-    });
   }
   if (typeof dag.target === 'string') {
     // A literal target, or one that is a workflow parameter: its default must name tasks too.
@@ -407,122 +371,17 @@ function checkDag(dag: Obj, path: PathStep[], ctx: Ctx): Finding[] {
       }
     }
   }
-  findings.push(
-    ...checkVariables(Object.fromEntries(Object.entries(dag).filter(([k]) => k !== 'tasks')), path, {
-      workflowParams: ctx.params,
-      library: ctx.library,
-      inputs: ctx.inputs,
-      item: false,
-      strict: false,
-    }),
-  );
-  const outputsByTask = new Map<string, ReadonlySet<string> | undefined>();
-  for (const { task } of tasks) outputsByTask.set(String(task.name), ctx.outputsOf(task.template));
-  for (const { task, i } of tasks) {
-    const tPath = [...path, 'tasks', i];
-    findings.push(...checkCall(task, tPath, ctx));
-    const upstream = ancestors(String(task.name), deps);
-    // An exit hook runs after its own task: its arguments may read that task's outputs (validate.go HasExitHook).
-    if (hasExitHook(task)) upstream.add(String(task.name));
-    const scope: Scope = {
-      workflowParams: ctx.params,
-      library: ctx.library,
-      inputs: ctx.inputs,
-      nodes: { kind: 'tasks', byName: outputsByTask, upstream },
-      item: hasItems(task),
-      itemKeys: itemKeys(task),
-      strict: hasItems(task),
-    };
-    findings.push(...checkVariables(task, tPath, scope));
-  }
+  for (const { task, i } of tasks) findings.push(...checkCall(task, [...path, 'tasks', i], ctx));
   return findings;
 }
 
 function checkSteps(groups: unknown[], path: PathStep[], ctx: Ctx): Finding[] {
   const findings: Finding[] = [];
-  const seen = new Map<string, ReadonlySet<string> | undefined>();
   groups.forEach((group, g) => {
-    const earlier = new Set(seen.keys());
-    const inGroup: Array<[Obj, number]> = [];
     asArray(group).forEach((s, j) => {
       const step = asObj(s);
-      if (step) inGroup.push([step, j]);
+      if (step) findings.push(...checkCall(step, [...path, g, j], ctx));
     });
-    for (const [step, j] of inGroup) {
-      const sPath = [...path, g, j];
-      findings.push(...checkCall(step, sPath, ctx));
-      let visible: ReadonlyMap<string, ReadonlySet<string> | undefined> = seen;
-      let upstream: ReadonlySet<string> = earlier;
-      if (hasExitHook(step)) {
-        // An exit hook runs after its own step: its arguments may read that step's outputs.
-        const self = String(step.name);
-        visible = new Map([...seen, [self, ctx.outputsOf(step.template)]]);
-        upstream = new Set([...earlier, self]);
-      }
-      const scope: Scope = {
-        workflowParams: ctx.params,
-        library: ctx.library,
-        inputs: ctx.inputs,
-        nodes: { kind: 'steps', byName: visible, upstream },
-        item: hasItems(step),
-        itemKeys: itemKeys(step),
-        strict: hasItems(step),
-      };
-      findings.push(...checkVariables(step, sPath, scope));
-    }
-    for (const [step] of inGroup) seen.set(String(step.name), ctx.outputsOf(step.template));
   });
   return findings;
-}
-
-/** workflow_types.go HasExitHook: a `hooks.exit`, or the older `onExit` of a step/task. */
-const hasExitHook = (node: Obj) =>
-  asObj(asObj(node.hooks)?.exit) !== undefined || typeof node.onExit === 'string';
-
-/** Task names in a `depends` expression such as `(a.Succeeded || b) && !c.Failed`. */
-export function dependsNames(expression: string): string[] {
-  return expression
-    .replace(/[()!]/g, ' ')
-    .split(/&&|\|\|/)
-    .map((s) =>
-      s.trim().replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)$/, ''),
-    )
-    .filter(Boolean);
-}
-
-function ancestors(task: string, deps: ReadonlyMap<string, string[]>): Set<string> {
-  const out = new Set<string>();
-  const stack = [...(deps.get(task) ?? [])];
-  while (stack.length > 0) {
-    const d = stack.pop() as string;
-    if (out.has(d)) continue;
-    out.add(d);
-    stack.push(...(deps.get(d) ?? []));
-  }
-  return out;
-}
-
-/** A cycle in the dependency graph as a list of names (first repeated at the end), or undefined. */
-export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | undefined => {
-    const s = state.get(n);
-    if (s === 'done') return undefined;
-    if (s === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
-    state.set(n, 'visiting');
-    stack.push(n);
-    for (const d of deps.get(n) ?? []) {
-      const c = visit(d);
-      if (c) return c;
-    }
-    stack.pop();
-    state.set(n, 'done');
-    return undefined;
-  };
-  for (const n of deps.keys()) {
-    const c = visit(n);
-    if (c) return c;
-  }
-  return undefined;
 }

@@ -1,4 +1,4 @@
-export { dependsNames, findCycle } from './argo.js';
+export { dependsNames, findCycle, indentFlowContinuations } from '@data-pipeline/argo-tags';
 export {
   CONFIG_FILE,
   type LintConfig,
@@ -18,7 +18,6 @@ export {
   workflowConfigMap,
   workflowTemplate,
 } from './generate.js';
-export { indentFlowContinuations } from './go-yaml.js';
 export {
   checkGenerated,
   collectYamlFiles,

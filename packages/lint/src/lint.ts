@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { findRepoRoot } from '@data-pipeline/argo-tags';
 import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
 import { checkWorkflowSpec, type TemplateRegistry } from './argo.js';
 import { type LintConfig, loadLintConfig, policyApplies } from './config.js';
@@ -44,16 +45,7 @@ export interface LintResult {
   readonly problems: Problem[];
 }
 
-/** The nearest directory at or above `from` that holds images/images.json. */
-export function findRepoRoot(from: string): string | undefined {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, 'images', 'images.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+export { findRepoRoot };
 
 /** YAML files named by `paths` (directories are walked recursively, in sorted order). */
 export function collectYamlFiles(paths: readonly string[], cwd: string): string[] {

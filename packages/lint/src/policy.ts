@@ -18,6 +18,13 @@ type Obj = Record<string, unknown>;
 const EXIT_CODE_EQUALITY =
   /^\(?\s*(?:(?:asInt|int)\(\s*lastRetry\.exitCode\s*\)\s*==\s*\d+|\d+\s*==\s*(?:asInt|int)\(\s*lastRetry\.exitCode\s*\)|lastRetry\.exitCode\s*==\s*(?:'\d+'|"\d+")|(?:'\d+'|"\d+")\s*==\s*lastRetry\.exitCode)\s*\)?$/;
 
+/**
+ * The one other disjunct: an Error-phase node (evicted or preempted pod, a container that never started) is retried.
+ * In Argo `lastRetry.status` is the last attempt's node phase (operator.go buildRetryStrategyLocalScope).
+ */
+const STATUS_ERROR =
+  /^\(?\s*(?:lastRetry\.status\s*==\s*(?:'Error'|"Error")|(?:'Error'|"Error")\s*==\s*lastRetry\.status)\s*\)?$/;
+
 function retryDisjuncts(expression: string): string[] {
   return expression.split('||').map((d) => d.trim());
 }
@@ -50,7 +57,8 @@ export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
       message: 'retry expression must decide on lastRetry.exitCode',
     });
   } else {
-    const odd = retryDisjuncts(r.expression).find((d) => !EXIT_CODE_EQUALITY.test(d));
+    const parts = retryDisjuncts(r.expression);
+    const odd = parts.find((d) => !EXIT_CODE_EQUALITY.test(d) && !STATUS_ERROR.test(d));
     if (odd !== undefined) {
       findings.push({
         path: [...path, 'expression'],
@@ -59,6 +67,15 @@ export function checkRetry(retry: unknown, tPath: PathStep[]): Finding[] {
           `retry expression part "${odd}" is not an exit-code equality: write asInt(lastRetry.exitCode) == 75 ` +
           `(or lastRetry.exitCode == '75'), joined by ||; lastRetry.exitCode is a string, and ranges or negations ` +
           'retry codes the exit-code table does not mark retryable',
+      });
+    } else if (!parts.some((d) => STATUS_ERROR.test(d)) || r.retryPolicy !== 'Always') {
+      // OnFailure (the default) never retries an Error-phase node (operator.go processNodeRetries), although every
+      // writer here is idempotent: Always lets the expression decide for both phases.
+      findings.push({
+        path: [...path, r.retryPolicy !== 'Always' ? 'retryPolicy' : 'expression'],
+        rule: 'policy/retry',
+        message:
+          "retryStrategy does not retry Error-phase nodes (evicted or preempted pods): set retryPolicy: Always and expression: lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75",
       });
     }
   }

@@ -1,8 +1,7 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
-import { indentFlowContinuations, parseGoLike } from './go-yaml.js';
+import { type PathStep, readYamlStream, toYamlValue } from '@data-pipeline/argo-tags';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 
-/** One path step into a parsed YAML value: a map key or a sequence index. */
-export type PathStep = string | number;
+export type { PathStep };
 export type YamlPath = readonly PathStep[];
 
 /**
@@ -60,29 +59,9 @@ export interface ParsedFile {
  * YAML 1.1, as Kubernetes and the argo CLI read manifests (go-yaml): `0400` is octal 256, `yes`/`no` are booleans.
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
-  let lineCounter = new LineCounter();
-  let docs = parseGoLike(text, lineCounter);
-  if (Array.isArray(docs) && docs.some((d) => d.errors.length > 0)) {
-    // go-yaml accepts flow collections and quoted scalars whose continuation lines are not indented past their
-    // parent (Argo's own examples write `args: ["` … `"]` that way); the `yaml` package does not. Indenting those
-    // continuation lines changes no value (a flow scalar's line folding drops leading white space) and no line
-    // number; the repaired text is used only when it parses cleanly, so real syntax errors are reported as written.
-    const repaired = indentFlowContinuations(text);
-    if (repaired !== text) {
-      const retryCounter = new LineCounter();
-      const retry = parseGoLike(repaired, retryCounter);
-      if (Array.isArray(retry) && retry.every((d) => d.errors.length === 0)) {
-        docs = retry;
-        lineCounter = retryCounter;
-      }
-    }
-  }
+  const { documents: docs, lineAt } = readYamlStream(text);
   const problems: Problem[] = [];
   const documents: SourceDocument[] = [];
-  if (!Array.isArray(docs)) {
-    return { documents, problems };
-  }
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   docs.forEach((doc, index) => {
     for (const error of doc.errors) {
       problems.push({
@@ -95,7 +74,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     if (doc.errors.length > 0 || doc.contents === null) return;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 1000 });
+      value = toYamlValue(doc);
     } catch (error) {
       problems.push({
         file,

@@ -309,3 +309,38 @@ describe('variables Argo resolves', () => {
     ]);
   });
 });
+
+describe('depends as Argo reads it (workflow/common/ancestry.go)', () => {
+  const dag = (tasks: string) =>
+    workflow(`    - name: main
+      dag:
+        tasks:
+${tasks}
+    - name: ok
+      container: {image: busybox:1.36}
+`);
+  it('accepts every task result Argo knows and refuses .Completed as an invalid result, not an unknown task', () => {
+    expect(
+      one(
+        dag(`          - {name: a, template: ok}
+          - {name: b, template: ok, depends: "(a.Succeeded || a.Failed || a.Errored) && !a.Skipped && !a.Omitted"}`),
+      ),
+    ).toEqual([]);
+    expect(
+      one(
+        dag(`          - {name: a, template: ok}
+          - {name: b, template: ok, depends: "a.Completed"}`),
+      ),
+    ).toEqual([
+      "f.yaml:11: error [validity/reference] task \"b\": task result 'Completed' for task 'a' is invalid",
+    ]);
+  });
+  it('reports a duplicate task name as the duplicate, not as a dependency cycle', () => {
+    expect(
+      one(
+        dag(`          - {name: a, template: ok}
+          - {name: a, template: ok, dependencies: [a]}`),
+      ),
+    ).toEqual(['f.yaml:11: error [validity/reference] duplicate task "a"']);
+  });
+});

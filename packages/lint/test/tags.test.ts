@@ -78,10 +78,37 @@ describe('DAG helpers', () => {
 });
 
 describe('retry rule', () => {
-  it('accepts retrying exit 75 only, in either form Argo documents', () => {
-    for (const expression of ['asInt(lastRetry.exitCode) == 75', "lastRetry.exitCode == '75'"]) {
-      expect(checkRetry({ expression, backoff: { duration: '1s' } }, ['t'])).toEqual([]);
+  it('accepts retrying exit 75 and Error-phase nodes only, in either form Argo documents', () => {
+    for (const expression of [
+      "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75",
+      `lastRetry.exitCode == '75' || lastRetry.status == "Error"`,
+    ]) {
+      expect(checkRetry({ retryPolicy: 'Always', expression, backoff: { duration: '1s' } }, ['t'])).toEqual(
+        [],
+      );
     }
+  });
+
+  it('asks for Error-phase nodes to be retried too: OnFailure never retries an evicted pod', () => {
+    const message = /does not retry Error-phase nodes \(evicted or preempted pods\): set retryPolicy: Always/;
+    const onFailure = checkRetry(
+      {
+        retryPolicy: 'OnFailure',
+        expression: "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75",
+        backoff: {},
+      },
+      ['t'],
+    );
+    expect(onFailure.map((f) => [f.path.join('.'), f.message])).toEqual([
+      ['t.retryStrategy.retryPolicy', expect.stringMatching(message)],
+    ]);
+    const noStatus = checkRetry(
+      { retryPolicy: 'Always', expression: 'asInt(lastRetry.exitCode) == 75', backoff: {} },
+      ['t'],
+    );
+    expect(noStatus.map((f) => [f.path.join('.'), f.message])).toEqual([
+      ['t.retryStrategy.expression', expect.stringMatching(message)],
+    ]);
   });
 
   it('rejects expressions whose meaning is not "exactly these codes"', () => {
@@ -89,7 +116,7 @@ describe('retry rule', () => {
       'asInt(lastRetry.exitCode) >= 75', // also retries 77 and 78
       'asInt(lastRetry.exitCode) != 64', // retries everything else
       'lastRetry.exitCode == 75', // a string never equals an int in expr-lang: silently never retries
-      "lastRetry.exitCode == '75' || lastRetry.status == 'Error'",
+      "lastRetry.exitCode == '75' || lastRetry.status != 'Succeeded'",
     ]) {
       const messages = checkRetry({ expression, backoff: { duration: '1s' } }, ['t']).map((f) => f.message);
       expect(messages.join('\n'), expression).toMatch(/is not an exit-code equality/);

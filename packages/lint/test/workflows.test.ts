@@ -139,15 +139,19 @@ describe('daily workflow', () => {
     expect(executionDateOf(workflow, { 'run-date': '' })).toBe('20261123');
   });
 
-  it('retries only the retryable exit codes of the exit-code table', () => {
+  it('retries only the retryable exit codes of the exit-code table among failures, and every Error-phase node', () => {
     const retryable = EXIT_CLASSES.filter((c) => c.retry).map((c) => c.code);
     for (const t of templates.values()) {
       if (!t.container) continue;
+      expect(obj(t.retryStrategy).retryPolicy, String(t.name)).toBe('Always');
       const expression = String(obj(t.retryStrategy).expression);
       for (const c of EXIT_CLASSES) {
-        const retried = evaluateExpression(expression, { lastRetry: { exitCode: String(c.code) } });
+        const lastRetry = { exitCode: String(c.code), status: 'Failed' };
+        const retried = evaluateExpression(expression, { lastRetry });
         expect(retried, `${String(t.name)} exit ${c.code}`).toBe(retryable.includes(c.code));
       }
+      // An evicted or preempted pod: Error phase, no exit code of ours ("-1" when unknown).
+      expect(evaluateExpression(expression, { lastRetry: { exitCode: '-1', status: 'Error' } })).toBe(true);
     }
   });
 });

@@ -2,6 +2,14 @@
  * The interpreter: walks a parsed Workflow the way Argo's controller does — DAG and steps templates, parameters,
  * loops, `when`, `depends`, retries with backoff, parallelism and deadlines — and hands every container to an `Executor`.
  */
+import {
+  checkSpecVariables,
+  DependsError,
+  dagProblems,
+  dependsNames,
+  evaluateDepends,
+  type NodePhase,
+} from '@data-pipeline/argo-tags';
 import { evaluateExpr, formatValue, fromJson, type Value } from './expr.js';
 import { builtinFunctions, type Clock } from './functions.js';
 import { formatGo, GoTime, parseGoDuration } from './godate.js';
@@ -21,7 +29,8 @@ export class WorkflowError extends Error {
   override readonly name = 'WorkflowError';
 }
 
-export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
+/** A node's phase (Argo's NodePhase, plus Pending/Running before it finished); the one definition is argo-tags'. */
+export type Phase = NodePhase;
 
 /** What the executor gets: the container after substitution, with its volumes and the outputs to collect. */
 export interface ContainerRun {
@@ -192,83 +201,6 @@ export function sprintf(format: string, n: number): string {
 }
 
 /** The `.Result` suffixes a `depends` expression may put after a task name. */
-const DEPENDS_RESULTS = 'Succeeded|Failed|Errored|Skipped|Omitted|Completed|Daemoned|AnySucceeded|AllFailed';
-/** `task` or `task.Result` → [, task, Result?]. */
-const DEPENDS_OPERAND = new RegExp(`^(.*?)(?:\\.(${DEPENDS_RESULTS}))?$`);
-const DEPENDS_SUFFIX = new RegExp(`\\.(${DEPENDS_RESULTS})$`);
-
-/** Evaluates a DAG `depends` expression: `a && (b.Failed || !c)`, bare `a` = a.Succeeded || a.Skipped. */
-export function evaluateDepends(
-  expression: string,
-  phaseOf: (task: string) => Phase | 'Pending',
-): boolean | undefined {
-  const tokens = expression.match(/&&|\|\||!|\(|\)|[A-Za-z0-9_][A-Za-z0-9_\-.]*/g) ?? [];
-  const rest = expression.replace(/&&|\|\||!|\(|\)|[A-Za-z0-9_][A-Za-z0-9_\-.]*|\s+/g, '');
-  if (rest) throw new WorkflowError(`depends: unexpected "${rest}" in ${JSON.stringify(expression)}`);
-  let i = 0;
-  let pending = false;
-  const atom = (): boolean => {
-    const t = tokens[i++];
-    if (t === '!') return !atom();
-    if (t === '(') {
-      const v = or();
-      if (tokens[i++] !== ')')
-        throw new WorkflowError(`depends: missing ')' in ${JSON.stringify(expression)}`);
-      return v;
-    }
-    if (!t || t === ')' || t === '&&' || t === '||')
-      throw new WorkflowError(`depends: unexpected end in ${JSON.stringify(expression)}`);
-    const m = DEPENDS_OPERAND.exec(t)!;
-    const task = m[1]!;
-    const phase = phaseOf(task);
-    if (phase === 'Pending' || phase === 'Running') {
-      pending = true;
-      return false;
-    }
-    switch (m[2]) {
-      case undefined:
-        return phase === 'Succeeded' || phase === 'Skipped';
-      case 'Succeeded':
-      case 'AnySucceeded':
-        return phase === 'Succeeded';
-      case 'Failed':
-      case 'AllFailed':
-        return phase === 'Failed';
-      case 'Errored':
-        return phase === 'Error';
-      case 'Skipped':
-        return phase === 'Skipped';
-      case 'Omitted':
-        return phase === 'Omitted';
-      case 'Completed':
-        return phase === 'Succeeded' || phase === 'Failed';
-      default:
-        return false;
-    }
-  };
-  // `operand (op operand)*`, every operand evaluated (so every Pending one is seen), then combined left to right.
-  const chain =
-    (op: '&&' | '||', operand: () => boolean, combine: (a: boolean, b: boolean) => boolean) =>
-    (): boolean => {
-      let v = operand();
-      while (tokens[i] === op) {
-        i++;
-        v = combine(v, operand());
-      }
-      return v;
-    };
-  const and = chain('&&', atom, (a, b) => a && b);
-  const or = chain('||', and, (a, b) => a || b);
-  const value = or();
-  if (i !== tokens.length) throw new WorkflowError(`depends: cannot parse ${JSON.stringify(expression)}`);
-  return pending ? undefined : value;
-}
-
-/** Names of tasks a `depends` expression refers to. */
-export function dependsTasks(expression: string): string[] {
-  return (expression.match(/[A-Za-z0-9_][A-Za-z0-9_\-.]*/g) ?? []).map((t) => t.replace(DEPENDS_SUFFIX, ''));
-}
-
 export class Interpreter {
   private readonly clock: Clock;
   private readonly created: number;
@@ -365,7 +297,22 @@ export class Interpreter {
       );
     this.checkReferences();
     this.checkTargets();
+    this.checkVariables();
     return template;
+  }
+
+  /**
+   * Every `{{…}}` against the variables in scope where it stands, as `dp lint` and Argo's validator check them: an
+   * undeclared `{{workflow.parameters.x}}` is refused here, not when its step would start.
+   */
+  private checkVariables(): void {
+    const [problem] = checkSpecVariables(
+      this.workflow.spec as unknown as Record<string, unknown>,
+      ['spec'],
+      false,
+    );
+    if (problem)
+      throw new WorkflowError(`${this.workflow.file}: ${formatYamlPath(problem.path)}: ${problem.message}`);
   }
 
   /** dag.target names resolvable from workflow parameters alone must name tasks of that DAG. */
@@ -460,13 +407,25 @@ export class Interpreter {
           );
       }
       if (t.dag) {
-        const names = new Set(t.dag.tasks.map((x) => x.name));
+        // Duplicate names, unknown dependencies, task results Argo does not know, cycles: the rules dp lint checks.
+        const p = dagProblems(t.dag.tasks)[0];
+        const file = this.workflow.file;
+        if (p?.kind === 'duplicate') throw new WorkflowError(`${file}: ${t.name}: duplicate task ${p.task}`);
+        if (p?.kind === 'invalid-result')
+          throw new WorkflowError(`${file}: ${t.name}.${p.task}: ${p.message}`);
+        if (p?.kind === 'unknown-dependency')
+          throw new WorkflowError(`${file}: ${t.name}.${p.task} depends on unknown task ${p.dependency}`);
+        if (p?.kind === 'cycle')
+          throw new WorkflowError(`${file}: ${t.name}: dependency cycle ${p.cycle.join(' -> ')}`);
         for (const task of t.dag.tasks) {
-          for (const d of [...(task.dependencies ?? []), ...(task.depends ? dependsTasks(task.depends) : [])])
-            if (!names.has(d))
-              throw new WorkflowError(
-                `${this.workflow.file}: ${t.name}.${task.name} depends on unknown task ${d}`,
-              );
+          if (!task.depends) continue;
+          try {
+            evaluateDepends(task.depends, () => 'Succeeded'); // the syntax, before anything runs
+          } catch (e) {
+            if (e instanceof DependsError)
+              throw new WorkflowError(`${file}: ${t.name}.${task.name}: ${e.message}`);
+            throw e;
+          }
         }
       }
       if (t.retryStrategy && !t.container)
@@ -770,7 +729,7 @@ export class Interpreter {
     const byName = new Map(dag.tasks.map((t) => [t.name, t]));
     const deps = (t: DagTask): string[] => [
       ...(t.dependencies ?? []),
-      ...(t.depends ? dependsTasks(t.depends) : []),
+      ...(t.depends ? dependsNames(t.depends) : []),
     ];
 
     // dag.target: run only the named tasks plus everything they depend on.
@@ -793,18 +752,6 @@ export class Interpreter {
       };
       target.split(/\s+/).forEach(visit);
     }
-    // cycle check
-    const state = new Map<string, number>();
-    const visit = (name: string, chain: string[]) => {
-      if (state.get(name) === 2) return;
-      if (state.get(name) === 1)
-        throw new WorkflowError(`${this.workflow.file}: dependency cycle ${[...chain, name].join(' -> ')}`);
-      state.set(name, 1);
-      for (const d of deps(byName.get(name)!)) visit(d, [...chain, name]);
-      state.set(name, 2);
-    };
-    for (const n of selected) visit(n, []);
-
     const phases = new Map<string, Phase>();
     const running = new Map<string, Promise<void>>();
     const local: Record<string, string> = { ...scope };
@@ -871,7 +818,12 @@ export class Interpreter {
         const task = byName.get(name)!;
         let ready: boolean | undefined;
         if (task.depends) {
-          ready = evaluateDepends(task.depends, phaseOf);
+          try {
+            ready = evaluateDepends(task.depends, phaseOf);
+          } catch (e) {
+            if (e instanceof DependsError) throw new WorkflowError(e.message);
+            throw e;
+          }
         } else {
           const ds = task.dependencies ?? [];
           if (ds.some((d) => ['Pending', 'Running'].includes(phaseOf(d)))) ready = undefined;
@@ -1204,3 +1156,10 @@ export function runWorkflow(workflow: Workflow, opts: RunOptions): Promise<RunRe
 }
 
 export { evaluateExpression };
+
+/** `spec.templates[0].container.args[1]`: a YAML path as messages show it. */
+function formatYamlPath(path: readonly (string | number)[]): string {
+  return path
+    .map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`))
+    .join('');
+}

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { findRepoRoot } from '@data-pipeline/argo-tags';
 import { z } from 'zod';
 
 export interface ImageBinding {
@@ -85,14 +86,8 @@ export function loadImageBindings(manifestPath: string): Map<string, ImageBindin
   return out;
 }
 
-/** Finds `images/images.json` in `start` or one of its parents. */
+/** Finds `images/images.json` in `start` or one of its parents (the repository root, as `dp lint` finds it). */
 export function findImagesManifest(start: string): string | undefined {
-  let dir = resolve(start);
-  for (;;) {
-    const candidate = join(dir, 'images', 'images.json');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const root = findRepoRoot(start);
+  return root === undefined ? undefined : join(root, 'images', 'images.json');
 }

@@ -3,16 +3,9 @@
  * Fields fall in three groups: interpreted, accepted without local effect (pod scheduling and security settings such as
  * `securityContext`, `resources`, `serviceAccountName`), and unsupported → `SpecError` naming the field, its YAML path and line.
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Node as YamlNode,
-} from 'yaml';
+
+import { readYamlStream, toYamlValue } from '@data-pipeline/argo-tags';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 
 export class SpecError extends Error {
   override readonly name = 'SpecError';
@@ -320,22 +313,29 @@ function normaliseParams(ps: Parameter[] | undefined): Parameter[] | undefined {
 
 /** Parses the YAML text of a Workflow (other documents: ConfigMaps are kept for configMap volumes, anything else is an error). */
 export function parseWorkflow(text: string, file: string): Workflow {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' });
+  // YAML as go-yaml reads it (the reader dp lint uses): 1.1, a bare `.` a string, flow continuations, no alias bombs.
+  const { documents: docs, lineAt } = readYamlStream(text);
   if (!Array.isArray(docs)) throw new SpecError(`${file}: not a YAML stream`);
   let workflow: Workflow | undefined;
   const configMaps = new Map<string, Record<string, string>>();
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
-      const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
+      const line = e.linePos?.[0]?.line ?? lineAt(e.pos[0]);
       throw new SpecError(`${file}:${line}: invalid YAML: ${e.message.split('\n')[0]}`);
     }
-    const value = doc.toJS() as Record<string, unknown> | null;
+    let value: Record<string, unknown> | null;
+    try {
+      // go-yaml refuses excessive aliasing too (an alias bomb): one line, not a crash.
+      value = toYamlValue(doc) as Record<string, unknown> | null;
+    } catch (e) {
+      const line = lineAt(doc.range[0]);
+      throw new SpecError(`${file}:${line}: invalid YAML: ${String((e as Error).message).split('\n')[0]}`);
+    }
     if (value === null || value === undefined) continue;
     const fail = (_path: string, node: YamlNode | null | undefined, msg: string): never => {
       const offset = node?.range?.[0];
-      const line = offset === undefined ? '?' : lineCounter.linePos(offset).line;
+      const line = offset === undefined ? '?' : lineAt(offset);
       throw new SpecError(`${file}:${line}: ${msg}`);
     };
     if (typeof value !== 'object' || Array.isArray(value))

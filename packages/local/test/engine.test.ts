@@ -123,11 +123,13 @@ ${ECHO}`;
     );
   });
 
-  it('an unresolvable Argo variable fails the node with the tag named', async () => {
+  it('an undeclared workflow parameter is refused before anything runs, naming the tag and where it stands', async () => {
     const bad = yaml.replace('{{workflow.parameters.project}}', '{{workflow.parameters.missing}}');
-    const r = await run(bad, new FakeExecutor(), { parameters: { project: 'p' } });
-    expect(r.phase).toBe('Failed');
-    expect(r.failedTask?.message).toMatch(/failed to resolve \{\{workflow.parameters.missing\}\}/);
+    const exec = new FakeExecutor();
+    await expect(run(bad, exec, { parameters: { project: 'p' } })).rejects.toThrow(
+      /test.yaml: spec.templates\[0\].dag.tasks\[0\].arguments.parameters\[0\].value: \{\{workflow.parameters.missing\}\}: workflow has no parameter "missing"/,
+    );
+    expect(exec.runs).toHaveLength(0);
   });
 
   it('exposes workflow.creationTimestamp fields', async () => {
@@ -346,7 +348,7 @@ spec:
 });
 
 describe('retries, parallelism, deadlines, outputs', () => {
-  const retryYaml = (expression: string, limit = '3') => `
+  const retryYaml = (expression: string, limit = '3', policy = 'OnFailure') => `
 kind: Workflow
 spec:
   entrypoint: flaky
@@ -354,7 +356,7 @@ spec:
     - name: flaky
       retryStrategy:
         limit: "${limit}"
-        retryPolicy: OnFailure
+        retryPolicy: ${policy}
         expression: "${expression}"
         backoff: { duration: 10s, factor: "2", maxDuration: 5m }
       container: { image: img:1 }`;
@@ -377,6 +379,22 @@ spec:
     const always = new FakeExecutor(() => ({ exitCode: 75 }));
     const r2 = await run(retryYaml("lastRetry.exitCode == '75'", '2'), always);
     expect(r2.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 3 });
+  });
+
+  it("the workflows' rule: retryPolicy Always retries Error-phase nodes and exit 75, and no other failure", async () => {
+    const expression = "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75";
+    // A container that could not start (no exit code: the node is Error, like an evicted pod), then 75, then 0.
+    const codes: (number | undefined)[] = [undefined, 75, 0];
+    const flaky = new FakeExecutor(() => ({ exitCode: codes.shift() }));
+    const r = await run(retryYaml(expression, '3', 'Always'), flaky, { timeScale: 0.0001 });
+    expect(r.tasks[0]).toMatchObject({ phase: 'Succeeded', attempts: 3 });
+    const invalid = new FakeExecutor(() => ({ exitCode: 65 }));
+    const r2 = await run(retryYaml(expression, '3', 'Always'), invalid, { timeScale: 0.0001 });
+    expect(r2.tasks[0]).toMatchObject({ phase: 'Failed', attempts: 1, exitCode: 65 });
+    // OnFailure (the old rule) gives up on the Error node at once.
+    const onFailure = new FakeExecutor(() => ({ exitCode: undefined }));
+    const r3 = await run(retryYaml(expression), onFailure, { timeScale: 0.0001 });
+    expect(r3.tasks[0]).toMatchObject({ phase: 'Error', attempts: 1 });
   });
 
   it('backoff.cap bounds each delay; backoff.maxDuration stops retrying once the next delay would pass it', async () => {
@@ -557,6 +575,37 @@ ${ECHO}`;
     ).catch((e: unknown) => e);
     expect(cyc).toBeInstanceOf(WorkflowError);
     expect(String(cyc)).toMatch(/dependency cycle/);
+    // A duplicate task name is the duplicate, not "dependency cycle a -> a"; nothing runs.
+    const exec = new FakeExecutor();
+    await expect(
+      run(
+        base(`          - { name: a, template: echo, arguments: { parameters: [{ name: msg, value: a }] } }
+          - { name: a, template: echo, dependencies: [a], arguments: { parameters: [{ name: msg, value: b }] } }`),
+        exec,
+      ),
+    ).rejects.toThrow(/main: duplicate task a$/);
+    // Argo's task results (ancestry.go ValidateTaskResults): `.Completed` is none of them.
+    await expect(
+      run(
+        base(`          - { name: a, template: echo, arguments: { parameters: [{ name: msg, value: a }] } }
+          - { name: b, template: echo, depends: a.Completed, arguments: { parameters: [{ name: msg, value: b }] } }`),
+        exec,
+      ),
+    ).rejects.toThrow(/main.b: task result 'Completed' for task 'a' is invalid/);
+    expect(exec.runs).toHaveLength(0);
+  });
+
+  it('refuses an alias bomb as invalid YAML (SpecError), as go-yaml refuses excessive aliasing', () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const text = `kind: Workflow\nspec:\n  templates: []\nbomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`;
+    expect(() => wf(text)).toThrow(SpecError);
+    expect(() => wf(text)).toThrow(/test.yaml:1: invalid YAML: Excessive alias count/);
   });
 });
 

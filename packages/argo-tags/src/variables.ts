@@ -1,5 +1,15 @@
-import type { Finding, PathStep, RuleId } from './source.js';
-import { expressionRefs, findTags, looksLikeArgoVariable, stringsIn } from './tags.js';
+import { expressionRefs, type PathStep, stringsIn } from './refs.js';
+import { findTags, looksLikeArgoVariable } from './tags.js';
+
+/** The rule a variable problem breaks: an Argo variable that does not resolve, or a non-Argo tag where Argo is strict. */
+export type VariableRule = 'validity/unknown-variable' | 'validity/unresolved-tag';
+
+/** A tag that would not resolve, at the path of the string holding it. */
+export interface VariableFinding {
+  readonly path: PathStep[];
+  readonly rule: VariableRule;
+  readonly message: string;
+}
 
 /**
  * Which Argo variables resolve where (workflow/validate/validate.go of v4.1.2): the scope of a template, task or step,
@@ -37,8 +47,8 @@ const ALWAYS_RESOLVABLE =
   /^(outputs\.|workflow\.(creationTimestamp|scheduledTime|duration)|(tasks|steps|node)\.name)/;
 
 /** Every `{{...}}` in `value` must resolve in `scope` (Argo variables), and nothing unknown may sit where Argo is strict. */
-export function checkVariables(value: unknown, path: PathStep[], scope: Scope): Finding[] {
-  const findings: Finding[] = [];
+export function checkVariables(value: unknown, path: PathStep[], scope: Scope): VariableFinding[] {
+  const findings: VariableFinding[] = [];
   for (const [s, p] of stringsIn(value, path)) {
     for (const tag of findTags(s)) {
       const problem =
@@ -49,7 +59,7 @@ export function checkVariables(value: unknown, path: PathStep[], scope: Scope): 
   return findings;
 }
 
-type VariableProblem = { rule: RuleId; message: string };
+type VariableProblem = { rule: VariableRule; message: string };
 
 function checkSimple(text: string, raw: string, scope: Scope): VariableProblem | undefined {
   if (!looksLikeArgoVariable(text) && text !== 'retries') {

@@ -1,4 +1,4 @@
-import { type LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 
 // YAML as go-yaml (Kubernetes, the argo CLI) reads it, where the `yaml` package reads it differently.
 
@@ -112,4 +112,47 @@ export function indentFlowContinuations(text: string): string {
     }
   }
   return lines.join('\n');
+}
+
+/** A YAML stream read as go-yaml reads it, with positions: every document, and the line of any source offset. */
+export interface YamlStream {
+  readonly documents: ReturnType<typeof parseGoLike>;
+  readonly lineAt: (offset: number) => number;
+}
+
+/**
+ * Reads every document of a YAML stream as YAML 1.1, as Kubernetes and the argo CLI read manifests (go-yaml):
+ * `0400` is octal 256, `yes`/`no` are booleans, a bare `.` is a string. go-yaml accepts flow collections and quoted
+ * scalars whose continuation lines are not indented past their parent (Argo's own examples write `args: ["` … `"]`
+ * that way); the `yaml` package does not, so a stream with syntax errors is read again with those continuation lines
+ * indented (`indentFlowContinuations`: no value and no line number changes), used only when it then parses cleanly —
+ * real syntax errors are reported as written. Documents keep their errors; values are read with `toYamlValue`.
+ */
+export function readYamlStream(text: string): YamlStream {
+  let lineCounter = new LineCounter();
+  let documents = parseGoLike(text, lineCounter);
+  if (documents.some((d) => d.errors.length > 0)) {
+    const repaired = indentFlowContinuations(text);
+    if (repaired !== text) {
+      const retryCounter = new LineCounter();
+      const retry = parseGoLike(repaired, retryCounter);
+      if (retry.every((d) => d.errors.length === 0)) {
+        documents = retry;
+        lineCounter = retryCounter;
+      }
+    }
+  }
+  const counter = lineCounter;
+  return { documents, lineAt: (offset) => counter.linePos(offset).line };
+}
+
+/**
+ * Aliases a document may expand before it is refused: go-yaml refuses "excessive aliasing" (an alias bomb) too, and
+ * a real manifest uses a handful.
+ */
+export const MAX_ALIAS_COUNT = 1000;
+
+/** A document's plain value; throws (the `yaml` package's error) on an alias bomb. */
+export function toYamlValue(document: Document.Parsed): unknown {
+  return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
 }
