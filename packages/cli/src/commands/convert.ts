@@ -45,14 +45,13 @@ export async function convertCommand(dagFile: string, flags: ConvertFlags, io: C
   if (flags.image !== undefined && !/^[^\s]+$/.test(flags.image))
     return fail(`--image must be an image reference, got ${JSON.stringify(flags.image)}`, EXIT_CODES.usage);
   const file = resolve(io.cwd, dagFile);
-  if (!existsSync(file) || !statSync(file).isFile())
-    return fail(`${dagFile}: no such file`, EXIT_CODES.usage);
   const out = flags.output === undefined ? undefined : resolve(io.cwd, flags.output);
   if (out !== undefined && !existsSync(dirname(out)))
     return fail(`-o ${flags.output}: directory ${dirname(out)} does not exist`, EXIT_CODES.usage);
   const rel = relative(io.cwd, file);
   const shown = rel === '' || rel.startsWith('..') ? file : rel;
   const at = (line: number | null) => (line === null ? shown : `${shown}:${line}`);
+  if (!existsSync(file) || !statSync(file).isFile()) return fail(`${shown}: no such file`, EXIT_CODES.usage);
 
   let conversion: Conversion;
   try {
