@@ -121,6 +121,14 @@ function notRunReason(taskLog: readonly string[]): string | undefined {
   return line?.replace(/^.*? - /, '').trim();
 }
 
+function bareException(taskLog: readonly string[]): string | undefined {
+  for (let i = taskLog.length - 1; i >= 0; i--) {
+    const m = /Subtask: (\S*(?:Error|Exception))\s*$/.exec(taskLog[i] as string);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 /**
  * The verdict of one DAG-file step from the problem report, the result report, the `airflow run` exit and the task
  * log. Success is verified: the task instance's state in the private database is `success` or `skipped`.
@@ -172,5 +180,7 @@ export function dagFileVerdict(input: {
   }
   const verdict = classifyFailure({ ...evidence, exitCode: evidence.exitCode === 0 ? 1 : evidence.exitCode });
   const exitClass = verdict.exitClass === 'success' ? 'task-failed' : verdict.exitClass;
-  return { exitClass, message: `${verdict.reason} (state ${state})`, outputs };
+  // An exception without a message (`assert x`, `raise KeyError`) has no `Error: ` line for the table to quote.
+  const bare = verdict.reason.includes(': ') ? undefined : bareException(evidence.taskLog);
+  return { exitClass, message: `${verdict.reason}${bare ? `: ${bare}` : ''} (state ${state})`, outputs };
 }
