@@ -244,6 +244,8 @@ export function convertDag(dag: DagDump, opts: MapOptions): Conversion {
         '--execution-date={{inputs.parameters.execution-date}}',
         `--outputs-dir=${OUTPUTS_DIR}`,
         ...upstream.map((u) => `--xcom-in={{inputs.parameters.xcom-${u}}}`),
+        // Argo's attempt: Airflow decides from it whether a failure is up_for_retry or the final failed.
+        ...(t.retries > 0 ? ['--try-number={{retries}}'] : []),
       ],
       env: [
         { name: 'HOME', value: '/tmp' },
