@@ -5,6 +5,7 @@
 import { evaluateExpr, formatValue, fromJson, type Value } from './expr.js';
 import { builtinFunctions, type Clock } from './functions.js';
 import { formatGo, GoTime, parseGoDuration } from './godate.js';
+import { withRetries } from './retries-var.js';
 import { skippedOutputDefaults } from './skipped-outputs.js';
 import type {
   Container,
@@ -1081,7 +1082,7 @@ export class Interpreter {
             node,
             template: template.name,
             attempt,
-            container,
+            container: template.retryStrategy ? withRetries(container, attempt - 1) : container,
             volumes,
             outputs,
             signal: child.signal,
