@@ -41,4 +41,6 @@ export const definition: OperatorDefinition<typeof kwargsSchema> = {
   templatedFields: [],
   outputs: [],
   engines: ['airflow'],
+  // `--dag-file F --dag-id D --task-id T`: one task of an unmodified DAG file (see README "DAG-file mode").
+  dagFileMode: true,
 };

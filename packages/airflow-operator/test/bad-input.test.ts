@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_CODES } from '@data-pipeline/runner';
@@ -42,6 +42,7 @@ beforeAll(() => {
     keyWrongExt: put('key.p12', JSON.stringify({ project_id: 'p', private_key: MARKER })),
     keyGood: put('key-good.json', JSON.stringify({ project_id: 'p', private_key: MARKER })),
     aFile: put('a-file', 'x'),
+    dagFile: put('dag.py', 'from airflow import DAG\n'),
     badConns,
     noTypeConns,
     badNameConns,
@@ -63,6 +64,17 @@ const OK = [
   'airflow.operators.dummy_operator.DummyOperator',
 ];
 const f = (name: string) => files[name] as string;
+/** DAG-file mode (`--dag-file`): everything but the file itself is valid. */
+const DAG_FILE = () => [
+  '--task-id',
+  't1',
+  '--dag-id',
+  'd1',
+  '--execution-date',
+  '2026-11-23',
+  '--dag-file',
+  f('dagFile'),
+];
 
 type Case = [
   name: string,
@@ -289,6 +301,83 @@ const cases: Case[] = [
     EXIT_CODES.configuration,
     /`airflow` \(Apache Airflow 1\.8\.2\) was not found on PATH; install it with scripts\/install-real-airflow\.sh .*`pip install apache-airflow==1\.8\.2`/,
   ],
+  [
+    'DAG file with --operator',
+    () => [...DAG_FILE(), '--operator', 'airflow.operators.dummy_operator.DummyOperator'],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--dag-file cannot be combined with --operator/,
+  ],
+  [
+    'DAG file with --kwargs',
+    () => [...DAG_FILE(), '--kwargs', '{}'],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--dag-file cannot be combined with --kwargs/,
+  ],
+  [
+    'DAG file with --kwargs-file',
+    () => [...DAG_FILE(), '--kwargs-file', f('arrayJson')],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--dag-file cannot be combined with --kwargs-file/,
+  ],
+  [
+    'DAG file without --dag-id',
+    () => ['--task-id', 't1', '--execution-date', '2026-11-23', '--dag-file', f('dagFile')],
+    () => ({}),
+    EXIT_CODES.usage,
+    /missing required flag --dag-id \(with --dag-file\)/,
+  ],
+  [
+    'DAG file with --engine native',
+    () => [...DAG_FILE(), '--engine', 'native'],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--engine native: not supported/,
+  ],
+  [
+    'DAG file missing',
+    () => [...DAG_FILE(), '--dag-file', join(root, 'no-such-dag.py')],
+    () => ({}),
+    EXIT_CODES.configuration,
+    /--dag-file ".*no-such-dag\.py": cannot read \(ENOENT\)/,
+  ],
+  [
+    'DAG file is a directory',
+    () => [...DAG_FILE(), '--dag-file', f('emptyDir')],
+    () => ({}),
+    EXIT_CODES.configuration,
+    /--dag-file ".*empty-dir": not a file/,
+  ],
+  [
+    '--xcom-in without --dag-file',
+    () => [...OK, '--xcom-in', '[]'],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--xcom-in needs --dag-file/,
+  ],
+  [
+    '--xcom-in not JSON',
+    () => [...DAG_FILE(), '--xcom-in', '[]', '--xcom-in', `{not json ${MARKER}`],
+    () => ({}),
+    EXIT_CODES['invalid-input'],
+    /--xcom-in #2: not JSON/,
+  ],
+  [
+    '--xcom-in rows without a pickle',
+    () => [...DAG_FILE(), '--xcom-in', JSON.stringify([{ task_id: 'a', key: 'k', value: MARKER }])],
+    () => ({}),
+    EXIT_CODES['invalid-input'],
+    /--xcom-in #1: not the xcom output of a DAG-file step \(.* at 0\.pickle\)/,
+  ],
+  [
+    '--try-number negative',
+    () => [...DAG_FILE(), '--try-number=-1'],
+    () => ({}),
+    EXIT_CODES.usage,
+    /--try-number "-1": expected a whole number/,
+  ],
 ];
 
 describe('bad-input matrix: one clear line, the documented exit code, nothing left behind', () => {
@@ -315,7 +404,15 @@ describe('bad-input matrix: one clear line, the documented exit code, nothing le
     expect(readdirSync(scratch)).toEqual([]);
     if (!args.includes('--outputs-dir')) {
       const written = readdirSync(outputs).sort();
-      expect(written).toEqual(['exit-class', 'exit-code']);
+      // DAG-file mode writes its outputs' defaults too (no state, nothing skipped, no XCom).
+      if (args.includes('--dag-file')) {
+        expect(written).toEqual(['exit-class', 'exit-code', 'skipped', 'state', 'xcom']);
+        expect(readFileSync(join(outputs, 'state'), 'utf8')).toBe('none');
+        expect(readFileSync(join(outputs, 'skipped'), 'utf8')).toBe('[]');
+        expect(readFileSync(join(outputs, 'xcom'), 'utf8')).toBe('[]');
+      } else {
+        expect(written).toEqual(['exit-class', 'exit-code']);
+      }
     }
   });
 });

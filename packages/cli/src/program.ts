@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerConvert } from './commands/convert.js';
 import { registerExample } from './commands/example.js';
 import { registerLint } from './commands/lint.js';
 import { registerQuery } from './commands/query.js';
@@ -22,6 +23,7 @@ export function buildProgram(version: string, ctx: CommandContext): Command {
   registerRun(program, ctx);
   registerQuery(program, ctx);
   registerExample(program, ctx);
+  registerConvert(program, ctx);
   // After the registrations, so lint and warehouse keep their own exit handling (commander copies it at .command()).
   usageErrors(program); // `dp nosuch`, `dp` alone: 64
   return program;

@@ -13,6 +13,8 @@ import {
 import { evaluateExpr, formatValue, fromJson, type Value } from './expr.js';
 import { builtinFunctions, type Clock } from './functions.js';
 import { formatGo, GoTime, parseGoDuration } from './godate.js';
+import { withRetries } from './retries-var.js';
+import { skippedOutputDefaults } from './skipped-outputs.js';
 import type {
   Container,
   DagTask,
@@ -786,6 +788,8 @@ export class Interpreter {
               : ran.length === 0
                 ? { phase: 'Skipped', message: 'skipped', outputs: {} }
                 : { phase: 'Succeeded', message: '', outputs: loop ? {} : results[0]!.outputs };
+          if (!loop && result.phase === 'Skipped')
+            result.outputs = skippedOutputDefaults(this.templates.get(task.template));
           if (loop) this.aggregateOutputs(`tasks.${task.name}`, results, local);
           else
             for (const [k, v] of Object.entries(result.outputs))
@@ -834,6 +838,8 @@ export class Interpreter {
         if (!ready || signal.aborted || stopping) {
           phases.set(name, 'Omitted');
           local[`tasks.${name}.status`] = 'Omitted';
+          for (const [k, v] of Object.entries(skippedOutputDefaults(this.templates.get(task.template))))
+            local[`tasks.${name}.outputs.parameters.${k}`] = v;
           this.markNotRun(
             name,
             task.template,
@@ -1028,7 +1034,7 @@ export class Interpreter {
             node,
             template: template.name,
             attempt,
-            container,
+            container: template.retryStrategy ? withRetries(container, attempt - 1) : container,
             volumes,
             outputs,
             signal: child.signal,

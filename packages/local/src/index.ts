@@ -1,5 +1,6 @@
 // The one exit-code table (re-exported so `dp` commands need no second dependency on the runner).
 export { EXIT_CLASSES, EXIT_CODES, exitClassOf } from '@data-pipeline/runner';
+export * from './configmap-file.js';
 export * from './data-dir.js';
 export * from './engine.js';
 export * from './engine-preflight.js';

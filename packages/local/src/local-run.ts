@@ -2,9 +2,11 @@
  * `dp run` without the CLI: parse the workflow, start (and seed) the embedded warehouse when asked, run every container
  * as a local process, stop the warehouse. Takes all inputs as arguments (env, clock, output sinks, the process host); never touches `process`.
  */
+
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { withConfigMapFiles } from './configmap-file.js';
 import { ensureDataDir } from './data-dir.js';
 import { type Reporter, type RunResult, runWorkflow, validateWorkflow, WorkflowError } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
@@ -25,6 +27,8 @@ export interface LocalRunOptions {
   readonly secrets: ReadonlyMap<string, string>;
   /** images/images.json; default: found from the workflow file's directory upwards, then from this package. */
   readonly imagesManifest?: string;
+  /** `dp run --configmap FILE`: ConfigMaps for configMap volumes besides those of the workflow file (these win). */
+  readonly configMapFiles?: readonly string[];
   /** Environment handed to every step (PATH, HOME, ...; the CLI passes its own). */
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Starts and signals the step processes (the CLI passes `process.execPath` and `process.kill`). */
@@ -126,6 +130,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     throw new ImagesError(`${opts.workflowFile}: cannot read (${e.code ?? e.message})`);
   });
   const workflow = parseWorkflow(text, opts.workflowFile);
+  const configMaps = withConfigMapFiles(workflow.configMaps, opts.configMapFiles ?? []);
   const manifest =
     opts.imagesManifest ??
     findImagesManifest(resolve(opts.workflowFile, '..')) ??
@@ -205,7 +210,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       host: opts.host,
       images,
       secrets: opts.secrets,
-      configMaps: workflow.configMaps,
+      configMaps,
       baseEnv: opts.warehouse === 'embedded' ? withoutCredentials(opts.baseEnv) : opts.baseEnv,
       overrideEnv,
       // Embedded: no key needed, so a Secret not given is nothing to mention. BigQuery: without --secret the steps

@@ -347,6 +347,8 @@ export function parseWorkflow(text: string, file: string): Workflow {
       configMaps.set(meta!.name!, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])));
       continue;
     }
+    // Schedules (dp convert --schedule writes them beside the Workflow) are the cluster's: dp run runs the Workflow.
+    if (value.kind === 'CronWorkflow' || value.kind === 'CronJob') continue;
     if (value.kind !== 'Workflow' && value.kind !== 'WorkflowTemplate')
       fail(
         'kind',

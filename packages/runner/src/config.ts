@@ -1,8 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as z from 'zod/v4/core';
 import { config as configureZod, safeParse } from 'zod/v4/core';
 import en from 'zod/v4/locales/en.js';
+import { parseXcomIn } from './dag-file.js';
+import type { XcomRow } from './dag-file-source.js';
 import {
   buildCliFlags,
   DEFAULT_CONNECTIONS_DIR,
@@ -29,6 +32,17 @@ export interface RunConfig {
   readonly killGraceMs: number;
   readonly logFormat: 'json' | 'pretty' | undefined;
   readonly extra: Readonly<Record<string, string | undefined>>;
+  /** DAG-file mode (`--dag-file`): one task of an unmodified DAG file instead of the definition's operator. */
+  readonly dagFile?: DagFileRun | undefined;
+}
+
+export interface DagFileRun {
+  /** Absolute path of the user's DAG file (read where it is, e.g. a read-only ConfigMap mount). */
+  readonly path: string;
+  /** The `--xcom-in` rows, merged: loaded into the private database before the task runs. */
+  readonly xcomIn: readonly XcomRow[];
+  /** Argo's retry attempt (0 for the first). */
+  readonly tryNumber: number;
 }
 
 export type Invocation =
@@ -134,14 +148,17 @@ function convertFlagValue(f: FlagDescriptor, raw: string): unknown {
 }
 
 function parseArgv(argv: readonly string[], flags: readonly FlagDescriptor[]) {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const f of flags)
-    options[f.flag] = { type: f.flag === 'help' || f.flag === 'version' ? 'boolean' : 'string' };
+    options[f.flag] = {
+      type: f.flag === 'help' || f.flag === 'version' ? 'boolean' : 'string',
+      ...(f.multiple ? { multiple: true } : {}),
+    };
   options.help = { type: 'boolean', short: 'h' };
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<
       string,
-      string | boolean | undefined
+      string | boolean | string[] | undefined
     >;
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -261,6 +278,25 @@ export function parseInvocation(
     }
   }
 
+  const dagFile = definition.dagFileMode ? parseDagFileFlags(flags, values) : undefined;
+  const base = {
+    taskId,
+    dagId,
+    executionDate,
+    engine,
+    outputsDir,
+    gcpProject: str('gcp-project') ?? fromEnv(byName.get('gcp-project')),
+    connectionsDir: connectionsDirGiven ?? DEFAULT_CONNECTIONS_DIR,
+    connectionsDirExplicit: connectionsDirGiven !== undefined,
+    killGraceMs,
+    logFormat: logFormatText as 'json' | 'pretty' | undefined,
+  };
+  if (dagFile) {
+    const extra: Record<string, string | undefined> = {};
+    for (const f of flags) if (f.group === 'extra') extra[f.flag] = str(f.flag) ?? fromEnv(f);
+    return { kind: 'run', config: { ...base, kwargs: {}, extra, dagFile } };
+  }
+
   // kwargs: file first, then flags on top.
   let kwargs: Record<string, unknown> = {};
   const kwargsFile = str('kwargs-file');
@@ -328,21 +364,53 @@ export function parseInvocation(
       : new OperatorError('invalid-input', message);
   }
 
-  return {
-    kind: 'run',
-    config: {
-      taskId,
-      dagId,
-      executionDate,
-      engine,
-      kwargs: result.data as Record<string, unknown>,
-      outputsDir,
-      gcpProject: str('gcp-project') ?? fromEnv(byName.get('gcp-project')),
-      connectionsDir: connectionsDirGiven ?? DEFAULT_CONNECTIONS_DIR,
-      connectionsDirExplicit: connectionsDirGiven !== undefined,
-      killGraceMs,
-      logFormat: logFormatText as 'json' | 'pretty' | undefined,
-      extra,
-    },
-  };
+  return { kind: 'run', config: { ...base, kwargs: result.data as Record<string, unknown>, extra } };
+}
+
+/**
+ * DAG-file mode's flags: undefined without `--dag-file` (then `--xcom-in`/`--try-number` are refused). With it, no
+ * kwarg flag nor `--kwargs-file` (64), `--dag-id` required (64), the file must be readable (78), `--xcom-in` values
+ * must be xcom outputs (65).
+ */
+function parseDagFileFlags(
+  flags: readonly FlagDescriptor[],
+  values: Readonly<Record<string, string | boolean | string[] | undefined>>,
+): DagFileRun | undefined {
+  const path = values['dag-file'];
+  const xcomIn = values['xcom-in'];
+  const tryText = values['try-number'];
+  if (typeof path !== 'string') {
+    const stray = xcomIn !== undefined ? '--xcom-in' : tryText !== undefined ? '--try-number' : undefined;
+    if (stray) throw usage(`${stray} needs --dag-file (DAG-file mode)`);
+    return undefined;
+  }
+  const conflicting = flags.find(
+    (f) => (f.group === 'kwarg' || f.flag === 'kwargs-file') && values[f.flag] !== undefined,
+  );
+  if (conflicting) {
+    throw usage(
+      `--dag-file cannot be combined with --${conflicting.flag} (the DAG file names its own operators)`,
+    );
+  }
+  if (typeof values['dag-id'] !== 'string') throw usage('missing required flag --dag-id (with --dag-file)');
+  if (path === '') throw usage('--dag-file needs a value');
+  let tryNumber = 0;
+  if (typeof tryText === 'string') {
+    tryNumber = Number(tryText);
+    if (tryText.trim() === '' || !Number.isInteger(tryNumber) || tryNumber < 0 || tryNumber > 10_000) {
+      throw usage(`--try-number ${shown(tryText)}: expected a whole number from 0`);
+    }
+  }
+  const absolute = resolve(path);
+  try {
+    if (!statSync(absolute).isFile()) {
+      throw new OperatorError('configuration', `--dag-file ${shown(path)}: not a file`);
+    }
+    accessSync(absolute, constants.R_OK);
+  } catch (err) {
+    if (err instanceof OperatorError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new OperatorError('configuration', `--dag-file ${shown(path)}: cannot read (${code})`);
+  }
+  return { path: absolute, xcomIn: parseXcomIn(Array.isArray(xcomIn) ? xcomIn : []), tryNumber };
 }

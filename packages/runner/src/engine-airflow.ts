@@ -15,6 +15,13 @@ import { classifyFailure, type FailureEvidence, NOTABLE_PATTERN, NOTABLE_PREFILT
 import { formatDs, formatIsoNaive, type RunConfig } from './config.js';
 import type { ResolvedConnections } from './connections.js';
 import {
+  DAG_FILE_OUTPUT_DEFAULTS,
+  dagFileVerdict,
+  readDagFileProblem,
+  readDagFileResult,
+} from './dag-file.js';
+import { writeDagFileRunFiles } from './dag-file-source.js';
+import {
   type DbTemplateSource,
   discardTemplate,
   installTemplate,
@@ -48,7 +55,7 @@ export interface AirflowEngineInputs {
   readonly out: Writable;
   readonly signal: AbortSignal;
   readonly signalName: () => NodeJS.Signals;
-  readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+  readonly onSpawn?: (phase: 'initdb' | 'backfill' | 'run', pid: number | undefined) => void;
   /** Signals an Airflow command's whole process group (see `CliIO.killProcessGroup`). */
   readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
 }
@@ -201,10 +208,13 @@ function outputsFor(
  */
 export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<EngineOutcome> {
   const { definition, config, log } = inputs;
-  const emptyOutputs = outputsFor(definition, {});
-  const airflowKwargs = definition.airflowKwargs
-    ? definition.airflowKwargs(config.kwargs as never)
-    : config.kwargs;
+  const dagFileRun = config.dagFile;
+  const emptyOutputs = dagFileRun ? { ...DAG_FILE_OUTPUT_DEFAULTS } : outputsFor(definition, {});
+  const airflowKwargs = dagFileRun
+    ? {}
+    : definition.airflowKwargs
+      ? definition.airflowKwargs(config.kwargs as never)
+      : config.kwargs;
   for (const reserved of RESERVED_KWARGS) {
     if (reserved in airflowKwargs) {
       throw new OperatorError(
@@ -215,8 +225,9 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
   }
   const airflow = findExecutable('airflow', inputs.env.PATH);
   if (!airflow) throw new OperatorError('configuration', AIRFLOW_NOT_ON_PATH);
-  const airflowClass =
-    typeof definition.airflowClass === 'function'
+  const airflowClass = dagFileRun
+    ? 'dag-file'
+    : typeof definition.airflowClass === 'function'
       ? definition.airflowClass(config.kwargs as never)
       : definition.airflowClass;
   if (!airflowClass) throw new OperatorError('usage', `${definition.name} has no Airflow operator class`);
@@ -227,14 +238,14 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
     outputs: emptyOutputs,
   });
   if (inputs.signal.aborted) return signalled();
-  const dagSettings = definition.airflowDagSettings?.(config.extra) ?? {};
+  const dagSettings = dagFileRun ? {} : (definition.airflowDagSettings?.(config.extra) ?? {});
 
   const template = resolveDbTemplate(inputs.env, airflow);
   const home = createAirflowHome(inputs.tmpdir);
   try {
     const env = airflowEnv(inputs.env, home);
     const pretty = log.pretty;
-    const run = async (phase: 'initdb' | 'backfill', args: string[], first: boolean) => {
+    const run = async (phase: 'initdb' | 'backfill' | 'run', args: string[], first: boolean) => {
       const watcher = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PREFILTER);
       log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
       const result = await runCommand({
@@ -282,6 +293,54 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       publishToCache(template, home, airflow, inputs.env, log);
     }
     writeAirflowCfg(home, newFernetKey());
+
+    if (dagFileRun) {
+      // One task of the user's DAG file: `airflow run --local` (not `backfill -t`, whose sub_dag drops the task's
+      // downstream tasks, so a branch would skip nothing); `-i` ignores upstream tasks (Argo enforces them).
+      const paths = writeDagFileRunFiles(
+        home,
+        {
+          dagFile: dagFileRun.path,
+          dagId: config.dagId,
+          taskId: config.taskId,
+          executionDate: formatIsoNaive(config.executionDate),
+          tryNumber: dagFileRun.tryNumber,
+          xcomIn: dagFileRun.xcomIn,
+        },
+        inputs.connections.registered.values(),
+      );
+      const task = await run(
+        'run',
+        [
+          'run',
+          '--local',
+          '-i',
+          '-sd',
+          paths.wrapper,
+          config.dagId,
+          config.taskId,
+          formatIsoNaive(config.executionDate),
+        ],
+        fromTemplate,
+      );
+      if (task.result.aborted || inputs.signal.aborted) return signalled();
+      if (task.result.spawnError) {
+        throw new OperatorError('configuration', `cannot run airflow: ${task.result.spawnError}`);
+      }
+      const taskLog = await harvestTaskLog(inputs, home, pretty);
+      return dagFileVerdict({
+        taskId: config.taskId,
+        problem: readDagFileProblem(paths.problemFile),
+        result: readDagFileResult(paths.resultFile),
+        evidence: {
+          phase: 'backfill',
+          exitCode: task.result.exitCode,
+          output: [...task.watcher.notable, ...task.watcher.tail()],
+          taskLog: taskLog.lines,
+          taskLogFound: taskLog.found,
+        },
+      });
+    }
 
     const dagFile = writeRunFiles(
       home,

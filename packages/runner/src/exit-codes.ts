@@ -3,7 +3,12 @@
  * ARCHITECTURE.md's table and the workflows' `retryStrategy.expression` are checked against this list by tests.
  */
 export const EXIT_CLASSES = [
-  { code: 0, name: 'success', retry: false, meaning: 'the task ran and succeeded (verified, never assumed)' },
+  {
+    code: 0,
+    name: 'success',
+    retry: false,
+    meaning: 'the task ran and succeeded (verified, never assumed); DAG-file mode: or it ended skipped',
+  },
   {
     code: 1,
     name: 'task-failed',
@@ -20,7 +25,8 @@ export const EXIT_CLASSES = [
     code: 65,
     name: 'invalid-input',
     retry: false,
-    meaning: 'invalid kwargs or data: schema violation, invalid query, conflicting table schema',
+    meaning:
+      'invalid kwargs or data: schema violation, invalid query, conflicting table schema, bad --xcom-in, XCom over 256 KiB',
   },
   {
     code: 75,
@@ -39,7 +45,8 @@ export const EXIT_CLASSES = [
     code: 78,
     name: 'configuration',
     retry: false,
-    meaning: 'no credentials, airflow missing, initdb failed, DAG failed to parse or not found',
+    meaning:
+      'no credentials, airflow missing, initdb failed, DAG file missing or failed to import, DAG/task id not found, task not run (date in the future)',
   },
   { code: 130, name: 'interrupted', retry: false, meaning: 'stopped by SIGINT' },
   { code: 143, name: 'terminated', retry: false, meaning: 'stopped by SIGTERM' },

@@ -8,7 +8,7 @@ export type FlagKind = 'string' | 'number' | 'boolean' | 'enum' | 'json' | 'stri
 export interface FlagDescriptor {
   /** Flag name without the leading dashes, e.g. `use-legacy-sql`. */
   readonly flag: string;
-  readonly group: 'common' | 'kwarg' | 'extra';
+  readonly group: 'common' | 'kwarg' | 'extra' | 'dag-file';
   /** The kwarg this flag sets (kwarg flags only), e.g. `use_legacy_sql`. */
   readonly kwarg?: string;
   readonly kind: FlagKind;
@@ -21,6 +21,8 @@ export interface FlagDescriptor {
   readonly choices?: readonly string[];
   /** Accepts `@path` to read the value from a file. */
   readonly file?: boolean;
+  /** May be given several times (the values are kept in order). */
+  readonly multiple?: boolean;
 }
 
 export const DEFAULT_CONNECTIONS_DIR = '/etc/data-pipeline/connections';
@@ -124,6 +126,39 @@ export const COMMON_FLAGS: readonly FlagDescriptor[] = [
     kind: 'boolean',
     required: false,
     description: 'Show the version and exit',
+  },
+];
+
+/** DAG-file mode's flags (definitions with `dagFileMode`): one task of an unmodified DAG file, see dag-file.ts. */
+export const DAG_FILE_FLAGS: readonly FlagDescriptor[] = [
+  {
+    flag: 'dag-file',
+    group: 'dag-file',
+    kind: 'string',
+    required: false,
+    value: 'FILE',
+    description:
+      'Run task `--task-id` of DAG `--dag-id` (required) of this unmodified Airflow 1.8.2 DAG file instead of an operator (not with kwarg flags or `--kwargs-file`)',
+  },
+  {
+    flag: 'xcom-in',
+    group: 'dag-file',
+    kind: 'string',
+    required: false,
+    value: 'JSON',
+    multiple: true,
+    description:
+      'Repeatable: the `xcom` output of an upstream DAG-file step, loaded as XCom rows before the task runs (empty: none)',
+  },
+  {
+    flag: 'try-number',
+    group: 'dag-file',
+    kind: 'number',
+    required: false,
+    value: 'N',
+    defaultValue: 0,
+    description:
+      "Argo's retry attempt (`{{retries}}`, 0 first): decides UP_FOR_RETRY or FAILED and the callback as 1.8.2 does",
   },
 ];
 
@@ -262,6 +297,13 @@ export function buildCliFlags(definition: OperatorDefinition): FlagDescriptor[] 
       ...(file ? { file } : {}),
     });
   }
+  if (definition.dagFileMode) {
+    for (const f of DAG_FILE_FLAGS) {
+      if (seen.has(f.flag)) throw new Error(`${definition.name}: --${f.flag} clashes with DAG-file mode`);
+      seen.add(f.flag);
+      flags.push(f);
+    }
+  }
   for (const extra of definition.extraFlags ?? []) {
     if (seen.has(extra.flag))
       throw new Error(`${definition.name}: extra flag --${extra.flag} is declared twice`);
@@ -292,7 +334,13 @@ function formatDefault(value: unknown): string {
 export function renderFlagTable(definition: OperatorDefinition): string {
   const rows = buildCliFlags(definition).map((f) => {
     const name = f.value ? `\`--${f.flag} ${f.value}\`` : `\`--${f.flag}\``;
-    const kwarg = f.kwarg ? `\`${f.kwarg}\`` : f.group === 'extra' ? '(extra)' : '(common)';
+    const kwarg = f.kwarg
+      ? `\`${f.kwarg}\``
+      : f.group === 'extra'
+        ? '(extra)'
+        : f.group === 'dag-file'
+          ? '(DAG file)'
+          : '(common)';
     return `| ${mdCell(name)} | ${kwarg} | ${f.required ? 'yes' : ''} | ${mdCell(formatDefault(f.defaultValue))} | ${f.env ? `\`${f.env}\`` : ''} | ${mdCell(f.description)} |`;
   });
   return [
@@ -310,13 +358,21 @@ export function renderHelp(definition: OperatorDefinition): string {
     '',
     `usage: ${definition.name} --task-id ID --execution-date DATE [flags]`,
   ];
-  for (const group of ['common', 'kwarg', 'extra'] as const) {
+  if (definition.dagFileMode) {
+    lines.push(
+      `       ${definition.name} --dag-file FILE --dag-id ID --task-id ID --execution-date DATE [--xcom-in JSON]... [flags]`,
+    );
+  }
+  const titles = {
+    common: 'common flags:',
+    kwarg: 'operator kwargs:',
+    extra: 'extra flags:',
+    'dag-file': 'DAG-file mode (instead of the operator kwargs):',
+  } as const;
+  for (const group of ['common', 'kwarg', 'extra', 'dag-file'] as const) {
     const inGroup = flags.filter((f) => f.group === group);
     if (inGroup.length === 0) continue;
-    lines.push(
-      '',
-      group === 'common' ? 'common flags:' : group === 'kwarg' ? 'operator kwargs:' : 'extra flags:',
-    );
+    lines.push('', titles[group]);
     for (const f of inGroup) {
       const head = `  --${f.flag}${f.value ? ` ${f.value}` : ''}`;
       const notes = [

@@ -53,6 +53,12 @@ export interface OperatorDefinition<S extends z.$ZodObject = z.$ZodObject> {
   readonly native?: NativeImplementation<z.output<S>>;
   /** The engines this operator supports, first is the default. Defaults to ['airflow', 'native'] filtered by what exists. */
   readonly engines?: readonly Engine[];
+  /**
+   * Offers DAG-file mode (`--dag-file F --dag-id D --task-id T`, see dag-file.ts): one task of an unmodified DAG
+   * file instead of this definition's operator; then its kwarg flags are refused and the outputs are `state`,
+   * `skipped` and `xcom`. The generic airflow-operator sets it.
+   */
+  readonly dagFileMode?: boolean;
 }
 
 export type Engine = 'airflow' | 'native';

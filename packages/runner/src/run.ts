@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import type { Writable } from 'node:stream';
 import { type Invocation, parseInvocation, type RunConfig } from './config.js';
 import { bootstrapConnections, type ResolvedConnections } from './connections.js';
+import { DAG_FILE_OUTPUT_DEFAULTS } from './dag-file.js';
 import type { EngineOutcome } from './engine-airflow.js';
 import { EXIT_CODES, type ExitClass } from './exit-codes.js';
 import { renderHelp } from './flags.js';
@@ -26,7 +27,7 @@ export interface CliIO {
    */
   readonly killProcessGroup?: (pgid: number, signal: NodeJS.Signals) => void;
   /** Called when an Airflow child process was spawned (benchmarks, tests). */
-  readonly onSpawn?: (phase: 'initdb' | 'backfill', pid: number | undefined) => void;
+  readonly onSpawn?: (phase: 'initdb' | 'backfill' | 'run', pid: number | undefined) => void;
   /**
    * Process warnings (`process.emitWarning`, e.g. google-auth-library's `MetadataLookupWarning` when no credentials
    * are found): `main` hands them here instead of letting Node print them on stderr, where only the one-line error
@@ -56,6 +57,13 @@ function outputsDirFromArgv(argv: readonly string[]): string | undefined {
     if (a.startsWith('--outputs-dir=')) return a.slice('--outputs-dir='.length) || undefined;
   }
   return undefined;
+}
+
+/** Whether argv asks for DAG-file mode (looked up before validation, like `--outputs-dir`). */
+function dagFileModeInArgv(definition: OperatorDefinition, argv: readonly string[]): boolean {
+  if (!definition.dagFileMode) return false;
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  return argv.slice(0, end).some((a) => a === '--dag-file' || a.startsWith('--dag-file='));
 }
 
 async function runNative(
@@ -112,7 +120,9 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
   let outputsDir = outputsDirFromArgv(io.argv);
   let log: RunnerLogger | undefined;
   let logging: Logging | undefined;
-  let outputs: Record<string, string> = Object.fromEntries(definition.outputs.map((n) => [n, '']));
+  let outputs: Record<string, string> = dagFileModeInArgv(definition, io.argv)
+    ? { ...DAG_FILE_OUTPUT_DEFAULTS }
+    : Object.fromEntries(definition.outputs.map((n) => [n, '']));
 
   const finish = async (exitClass: ExitClass, message?: string): Promise<number> => {
     let cls = exitClass;
@@ -185,6 +195,7 @@ export async function runOperatorCli(definition: OperatorDefinition, io: CliIO):
       version: definition.version,
       engine: config.engine,
       dag_id: config.dagId,
+      ...(config.dagFile ? { dag_file: config.dagFile.path } : {}),
       execution_date: config.executionDate.toISOString().slice(0, 10),
       connections: [...connections.registered.keys()],
     });

@@ -130,6 +130,7 @@ export interface RunFlags {
   engine: string;
   entrypoint?: string;
   secret: string[];
+  configmap: string[];
   imagesManifest?: string;
   verbose?: boolean;
   timeScale?: string;
@@ -176,6 +177,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
       ...(warehouseUrl ? { warehouseUrl } : {}),
       ...(flags.entrypoint ? { entrypoint: flags.entrypoint } : {}),
       secrets,
+      configMapFiles: (flags.configmap ?? []).map((f) => resolve(io.cwd, f)),
       ...(flags.imagesManifest ? { imagesManifest: resolve(io.cwd, flags.imagesManifest) } : {}),
       baseEnv: stepBaseEnv(io.env),
       host: io.host,
@@ -219,6 +221,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option(
       '--secret <name=path>',
       'Kubernetes Secret as a local file or directory (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--configmap <file>',
+      "ConfigMaps for configMap volumes from this YAML file (repeatable; besides the workflow file's own)",
       collect,
       [],
     )
