@@ -175,6 +175,11 @@ const SCENARIOS = {
     dagId: 'example_skip_dag',
     taskId: 'skip_operator_1',
   },
+  trigger: {
+    file: 'examples/example_trigger_controller_dag.py',
+    dagId: 'example_trigger_controller_dag',
+    taskId: 'test_trigger_dagrun',
+  },
   subdag: {
     file: 'examples/example_subdag_operator.py',
     dagId: 'example_subdag_operator',
@@ -398,7 +403,14 @@ function expectFailure(r: RunResult, code: number, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/Traceback|\n\s+at .*:\d+:\d+/);
   expect(r.outputs['exit-code']).toBe(String(code));
-  expect(Object.keys(r.outputs).sort()).toEqual(['exit-class', 'exit-code', 'skipped', 'state', 'xcom']);
+  expect(Object.keys(r.outputs).sort()).toEqual([
+    'exit-class',
+    'exit-code',
+    'skipped',
+    'state',
+    'triggered',
+    'xcom',
+  ]);
   expect(r.tmpLeft, 'the private AIRFLOW_HOME must be removed').toEqual([]);
 }
 
@@ -591,6 +603,22 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
   );
 
   it(
+    "example_trigger_controller_dag: TriggerDagRunOperator finds its target in the DAG file's folder; `triggered` names the run",
+    async () => {
+      const r = await run('trigger');
+      expectSuccess(r, 'success');
+      expect(JSON.parse(r.outputs.triggered as string)).toEqual([
+        {
+          dag_id: 'example_trigger_target_dag',
+          run_id: expect.stringMatching(/^trig__\d{4}-/),
+          conf: { message: 'Hello World' },
+        },
+      ]);
+    },
+    LONG,
+  );
+
+  it(
     'a DAG file of our own: DAG and task params, default_args, dag_run (a backfill run id), on_success_callback',
     async () => {
       const r = await run('tierTemplated');
@@ -714,7 +742,7 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
     async (name, pattern) => {
       const r = await run(name);
       expectFailure(r, EXIT_CODES.configuration, pattern);
-      expect(r.outputs).toMatchObject({ state: 'none', skipped: '[]', xcom: '[]' });
+      expect(r.outputs).toMatchObject({ state: 'none', skipped: '[]', xcom: '[]', triggered: '[]' });
     },
     LONG,
   );

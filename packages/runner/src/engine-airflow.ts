@@ -1,6 +1,6 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import {
@@ -321,7 +321,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       }
       publishToCache(template, home, airflow, inputs.env, log);
     }
-    writeAirflowCfg(home, newFernetKey());
+    writeAirflowCfg(home, newFernetKey(), dagFileRun ? dirname(dagFileRun.path) : undefined);
 
     if (dagFileRun) {
       // One task of the user's DAG file: `airflow run --local` (not `backfill -t`, whose sub_dag drops the task's

@@ -166,8 +166,19 @@ describe('dagFileVerdict', () => {
     });
     expect(v).toEqual({
       exitClass: 'success',
-      outputs: { state: 'success', skipped: '["a","z"]', xcom: JSON.stringify(xcom) },
+      outputs: { state: 'success', skipped: '["a","z"]', xcom: JSON.stringify(xcom), triggered: '[]' },
     });
+  });
+
+  it('DagRuns the task created for other DAGs (TriggerDagRunOperator) → the `triggered` output', () => {
+    const triggered = [{ dag_id: 'target', run_id: 'trig__2026-12-07T10:00:00', conf: { message: 'hi' } }];
+    const v = dagFileVerdict({
+      taskId: 't',
+      problem: undefined,
+      result: { states: { t: 'success' }, xcom: [], triggered },
+      evidence: evidence([]),
+    });
+    expect(JSON.parse(v.outputs.triggered as string)).toEqual(triggered);
   });
 
   it('a task that skipped itself → 0 with state skipped', () => {
@@ -178,7 +189,7 @@ describe('dagFileVerdict', () => {
       evidence: evidence([]),
     });
     expect(v.exitClass).toBe('success');
-    expect(v.outputs).toEqual({ state: 'skipped', skipped: '[]', xcom: '[]' });
+    expect(v.outputs).toEqual({ state: 'skipped', skipped: '[]', xcom: '[]', triggered: '[]' });
   });
 
   it('no state (the task never ran): 78 quoting why', () => {
@@ -238,6 +249,6 @@ describe('dagFileVerdict', () => {
     });
     expect(v.exitClass).toBe('invalid-input');
     expect(v.message).toMatch(/over Argo's 256 KiB output parameter limit/);
-    expect(v.outputs).toEqual({ state: 'success', skipped: '[]', xcom: '[]' });
+    expect(v.outputs).toEqual({ state: 'success', skipped: '[]', xcom: '[]', triggered: '[]' });
   });
 });
