@@ -6,10 +6,13 @@
 //   runner    `airflow-operator --engine airflow` (BashOperator `echo hi`), process start to exit, with a warm
 //             per-machine database template (the first run, which builds it, is reported apart)
 //   initdb    the same step with DP_AIRFLOW_DB_TEMPLATE=none: `airflow initdb` on every run, as before the template
+//   dagfile   the same `echo hi` task in DAG-file mode (`--dag-file`: a DAG file of one BashOperator), warm template:
+//             `airflow run --local` instead of a backfill, plus the DagRun and result report of that mode
 // Repetitions interleave (the order rotates), medians are compared. Target: runner ≤ 1.15 × baseline.
-// Env: AIRFLOW_BENCH_REPS (default 5), AIRFLOW_BENCH_INITDB=0 skips the initdb series. Skips with one line when no
+// Env: AIRFLOW_BENCH_REPS (default 5), AIRFLOW_BENCH_INITDB=0 skips the initdb series, AIRFLOW_BENCH_DAGFILE=0 the
+// dagfile series. Skips with one line when no
 // real Airflow is installed (scripts/install-real-airflow.sh, or DP_REAL_AIRFLOW).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
@@ -27,6 +30,7 @@ if ('skip' in found) {
 
 const REPS = Number(process.env.AIRFLOW_BENCH_REPS ?? 5);
 const WITH_INITDB = process.env.AIRFLOW_BENCH_INITDB !== '0';
+const WITH_DAGFILE = process.env.AIRFLOW_BENCH_DAGFILE !== '0';
 const BIN = join(here, '..', 'bin', 'airflow-operator.js');
 const DAG_ID = 'bench_step';
 const DS = '2026-11-23';
@@ -37,6 +41,19 @@ const tmp = join(scratch, 'tmp');
 const noConnections = join(scratch, 'no-connections');
 mkdirSync(tmp);
 mkdirSync(noConnections);
+const dagFile = join(scratch, 'bench_step.py');
+writeFileSync(
+  dagFile,
+  [
+    'import datetime',
+    'from airflow import DAG',
+    'from airflow.operators.bash_operator import BashOperator',
+    `dag = DAG('${DAG_ID}', schedule_interval='@once', start_date=datetime.datetime(2026, 11, 23),`,
+    "          default_args={'owner': 'bench', 'retries': 0})",
+    `BashOperator(task_id='${DAG_ID}', bash_command='echo hi', dag=dag)`,
+    '',
+  ].join('\n'),
+);
 const env = {
   ...process.env,
   PATH: `${found.binDir}:${process.env.PATH ?? ''}`,
@@ -65,9 +82,18 @@ async function runner(extraEnv = {}) {
   return { ms: r.ms, fromTemplate: r.output.includes('"msg":"airflow db from template"') };
 }
 
+async function dagFileStep() {
+  const args = [BIN, '--dag-file', dagFile, '--dag-id', DAG_ID, '--task-id', DAG_ID, '--execution-date', DS];
+  const r = await timed(process.execPath, args, env, scratch);
+  if (!r.output.includes('"msg":"airflow db from template"'))
+    throw new Error('a DAG-file step did not use the template');
+  if (!r.output.includes('"exit_class":"success"')) throw new Error('the DAG-file step did not succeed');
+  return r.ms;
+}
+
 try {
   const first = await runner();
-  const series = { baseline: [], runner: [], initdb: [] };
+  const series = { baseline: [], runner: [], initdb: [], dagfile: [] };
   const cases = [
     ['baseline', baseline],
     [
@@ -79,6 +105,7 @@ try {
       },
     ],
     ...(WITH_INITDB ? [['initdb', async () => (await runner({ DP_AIRFLOW_DB_TEMPLATE: 'none' })).ms]] : []),
+    ...(WITH_DAGFILE ? [['dagfile', dagFileStep]] : []),
   ];
   for (let rep = 0; rep < REPS; rep++) {
     for (let i = 0; i < cases.length; i++) {
@@ -101,6 +128,14 @@ try {
       'step with initdb per run (DP_AIRFLOW_DB_TEMPLATE=none)',
       init,
       `${(init / base).toFixed(2)}× baseline`,
+    );
+  }
+  if (WITH_DAGFILE) {
+    const dagfile = median(series.dagfile);
+    row(
+      'DAG-file mode step (--dag-file, warm template)',
+      dagfile,
+      `${(dagfile / step).toFixed(2)}× the operator step; runs: ${series.dagfile.map(secs).join(', ')}`,
     );
   }
   row('first step (builds the template)', first.ms, first.fromTemplate ? '(template already there?)' : '');

@@ -406,10 +406,11 @@ describe('bad-input matrix: one clear line, the documented exit code, nothing le
       const written = readdirSync(outputs).sort();
       // DAG-file mode writes its outputs' defaults too (no state, nothing skipped, no XCom).
       if (args.includes('--dag-file')) {
-        expect(written).toEqual(['exit-class', 'exit-code', 'skipped', 'state', 'xcom']);
+        expect(written).toEqual(['exit-class', 'exit-code', 'skipped', 'state', 'triggered', 'xcom']);
         expect(readFileSync(join(outputs, 'state'), 'utf8')).toBe('none');
         expect(readFileSync(join(outputs, 'skipped'), 'utf8')).toBe('[]');
         expect(readFileSync(join(outputs, 'xcom'), 'utf8')).toBe('[]');
+        expect(readFileSync(join(outputs, 'triggered'), 'utf8')).toBe('[]');
       } else {
         expect(written).toEqual(['exit-class', 'exit-code']);
       }

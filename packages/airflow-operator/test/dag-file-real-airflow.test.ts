@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -28,6 +29,8 @@ const real = 'skip' in found ? undefined : found;
 const BIN = join(import.meta.dirname, '..', 'bin', 'airflow-operator.js');
 const DATE = '2026-12-06';
 const LONG = 600_000;
+/** The password of the connection every run gets from --connections-dir: never in any argv, log, stderr or output. */
+const SECRET = 'PWdagfile-6e2c9a4b1d';
 
 /** Where the real installation keeps 1.8.2's example DAGs (scripts/install-real-airflow.sh: PREFIX/src/airflow). */
 function exampleDagsOf(binDir: string): string | undefined {
@@ -37,10 +40,13 @@ function exampleDagsOf(binDir: string): string | undefined {
 
 /** The user's own DAG file (with a sibling module): what the example DAGs do not show. */
 const TIER_DAG = `import datetime
+import hashlib
 import json
+import logging
 import os
 
 from airflow import DAG
+from airflow.hooks.base_hook import BaseHook
 from airflow.operators.bash_operator import BashOperator
 from airflow.operators.python_operator import PythonOperator
 
@@ -81,6 +87,15 @@ def _raise():
 
 raises = PythonOperator(task_id='raises', python_callable=_raise, dag=dag)
 raises.set_upstream(templated)
+
+def _report_connection():
+    conn = BaseHook.get_connection('tier_conn')
+    logging.info('CONNECTION host=%s login=%s schema=%s password_sha256=%s', conn.host, conn.login, conn.schema,
+                 hashlib.sha256(conn.password.encode('utf-8')).hexdigest())
+    logging.info('ECHO the password is %s', conn.password)
+
+
+conn_report = PythonOperator(task_id='conn_report', python_callable=_report_connection, dag=dag)
 
 sleeper = BashOperator(task_id='sleeper', bash_command='echo sleeper-$((1+1)); sleep 120', dag=dag)
 `;
@@ -160,6 +175,11 @@ const SCENARIOS = {
     dagId: 'example_skip_dag',
     taskId: 'skip_operator_1',
   },
+  trigger: {
+    file: 'examples/example_trigger_controller_dag.py',
+    dagId: 'example_trigger_controller_dag',
+    taskId: 'test_trigger_dagrun',
+  },
   subdag: {
     file: 'examples/example_subdag_operator.py',
     dagId: 'example_subdag_operator',
@@ -173,6 +193,7 @@ const SCENARIOS = {
     taskId: 'raises',
     args: ['--try-number', '1'],
   },
+  connection: { file: 'tier/dp_tier_dag.py', dagId: 'dp_tier_dag', taskId: 'conn_report' },
   futureDate: { file: 'tier/dp_tier_dag.py', dagId: 'dp_tier_dag', taskId: 'templated', date: '2099-01-01' },
   sigterm: {
     file: 'tier/dp_tier_dag.py',
@@ -204,6 +225,7 @@ let root: string;
 let examples: string;
 let tierDir: string;
 let cacheDir: string;
+let connectionsDir: string;
 let dagTreeBefore: string[];
 const watch = new ProcessWatch();
 const runs = new Map<Name, Promise<RunResult>>();
@@ -240,6 +262,11 @@ function writeFixtures(binDir: string): void {
   );
   cacheDir = join(root, 'cache');
   mkdirSync(cacheDir);
+  connectionsDir = join(root, 'connections');
+  mkdirSync(connectionsDir, { mode: 0o700 });
+  writeFileSync(join(connectionsDir, 'tier_conn'), `postgres://etl:${SECRET}@db.internal:5432/warehouse`, {
+    mode: 0o600,
+  });
   dagTreeBefore = dagTree();
 }
 
@@ -267,6 +294,8 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
     s.date ?? DATE,
     '--outputs-dir',
     outputs,
+    '--connections-dir',
+    connectionsDir,
     ...xcomIn,
     ...(s.args ?? []),
   ];
@@ -374,7 +403,14 @@ function expectFailure(r: RunResult, code: number, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/Traceback|\n\s+at .*:\d+:\d+/);
   expect(r.outputs['exit-code']).toBe(String(code));
-  expect(Object.keys(r.outputs).sort()).toEqual(['exit-class', 'exit-code', 'skipped', 'state', 'xcom']);
+  expect(Object.keys(r.outputs).sort()).toEqual([
+    'exit-class',
+    'exit-code',
+    'skipped',
+    'state',
+    'triggered',
+    'xcom',
+  ]);
   expect(r.tmpLeft, 'the private AIRFLOW_HOME must be removed').toEqual([]);
 }
 
@@ -547,6 +583,13 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
       const log = taskLog(r);
       expect(log.some((l) => /\[backfill progress\].*succeeded: 5 .*failed: 0/.test(l))).toBe(true);
       expect(log.some((l) => l.includes('Backfill done. Exiting.'))).toBe(true);
+      // Their logs follow the step's own, each record with the sub-DAG's id and the task's.
+      const subLogs = r.records.filter(
+        (x) => x.src === 'task-log' && x.dag_id === 'example_subdag_operator.section-1',
+      );
+      expect(new Set(subLogs.map((x) => x.task_id))).toEqual(
+        new Set([1, 2, 3, 4, 5].map((i) => `section-1-task-${i}`)),
+      );
       // The sub-DAG's tasks ran as their own Airflow processes from the same generated DAG file.
       expect(
         r.processes.some((p) =>
@@ -555,6 +598,22 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
           ),
         ),
       ).toBe(true);
+    },
+    LONG,
+  );
+
+  it(
+    "example_trigger_controller_dag: TriggerDagRunOperator finds its target in the DAG file's folder; `triggered` names the run",
+    async () => {
+      const r = await run('trigger');
+      expectSuccess(r, 'success');
+      expect(JSON.parse(r.outputs.triggered as string)).toEqual([
+        {
+          dag_id: 'example_trigger_target_dag',
+          run_id: expect.stringMatching(/^trig__\d{4}-/),
+          conf: { message: 'Hello World' },
+        },
+      ]);
     },
     LONG,
   );
@@ -606,6 +665,42 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
   );
 
   it(
+    "a connection from --connections-dir reaches the DAG file's task through BaseHook, its careless echo redacted",
+    async () => {
+      const r = await run('connection');
+      expectSuccess(r, 'success');
+      const sha = createHash('sha256').update(SECRET).digest('hex');
+      const log = taskLog(r);
+      expect(
+        log.some((l) =>
+          l.endsWith(`CONNECTION host=db.internal login=etl schema=warehouse password_sha256=${sha}`),
+        ),
+      ).toBe(true);
+      expect(log.some((l) => l.endsWith('ECHO the password is ***'))).toBe(true);
+    },
+    LONG,
+  );
+
+  it(
+    'no run put the password in any argv (every descendant process), log line, stderr or output file',
+    async () => {
+      const all = await Promise.all([...runs.values()]);
+      const argvs = all.flatMap((r) => [
+        ...r.processes.flatMap((p) => p.argvs.map((a) => a.join(' '))),
+        ...r.records.filter((x) => Array.isArray(x.argv)).map((x) => (x.argv as string[]).join(' ')),
+      ]);
+      expect(argvs.some((a) => /airflow run .* --raw/.test(a))).toBe(true);
+      for (const a of argvs) expect(a).not.toContain(SECRET);
+      for (const r of all) {
+        expect(r.stdout).not.toContain(SECRET);
+        expect(r.stderr).not.toContain(SECRET);
+        expect(JSON.stringify(r.outputs)).not.toContain(SECRET);
+      }
+    },
+    LONG,
+  );
+
+  it(
     'a date in the future: the task does not run → 78, state none',
     async () => {
       const r = await run('futureDate');
@@ -647,7 +742,7 @@ describe.skipIf(!real)('airflow-operator --dag-file against the real Apache Airf
     async (name, pattern) => {
       const r = await run(name);
       expectFailure(r, EXIT_CODES.configuration, pattern);
-      expect(r.outputs).toMatchObject({ state: 'none', skipped: '[]', xcom: '[]' });
+      expect(r.outputs).toMatchObject({ state: 'none', skipped: '[]', xcom: '[]', triggered: '[]' });
     },
     LONG,
   );

@@ -52,12 +52,12 @@ export const JOB_HEARTBEAT_SEC = 0.2;
  * `fernet_key` (it must be written: 1.8.2's built-in default is a random key), with which 1.8.2 encrypts nothing:
  * how `airflow initdb` runs, so the database it makes is a template for any run (see db-template.ts).
  */
-export function renderAirflowCfg(home: AirflowHome, fernetKey: string): string {
+export function renderAirflowCfg(home: AirflowHome, fernetKey: string, dagsFolder = home.dagsDir): string {
   return [
     '# Written by the data-pipeline runner for one task run; removed when the run ends.',
     '[core]',
     `airflow_home = ${home.path}`,
-    `dags_folder = ${home.dagsDir}`,
+    `dags_folder = ${dagsFolder}`,
     `base_log_folder = ${home.logsDir}`,
     'executor = SequentialExecutor',
     `sql_alchemy_conn = sqlite:///${home.dbPath}`,
@@ -291,10 +291,11 @@ export function connectionRows(specs: Iterable<ConnectionSpec>): Record<string, 
 
 /**
  * Writes airflow.cfg: with the run's fresh Fernet key before the backfill, with an empty one (nothing encrypted) for
- * `airflow initdb`.
+ * `airflow initdb`. DAG-file mode's run names the user's DAG file's folder as `dags_folder` (what code in a DAG file
+ * that reads `settings.DAGS_FOLDER` expects, e.g. TriggerDagRunOperator's DagBag); initdb never does.
  */
-export function writeAirflowCfg(home: AirflowHome, fernetKey: string): void {
-  writeFileSync(home.cfgPath, renderAirflowCfg(home, fernetKey), { mode: 0o600 });
+export function writeAirflowCfg(home: AirflowHome, fernetKey: string, dagsFolder?: string): void {
+  writeFileSync(home.cfgPath, renderAirflowCfg(home, fernetKey, dagsFolder), { mode: 0o600 });
 }
 
 /**

@@ -177,7 +177,15 @@ def _report(spec, execution_date):
         } for dag_id, task_id, key, value, timestamp in db.execute(
             'SELECT dag_id, task_id, key, value, timestamp FROM xcom WHERE execution_date = ? ORDER BY id',
             (date,)).fetchall()]
-    _write_private_json(spec['result_file'], {'states': states, 'xcom': xcom})
+        # DagRuns the task created for other DAGs (TriggerDagRunOperator): nothing runs them in this private database.
+        triggered = [{
+            'dag_id': dag_id,
+            'run_id': run_id,
+            'conf': _json_view(conf) if conf is not None else None,
+        } for dag_id, run_id, conf in db.execute(
+            'SELECT dag_id, run_id, conf FROM dag_run WHERE external_trigger AND dag_id != ? ORDER BY id',
+            (spec['dag_id'],)).fetchall()]
+    _write_private_json(spec['result_file'], {'states': states, 'xcom': xcom, 'triggered': triggered})
 
 
 _spec = _load_json(os.path.splitext(os.path.abspath(__file__))[0] + '.json')

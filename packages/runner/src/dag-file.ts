@@ -11,13 +11,14 @@ import { OperatorError } from './operator.js';
  */
 
 /** The output files of a DAG-file step, besides `exit-class`/`exit-code`. */
-export const DAG_FILE_OUTPUTS = ['state', 'skipped', 'xcom'] as const;
+export const DAG_FILE_OUTPUTS = ['state', 'skipped', 'xcom', 'triggered'] as const;
 
 /** Their values when nothing is known (also written on usage errors): no state, nothing skipped, no XCom. */
 export const DAG_FILE_OUTPUT_DEFAULTS: Readonly<Record<(typeof DAG_FILE_OUTPUTS)[number], string>> = {
   state: 'none',
   skipped: '[]',
   xcom: '[]',
+  triggered: '[]',
 };
 
 /** Argo's limit for an output parameter's value (`xcom` must fit). */
@@ -74,6 +75,8 @@ export interface DagFileResult {
   /** task_id → state (null: none) of every task instance of the DAG run. */
   readonly states: Readonly<Record<string, string | null>>;
   readonly xcom: readonly XcomRow[];
+  /** DagRuns the task created for other DAGs (TriggerDagRunOperator), with their conf's JSON view. */
+  readonly triggered?: ReadonlyArray<{ dag_id: string; run_id: string; conf: unknown }>;
 }
 
 /** What the generated DAG file found wrong with the user's file (`problem.json`). */
@@ -160,7 +163,12 @@ export function dagFileVerdict(input: {
     .map(([id]) => id)
     .sort();
   const xcom = JSON.stringify(result.xcom);
-  const outputs = { state, skipped: JSON.stringify(skipped), xcom };
+  const outputs = {
+    state,
+    skipped: JSON.stringify(skipped),
+    xcom,
+    triggered: JSON.stringify(result.triggered ?? []),
+  };
   if (Buffer.byteLength(xcom) > XCOM_OUTPUT_LIMIT_BYTES) {
     return {
       exitClass: 'invalid-input',

@@ -1,6 +1,6 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import {
@@ -156,8 +156,10 @@ async function harvestTaskLog(
   inputs: AirflowEngineInputs,
   home: AirflowHome,
   pretty: boolean,
+  dagId = inputs.config.dagId,
+  taskId = inputs.config.taskId,
 ): Promise<{ lines: string[]; found: boolean }> {
-  const dir = join(home.logsDir, inputs.config.dagId, inputs.config.taskId);
+  const dir = join(home.logsDir, dagId, taskId);
   let files: string[];
   try {
     files = (await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
@@ -170,8 +172,11 @@ async function harvestTaskLog(
   let ringCount = 0;
   for (const file of files) {
     const encoder = new LineEncoder({
-      fields: `"src":"task-log","task_id":${JSON.stringify(inputs.config.taskId)},"file":${JSON.stringify(file)}`,
-      label: `task ${inputs.config.taskId}`,
+      fields:
+        dagId === inputs.config.dagId
+          ? `"src":"task-log","task_id":${JSON.stringify(taskId)},"file":${JSON.stringify(file)}`
+          : `"src":"task-log","dag_id":${JSON.stringify(dagId)},"task_id":${JSON.stringify(taskId)},"file":${JSON.stringify(file)}`,
+      label: dagId === inputs.config.dagId ? `task ${taskId}` : `task ${dagId}.${taskId}`,
       pretty,
       redactor: inputs.redactor,
       onBlock: (block) => {
@@ -190,6 +195,30 @@ async function harvestTaskLog(
     (_, i) => ring[(ringCount - kept + i) % TASK_LOG_KEEP_LINES] as string,
   );
   return { lines: [...head, ...tail], found: files.length > 0 };
+}
+
+/**
+ * DAG-file mode: the logs of the tasks the step's task ran itself (a SubDagOperator's sub-DAG tasks), after its own
+ * log, each record with its dag_id and task_id. Streamed only: the step's verdict reads its own task's log.
+ */
+async function harvestOtherTaskLogs(
+  inputs: AirflowEngineInputs,
+  home: AirflowHome,
+  pretty: boolean,
+): Promise<void> {
+  const list = async (dir: string) => {
+    try {
+      return (await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
+    } catch {
+      return [];
+    }
+  };
+  for (const dagId of await list(home.logsDir)) {
+    for (const taskId of await list(join(home.logsDir, dagId))) {
+      if (dagId === inputs.config.dagId && taskId === inputs.config.taskId) continue;
+      await harvestTaskLog(inputs, home, pretty, dagId, taskId);
+    }
+  }
 }
 
 function outputsFor(
@@ -292,7 +321,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       }
       publishToCache(template, home, airflow, inputs.env, log);
     }
-    writeAirflowCfg(home, newFernetKey());
+    writeAirflowCfg(home, newFernetKey(), dagFileRun ? dirname(dagFileRun.path) : undefined);
 
     if (dagFileRun) {
       // One task of the user's DAG file: `airflow run --local` (not `backfill -t`, whose sub_dag drops the task's
@@ -328,6 +357,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
         throw new OperatorError('configuration', `cannot run airflow: ${task.result.spawnError}`);
       }
       const taskLog = await harvestTaskLog(inputs, home, pretty);
+      await harvestOtherTaskLogs(inputs, home, pretty);
       return dagFileVerdict({
         taskId: config.taskId,
         problem: readDagFileProblem(paths.problemFile),
