@@ -177,6 +177,8 @@ const OWN_FILES = [
   'cronjobs/parameters-configmap.yaml',
   'cronjobs/submitter-rbac.yaml',
   'deploy/workflow-rbac.yaml',
+  'deploy/namespace.yaml',
+  'deploy/argo-controller/workflow-controller-configmap.yaml',
   'deploy/cronworkflow/bigquery-step-cronworkflow.yaml',
   'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml',
 ];
