@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { evaluateExpression as runExpression } from '@data-pipeline/local';
 import { EXIT_CLASSES } from '@data-pipeline/runner';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -137,6 +138,22 @@ describe('daily workflow', () => {
   it('computes the execution date once: run-date, or today in UTC from the creation time', () => {
     expect(executionDateOf(workflow, { 'run-date': '20240301' })).toBe('20240301');
     expect(executionDateOf(workflow, { 'run-date': '' })).toBe('20261123');
+  });
+
+  it('a scheduled run keeps the day it was scheduled for when it starts after midnight (workflow.scheduledTime)', () => {
+    const main = templatesOf(workflow).get('main') as Obj;
+    const task = list(obj(main.dag).tasks)[0];
+    const value = String(list(obj(obj(task).arguments).parameters)[0]?.value);
+    const expression = value.replace(/^\{\{=/, '').replace(/\}\}$/, '');
+    // Scheduled for 23:30 on 2026-11-23, started at 00:10 on the 24th (startingDeadlineSeconds allows an hour).
+    // Evaluated with dp run's expr-lang evaluator (the tiny test evaluator has no time parsing).
+    const late = {
+      'workflow.parameters.run-date': '',
+      'workflow.creationTimestamp.s': String(Date.UTC(2026, 10, 24, 0, 10) / 1000),
+    };
+    const run = (scope: Record<string, string>) => runExpression(expression, scope, () => 0, 'test');
+    expect(run(late)).toBe('20261124');
+    expect(run({ ...late, 'workflow.scheduledTime': '2026-11-23T23:30:00Z' })).toBe('20261123');
   });
 
   it('retries only the retryable exit codes of the exit-code table among failures, and every Error-phase node', () => {
@@ -325,7 +342,9 @@ describe('CronJob', () => {
     const parameters = parse(configMapAt(paramFile)) as Record<string, string>;
     const workflowParams = Object.keys(paramDefaults(loadYaml(DAILY)));
     expect(Object.keys(parameters).every((k) => workflowParams.includes(k))).toBe(true);
-    expect(parameters['gcp-project']).toBeTypeOf('string');
+    // No placeholder: gcp-project is left out until the operator sets it, so argo submit refuses the run until then.
+    expect(parameters['gcp-project']).toBeUndefined();
+    expect(paramDefaults(loadYaml(DAILY))['gcp-project']).toBeUndefined();
     expect(args).toContain('--wait');
   });
 
