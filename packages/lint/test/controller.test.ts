@@ -26,9 +26,13 @@ describe("the controller's executor settings", () => {
   });
 
   it('a workflow linted without the controller ConfigMap is not called compliant: a warning says whose setting it is', () => {
+    const specLine = daily.split('\n').indexOf('spec:') + 1;
+    expect(controllerRule(lint({ 'wf.yaml': daily }))).toEqual([
+      expect.stringMatching(new RegExp(`^wf.yaml:${specLine}: warning`)),
+    ]);
     expect(controllerRule(lint({ 'wf.yaml': daily }))).toEqual([
       expect.stringMatching(
-        /^wf.yaml:16: warning \[policy\/controller-security\] Pod Security "restricted" is checked for this workflow's own containers only: Argo's init and wait containers get their securityContext from the controller \(workflow-controller-configmap data.executor\)/,
+        /^wf.yaml:\d+: warning \[policy\/controller-security\] Pod Security "restricted" is checked for this workflow's own containers only: Argo's init and wait containers get their securityContext from the controller \(workflow-controller-configmap data.executor\)/,
       ),
     ]);
   });
