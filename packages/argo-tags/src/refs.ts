@@ -39,3 +39,13 @@ export function* stringsIn(value: unknown, path: PathStep[] = []): Generator<[st
     for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
   }
 }
+
+/** `a.b[0].c`: a path as messages show it. */
+export function formatPath(path: readonly PathStep[]): string {
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else out += out === '' ? step : `.${step}`;
+  }
+  return out;
+}

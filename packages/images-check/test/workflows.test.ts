@@ -110,6 +110,21 @@ describe('GitHub Actions workflows', () => {
         else if (push === true) expect(String(step.with?.tags)).toMatch(/^localhost:5000\//);
         else expect(push).toBe(false);
       }
+      // Write permissions (packages, OIDC token, attestations) only on the publish jobs, which never run for PRs.
+      for (const permission of ['packages', 'id-token', 'attestations'])
+        expect({ name, permission, write: job.permissions?.[permission] === 'write' }).toEqual({
+          name,
+          permission,
+          write: publishing,
+        });
+      // Immutable references: the release tag (the manifest version) only from a v* git tag, sha-<commit> always.
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('docker/metadata-action@'))) {
+        const tags = String(step.with?.tags).trim().split('\n');
+        expect(tags).toEqual([
+          `type=raw,value=${expr('matrix.version')},enable=${expr("startsWith(github.ref, 'refs/tags/v')")}`,
+          'type=sha,format=long',
+        ]);
+      }
       // Publishing runs only where PUSH is true, and only after the smoke job (all legs) succeeded.
       if (publishing) {
         expect(job.if).toBe("needs.matrix.outputs.push == 'true'");

@@ -8,7 +8,7 @@ import {
   checkSecretVolumes,
   type ImagePolicy,
 } from './pods.js';
-import { checkJinja, checkOutputsDir, checkRetry } from './policy.js';
+import { checkJinja, checkOutputsDir, checkPlaceholders, checkRetry } from './policy.js';
 import { checkRecursionDepth } from './recursion.js';
 import type { Finding, PathStep } from './source.js';
 
@@ -53,6 +53,7 @@ export function checkWorkflowSpec(
   const podSecurity = asObj(spec.securityContext);
   const entrypoint = spec.entrypoint;
 
+  findings.push(...checkPlaceholders(spec, base));
   const ref = asObj(spec.workflowTemplateRef);
   if (ref) {
     // The Workflow's arguments are merged over the template's (validate.go: util.MergeParameters): a parameter the

@@ -39,7 +39,10 @@ function refsIn(value: unknown, path: PathStep[], out: Ref[]): void {
     if (key === 'serviceAccountName') add('ServiceAccount', child, p);
     else if (key === 'secret') add('Secret', asObj(child)?.secretName, [...p, 'secretName']);
     else if (key === 'secretKeyRef' || key === 'secretRef') add('Secret', asObj(child)?.name, [...p, 'name']);
-    else if (key === 'configMap' || key === 'configMapKeyRef' || key === 'configMapRef')
+    else if (key === 'configMapKeyRef' && path.at(-1) === 'valueFrom' && path.includes('parameters')) {
+      // An Argo parameter read from a ConfigMap: the operator's per-cluster setting (our gcp-project), created by
+      // hand like the key Secret and never part of the checked-in YAML.
+    } else if (key === 'configMap' || key === 'configMapKeyRef' || key === 'configMapRef')
       add('ConfigMap', asObj(child)?.name, [...p, 'name']);
     refsIn(child, p, out);
   }

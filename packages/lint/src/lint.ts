@@ -4,6 +4,7 @@ import { findRepoRoot } from '@data-pipeline/argo-tags';
 import { imageRef, imageRefs, loadImagesManifest } from '@data-pipeline/images-check';
 import { checkWorkflowSpec, type TemplateRegistry } from './argo.js';
 import { type LintConfig, loadLintConfig, policyApplies } from './config.js';
+import { checkControllerSettings } from './controller.js';
 import { checkCrossReferences } from './crossref.js';
 import { checkExpressions } from './expressions.js';
 import { generatedFiles } from './generate.js';
@@ -127,7 +128,8 @@ export function lintTexts(texts: ReadonlyMap<string, string>, options: LintOptio
     }
   }
   const policyFor = new Map(parsed.map(([display, , policy]) => [display, policy]));
-  for (const p of checkCrossReferences(parsed.flatMap(([, f]) => f.documents))) {
+  const allDocuments = parsed.flatMap(([, f]) => f.documents);
+  for (const p of [...checkCrossReferences(allDocuments), ...checkControllerSettings(allDocuments)]) {
     if (ruleKind(p.rule) === 'policy' && !policyFor.get(p.file)) continue;
     problems.push(p);
   }

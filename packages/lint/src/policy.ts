@@ -167,3 +167,36 @@ export function checkJinja(container: Obj, path: PathStep[]): Finding[] {
   }
   return findings;
 }
+
+/** Values that stand for "fill me in": they pass Argo's required-parameter check and fail at run time instead. */
+const PLACEHOLDER =
+  /\b(?:CHANGE[-_ ]?ME|REPLACE[-_ ]?ME|FILL[-_ ]?ME[-_ ]?IN|TO[-_ ]?DO|YOUR[-_][A-Z_-]+|MY[-_]PROJECT|XXX+)\b|^<[^<>]+>$/i;
+
+/**
+ * A parameter's `value` or `default` (workflow arguments, template inputs, task/step arguments, a CronWorkflow's
+ * arguments) that is a placeholder such as `CHANGE-ME`: Argo treats it as set, so a forgotten edit runs every night and
+ * fails inside BigQuery instead of being refused at submit. Leave the value out (Argo then requires it) or read it
+ * from a ConfigMap (`valueFrom.configMapKeyRef`).
+ */
+export function checkPlaceholders(value: unknown, path: PathStep[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [s, p] of stringsIn(value, path)) {
+    const key = p.at(-1);
+    if ((key !== 'value' && key !== 'default') || p.at(-3) !== 'parameters') continue;
+    const m = PLACEHOLDER.exec(s.trim());
+    if (!m) continue;
+    const param = asObj(getAt(value, p.slice(path.length, -1)))?.name;
+    findings.push({
+      path: p,
+      rule: 'policy/placeholder',
+      message: `parameter "${String(param)}" ${key} "${s}" is a placeholder: Argo counts it as set and the run fails later; leave the ${key} out so the parameter is required, or read it from a ConfigMap (valueFrom.configMapKeyRef)`,
+    });
+  }
+  return findings;
+}
+
+function getAt(value: unknown, path: PathStep[]): unknown {
+  let v = value;
+  for (const step of path) v = Array.isArray(v) ? v[step as number] : asObj(v)?.[step as string];
+  return v;
+}

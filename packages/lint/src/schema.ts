@@ -13,6 +13,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Container } from 'kubernetes-models/v1/Container';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { PodResourceClaim } from 'kubernetes-models/v1/PodResourceClaim';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
@@ -35,6 +36,7 @@ const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
   ['batch/v1/CronJob', CronJob],
   ['batch/v1/Job', Job],
   ['v1/ConfigMap', ConfigMap],
+  ['v1/Namespace', Namespace],
   ['v1/Secret', Secret],
   ['v1/ServiceAccount', ServiceAccount],
   ['v1/PersistentVolumeClaim', PersistentVolumeClaim],

@@ -1,7 +1,7 @@
-import { type PathStep, readYamlStream, toYamlValue } from '@data-pipeline/argo-tags';
+import { formatPath, type PathStep, readYamlStream, toYamlValue } from '@data-pipeline/argo-tags';
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 
-export type { PathStep };
+export { formatPath, type PathStep };
 export type YamlPath = readonly PathStep[];
 
 /**
@@ -124,14 +124,4 @@ function resolveAlias(node: Node, doc: Document.Parsed): Node | undefined {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
-}
-
-/** `a.b[0].c` style rendering of a path, for messages. */
-export function formatPath(path: YamlPath): string {
-  let out = '';
-  for (const step of path) {
-    if (typeof step === 'number') out += `[${step}]`;
-    else out += out === '' ? step : `.${step}`;
-  }
-  return out;
 }

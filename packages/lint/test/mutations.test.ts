@@ -81,6 +81,14 @@ const OWN: readonly Mutation[] = [
     message: /ServiceAccount "data-pipeline-submiter" is not defined/,
   },
   {
+    name: 'a placeholder project that passes the required-parameter check',
+    file: 'deploy/cronworkflow/bigquery-step-cronworkflow.yaml',
+    from: 'valueFrom:\n            configMapKeyRef:\n              name: data-pipeline-project\n              key: gcp-project',
+    to: 'value: CHANGE-ME',
+    rule: 'policy/placeholder',
+    message: /parameter "gcp-project" value "CHANGE-ME" is a placeholder/,
+  },
+  {
     name: 'parameter file key typo',
     file: 'cronjobs/parameters-configmap.yaml',
     from: '    dataset: github_trends',
@@ -177,6 +185,8 @@ const OWN_FILES = [
   'cronjobs/parameters-configmap.yaml',
   'cronjobs/submitter-rbac.yaml',
   'deploy/workflow-rbac.yaml',
+  'deploy/namespace.yaml',
+  'deploy/argo-controller/workflow-controller-configmap.yaml',
   'deploy/cronworkflow/bigquery-step-cronworkflow.yaml',
   'deploy/cronworkflow/bigquery-step-workflowtemplate.yaml',
 ];

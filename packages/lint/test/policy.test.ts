@@ -37,7 +37,7 @@ function copyRepo(config: string | undefined): string {
 }
 
 const LATEST =
-  'workflows/latest.yaml:39: error [policy/image-pinned] image "docker.io/library/busybox:latest" uses :latest; pin a version\n';
+  'workflows/latest.yaml:40: error [policy/image-pinned] image "docker.io/library/busybox:latest" uses :latest; pin a version\n';
 
 describe('.dp-lint.json', () => {
   it('is the repository’s: policy on for workflows/, cronjobs/ and deploy/', () => {

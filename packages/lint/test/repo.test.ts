@@ -97,10 +97,15 @@ describe('dp lint (subprocess)', () => {
       'bad/dependency-cycle.yaml:19: error [validity/dependency-cycle] dependency cycle: a -> b -> a',
     );
     expect(lines).toContain(
-      'bad/image-latest.yaml:39: error [policy/image-pinned] image "docker.io/library/busybox:latest" uses :latest; pin a version',
+      'bad/image-latest.yaml:40: error [policy/image-pinned] image "docker.io/library/busybox:latest" uses :latest; pin a version',
     );
+    // Errors, and the one warning that the init/wait containers' securityContext is the controller's (not linted here).
     expect(
-      lines.every((l) => /^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] \S/.test(l)),
+      lines.every((l) =>
+        /^bad\/[\w-]+\.yaml:\d+: (error \[(validity|policy)|warning \[policy\/controller-security)\/?[a-z-]*\] \S/.test(
+          l,
+        ),
+      ),
     ).toBe(true);
     expect(withPolicy.stderr).toMatch(/^dp lint: \d+ problem\(s\) in 2 file\(s\)\n$/);
   });
@@ -110,7 +115,9 @@ describe('dp lint (subprocess)', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     for (const line of lines)
-      expect(line).toMatch(/^bad\/[\w-]+\.yaml:\d+: error \[(validity|policy)\/[a-z-]+\] [^\n]+$/);
+      expect(line).toMatch(
+        /^bad\/[\w-]+\.yaml:\d+: (error \[(validity|policy)\/[a-z-]+|warning \[policy\/controller-security)\] [^\n]+$/,
+      );
     const reported = new Set(lines.map((l) => l.split(':')[0]));
     expect([...reported].sort()).toEqual(
       readdirSync(join(fixtures, 'bad'))

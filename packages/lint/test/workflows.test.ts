@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { evaluateExpression as runExpression } from '@data-pipeline/local';
 import { EXIT_CLASSES } from '@data-pipeline/runner';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -60,7 +61,15 @@ function executionDateOf(workflow: Obj, wp: Record<string, string>): string {
   const main = templatesOf(workflow).get('main') as Obj;
   const task = list(obj(main.dag).tasks)[0] as Obj;
   expect(task.template).toBe('pipeline');
-  return argParams(task, wp, {})['execution-date'] as string;
+  // dp run's expr-lang evaluator (the same one dp lint compiles expressions with): the execution date uses regex
+  // matching, split and time parsing, which the tiny test evaluator does not have.
+  const value = String(list(obj(task.arguments).parameters)[0]?.value);
+  const scope: Record<string, string> = {
+    'workflow.creationTimestamp.s': String(Date.UTC(2026, 10, 23, 23, 30) / 1000),
+  };
+  for (const [k, v] of Object.entries({ ...paramDefaults(workflow), ...wp }))
+    if (v !== undefined) scope[`workflow.parameters.${k}`] = v;
+  return String(runExpression(value.replace(/^\{\{=/, '').replace(/\}\}$/, ''), scope, () => 0, 'test'));
 }
 
 describe('daily workflow', () => {
@@ -93,6 +102,7 @@ describe('daily workflow', () => {
     expect(paramDefaults(workflow)).toEqual({
       'gcp-project': undefined,
       'run-date': '',
+      'scheduled-job': '',
       dataset: 'github_trends',
       target: '',
       'gcp-secret': 'bigquery-sa-secret',
@@ -137,6 +147,33 @@ describe('daily workflow', () => {
   it('computes the execution date once: run-date, or today in UTC from the creation time', () => {
     expect(executionDateOf(workflow, { 'run-date': '20240301' })).toBe('20240301');
     expect(executionDateOf(workflow, { 'run-date': '' })).toBe('20261123');
+  });
+
+  it('a scheduled run keeps the day it was scheduled for when it starts after midnight (CronWorkflow and CronJob)', () => {
+    const main = templatesOf(workflow).get('main') as Obj;
+    const task = list(obj(main.dag).tasks)[0];
+    const value = String(list(obj(obj(task).arguments).parameters)[0]?.value);
+    const expression = value.replace(/^\{\{=/, '').replace(/\}\}$/, '');
+    // Scheduled for 23:30 on 2026-11-23, started at 00:10 on the 24th (startingDeadlineSeconds allows an hour).
+    // Evaluated with dp run's expr-lang evaluator (the tiny test evaluator has no time parsing).
+    const late = {
+      'workflow.parameters.run-date': '',
+      'workflow.parameters.scheduled-job': '',
+      'workflow.creationTimestamp.s': String(Date.UTC(2026, 10, 24, 0, 10) / 1000),
+    };
+    const run = (scope: Record<string, string>) => runExpression(expression, scope, () => 0, 'test');
+    expect(run(late)).toBe('20261124');
+    // CronWorkflow: workflow.scheduledTime.
+    expect(run({ ...late, 'workflow.scheduledTime': '2026-11-23T23:30:00Z' })).toBe('20261123');
+    // CronJob: the Job's name ends in the scheduled minute (Unix time / 60), passed as scheduled-job.
+    const job = `bigquery-hn-github-trend-cron-${Date.UTC(2026, 10, 23, 23, 30) / 60_000}`;
+    expect(run({ ...late, 'workflow.parameters.scheduled-job': job })).toBe('20261123');
+    // A Job made by hand (kubectl create job --from=cronjob/... try-1) has no such suffix: today.
+    expect(run({ ...late, 'workflow.parameters.scheduled-job': 'try-1' })).toBe('20261124');
+    // An explicit run-date wins over everything.
+    expect(
+      run({ ...late, 'workflow.parameters.run-date': '20240301', 'workflow.parameters.scheduled-job': job }),
+    ).toBe('20240301');
   });
 
   it('retries only the retryable exit codes of the exit-code table among failures, and every Error-phase node', () => {
@@ -325,7 +362,9 @@ describe('CronJob', () => {
     const parameters = parse(configMapAt(paramFile)) as Record<string, string>;
     const workflowParams = Object.keys(paramDefaults(loadYaml(DAILY)));
     expect(Object.keys(parameters).every((k) => workflowParams.includes(k))).toBe(true);
-    expect(parameters['gcp-project']).toBeTypeOf('string');
+    // No placeholder: gcp-project is left out until the operator sets it, so argo submit refuses the run until then.
+    expect(parameters['gcp-project']).toBeUndefined();
+    expect(paramDefaults(loadYaml(DAILY))['gcp-project']).toBeUndefined();
     expect(args).toContain('--wait');
   });
 

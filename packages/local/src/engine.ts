@@ -8,6 +8,7 @@ import {
   dagProblems,
   dependsNames,
   evaluateDepends,
+  formatPath,
   type NodePhase,
 } from '@data-pipeline/argo-tags';
 import { evaluateExpr, formatValue, fromJson, type Value } from './expr.js';
@@ -314,7 +315,7 @@ export class Interpreter {
       false,
     );
     if (problem)
-      throw new WorkflowError(`${this.workflow.file}: ${formatYamlPath(problem.path)}: ${problem.message}`);
+      throw new WorkflowError(`${this.workflow.file}: ${formatPath(problem.path)}: ${problem.message}`);
   }
 
   /** dag.target names resolvable from workflow parameters alone must name tasks of that DAG. */
@@ -1162,10 +1163,3 @@ export function runWorkflow(workflow: Workflow, opts: RunOptions): Promise<RunRe
 }
 
 export { evaluateExpression };
-
-/** `spec.templates[0].container.args[1]`: a YAML path as messages show it. */
-function formatYamlPath(path: readonly (string | number)[]): string {
-  return path
-    .map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`))
-    .join('');
-}
