@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { evaluateDepends, substitute } from '@data-pipeline/local';
+import { evaluateDepends } from '@data-pipeline/argo-tags';
+import { substitute } from '@data-pipeline/local';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
