@@ -1,11 +1,5 @@
-/**
- * `npm start` (`dp example`): the init workflow, then the daily workflow for each of the last N data days (a history:
- * days already in the data dir are not rerun, the latest always is), on one embedded warehouse; then the top rows of
- * hackernews_github_agg and the HTML report.
- */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
 import type { Reporter } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
@@ -65,20 +59,8 @@ export interface ExampleResult {
   };
 }
 
-/** Finds the repository root (the directory holding workflows/ and images/images.json) from `start` upwards. */
-export function findRepoRoot(start: string): string | undefined {
-  let dir = resolve(start);
-  for (;;) {
-    if (
-      existsSync(join(dir, 'workflows', 'bigquery_step_workflow.yaml')) &&
-      existsSync(join(dir, 'images', 'images.json'))
-    )
-      return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+/** The repository root (the folder with images/images.json) from a folder inside it: argo-tags' one implementation. */
+export { findRepoRoot } from '@data-pipeline/argo-tags';
 
 const TABLES = ['github_agg', 'github_daily_metrics', 'hackernews_agg', 'hackernews_github_agg'];
 
