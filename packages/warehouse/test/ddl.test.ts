@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
@@ -363,6 +363,9 @@ describe('CREATE SCHEMA / DROP SCHEMA', () => {
   });
 });
 
+/** A folder no statement may write to (checked empty at the end). */
+const outside = join(tmpdir(), `ddl-sandbox-${process.pid}-${Date.now()}`);
+
 describe('DDL stays inside BigQuery tables (issue 12)', () => {
   const unexpected = /^Syntax error: Unexpected /;
   const cases: [string, RegExp][] = [
@@ -377,24 +380,25 @@ describe('DDL stays inside BigQuery tables (issue 12)', () => {
     ["CREATE TABLE d.x (a INT64 DEFAULT getenv('HOME'))", unexpected],
     ['CREATE TABLE d.x (a VARCHAR) ', /^Type not found: VARCHAR/],
     ['CREATE TABLE d.x (a STRUCT(b INTEGER))', unexpected],
-    ["CREATE TABLE '/tmp/x.csv' (a INT64)", unexpected],
+    [`CREATE TABLE '${outside}/x.csv' (a INT64)`, unexpected],
+    [`CREATE TABLE \`${outside}/x.csv\` (a INT64)`, /^Invalid table name|^Not found|^Invalid dataset/],
     ["CREATE MACRO m() AS TABLE SELECT * FROM read_text('/etc/passwd')", unexpected],
     ['CREATE SECRET s (TYPE s3)', unexpected],
-    ["CREATE TABLE d.x (a INT64); COPY d.x TO '/tmp/out.csv'", unexpected],
+    [`CREATE TABLE d.x (a INT64); COPY d.x TO '${outside}/out.csv'`, unexpected],
+    [`CREATE TABLE d.x AS SELECT 1 AS a; COPY d.x TO '${outside}/out.csv'`, /./],
     ['CREATE TABLE bq.t1 (a INT64)', /^Not found: Dataset local-project:bq/],
     ['DROP TABLE _catalog.jobs', /^Not found: Dataset local-project:_catalog/],
     ['DROP SCHEMA _catalog CASCADE', /^Not found: Dataset local-project:_catalog/],
     ['TRUNCATE TABLE _catalog.tables', /^Not found: Dataset local-project:_catalog/],
     ["ALTER TABLE d.r SET OPTIONS(description = getenv('HOME'))", /must be a literal/],
     ['CREATE TABLE d.x PARTITION BY DATE(read_text) AS SELECT 1 AS a', /^Unrecognized name: read_text$/],
-    ["ATTACH '/tmp/other.db' AS o", unexpected],
+    [`ATTACH '${outside}/other.db' AS o`, unexpected],
   ];
-  let home: string;
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'ddl-sandbox-'));
+    await mkdir(outside, { recursive: true });
   });
   afterAll(async () => {
-    await rm(home, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
   });
   for (const [sql, message] of cases) {
     it(`refuses ${sql.slice(0, 70)}`, async () => {
@@ -405,6 +409,6 @@ describe('DDL stays inside BigQuery tables (issue 12)', () => {
   it('left no table behind and wrote nothing', async () => {
     const [tables] = await bq.dataset('d').getTables();
     expect(tables.map((t) => t.id)).not.toContain('x');
-    expect(await readdir(home)).toEqual([]);
+    expect(await readdir(outside)).toEqual([]);
   });
 });
