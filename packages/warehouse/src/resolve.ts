@@ -8,23 +8,10 @@ import {
 import { lit } from './db.js';
 import { type BigQueryError, invalid, invalidQuery, notFound } from './errors.js';
 import { partitionDate } from './ids.js';
+import type { ResolvedTable, TableRef } from './sql/tables.js';
 import type { FieldSchema } from './types.js';
 
-/** What the SQL translator asks for (structurally the same as src/sql's TableRef). */
-export interface TableRef {
-  project?: string;
-  dataset: string;
-  table: string;
-  decorator?: string;
-  wildcardPrefix?: string;
-  meta?: string;
-  access?: 'read' | 'write';
-}
-
-export interface ResolvedTable {
-  sql: string;
-  pseudoColumns: string[];
-}
+export type { ResolvedTable, TableRef } from './sql/tables.js';
 
 const PARTITION_PSEUDO = ['_PARTITIONTIME', '_PARTITIONDATE'];
 
@@ -41,7 +28,7 @@ export function makeResolver(catalog: Catalog, defaultProject: string): (ref: Ta
       throw notFound(`Dataset ${project}:${ref.dataset} was not found in location US`);
     }
     const meta = ref.meta ?? (ref.table === '__TABLES__' ? 'TABLES' : undefined);
-    if (meta === 'TABLES' || meta === '__TABLES__') return tablesMeta(catalog, project, ref.dataset);
+    if (meta === 'TABLES') return tablesMeta(catalog, project, ref.dataset);
     if (meta?.startsWith('INFORMATION_SCHEMA.'))
       return informationSchema(catalog, project, ref.dataset, meta);
     if (ref.wildcardPrefix !== undefined) return wildcard(catalog, project, ref.dataset, ref.wildcardPrefix);

@@ -10,6 +10,7 @@ import {
 } from '@duckdb/node-api';
 import { invalid } from './errors.js';
 import { checkFieldName } from './ids.js';
+import { SCHEMA_TYPE_OF } from './sql/type-names.js';
 
 /** BigQuery's TableFieldSchema (REST form). Types are kept in the legacy spelling the REST API returns. */
 export interface FieldSchema {
@@ -20,29 +21,7 @@ export interface FieldSchema {
   description?: string;
 }
 
-const TYPE_ALIASES: Record<string, string> = {
-  INT64: 'INTEGER',
-  INTEGER: 'INTEGER',
-  FLOAT64: 'FLOAT',
-  FLOAT: 'FLOAT',
-  NUMERIC: 'NUMERIC',
-  DECIMAL: 'NUMERIC',
-  BIGNUMERIC: 'BIGNUMERIC',
-  BIGDECIMAL: 'BIGNUMERIC',
-  BOOL: 'BOOLEAN',
-  BOOLEAN: 'BOOLEAN',
-  STRING: 'STRING',
-  BYTES: 'BYTES',
-  DATE: 'DATE',
-  DATETIME: 'DATETIME',
-  TIME: 'TIME',
-  TIMESTAMP: 'TIMESTAMP',
-  JSON: 'JSON',
-  GEOGRAPHY: 'GEOGRAPHY',
-  INTERVAL: 'INTERVAL',
-  RECORD: 'RECORD',
-  STRUCT: 'RECORD',
-};
+const TYPE_ALIASES = SCHEMA_TYPE_OF;
 
 const DUCK_OF: Record<string, string> = {
   INTEGER: 'BIGINT',

@@ -1,14 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findSharedDir } from '@data-pipeline/runner/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { type CaseOutcome, type ConformanceCase, runCase } from '../src/sql/conformance.js';
 import { DUCKDB_MACROS } from '../src/sql/index.js';
+import { type CaseOutcome, type ConformanceCase, runCase } from './support/conformance.js';
 
 // ../shared beside the repository (CI clones it there); never copied into the repo.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const casesFile = resolve(repoRoot, '../shared/conformance/bigquery/cases.json');
+const casesFile = resolve(
+  findSharedDir(repoRoot, process.env) ?? resolve(repoRoot, '../shared'),
+  'conformance/bigquery/cases.json',
+);
 
 /** Under the achieved 92.4% (README "Conformance") by the few cases whose row order DuckDB leaves to its threads. */
 const PASS_RATE_FLOOR = 0.89;

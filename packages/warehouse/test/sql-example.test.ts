@@ -1,6 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeValue } from '../src/sql/conformance.js';
 import {
   DUCKDB_MACROS,
   detectDialect,
@@ -9,6 +8,7 @@ import {
   translateQuery,
 } from '../src/sql/index.js';
 import { exampleSql } from './example-sql.mjs';
+import { normalizeValue } from './support/conformance.js';
 
 // The example pipeline's SQL as users run it (workflows/bigquery_step_workflow.yaml), rendered for ds = 2026-11-23.
 const EXAMPLE = exampleSql('2026-11-23', { project: 'my-project' }).sql;

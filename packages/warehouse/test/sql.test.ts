@@ -1,6 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeValue } from '../src/sql/conformance.js';
 import {
   bigQueryTypeOfDuckType,
   DUCKDB_MACROS,
@@ -10,6 +9,7 @@ import {
   type TableRef,
   translateQuery,
 } from '../src/sql/index.js';
+import { normalizeValue } from './support/conformance.js';
 
 /** Translates and returns the TableRefs the translator asked for. */
 function refsOf(sql: string, opts: { legacy?: boolean; defaultDataset?: string } = {}): TableRef[] {

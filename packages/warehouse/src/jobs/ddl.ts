@@ -7,6 +7,7 @@ import { createPhysical, evolveSchema } from '../physical.js';
 import { tableNotFound } from '../resolve.js';
 import type { Json } from '../rest.js';
 import type { DdlColumn, DdlOptionValue, DdlPartition, DdlStatement, DdlTarget } from '../sql/ddl.js';
+import type { QueryParameter } from '../sql/params.js';
 import { requireDataset, type TableKey } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { type FieldSchema, normalizeSchema } from '../types.js';
@@ -28,7 +29,7 @@ export interface DdlJob {
   defaultProject: string;
   defaultDataset?: string;
   /** the job's queryParameters / parameterMode (for the query of CREATE TABLE … AS) */
-  params?: unknown[];
+  params?: QueryParameter[];
   parameterMode?: 'NAMED' | 'POSITIONAL';
 }
 

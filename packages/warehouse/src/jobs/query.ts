@@ -4,6 +4,7 @@ import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
 import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
+import type { QueryParameter } from '../sql/index.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
@@ -58,7 +59,7 @@ export async function runQuery(
       running,
       defaultProject,
       ...(defaultDataset ? { defaultDataset } : {}),
-      ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+      ...(cfg.queryParameters ? { params: cfg.queryParameters as QueryParameter[] } : {}),
       ...(parameterMode ? { parameterMode } : {}),
     });
   }
@@ -66,7 +67,7 @@ export async function runQuery(
     dialect,
     defaultProject,
     ...(defaultDataset ? { defaultDataset } : {}),
-    ...(cfg.queryParameters ? { params: cfg.queryParameters as unknown[] } : {}),
+    ...(cfg.queryParameters ? { params: cfg.queryParameters as QueryParameter[] } : {}),
     ...(parameterMode ? { parameterMode } : {}),
   });
   const kind = translated.statementKind;

@@ -1,4 +1,5 @@
 import { SqlError } from './errors.js';
+import { GOOGLE_SQL_TYPE_OF } from './type-names.js';
 
 /** BigQuery REST `QueryParameterType`. */
 export interface QueryParameterType {
@@ -22,27 +23,8 @@ export interface QueryParameter {
   parameterValue?: QueryParameterValue;
 }
 
-const SCALAR_ALIASES: Record<string, string> = {
-  INTEGER: 'INT64',
-  INT64: 'INT64',
-  FLOAT: 'FLOAT64',
-  FLOAT64: 'FLOAT64',
-  NUMERIC: 'NUMERIC',
-  DECIMAL: 'NUMERIC',
-  BIGNUMERIC: 'BIGNUMERIC',
-  BIGDECIMAL: 'BIGNUMERIC',
-  BOOLEAN: 'BOOL',
-  BOOL: 'BOOL',
-  STRING: 'STRING',
-  BYTES: 'BYTES',
-  DATE: 'DATE',
-  DATETIME: 'DATETIME',
-  TIME: 'TIME',
-  TIMESTAMP: 'TIMESTAMP',
-  JSON: 'JSON',
-  GEOGRAPHY: 'STRING', // stored as WKT text (no spatial extension offline)
-  INTERVAL: 'INTERVAL',
-};
+/** GoogleSQL names of parameter scalar types; GEOGRAPHY is stored as WKT text (no spatial extension offline). */
+const SCALAR_ALIASES: Readonly<Record<string, string>> = { ...GOOGLE_SQL_TYPE_OF, GEOGRAPHY: 'STRING' };
 
 function bad(name: string, what: string): SqlError {
   return new SqlError('invalidQuery', `Invalid value for query parameter ${name}: ${what}`);

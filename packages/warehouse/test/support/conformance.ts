@@ -17,9 +17,9 @@ import {
   DuckDBTimestampValue,
   DuckDBTimeValue,
 } from '@duckdb/node-api';
-import { SqlError } from './errors.js';
-import type { QueryParameter, QueryParameterType, QueryParameterValue } from './params.js';
-import { translateQuery } from './translate.js';
+import { SqlError } from '../../src/sql/errors.js';
+import type { QueryParameter, QueryParameterType, QueryParameterValue } from '../../src/sql/params.js';
+import { translateQuery } from '../../src/sql/translate.js';
 
 export interface ConformanceCase {
   id: string;
