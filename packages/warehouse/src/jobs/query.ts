@@ -4,7 +4,6 @@ import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
 import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
-import type { QueryParameter } from '../sql/index.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
@@ -13,6 +12,7 @@ import { cancelledError, type JobContext, type Running, withConnection } from '.
 import { runDdl } from './ddl.js';
 import { runDml } from './dml.js';
 import { finishRecord, type JobOutcome } from './outcome.js';
+import { parseQueryParameters } from './query-parameters.js';
 import { dropResultTable, readResult, readSmallResult } from './result-store.js';
 import { tableKeyOf, writeInto } from './write-into.js';
 
@@ -43,6 +43,7 @@ export async function runQuery(
   if (cfg.queryParameters !== undefined && !Array.isArray(cfg.queryParameters)) {
     throw invalid('queryParameters must be a list.');
   }
+  const params = cfg.queryParameters === undefined ? undefined : parseQueryParameters(cfg.queryParameters);
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
   const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
@@ -59,7 +60,7 @@ export async function runQuery(
       running,
       defaultProject,
       ...(defaultDataset ? { defaultDataset } : {}),
-      ...(cfg.queryParameters ? { params: cfg.queryParameters as QueryParameter[] } : {}),
+      ...(params ? { params } : {}),
       ...(parameterMode ? { parameterMode } : {}),
     });
   }
@@ -67,7 +68,7 @@ export async function runQuery(
     dialect,
     defaultProject,
     ...(defaultDataset ? { defaultDataset } : {}),
-    ...(cfg.queryParameters ? { params: cfg.queryParameters as QueryParameter[] } : {}),
+    ...(params ? { params } : {}),
     ...(parameterMode ? { parameterMode } : {}),
   });
   const kind = translated.statementKind;
