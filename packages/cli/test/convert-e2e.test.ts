@@ -303,6 +303,17 @@ describe.skipIf(skip !== undefined)(
           }
           return;
         }
+        if (file === 'example_trigger_controller_dag') {
+          // The documented difference (packages/convert/README.md, TriggerDagRunOperator is not supported): the
+          // backfill finds the target DAG in its dags folder and marks the trigger success; the step has no target DAG.
+          expect(airflow.states).toEqual({ test_trigger_dagrun: 'success' });
+          expect(argo.states).toEqual({ test_trigger_dagrun: 'failed' });
+          expect(argo.log).toMatch(/'NoneType' object has no attribute 'create_dagrun'/);
+          expect(argo.convert.stderr).toMatch(
+            /warning: task test_trigger_dagrun: TriggerDagRunOperator is not supported/,
+          );
+          return;
+        }
         expect(argo.states, argo.log).toEqual(airflow.states);
         expect(argo.xcoms).toEqual(airflow.xcoms);
       });
