@@ -1,4 +1,4 @@
-import { EXIT_CLASSES } from '@data-pipeline/local';
+import { EXIT_CLASSES } from '@data-pipeline/runner';
 
 /** The exit codes `dp` itself ends with, from the one table (ARCHITECTURE.md "Exit codes"). */
 const DP_EXITS: Record<number, string> = {

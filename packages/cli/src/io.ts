@@ -1,4 +1,5 @@
-import { EXIT_CODES, type ProcessHost } from '@data-pipeline/local';
+import type { ProcessHost } from '@data-pipeline/local';
+import { EXIT_CODES } from '@data-pipeline/runner';
 import { type Command, CommanderError } from 'commander';
 
 /**

@@ -54,6 +54,7 @@ describe('command modules: io in, exit code out', () => {
     const src = join(repo, 'packages', 'cli', 'src');
     const mine = [
       'program.ts',
+      'program-convert.ts',
       'io.ts',
       'commands/run.ts',
       'commands/query.ts',
