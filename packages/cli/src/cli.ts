@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { type CliIo, interruptedFor } from './io.js';
-import { buildProgram } from './program.js';
 
 // The only module of the cli that touches `process`: argv, env, stdio, signals, the exit code.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -32,7 +31,12 @@ const io: CliIo = {
 };
 
 let exitCode: number | undefined;
-buildProgram(version, { io, exit: (code) => (exitCode = code) })
+// `dp convert` loads only what it needs (program-convert.ts); everything else the whole command tree.
+const build =
+  process.argv[2] === 'convert'
+    ? (await import('./program-convert.js')).buildConvertProgram
+    : (await import('./program.js')).buildProgram;
+build(version, { io, exit: (code) => (exitCode = code) })
   .parseAsync(process.argv)
   .then(
     () => {

@@ -54,15 +54,18 @@ describe('command modules: io in, exit code out', () => {
     const src = join(repo, 'packages', 'cli', 'src');
     const mine = [
       'program.ts',
+      'program-convert.ts',
       'io.ts',
       'commands/run.ts',
       'commands/query.ts',
       'commands/example.ts',
       'commands/lint.ts',
       'commands/warehouse.ts',
+      'commands/convert.ts',
     ];
     for (const f of mine) expect(readFileSync(join(src, f), 'utf8'), f).not.toMatch(/\bprocess\./);
     expect(readdirSync(join(src, 'commands')).sort()).toEqual([
+      'convert.ts',
       'example.ts',
       'lint.ts',
       'query.ts',

@@ -183,7 +183,7 @@ export function convertDag(dag: DagDump, opts: MapOptions): Conversion {
     if (t.trigger_dag_id !== undefined)
       warn(
         t.line,
-        `task ${id}: TriggerDagRunOperator creates its DagRun in the step's private database only: the target DAG is not started (convert it and submit its workflow on its own)`,
+        `task ${id}: TriggerDagRunOperator is not supported: in its step the target DAG is not in the dags folder, so the task fails (and a DagRun it made would stay in the step's private database); convert the target DAG and submit its workflow on its own`,
       );
     if (t.subdag)
       notes.push(`runs sub-DAG ${t.subdag} (${t.subdag_tasks?.length ?? 0} tasks) inside this step`);

@@ -311,6 +311,8 @@ function normaliseParams(ps: Parameter[] | undefined): Parameter[] | undefined {
   }));
 }
 
+const isWorkflowDoc = (v: unknown) => (v as { kind?: unknown } | null)?.kind === 'Workflow';
+
 /** Parses the YAML text of a Workflow (other documents: ConfigMaps are kept for configMap volumes, anything else is an error). */
 export function parseWorkflow(text: string, file: string): Workflow {
   // YAML as go-yaml reads it (the reader dp lint uses): 1.1, a bare `.` a string, flow continuations, no alias bombs.
@@ -348,7 +350,11 @@ export function parseWorkflow(text: string, file: string): Workflow {
       continue;
     }
     // Schedules (dp convert --schedule writes them beside the Workflow) are the cluster's: dp run runs the Workflow.
-    if (value.kind === 'CronWorkflow' || value.kind === 'CronJob') continue;
+    if (
+      (value.kind === 'CronWorkflow' || value.kind === 'CronJob') &&
+      docs.some((d) => isWorkflowDoc(d.toJS()))
+    )
+      continue;
     if (value.kind !== 'Workflow' && value.kind !== 'WorkflowTemplate')
       fail(
         'kind',

@@ -11,7 +11,7 @@ import {
   type ScheduleKind,
   writeAtomically,
 } from '@data-pipeline/convert';
-import { EXIT_CODES } from '@data-pipeline/local';
+import { EXIT_CODES } from '@data-pipeline/runner';
 import type { Command } from 'commander';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
