@@ -251,35 +251,67 @@ const CASES: Case[] = [
   },
   {
     name: 'a query parameter without parameterType',
-    ...post(`${P}/queries`, { query: 'SELECT @x', useLegacySql: false, queryParameters: [{ name: 'x', parameterValue: { value: '1' } }] }),
+    ...post(`${P}/queries`, {
+      query: 'SELECT @x',
+      useLegacySql: false,
+      queryParameters: [{ name: 'x', parameterValue: { value: '1' } }],
+    }),
     status: 400,
     reason: 'invalid',
     message: /queryParameters/,
   },
   {
     name: 'a query parameter whose type is not a string',
-    ...post(`${P}/queries`, { query: 'SELECT @x', useLegacySql: false, queryParameters: [{ name: 'x', parameterType: { type: 7 }, parameterValue: { value: '1' } }] }),
+    ...post(`${P}/queries`, {
+      query: 'SELECT @x',
+      useLegacySql: false,
+      queryParameters: [{ name: 'x', parameterType: { type: 7 }, parameterValue: { value: '1' } }],
+    }),
     status: 400,
     reason: 'invalid',
     message: /queryParameters/,
   },
   {
     name: 'an ARRAY parameter whose arrayValues is not a list',
-    ...post(`${P}/queries`, { query: 'SELECT @x', useLegacySql: false, queryParameters: [{ name: 'x', parameterType: { type: 'ARRAY', arrayType: { type: 'INT64' } }, parameterValue: { arrayValues: 5 } }] }),
+    ...post(`${P}/queries`, {
+      query: 'SELECT @x',
+      useLegacySql: false,
+      queryParameters: [
+        {
+          name: 'x',
+          parameterType: { type: 'ARRAY', arrayType: { type: 'INT64' } },
+          parameterValue: { arrayValues: 5 },
+        },
+      ],
+    }),
     status: 400,
     reason: 'invalid',
     message: /queryParameters/,
   },
   {
     name: 'a STRUCT parameter whose structTypes is not a list',
-    ...post(`${P}/queries`, { query: 'SELECT @x', useLegacySql: false, queryParameters: [{ name: 'x', parameterType: { type: 'STRUCT', structTypes: 'a' }, parameterValue: { structValues: {} } }] }),
+    ...post(`${P}/queries`, {
+      query: 'SELECT @x',
+      useLegacySql: false,
+      queryParameters: [
+        {
+          name: 'x',
+          parameterType: { type: 'STRUCT', structTypes: 'a' },
+          parameterValue: { structValues: {} },
+        },
+      ],
+    }),
     status: 400,
     reason: 'invalid',
     message: /queryParameters/,
   },
   {
     name: 'a query parameter whose name is a number',
-    ...post(`${P}/queries`, { query: 'SELECT @x', useLegacySql: false, queryParameters: [{ name: 3, parameterType: { type: 'INT64' }, parameterValue: { value: '1' } }] }),
+    ...post(`${P}/queries`, {
+      query: 'SELECT @x',
+      useLegacySql: false,
+      queryParameters: [{ name: 3, parameterType: { type: 'INT64' }, parameterValue: { value: '1' } }],
+    }),
     status: 400,
     reason: 'invalid',
     message: /queryParameters/,
