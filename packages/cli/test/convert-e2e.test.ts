@@ -18,6 +18,7 @@ import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { EXAMPLE_DAGS } from './support/example-dags.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
@@ -40,23 +41,7 @@ const PATH = 'skip' in found ? (process.env.PATH ?? '') : `${found.binDir}:${pro
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 const RUN_DATE = DAY.replaceAll('-', '');
 
-/** The example DAGs of issue 16 that need no network or Docker: file → DAG id. */
-const ALL_DAGS: Record<string, string> = {
-  tutorial: 'tutorial',
-  example_bash_operator: 'example_bash_operator',
-  example_python_operator: 'example_python_operator',
-  example_branch_operator: 'example_branch_operator',
-  example_branch_python_dop_operator_3: 'example_branch_dop_operator_v3',
-  example_short_circuit_operator: 'example_short_circuit_operator',
-  example_skip_dag: 'example_skip_dag',
-  example_xcom: 'example_xcom',
-  example_latest_only: 'latest_only',
-  example_latest_only_with_trigger: 'latest_only_with_trigger',
-  example_subdag_operator: 'example_subdag_operator',
-  example_passing_params_via_test_command: 'example_passing_params_via_test_command',
-  example_trigger_controller_dag: 'example_trigger_controller_dag',
-  example_trigger_target_dag: 'example_trigger_target_dag',
-};
+const ALL_DAGS = EXAMPLE_DAGS;
 /**
  * The default tier compares the DAGs that each exercise a mapping of their own (XCom passing, a deterministic branch
  * and its one_success join, short-circuit skips, self-skips with every trigger rule, a sub-DAG, latest-only with

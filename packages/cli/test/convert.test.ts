@@ -20,6 +20,7 @@ import { findInterpreter } from '@data-pipeline/convert';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { EXAMPLE_DAGS } from './support/example-dags.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
@@ -82,22 +83,7 @@ async function limited<T>(f: () => Promise<T>): Promise<T> {
 }
 
 /** The DAGs of issue 16 and the DAG id each file holds. */
-const DAGS: Record<string, string> = {
-  tutorial: 'tutorial',
-  example_bash_operator: 'example_bash_operator',
-  example_python_operator: 'example_python_operator',
-  example_branch_operator: 'example_branch_operator',
-  example_branch_python_dop_operator_3: 'example_branch_dop_operator_v3',
-  example_short_circuit_operator: 'example_short_circuit_operator',
-  example_skip_dag: 'example_skip_dag',
-  example_xcom: 'example_xcom',
-  example_latest_only: 'latest_only',
-  example_latest_only_with_trigger: 'latest_only_with_trigger',
-  example_subdag_operator: 'example_subdag_operator',
-  example_passing_params_via_test_command: 'example_passing_params_via_test_command',
-  example_trigger_controller_dag: 'example_trigger_controller_dag',
-  example_trigger_target_dag: 'example_trigger_target_dag',
-};
+const DAGS = EXAMPLE_DAGS;
 
 const converted = new Map<string, Promise<{ convert: Done; lint: Done; out: string }>>();
 function convert(file: string): Promise<{ convert: Done; lint: Done; out: string }> {
