@@ -327,9 +327,11 @@ describe.each([
       expect(
         (await raw(wh.url, 'POST', `${P}/datasets`, { datasetReference: { datasetId: 'race' } })).status,
       ).toBe(200);
-      // Warm-up (not raced): the translator's first translations are slow and would eat a round.
-      await race(wh, 10, 'warm', 1);
-      for (const [i, seed] of [11, 12].entries()) {
+      // Warm-up (one batch per writer, so hardly a race): the translator's first translations are slow and would eat
+      // a round; what it read is checked all the same.
+      expect((await race(wh, 10, 'warm', 1)).wrong).toEqual([]);
+      // One seeded race per mode: a second seed cost another 15 s per mode of a CPU-bound suite.
+      for (const [i, seed] of [11].entries()) {
         const { wrong, reads, sizes, written } = await race(wh, seed, `t${i}`, 4);
         expect(wrong).toEqual([]);
         expect(written).toBe(25 * 4 * 4);
