@@ -1,15 +1,3 @@
-/**
- * Issue 16's proof, end to end with the real Airflow 1.8.2 on this machine, for every listed example DAG that needs no
- * network or Docker: `dp convert` → `dp lint` (clean) → `dp run OUT.yaml --engine airflow -p run-date=D`, against a
- * whole-DAG `airflow backfill -s D -e D` of the same file in a private AIRFLOW_HOME. The task states (success /
- * skipped / failed / upstream_failed, read from the backfill's task_instance table and from each step's `state`
- * output and Argo phase) and the XCom rows (task, key, JSON value) must be equal.
- *
- * The steps' outputs are captured by running the real airflow-operator bin through a wrapper (an images manifest
- * whose airflow-operator entry points at it) that copies each step's outputs dir aside when the step ends.
- * Slow (every task is a few Python start-ups of Airflow): all in this one file, DAGs run concurrently.
- */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,10 +6,10 @@ import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { DP, type DpResult, limiter, runCommand } from './support/dp.js';
 import { EXAMPLE_DAGS } from './support/example-dags.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 const OPERATOR_BIN = join(repo, 'packages', 'airflow-operator', 'bin', 'airflow-operator.js');
 
 const found = findRealAirflow(process.env);
@@ -75,36 +63,18 @@ const RANDOM_BRANCH = new Set(['example_branch_operator']);
 const tmp = mkdtempSync(join(tmpdir(), 'dp-convert-e2e-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Done = DpResult;
 
 function sh(command: string, args: string[], env: Record<string, string | undefined>): Promise<Done> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: tmp, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const defined = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  return runCommand(command, args, { cwd: tmp, env: defined });
 }
 const dp = (args: string[]) => sh(process.execPath, [DP, ...args], { PATH, HOME: tmp, CI: '1', TMPDIR: tmp });
 
-let slots = 3;
-const waiting: (() => void)[] = [];
-async function limited<T>(f: () => Promise<T>): Promise<T> {
-  while (slots === 0) await new Promise<void>((r) => waiting.push(r));
-  slots--;
-  try {
-    return await f();
-  } finally {
-    slots++;
-    waiting.shift()?.();
-  }
-}
+/** At most three Airflow runs (a DAG's backfill or its converted workflow) at a time. */
+const limited = limiter(3);
 
 type States = Record<string, string>;
 interface Side {

@@ -4,7 +4,7 @@
  * and no output file. (The end-to-end comparison against a whole-DAG `airflow backfill` lives in
  * convert-e2e.test.ts.)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -20,10 +20,8 @@ import { findInterpreter } from '@data-pipeline/convert';
 import { findRealAirflow } from '@data-pipeline/runner/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { type DpResult, limiter, runDp } from './support/dp.js';
 import { EXAMPLE_DAGS } from './support/example-dags.js';
-
-const repo = join(import.meta.dirname, '..', '..', '..');
-const DP = join(repo, 'packages', 'cli', 'bin', 'dp.js');
 
 const found = findRealAirflow(process.env);
 /** The example DAGs of the installed 1.8.2 source tree (scripts/install-real-airflow.sh's layout). */
@@ -48,39 +46,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'dp-convert-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const PATH = 'skip' in found ? (process.env.PATH ?? '') : `${found.binDir}:${process.env.PATH ?? ''}`;
 
-interface Done {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Done = DpResult;
 
 function dp(args: string[], env: Record<string, string> = {}): Promise<Done> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], {
-      cwd: tmp,
-      env: { PATH, HOME: tmp, CI: '1', TMPDIR: tmp, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDp(args, { cwd: tmp, env: { PATH, HOME: tmp, CI: '1', TMPDIR: tmp, ...env } });
 }
 
 /** At most two conversions at a time (each is one Python start-up of Airflow). */
-let slots = 2;
-const waiting: (() => void)[] = [];
-async function limited<T>(f: () => Promise<T>): Promise<T> {
-  while (slots === 0) await new Promise<void>((r) => waiting.push(r));
-  slots--;
-  try {
-    return await f();
-  } finally {
-    slots++;
-    waiting.shift()?.();
-  }
-}
+const limited = limiter(2);
 
 /** The DAGs of issue 16 and the DAG id each file holds. */
 const DAGS = EXAMPLE_DAGS;

@@ -22,8 +22,13 @@ export interface DpOptions {
 }
 
 export function runDp(args: readonly string[], opts: DpOptions): Promise<DpResult> {
+  return runCommand(process.execPath, [DP, ...args], opts);
+}
+
+/** Runs any command (Python, airflow, dp) the same way: output collected, optional kill after `timeoutMs`. */
+export function runCommand(command: string, args: readonly string[], opts: DpOptions): Promise<DpResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DP, ...args], { cwd: opts.cwd, env: opts.env });
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env });
     opts.onSpawn?.(child);
     const timer =
       opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
@@ -40,4 +45,23 @@ export function runDp(args: readonly string[], opts: DpOptions): Promise<DpResul
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * At most `width` of the functions it is given run at once (each test's subprocesses are Python or Node start-ups
+ * that share a 2-core machine with the other test files); the rest wait their turn, in order.
+ */
+export function limiter(width: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let free = width;
+  const waiting: (() => void)[] = [];
+  return async (f) => {
+    while (free === 0) await new Promise<void>((r) => waiting.push(r));
+    free--;
+    try {
+      return await f();
+    } finally {
+      free++;
+      waiting.shift()?.();
+    }
+  };
 }
