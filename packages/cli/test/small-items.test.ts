@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable } from '@data-pipeline/local';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DP, runDp } from './support/dp.js';
+import { DP, limiter, runDp } from './support/dp.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const FIX = join(repo, 'packages', 'local', 'test', 'fixtures');
@@ -31,7 +31,6 @@ function dp(args: string[], limitMs = 30_000): Promise<Done> {
   });
 }
 
-/** Runs `jobs` at most `width` at a time (each dp start costs ~1.5 s of CPU on a shared 2-core machine). */
 /** Runs each `dp` command line (three at a time): its exit code, one line on stderr matching the message. */
 async function expectOneLineFailures(cases: [string[], number, RegExp][]): Promise<void> {
   const results = await pool(
@@ -49,17 +48,10 @@ async function expectOneLineFailures(cases: [string[], number, RegExp][]): Promi
   });
 }
 
-async function pool<T>(jobs: (() => Promise<T>)[], width = 3): Promise<T[]> {
-  const out: T[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, lane));
-  return out;
+/** Runs `jobs` at most three at a time (each dp start costs ~1.5 s of CPU on a shared 2-core machine). */
+function pool<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const limited = limiter(3);
+  return Promise.all(jobs.map((job) => limited(job)));
 }
 
 const aFile = join(tmp, 'a-file');
