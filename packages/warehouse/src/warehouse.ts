@@ -246,7 +246,10 @@ export class Warehouse {
     return jobs.getJob(this.jobs, project, jobId);
   }
 
-  listJobs(project: string, q: { maxResults?: string; pageToken?: string; stateFilter?: string }): Json {
+  listJobs(
+    project: string,
+    q: { maxResults?: string; pageToken?: string; stateFilter?: string; parentJobId?: string },
+  ): Json {
     return jobs.listJobs(this.jobs, project, q);
   }
 

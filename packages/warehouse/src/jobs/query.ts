@@ -4,6 +4,8 @@ import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
 import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
+import { isScript } from '../script/parse.js';
+import { Script, singleQueryWithFunctions } from '../script/run.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
@@ -36,7 +38,9 @@ export async function runQuery(
   if (typeof cfg.query !== 'string' || cfg.query.trim() === '')
     throw invalid('Required parameter is missing: query');
   const useLegacy = typeof cfg.useLegacySql === 'boolean' ? cfg.useLegacySql : undefined;
-  const { dialect, sql } = tr.detectDialect(cfg.query, useLegacy);
+  const detected = tr.detectDialect(cfg.query, useLegacy);
+  const dialect = detected.dialect;
+  let sql = detected.sql;
   const dd = cfg.defaultDataset === undefined ? undefined : asObject(cfg.defaultDataset, 'defaultDataset');
   const defaultProject = dd?.projectId !== undefined ? checkProjectId(String(dd.projectId)) : record.project;
   const defaultDataset = dd?.datasetId !== undefined ? checkDatasetId(String(dd.datasetId)) : undefined;
@@ -46,6 +50,21 @@ export async function runQuery(
   const params = cfg.queryParameters === undefined ? undefined : parseQueryParameters(cfg.queryParameters);
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+  if (dialect !== 'legacy' && isScript(sql)) {
+    // temp functions + one query are one query (BigQuery runs no script for them); anything else is a script
+    const single = await singleQueryWithFunctions(ctx, sql);
+    if (single === undefined) {
+      if (cfg.destinationTable !== undefined)
+        throw invalid('configuration.query.destinationTable cannot be set for scripts');
+      if (dryRun) throw invalidQuery('Dry run of a script is not supported by this warehouse.');
+      if (params) throw invalidQuery('Query parameters are not supported in scripts by this warehouse.');
+      return new Script(ctx, record, sql, running, {
+        defaultProject,
+        ...(defaultDataset ? { defaultDataset } : {}),
+      }).run();
+    }
+    sql = single;
+  }
   const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
   if (ddl) {
     if (dialect === 'legacy') {
