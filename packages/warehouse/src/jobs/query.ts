@@ -10,6 +10,10 @@ import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
 import type { FieldSchema } from '../types.js';
+import { isCreateFunction, parseCreateFunction, parseDropFunction } from '../udf/define.js';
+import { expandUdfs } from '../udf/expand.js';
+import { jsFunctionName } from '../udf/js.js';
+import { createRoutine, dropRoutine, persistentUdfs } from '../udf/routines.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
 import { runDdl } from './ddl.js';
 import { runDml } from './dml.js';
@@ -52,7 +56,7 @@ export async function runQuery(
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
   if (dialect !== 'legacy' && isScript(sql)) {
     // temp functions + one query are one query (BigQuery runs no script for them); anything else is a script
-    const single = await singleQueryWithFunctions(ctx, sql);
+    const single = await singleQueryWithFunctions(ctx, sql, defaultProject);
     if (single === undefined) {
       if (cfg.destinationTable !== undefined)
         throw invalid('configuration.query.destinationTable cannot be set for scripts');
@@ -64,6 +68,27 @@ export async function runQuery(
       }).run();
     }
     sql = single;
+  } else if (dialect !== 'legacy') {
+    if (isCreateFunction(sql)) {
+      const def = parseCreateFunction(sql);
+      if (def.temp) throw invalidQuery('A temporary function must be followed by a query that uses it.');
+      if (dryRun)
+        return {
+          committed: false,
+          queryStats: { statementType: 'CREATE_FUNCTION', totalBytesProcessed: '0' },
+        };
+      return createRoutine(ctx, def, defaultProject);
+    }
+    const drop = parseDropFunction(sql);
+    if (drop) {
+      if (dryRun)
+        return { committed: false, queryStats: { statementType: 'DROP_FUNCTION', totalBytesProcessed: '0' } };
+      return dropRoutine(ctx, drop.parts, drop.ifExists, defaultProject, defaultDataset);
+    }
+    const persistent = await persistentUdfs(ctx);
+    if (persistent) {
+      sql = expandUdfs(sql, { temp: new Map(), persistent, defaultProject, jsFunction: jsFunctionName });
+    }
   }
   const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
   if (ddl) {

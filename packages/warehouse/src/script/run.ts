@@ -14,7 +14,8 @@ import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from '../sql/
 import { translateCached } from '../translate-pool.js';
 import { isCreateFunction, parseCreateFunction, type UdfDef } from '../udf/define.js';
 import { expandUdfs } from '../udf/expand.js';
-import { registerJsUdf } from '../udf/js.js';
+import { jsFunctionName, registerJsUdf } from '../udf/js.js';
+import { persistentUdfs } from '../udf/routines.js';
 import { at, lineCol, parseScript, type Span, type Stmt } from './parse.js';
 import { coercible, firstRow, nullValue, typeFromText, typeText, type Variable } from './values.js';
 
@@ -104,6 +105,7 @@ export class Script {
   }
 
   private async statement(s: Stmt): Promise<void> {
+    this.persistent = await persistentUdfs(this.ctx);
     switch (s.kind) {
       case 'declare': {
         const scope = this.scopes[this.scopes.length - 1] as Map<string, Variable>;
@@ -221,14 +223,14 @@ export class Script {
   private expand(sql: string): string {
     return expandUdfs(sql, {
       temp: this.temp,
+      ...(this.persistent ? { persistent: this.persistent } : {}),
       defaultProject: this.job.defaultProject,
-      jsFunction: (def) => {
-        const name = this.jsNames.get(def);
-        if (!name) throw invalidQuery(`JavaScript UDF ${def.name} is not registered`);
-        return name;
-      },
+      jsFunction: (def) => this.jsNames.get(def) ?? jsFunctionName(def),
     });
   }
+
+  /** Persistent functions, looked up again before each statement (a statement of the script may create one). */
+  private persistent: Awaited<ReturnType<typeof persistentUdfs>>;
 
   /**
    * Variables → typed literals; temp table names → the script's dataset. A variable standing alone as a select-list
@@ -488,7 +490,11 @@ function located(e: unknown, text: string, offset: number): unknown {
  * Temp function definitions followed by ONE query are not a script (BigQuery runs them as one query): the query with
  * the functions expanded, or undefined when the text is a real script.
  */
-export async function singleQueryWithFunctions(ctx: JobContext, text: string): Promise<string | undefined> {
+export async function singleQueryWithFunctions(
+  ctx: JobContext,
+  text: string,
+  defaultProject: string,
+): Promise<string | undefined> {
   const stmts = parseScript(text);
   const sqls = stmts.filter((s): s is Extract<Stmt, { kind: 'sql' }> => s.kind === 'sql');
   if (sqls.length !== stmts.length) return undefined;
@@ -508,9 +514,11 @@ export async function singleQueryWithFunctions(ctx: JobContext, text: string): P
   const lastText = text.slice(last.span.start, last.span.end);
   if (isCreateFunction(lastText)) return undefined;
   const pad = text.slice(0, last.span.start).replace(/[^\n]/g, ' ');
+  const persistent = await persistentUdfs(ctx);
   return expandUdfs(pad + lastText, {
     temp,
-    defaultProject: '',
-    jsFunction: (def) => js.get(def) as string,
+    ...(persistent ? { persistent } : {}),
+    defaultProject,
+    jsFunction: (def) => js.get(def) ?? jsFunctionName(def),
   });
 }
