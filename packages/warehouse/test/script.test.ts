@@ -110,6 +110,22 @@ SELECT a, b, label, DATE_ADD(d, INTERVAL 1 DAY) AS next_day;`);
     expect(rows[0].next_day.value).toBe('2026-11-21');
   });
 
+  it('values with quotes, NULLs, dates and timestamps travel into later expressions and statements unchanged', async () => {
+    const rows = await rowsOf(`DECLARE s STRING DEFAULT "it's";
+DECLARE t TIMESTAMP DEFAULT TIMESTAMP '2026-11-20 10:11:12.345678 UTC';
+DECLARE n INT64;
+SET s = CONCAT(s, "'); DROP SCHEMA s; --");
+IF s = "it's'); DROP SCHEMA s; --" AND n IS NULL THEN
+  SET t = TIMESTAMP_ADD(t, INTERVAL 1 SECOND);
+END IF;
+SELECT s, n, t, LENGTH(s) AS len;`);
+    expect(rows[0].s).toBe("it's'); DROP SCHEMA s; --");
+    expect(rows[0].n).toBeNull();
+    expect(rows[0].t.value).toBe('2026-11-20T10:11:13.345678000Z');
+    expect(rows[0].len).toBe(25);
+    expect((await bq.dataset('s').exists())[0]).toBe(true);
+  });
+
   it('WHILE and LOOP with BREAK; an endless loop fails at the iteration cap instead of hanging', async () => {
     const rows = await rowsOf(`DECLARE i INT64 DEFAULT 0;
 DECLARE acc STRING DEFAULT '';

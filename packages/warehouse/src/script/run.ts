@@ -300,7 +300,30 @@ export class Script {
     if (t.kind !== 'ident' || isWord(prev, 'AS') || isPunct(next, '(')) return undefined;
     const v = this.variable(name);
     if (!v) return undefined;
+    const marked = this.marked(v);
+    if (marked) return marked;
     return `(${parameterSql({ name, parameterType: v.type, parameterValue: v.value } as QueryParameter, name)})`;
+  }
+
+  /**
+   * While an expression is prepared: a scalar variable becomes `CAST('<marker>' AS T)` and the marker is replaced by
+   * the value's text in the translated DuckDB SQL. The GoogleSQL text (the translator's cache key) then stays the same
+   * from one loop iteration to the next, so it is translated once, not once per value. The value is a DuckDB string
+   * literal (quotes doubled) or NULL, cast exactly as the parameter path casts it. Other types use the typed literal.
+   */
+  private markers: Map<string, string> | undefined;
+  private readonly nonce = randomBytes(6).toString('hex');
+
+  private marked(v: Variable): string | undefined {
+    if (!this.markers || !MARKABLE.has(v.type.type) || v.value.arrayValues || v.value.structValues)
+      return undefined;
+    const marker = `'dpv_${this.nonce}_${this.markers.size}'`;
+    const raw = v.value.value;
+    this.markers.set(
+      marker,
+      raw === null || raw === undefined ? 'NULL' : `'${String(raw).replace(/'/g, "''")}'`,
+    );
+    return `CAST(${marker} AS ${v.type.type})`;
   }
 
   /** Evaluates an expression (or, for SET (a, b) = (…), a tuple); `n` values. */
@@ -323,8 +346,16 @@ export class Script {
         prefix = '';
       } else if (/^\s*(SELECT|WITH)\b/i.test(body)) prefix = '';
     }
-    const select = this.prepareText(offset, body, prefix);
-    const { schema, rows } = await this.query(select, span);
+    this.markers = new Map();
+    let select: string;
+    let markers: Map<string, string>;
+    try {
+      select = this.prepareText(offset, body, prefix);
+    } finally {
+      markers = this.markers;
+      this.markers = undefined;
+    }
+    const { schema, rows } = await this.query(select, span, markers);
     if (schema.length !== n) {
       throw invalidQuery(
         `Expected ${n} value(s), the expression gives ${schema.length} at ${at(this.text, span.start)}`,
@@ -346,7 +377,7 @@ export class Script {
   }
 
   /** An expression's SELECT, run on a reader (no child job: BigQuery shows expressions in the parent). */
-  private async query(sql: string, span: Span) {
+  private async query(sql: string, span: Span, markers: Map<string, string>) {
     try {
       const tr = this.ctx.translator;
       if (!tr) throw invalidQuery('The SQL translator is not available in this build.');
@@ -357,8 +388,10 @@ export class Script {
       });
       if (translated.statementKind !== 'select')
         throw invalidQuery(`Expected an expression at ${at(this.text, span.start)}`);
+      let duck = translated.sql;
+      for (const [marker, value] of markers) duck = duck.split(marker).join(value);
       const result = await this.ctx.db.read((c) =>
-        withConnection(this.running, c, () => readResult(this.ctx.db, c, translated.sql, undefined)),
+        withConnection(this.running, c, () => readResult(this.ctx.db, c, duck, undefined)),
       );
       if (!result.inlineRows)
         throw invalidQuery(`The expression's result is too large at ${at(this.text, span.start)}`);
@@ -473,6 +506,20 @@ export class Script {
     if (stats.query?.statementType === 'SELECT') this.lastSelect = child;
   }
 }
+
+/** Scalar types whose values reach an expression as a marker (see Script.marked). */
+const MARKABLE = new Set([
+  'INT64',
+  'FLOAT64',
+  'NUMERIC',
+  'BIGNUMERIC',
+  'BOOL',
+  'STRING',
+  'DATE',
+  'DATETIME',
+  'TIME',
+  'TIMESTAMP',
+]);
 
 const isNullResult = (v: Variable): boolean =>
   v.value.value === null && v.value.arrayValues === undefined && v.value.structValues === undefined;
