@@ -109,9 +109,15 @@ export async function deleteDataset(
     if (tables.length > 0 && !deleteContents) {
       throw new BigQueryError('resourceInUse', `Dataset ${project}:${datasetId} is still in use`);
     }
+    const routines = s.catalog.routinesOf(project, datasetId);
+    if (routines.length > 0 && !deleteContents) {
+      throw new BigQueryError('resourceInUse', `Dataset ${project}:${datasetId} is still in use`);
+    }
     for (const t of tables) await Catalog.deleteTable(c, t);
+    if (routines.length > 0) await Catalog.deleteRoutines(c, project, datasetId);
     await Catalog.deleteDataset(c, project, datasetId);
     onCommit(() => {
+      for (const r of routines) s.catalog.removeRoutine(project, datasetId, r.routineId);
       for (const t of tables) s.catalog.removeTable(t);
       s.catalog.removeDataset(project, datasetId);
     });

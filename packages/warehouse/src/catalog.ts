@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { lit } from './db.js';
 import type { FieldSchema } from './types.js';
+import type { UdfDef } from './udf/define.js';
 
 export interface DatasetMeta {
   project: string;
@@ -111,6 +112,16 @@ export interface JobRecord {
   creationTime: number;
 }
 
+/** A persistent user-defined function (CREATE FUNCTION dataset.fn): its parsed definition and times. */
+export interface RoutineMeta {
+  project: string;
+  datasetId: string;
+  routineId: string;
+  def: UdfDef;
+  creationTime: number;
+  lastModifiedTime: number;
+}
+
 /** Physical relation of a table. */
 export const physicalName = (uid: number) => `bq."t${uid}"`;
 
@@ -139,6 +150,8 @@ export class Catalog {
   readonly datasets = new Map<string, DatasetMeta>();
   readonly tables = new Map<string, TableMeta>();
   readonly jobs = new Map<string, JobRecord>();
+  /** Persistent user-defined functions (../udf/routines.ts), by project/dataset/routine id. */
+  readonly routines = new Map<string, RoutineMeta>();
   nextUid = 1;
   /**
    * A view's query translated to DuckDB (installed by the warehouse with its translator, see views.ts): resolve.ts
@@ -158,6 +171,7 @@ export class Catalog {
       'CREATE TABLE IF NOT EXISTS _catalog.jobs (project VARCHAR, job_id VARCHAR, created BIGINT, meta VARCHAR)',
       // A small query result kept with its job record (JSON rows; see JobRecord.inlineResult).
       'ALTER TABLE _catalog.jobs ADD COLUMN IF NOT EXISTS result VARCHAR',
+      'CREATE TABLE IF NOT EXISTS _catalog.routines (project VARCHAR, dataset VARCHAR, routine_id VARCHAR, meta VARCHAR)',
     ]) {
       await c.run(stmt);
     }
@@ -170,6 +184,10 @@ export class Catalog {
       const t = JSON.parse(String(meta)) as TableMeta;
       catalog.tables.set(key3(t.project, t.datasetId, t.tableId), t);
       catalog.nextUid = Math.max(catalog.nextUid, t.uid + 1);
+    }
+    for (const [meta] of (await c.runAndReadAll('SELECT meta FROM _catalog.routines')).getRows()) {
+      const r = JSON.parse(String(meta)) as RoutineMeta;
+      catalog.routines.set(key3(r.project, r.datasetId, r.routineId), r);
     }
     for (const [meta] of (
       await c.runAndReadAll('SELECT meta FROM _catalog.jobs ORDER BY created')
@@ -293,6 +311,35 @@ export class Catalog {
   removeTable(t: TableMeta) {
     this.schemaEpoch++;
     this.tables.delete(key3(t.project, t.datasetId, t.tableId));
+  }
+  routine(project: string, datasetId: string, routineId: string): RoutineMeta | undefined {
+    return this.routines.get(key3(project, datasetId, routineId));
+  }
+  routinesOf(project: string, datasetId: string): RoutineMeta[] {
+    return [...this.routines.values()].filter((r) => r.project === project && r.datasetId === datasetId);
+  }
+  putRoutine(r: RoutineMeta) {
+    this.routines.set(key3(r.project, r.datasetId, r.routineId), r);
+  }
+  removeRoutine(project: string, datasetId: string, routineId: string) {
+    this.routines.delete(key3(project, datasetId, routineId));
+  }
+  static async saveRoutine(c: DuckDBConnection, r: RoutineMeta): Promise<void> {
+    await c.run(
+      `DELETE FROM _catalog.routines WHERE project = ${lit(r.project)} AND dataset = ${lit(r.datasetId)} AND routine_id = ${lit(r.routineId)}; ` +
+        `INSERT INTO _catalog.routines VALUES (${lit(r.project)}, ${lit(r.datasetId)}, ${lit(r.routineId)}, ${lit(JSON.stringify(r))})`,
+    );
+  }
+  static async deleteRoutines(
+    c: DuckDBConnection,
+    project: string,
+    datasetId: string,
+    routineId?: string,
+  ): Promise<void> {
+    await c.run(
+      `DELETE FROM _catalog.routines WHERE project = ${lit(project)} AND dataset = ${lit(datasetId)}` +
+        (routineId === undefined ? '' : ` AND routine_id = ${lit(routineId)}`),
+    );
   }
   putJob(j: JobRecord) {
     this.jobs.set(key2(j.project, j.jobId), j);

@@ -3,6 +3,7 @@ import {
   DuckDBInstance,
   type DuckDBMaterializedResult,
   type DuckDBResultReader,
+  type DuckDBScalarFunction,
 } from '@duckdb/node-api';
 
 /** A FIFO lock: one writer at a time. */
@@ -113,6 +114,16 @@ export class Database {
         if (tx.begun()) await this.writer.run('ROLLBACK').catch(() => undefined);
         throw e;
       }
+    });
+  }
+
+  /**
+   * Registers a scalar function (a JavaScript UDF, ../udf/js.ts) in the instance's catalog, visible to every
+   * connection; serialised with writes, as a catalog change.
+   */
+  registerFunction(f: DuckDBScalarFunction): Promise<void> {
+    return this.lock.run(async () => {
+      this.writer.registerScalarFunction(f);
     });
   }
 

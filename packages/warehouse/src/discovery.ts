@@ -184,6 +184,22 @@ const SCHEMAS: Record<string, Json> = {
     ),
   }),
   TableCell: obj('TableCell', { v: ref('JsonValue') }),
+  RoutineReference: obj('RoutineReference', { projectId: str(), datasetId: str(), routineId: str() }),
+  StandardSqlDataType: obj('StandardSqlDataType', { typeKind: str() }),
+  Routine: obj('Routine', {
+    etag: str(),
+    routineReference: ref('RoutineReference'),
+    routineType: str('SCALAR_FUNCTION'),
+    creationTime: int64(),
+    lastModifiedTime: int64(),
+    language: str('SQL or JAVASCRIPT'),
+    arguments: arr(
+      obj(undefined, { name: str(), argumentKind: str(), dataType: ref('StandardSqlDataType') }),
+    ),
+    returnType: ref('StandardSqlDataType'),
+    definitionBody: str(),
+  }),
+  ListRoutinesResponse: obj('ListRoutinesResponse', { routines: arr(ref('Routine')), nextPageToken: str() }),
   TableRow: obj('TableRow', { f: arr(ref('TableCell')) }),
   TableDataList: obj('TableDataList', {
     kind: kind('tableDataList'),
@@ -378,6 +394,7 @@ const P = { projectId: pathParam('Project ID.') };
 const PD = { ...P, datasetId: pathParam('Dataset ID.') };
 const PDT = { ...PD, tableId: pathParam('Table ID (a $YYYYMMDD decorator names one partition).') };
 const PJ = { ...P, jobId: pathParam('Job ID.') };
+const PDR = { ...PD, routineId: pathParam('Routine ID.') };
 const paging = {
   maxResults: q(uint32, 'Page size.'),
   pageToken: q(str(), 'Page token from a previous answer.'),
@@ -469,6 +486,39 @@ export const METHODS: readonly MethodSpec[] = [
     undefined,
     WRITE_SCOPES,
     'Deletes a dataset.',
+  ),
+  m(
+    'routines',
+    'list',
+    'GET',
+    'projects/{projectId}/datasets/{datasetId}/routines',
+    PD,
+    undefined,
+    'ListRoutinesResponse',
+    READ_SCOPES,
+    'Lists the persistent functions of a dataset.',
+  ),
+  m(
+    'routines',
+    'get',
+    'GET',
+    'projects/{projectId}/datasets/{datasetId}/routines/{routineId}',
+    PDR,
+    undefined,
+    'Routine',
+    READ_SCOPES,
+    'Gets a persistent function.',
+  ),
+  m(
+    'routines',
+    'delete',
+    'DELETE',
+    'projects/{projectId}/datasets/{datasetId}/routines/{routineId}',
+    PDR,
+    undefined,
+    undefined,
+    WRITE_SCOPES,
+    'Deletes a persistent function.',
   ),
   m(
     'tables',

@@ -21,6 +21,7 @@ import { checkDatasetId, checkJobId, checkProjectId, checkTableRefId } from './i
 import type { TokenAnswer, TokenAuthority } from './oauth.js';
 import { parseRequestPath } from './request-path.js';
 import { seedWarehouse } from './seed.js';
+import { checkRoutineId } from './udf/routines.js';
 import { timestampFormatOf, type Warehouse } from './warehouse.js';
 
 export interface ServerOptions {
@@ -60,6 +61,7 @@ const PARAM_CHECKS: Record<string, (id: string) => string> = {
   ':d': checkDatasetId,
   ':t': checkTableRefId,
   ':j': checkJobId,
+  ':r': checkRoutineId,
 };
 
 type Handler = (
@@ -176,6 +178,28 @@ export const ROUTES: readonly Route[] = [
     pattern: ['projects', ':p', 'datasets', ':d', 'tables', ':t'],
     body: 'table',
     handler: async (wh, [p, d, t], _q, body) => wh.patchTable(p!, d!, t!, await body(), true),
+  },
+  {
+    id: 'routines.list',
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d', 'routines'],
+    handler: (wh, [p, d]) => wh.listRoutines(p!, d!),
+  },
+  {
+    id: 'routines.get',
+    method: 'GET',
+    pattern: ['projects', ':p', 'datasets', ':d', 'routines', ':r'],
+    handler: (wh, [p, d, r]) => wh.getRoutine(p!, d!, r!),
+  },
+  {
+    id: 'routines.delete',
+    method: 'DELETE',
+    pattern: ['projects', ':p', 'datasets', ':d', 'routines', ':r'],
+    status: 204,
+    handler: async (wh, [p, d, r]) => {
+      await wh.deleteRoutine(p!, d!, r!);
+      return undefined;
+    },
   },
   {
     id: 'tables.delete',

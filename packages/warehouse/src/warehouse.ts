@@ -19,6 +19,7 @@ import type { TableKey } from './store.js';
 import * as tabledata from './tabledata.js';
 import { loadTranslator, type Translator } from './translator.js';
 import type { TimestampFormat } from './types.js';
+import * as routines from './udf/routines.js';
 import { installViews } from './views.js';
 import { type WriteHelpers, writeTransaction } from './write-transaction.js';
 
@@ -193,6 +194,18 @@ export class Warehouse {
     return catalogOps.insertTable(this, project, datasetId, body);
   }
 
+  listRoutines(project: string, datasetId: string): Json {
+    return routines.listRoutines(this, project, datasetId);
+  }
+
+  getRoutine(project: string, datasetId: string, routineId: string): Json {
+    return routines.getRoutine(this, project, datasetId, routineId);
+  }
+
+  deleteRoutine(project: string, datasetId: string, routineId: string): Promise<void> {
+    return routines.deleteRoutine(this, project, datasetId, routineId);
+  }
+
   getTable(project: string, datasetId: string, tableIdRaw: string): Json {
     return catalogOps.getTable(this, project, datasetId, tableIdRaw);
   }
@@ -246,7 +259,10 @@ export class Warehouse {
     return jobs.getJob(this.jobs, project, jobId);
   }
 
-  listJobs(project: string, q: { maxResults?: string; pageToken?: string; stateFilter?: string }): Json {
+  listJobs(
+    project: string,
+    q: { maxResults?: string; pageToken?: string; stateFilter?: string; parentJobId?: string },
+  ): Json {
     return jobs.listJobs(this.jobs, project, q);
   }
 

@@ -18,6 +18,7 @@ const PARAM_NAMES: Record<string, string> = {
   ':d': '{datasetId}',
   ':t': '{tableId}',
   ':j': '{jobId}',
+  ':r': '{routineId}',
 };
 const templateOf = (pattern: string[]) => pattern.map((s) => PARAM_NAMES[s] ?? s).join('/');
 

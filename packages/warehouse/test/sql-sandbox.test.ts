@@ -198,7 +198,12 @@ const ATTEMPTS: Attempt[] = [
     message: /^Syntax error: Unexpected identifier "MACRO" at \[1:8\]$/,
   },
   // configuration
-  { name: 'SET enable_external_access', sql: () => 'SET enable_external_access = true', message: unexpected },
+  // a script's SET (issue 17): only declared script variables can be set; nothing reaches DuckDB
+  {
+    name: 'SET enable_external_access',
+    sql: () => 'SET enable_external_access = true',
+    message: /^Undeclared variable: enable_external_access at \[1:1\]$/,
+  },
   { name: 'RESET', sql: () => 'RESET lock_configuration', message: unexpected },
   { name: 'PRAGMA', sql: () => 'PRAGMA database_list', message: unexpected },
   { name: 'CALL', sql: () => 'CALL pragma_version()', message: unexpected },

@@ -77,7 +77,7 @@ export function getJob(ctx: JobContext, project: string, jobId: string): Json {
 export function listJobs(
   ctx: JobContext,
   project: string,
-  q: { maxResults?: string; pageToken?: string; stateFilter?: string },
+  q: { maxResults?: string; pageToken?: string; stateFilter?: string; parentJobId?: string },
 ): Json {
   checkProjectId(project);
   const all = [
@@ -85,6 +85,12 @@ export function listJobs(
     ...[...ctx.pending.values()].filter((j) => j.project === project && !ctx.catalog.job(project, j.jobId)),
   ]
     .filter((j) => !q.stateFilter || j.resource.status.state.toLowerCase() === q.stateFilter.toLowerCase())
+    // BigQuery: with parentJobId only that script's child jobs, without it only top-level jobs
+    .filter(
+      (j) =>
+        ((j.resource.statistics as Json | undefined)?.parentJobId ?? undefined) ===
+        (q.parentJobId || undefined),
+    )
     .sort((a, b) => b.creationTime - a.creationTime);
   const { items, next } = pageOf(all, q);
   return {

@@ -4,10 +4,16 @@ import { checkDatasetId, checkProjectId } from '../ids.js';
 import { schemaOf } from '../physical.js';
 import { checkPartitionFilters, estimateBytesProcessed, tablesRead } from '../query-scan.js';
 import { asObject, type Json } from '../rest.js';
+import { isScript } from '../script/parse.js';
+import { Script, singleQueryWithFunctions } from '../script/run.js';
 import type { Tx } from '../store.js';
 import { translateCached } from '../translate-pool.js';
 import { translatorLoadError } from '../translator.js';
 import type { FieldSchema } from '../types.js';
+import { isCreateFunction, parseCreateFunction, parseDropFunction } from '../udf/define.js';
+import { expandUdfs } from '../udf/expand.js';
+import { jsFunctionName } from '../udf/js.js';
+import { createRoutine, dropRoutine, persistentUdfs } from '../udf/routines.js';
 import { cancelledError, type JobContext, type Running, withConnection } from './context.js';
 import { runDdl } from './ddl.js';
 import { runDml } from './dml.js';
@@ -36,7 +42,9 @@ export async function runQuery(
   if (typeof cfg.query !== 'string' || cfg.query.trim() === '')
     throw invalid('Required parameter is missing: query');
   const useLegacy = typeof cfg.useLegacySql === 'boolean' ? cfg.useLegacySql : undefined;
-  const { dialect, sql } = tr.detectDialect(cfg.query, useLegacy);
+  const detected = tr.detectDialect(cfg.query, useLegacy);
+  const dialect = detected.dialect;
+  let sql = detected.sql;
   const dd = cfg.defaultDataset === undefined ? undefined : asObject(cfg.defaultDataset, 'defaultDataset');
   const defaultProject = dd?.projectId !== undefined ? checkProjectId(String(dd.projectId)) : record.project;
   const defaultDataset = dd?.datasetId !== undefined ? checkDatasetId(String(dd.datasetId)) : undefined;
@@ -46,6 +54,42 @@ export async function runQuery(
   const params = cfg.queryParameters === undefined ? undefined : parseQueryParameters(cfg.queryParameters);
   const parameterMode =
     cfg.parameterMode === 'NAMED' || cfg.parameterMode === 'POSITIONAL' ? cfg.parameterMode : undefined;
+  if (dialect !== 'legacy' && isScript(sql)) {
+    // temp functions + one query are one query (BigQuery runs no script for them); anything else is a script
+    const single = await singleQueryWithFunctions(ctx, sql, defaultProject);
+    if (single === undefined) {
+      if (cfg.destinationTable !== undefined)
+        throw invalid('configuration.query.destinationTable cannot be set for scripts');
+      if (dryRun) throw invalidQuery('Dry run of a script is not supported by this warehouse.');
+      if (params) throw invalidQuery('Query parameters are not supported in scripts by this warehouse.');
+      return new Script(ctx, record, sql, running, {
+        defaultProject,
+        ...(defaultDataset ? { defaultDataset } : {}),
+      }).run();
+    }
+    sql = single;
+  } else if (dialect !== 'legacy') {
+    if (isCreateFunction(sql)) {
+      const def = parseCreateFunction(sql);
+      if (def.temp) throw invalidQuery('A temporary function must be followed by a query that uses it.');
+      if (dryRun)
+        return {
+          committed: false,
+          queryStats: { statementType: 'CREATE_FUNCTION', totalBytesProcessed: '0' },
+        };
+      return createRoutine(ctx, def, defaultProject);
+    }
+    const drop = parseDropFunction(sql);
+    if (drop) {
+      if (dryRun)
+        return { committed: false, queryStats: { statementType: 'DROP_FUNCTION', totalBytesProcessed: '0' } };
+      return dropRoutine(ctx, drop.parts, drop.ifExists, defaultProject, defaultDataset);
+    }
+    const persistent = await persistentUdfs(ctx);
+    if (persistent) {
+      sql = expandUdfs(sql, { temp: new Map(), persistent, defaultProject, jsFunction: jsFunctionName });
+    }
+  }
   const ddl = tr.parseDdl?.(sql, defaultDataset ? { defaultDataset } : {});
   if (ddl) {
     if (dialect === 'legacy') {

@@ -58,7 +58,7 @@ def methods():
     out = {}
     out["methods"] = sorted(
         "%s.%s" % (r, m)
-        for r in ("projects", "datasets", "tables", "tabledata", "jobs")
+        for r in ("projects", "datasets", "tables", "tabledata", "jobs", "routines")
         for m in dir(getattr(bq, r)())
         if not m.startswith("_") and not m.endswith("_next") and m not in ("close",)
     )
