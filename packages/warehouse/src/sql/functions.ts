@@ -104,6 +104,13 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CSCH: 'bq_csch',
   COTH: 'bq_coth',
   EDIT_DISTANCE: 'bq_edit_distance',
+  // JavaScript scalar functions behind these macros (native.ts)
+  SHA512: 'bq_sha512',
+  FARM_FINGERPRINT: 'bq_farm_fingerprint',
+  TO_BASE32: 'bq_js_to_base32',
+  FROM_BASE32: 'bq_js_from_base32',
+  SAFE_CONVERT_BYTES_TO_STRING: 'bq_js_safe_convert_bytes_to_string',
+  SOUNDEX: 'bq_js_soundex',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -749,8 +756,13 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
   `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
-  `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
-  `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
+  // NFD, NFKC, NFKD and case folding through JavaScript (native.ts); DuckDB has NFC only
+  `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS bq_js_normalize(s, mode)`,
+  `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS bq_js_normalize_and_casefold(s, 'NFC'),
+     (s, mode) AS bq_js_normalize_and_casefold(s, mode)`,
+  `CREATE OR REPLACE TEMP MACRO bq_sha512(x BLOB) AS bq_js_sha512(x), (x VARCHAR) AS bq_js_sha512(encode(x))`,
+  `CREATE OR REPLACE TEMP MACRO bq_farm_fingerprint(x BLOB) AS bq_js_farm_fingerprint(x),
+     (x VARCHAR) AS bq_js_farm_fingerprint(encode(x))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches
   `CREATE OR REPLACE TEMP MACRO bq_json_at(j, p) AS CASE WHEN json_valid(CAST(j AS VARCHAR)) THEN json_extract(CAST(j AS VARCHAR), p) END`,
   jsonMacro(
