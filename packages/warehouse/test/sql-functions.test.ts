@@ -138,3 +138,56 @@ describe('bytes and string conversions', () => {
     ).toEqual([[true, true, true, true, false, true]]);
   });
 });
+
+describe('order-preserving and DISTINCT aggregates', () => {
+  it('ARRAY_AGG(DISTINCT) and STRING_AGG(DISTINCT) keep first occurrences in order', async () => {
+    expect(
+      await rows(`SELECT ARRAY_AGG(DISTINCT x) FROM UNNEST([2, 1, -2, 3, -2, 1, 2]) AS x WITH OFFSET o`),
+    ).toEqual([[['2', '1', '-2', '3']]]);
+    expect(
+      await rows(
+        `SELECT STRING_AGG(DISTINCT fruit, " & "), STRING_AGG(DISTINCT fruit) FROM UNNEST(["apple", NULL, "pear", "banana", "pear"]) AS fruit`,
+      ),
+    ).toEqual([['apple & pear & banana', 'apple,pear,banana']]);
+    expect(
+      await rows(`SELECT STRING_AGG(DISTINCT s) FROM UNNEST(CAST([NULL] AS ARRAY<STRING>)) AS s`),
+    ).toEqual([[null]]);
+  });
+
+  it('ARRAY_AGG(DISTINCT … ORDER BY … LIMIT) and an analytic ARRAY_AGG are left to the ordered forms', async () => {
+    expect(
+      await rows(`SELECT ARRAY_AGG(DISTINCT x ORDER BY x DESC LIMIT 2) FROM UNNEST([1, 3, 2, 3]) AS x`),
+    ).toEqual([[['3', '2']]]);
+    expect(
+      await rows(`SELECT ARRAY_LENGTH(ARRAY_AGG(x) OVER (ORDER BY x)) FROM UNNEST([5, 6]) AS x ORDER BY 1`),
+    ).toEqual([['1'], ['2']]);
+  });
+
+  it('BIT_XOR(DISTINCT) and APPROX_QUANTILES(DISTINCT) count each value once', async () => {
+    expect(await rows(`SELECT BIT_XOR(DISTINCT x), BIT_XOR(x) FROM UNNEST([1234, 5678, 1234]) AS x`)).toEqual(
+      [['4860', '5678']],
+    );
+    expect(
+      await rows(
+        `SELECT APPROX_QUANTILES(DISTINCT x, 2), APPROX_QUANTILES(x, 2) FROM UNNEST([1, 1, 1, 4, 5, 6, 7, 8, 9, 10]) AS x`,
+      ),
+    ).toEqual([
+      [
+        ['1', '6', '10'],
+        ['1', '5', '10'],
+      ],
+    ]);
+  });
+
+  it('ARRAY_CONCAT_AGG … LIMIT counts arrays, not elements', async () => {
+    expect(
+      await rows(`WITH t AS (SELECT ['1'] AS x, '1' AS y UNION ALL SELECT ['2', '3'], NULL)
+        SELECT ARRAY_CONCAT_AGG(x ORDER BY y LIMIT 1), ARRAY_CONCAT_AGG(x ORDER BY y) FROM t`),
+    ).toEqual([
+      [
+        ['2', '3'],
+        ['2', '3', '1'],
+      ],
+    ]);
+  });
+});

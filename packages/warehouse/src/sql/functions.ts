@@ -1,6 +1,6 @@
 import { RAISE_MARKER } from './errors.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
-import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
+import { isPunct, isWord, matchClose, nextSig, type Token } from './tokenize.js';
 
 /**
  * BigQuery functions whose DuckDB namesake (or the transpiler's mapping) has different semantics. The rewrite pass renames
@@ -216,13 +216,109 @@ export const SPECIAL_CALLS: Record<
   JSON_VALUE_ARRAY: jsonPathArg,
   JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
   EXTRACT: extractPart,
-  ARRAY_AGG: aggregateLimit,
-  STRING_AGG: stringAggLimit,
+  ARRAY_AGG: (tokens, fn, open, out) => {
+    distinctInOrder(tokens, fn, open, out);
+    aggregateLimit(tokens, fn, open, out);
+  },
+  STRING_AGG: (tokens, fn, open, out) => {
+    if (!distinctInOrder(tokens, fn, open, out)) stringAggLimit(tokens, fn, open, out);
+  },
+  BIT_XOR: (tokens, fn, open, out) =>
+    distinctOverList(tokens, fn, open, out, 'list_aggregate(ARRAY_AGG', ", 'bit_xor'"),
+  APPROX_QUANTILES: (tokens, fn, open, out) =>
+    distinctOverList(tokens, fn, open, out, 'bq_quantiles_of_list(ARRAY_AGG', ''),
   CONCAT: (tokens, fn, open, out) => {
     if (callArgs(tokens, open).length === 1) out[fn] = 'bq_concat1'; // CONCAT(NULL) is NULL, not ''
   },
-  ARRAY_CONCAT_AGG: aggregateLimit,
+  ARRAY_CONCAT_AGG: arrayConcatAggLimit,
 };
+
+/**
+ * The top level of an aggregate call: where DISTINCT (first word), ORDER BY, LIMIT n (or another modifier) and the
+ * first comma are; `close` is -1 for an analytic call.
+ */
+function aggregateParts(tokens: Token[], open: number) {
+  const close = matchClose(tokens, open);
+  const first = nextSig(tokens, open + 1);
+  // an analytic call (… OVER) keeps its aggregate as written
+  const windowed = close > 0 && isWord(tokens[nextSig(tokens, close + 1)], 'OVER');
+  const parts = {
+    close: windowed ? -1 : close,
+    distinct: isWord(tokens[first], 'DISTINCT') ? first : -1,
+    comma: -1,
+    order: -1,
+    limit: -1,
+  };
+  let depth = 0;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth++;
+    else if (isPunct(t, ')') || isPunct(t, ']')) depth--;
+    else if (depth !== 0) continue;
+    else if (isPunct(t, ',') && parts.comma < 0) parts.comma = k;
+    else if (isWord(t, 'ORDER') && parts.order < 0) parts.order = k;
+    else if (isWord(t, 'LIMIT', 'IGNORE', 'RESPECT', 'HAVING') && parts.limit < 0) parts.limit = k;
+  }
+  return parts;
+}
+
+/**
+ * ARRAY_AGG(DISTINCT x) / STRING_AGG(DISTINCT x[, sep]) without ORDER BY: each value where it first occurs, as
+ * BigQuery answers (DuckDB's DISTINCT aggregates come out in hash order). Aggregated in full, then the repeats are
+ * removed (bq_distinct_first). True when the call was rewritten.
+ */
+function distinctInOrder(tokens: Token[], fn: number, open: number, out: string[]): boolean {
+  const p = aggregateParts(tokens, open);
+  if (p.close < 0 || p.distinct < 0 || p.order >= 0) return false;
+  const string = isWord(tokens[fn], 'STRING_AGG');
+  if (string && p.limit >= 0) return false;
+  out[p.distinct] = '';
+  if (!string) {
+    out[fn] = 'bq_distinct_first(ARRAY_AGG';
+    out[p.close] = `${out[p.close]})`;
+    return true;
+  }
+  const end = p.limit >= 0 ? p.limit : p.close;
+  let sep = "','";
+  if (p.comma >= 0) {
+    sep = out.slice(p.comma + 1, end).join('');
+    for (let m = p.comma; m < end; m++) out[m] = '';
+  }
+  out[fn] = 'bq_string_agg_list(ARRAY_AGG';
+  out[p.close] = `${out[p.close]}, ${sep})`;
+  return true;
+}
+
+/**
+ * AGG(DISTINCT x[, args]) for an aggregate the transpiler loses DISTINCT of (BIT_XOR) or one that is a macro
+ * (APPROX_QUANTILES): the distinct values as a list, handed to `head … tail`.
+ */
+function distinctOverList(
+  tokens: Token[],
+  fn: number,
+  open: number,
+  out: string[],
+  head: string,
+  tail: string,
+): void {
+  const p = aggregateParts(tokens, open);
+  if (p.close < 0 || p.distinct < 0 || p.order >= 0 || p.limit >= 0) return;
+  out[fn] = head;
+  if (p.comma >= 0) {
+    out[p.comma] = `)${out[p.comma]}`;
+    out[p.close] = `${tail}${out[p.close]}`;
+  } else out[p.close] = `)${tail}${out[p.close]}`;
+}
+
+/** ARRAY_CONCAT_AGG(x [ORDER BY …] LIMIT n): LIMIT counts arrays, so slice the list of arrays before concatenating. */
+function arrayConcatAggLimit(tokens: Token[], fn: number, open: number, out: string[]): void {
+  const p = aggregateParts(tokens, open);
+  const n = nextSig(tokens, p.limit + 1);
+  if (p.close < 0 || p.limit < 0 || !isWord(tokens[p.limit], 'LIMIT') || tokens[n]?.kind !== 'number') return;
+  for (let m = p.limit; m <= n; m++) out[m] = '';
+  out[fn] = 'bq_concat_arrays(list_slice(ARRAY_AGG';
+  out[p.close] = `${out[p.close]}, 1, ${(tokens[n] as Token).text}))`;
+}
 
 const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
@@ -751,6 +847,13 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_initcap(s) AS ${initcap(`'${INITCAP_DELIMS.replace(/'/g, "''")}'`)},
      (s, d) AS ${initcap('d')}`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
+  // first occurrences, in order (list_position finds the first equal element, NULL included)
+  `CREATE OR REPLACE TEMP MACRO bq_distinct_first(l) AS list_filter(l, (e, i) -> list_position(l, e) = i)`,
+  `CREATE OR REPLACE TEMP MACRO bq_string_agg_list(l, sep) AS CASE WHEN len(list_filter(l, e -> e IS NOT NULL)) > 0
+     THEN array_to_string(bq_distinct_first(list_filter(l, e -> e IS NOT NULL)), sep) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_concat_arrays(l) AS flatten(list_filter(l, e -> e IS NOT NULL))`,
+  `CREATE OR REPLACE TEMP MACRO bq_quantiles_of_list(l, n) AS
+     list_aggregate(l, 'quantile_disc', list_transform(range(n + 1), i -> i / n))`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_quantiles(x, n) AS quantile_disc(x, list_transform(range(n + 1), i -> i / n))`,
   // top-k over the aggregated list, NULL keys included (histogram() would drop them); ties by value, NULL sums last
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
