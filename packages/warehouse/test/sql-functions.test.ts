@@ -191,3 +191,19 @@ describe('order-preserving and DISTINCT aggregates', () => {
     ]);
   });
 });
+
+describe('format elements and flags', () => {
+  it("FORMAT %'d groups thousands; other flags still work", async () => {
+    expect(await rows(`SELECT FORMAT("%'d", 123456789), FORMAT("%'d|%5d|%s", -1234, 42, 'x')`)).toEqual([
+      ['123,456,789', '-1,234|   42|x'],
+    ]);
+  });
+
+  it('%e, %k and %l are padded with a space to two characters, as BigQuery prints them', async () => {
+    expect(
+      await rows(`SELECT FORMAT_TIME("%k|%l", TIME "15:30:00"), FORMAT_TIME("%k|%l", TIME "09:05:00"),
+        FORMAT_DATE("%e/%m", DATE "2026-03-05"), FORMAT_DATE("%e", DATE "2026-03-25"),
+        FORMAT_TIMESTAMP("%l%p", TIMESTAMP "2026-01-01 23:00:00"), PARSE_DATE("%e %m %Y", " 5 03 2026")`),
+    ).toEqual([['15| 3', ' 9| 9', ' 5/03', '25', '11PM', '2026-03-05']]);
+  });
+});

@@ -199,13 +199,20 @@ export const SPECIAL_CALLS: Record<
       if (m[2] === '%') continue;
       n++;
       const a = args[n];
-      if (m[2] === 'T' && a) {
+      const grouped = m[1]?.includes("'") && (m[2] === 'd' || m[2] === 'i');
+      if ((m[2] === 'T' || grouped) && a) {
         // decorate the delimiters around the argument: its own tokens may still be renamed by the main pass
-        out[a[0] - 1] = `${out[a[0] - 1]} bq_sql_literal(`;
+        out[a[0] - 1] = `${out[a[0] - 1]} ${grouped ? 'bq_group_digits' : 'bq_sql_literal'}(`;
         out[a[1]] = `)${out[a[1]]}`;
       }
     }
-    out[k] = encodeStringLiteral(f.replace(/%([-+ #0-9.']*)[tT]/g, '%$1s').replace(/%'/g, '%'));
+    // %'d: the integer with thousands separators (bq_group_digits), printed as text
+    out[k] = encodeStringLiteral(
+      f
+        .replace(/%([-+ #0-9.']*)[tT]/g, '%$1s')
+        .replace(/%([-0-9]*)'([-0-9]*)[di]/g, '%$1$2s')
+        .replace(/%'/g, '%'),
+    );
   },
   JSON_QUERY: jsonPathArg,
   JSON_EXTRACT: jsonPathArg,
@@ -575,9 +582,10 @@ const FORMAT_ELEMENTS: Record<string, string> = {
   '%T': '%H:%M:%S',
   '%D': '%m/%d/%y',
   '%R': '%H:%M',
-  '%e': '%-d',
-  '%k': '%-H',
-  '%l': '%-I',
+  // space-padded to two characters: SPACE_PAD marks the number, bq_space_pad pads it after strftime
+  '%e': '\u0001%-d',
+  '%k': '\u0001%-H',
+  '%l': '\u0001%-I',
   '%h': '%b',
   '%Z': 'UTC',
   '%Ez': '+00:00',
@@ -591,10 +599,15 @@ const FORMAT_ELEMENTS: Record<string, string> = {
 };
 
 export function convertFormat(f: string, parsing = false): string {
-  return f.replace(/%(E[0-9*]S|E4Y|E[zyY]|.)/g, (m) =>
-    parsing && m === '%Ez' ? '%z' : (FORMAT_ELEMENTS[m] ?? m),
-  );
+  return f.replace(/%(E[0-9*]S|E4Y|E[zyY]|.)/g, (m) => {
+    if (parsing && m === '%Ez') return '%z';
+    const e = FORMAT_ELEMENTS[m] ?? m;
+    return parsing ? e.replace(SPACE_PAD, '') : e;
+  });
 }
+
+/** Marks a number strftime prints unpadded that BigQuery pads with a space (%e, %k, %l); see bq_space_pad. */
+export const SPACE_PAD = '\u0001';
 
 /** Functions whose first argument is a format string (converted when it is a literal). */
 export const FORMAT_FIRST_ARG = new Set([
@@ -847,6 +860,10 @@ export const DUCKDB_MACROS: string[] = [
   `CREATE OR REPLACE TEMP MACRO bq_initcap(s) AS ${initcap(`'${INITCAP_DELIMS.replace(/'/g, "''")}'`)},
      (s, d) AS ${initcap('d')}`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
+  // a SPACE_PAD mark before one digit becomes a space, before two digits nothing
+  `CREATE OR REPLACE TEMP MACRO bq_space_pad(r) AS
+     replace(regexp_replace(r, chr(1) || '([0-9][0-9])', '\\1', 'g'), chr(1), ' ')`,
+  `CREATE OR REPLACE TEMP MACRO bq_group_digits(x) AS format('{:,}', CAST(x AS BIGINT))`,
   // first occurrences, in order (list_position finds the first equal element, NULL included)
   `CREATE OR REPLACE TEMP MACRO bq_distinct_first(l) AS list_filter(l, (e, i) -> list_position(l, e) = i)`,
   `CREATE OR REPLACE TEMP MACRO bq_string_agg_list(l, sep) AS CASE WHEN len(list_filter(l, e -> e IS NOT NULL)) > 0
