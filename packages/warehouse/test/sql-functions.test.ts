@@ -207,3 +207,18 @@ describe('format elements and flags', () => {
     ).toEqual([['15| 3', ' 9| 9', ' 5/03', '25', '11PM', '2026-03-05']]);
   });
 });
+
+describe('INTERVAL functions', () => {
+  it('JUSTIFY_HOURS, JUSTIFY_DAYS, JUSTIFY_INTERVAL (documentation examples)', async () => {
+    expect(
+      await rows(`SELECT JUSTIFY_HOURS(INTERVAL 23 HOUR), JUSTIFY_HOURS(INTERVAL -24 HOUR), JUSTIFY_HOURS(INTERVAL 47 HOUR),
+        JUSTIFY_HOURS(INTERVAL -12345 MINUTE)`),
+    ).toEqual([['0-0 0 23:0:0', '0-0 -1 0:0:0', '0-0 1 23:0:0', '0-0 -8 -13:45:0']]);
+    expect(
+      await rows(`SELECT JUSTIFY_DAYS(INTERVAL 29 DAY), JUSTIFY_DAYS(INTERVAL -30 DAY), JUSTIFY_DAYS(INTERVAL 31 DAY),
+        JUSTIFY_DAYS(INTERVAL -65 DAY), JUSTIFY_DAYS(INTERVAL 370 DAY), JUSTIFY_INTERVAL(MAKE_INTERVAL(day => 29, hour => 49))`),
+    ).toEqual([
+      ['0-0 29 0:0:0', '-0-1 0 0:0:0', '0-1 1 0:0:0', '-0-2 -5 0:0:0', '1-0 10 0:0:0', '0-1 1 1:0:0'],
+    ]);
+  });
+});

@@ -104,6 +104,9 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CSCH: 'bq_csch',
   COTH: 'bq_coth',
   EDIT_DISTANCE: 'bq_edit_distance',
+  JUSTIFY_HOURS: 'bq_justify_hours',
+  JUSTIFY_DAYS: 'bq_justify_days',
+  JUSTIFY_INTERVAL: 'bq_justify_interval',
   // JavaScript scalar functions behind these macros (native.ts)
   SHA512: 'bq_sha512',
   FARM_FINGERPRINT: 'bq_farm_fingerprint',
@@ -863,6 +866,18 @@ export const DUCKDB_MACROS: string[] = [
   // a SPACE_PAD mark before one digit becomes a space, before two digits nothing
   `CREATE OR REPLACE TEMP MACRO bq_space_pad(r) AS
      replace(regexp_replace(r, chr(1) || '([0-9][0-9])', '\\1', 'g'), chr(1), ' ')`,
+  // INTERVAL parts (months, days, microseconds) and JUSTIFY_*: whole days out of 24 hours, whole months out of 30
+  // days, truncated toward zero so each part keeps its sign
+  `CREATE OR REPLACE TEMP MACRO bq_iv_us(i) AS CAST(datepart('hour', i) AS BIGINT) * 3600000000
+     + datepart('minute', i) * 60000000 + datepart('microseconds', i)`,
+  `CREATE OR REPLACE TEMP MACRO bq_iv_make(m, d, us) AS
+     to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(us AS BIGINT))`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_hours(i) AS bq_iv_make(datepart('year', i) * 12 + datepart('month', i),
+     datepart('day', i) + (bq_iv_us(i) - bq_iv_us(i) % 86400000000) // 86400000000, bq_iv_us(i) % 86400000000)`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_days(i) AS bq_iv_make(
+     datepart('year', i) * 12 + datepart('month', i) + (datepart('day', i) - datepart('day', i) % 30) // 30,
+     datepart('day', i) % 30, bq_iv_us(i))`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_interval(i) AS bq_justify_days(bq_justify_hours(i))`,
   `CREATE OR REPLACE TEMP MACRO bq_group_digits(x) AS format('{:,}', CAST(x AS BIGINT))`,
   // first occurrences, in order (list_position finds the first equal element, NULL included)
   `CREATE OR REPLACE TEMP MACRO bq_distinct_first(l) AS list_filter(l, (e, i) -> list_position(l, e) = i)`,
