@@ -222,3 +222,24 @@ describe('INTERVAL functions', () => {
     ]);
   });
 });
+
+describe('MAKE_INTERVAL', () => {
+  it('positional, named and mixed arguments (documentation examples)', async () => {
+    expect(
+      await rows(
+        `SELECT MAKE_INTERVAL(1, 6, 15), MAKE_INTERVAL(hour => 10, second => 20), MAKE_INTERVAL(1, minute => 5, day => 2)`,
+      ),
+    ).toEqual([['1-6 15 0:0:0', '0-0 0 10:0:20', '1-0 2 0:5:0']]);
+  });
+});
+
+describe('INITCAP', () => {
+  it('explicit delimiters replace the default ones, whitespace included (documentation examples)', async () => {
+    expect(
+      await rows(`SELECT INITCAP('hello WORLD!', ''), INITCAP('Apples1oranges2pears', '12'),
+        INITCAP('tHisEisEaESentence', 'E'), INITCAP('foo', NULL), INITCAP('hello WORLD!'), INITCAP('a-b c')`),
+    ).toEqual([
+      ['Hello world!', 'Apples1Oranges2Pears', 'ThisEIsEAESentence', null, 'Hello World!', 'A-B C'],
+    ]);
+  });
+});

@@ -241,6 +241,15 @@ export const SPECIAL_CALLS: Record<
     if (callArgs(tokens, open).length === 1) out[fn] = 'bq_concat1'; // CONCAT(NULL) is NULL, not ''
   },
   ARRAY_CONCAT_AGG: arrayConcatAggLimit,
+  MAKE_INTERVAL: (tokens, _fn, open, out) => {
+    // positional arguments are named (the transpiler drops a positional day); named ones are left as written
+    const names = ['year', 'month', 'day', 'hour', 'minute', 'second'];
+    callArgs(tokens, open).forEach(([start, end], k) => {
+      const named = tokens.slice(start, end).some((t) => isPunct(t, '=>'));
+      const name = names[k];
+      if (!named && name) out[start] = `${name} => ${out[start]}`;
+    });
+  },
 };
 
 /**
@@ -658,9 +667,15 @@ function topK(agg: string, measure: string, field: string, key = 'e'): string {
 }
 
 const INITCAP_DELIMS = ` []{}()/|\\<>!?@"^#$&~_,.:;*%+-`;
-function initcap(delims: string): string {
-  return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1))
-    OR regexp_matches(substr(s, i - 1, 1), '\\s') THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
+/**
+ * INITCAP: whitespace is a delimiter only in the default set, explicit delimiters replace it; a delimiter character
+ * is kept as written (INITCAP('tHisEis', 'E') = 'ThisEIs').
+ */
+function initcap(delims: string, whitespace = true): string {
+  const ws = whitespace ? ` OR regexp_matches(substr(s, i - 1, 1), '\\s')` : '';
+  return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE
+    WHEN ${delims} <> '' AND contains(${delims}, substr(s, i, 1)) THEN substr(s, i, 1)
+    WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1)) ${ws} THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
 }
 
 /** INSTR(s, sub, pos, occurrence): overlapping occurrences; a negative pos searches backwards from the end. */
@@ -861,7 +876,7 @@ export const DUCKDB_MACROS: string[] = [
      (s, r, p) AS ${regexpInstr('p', '1', '0')}, (s, r, p, o) AS ${regexpInstr('p', 'o', '0')},
      (s, r, p, o, op) AS ${regexpInstr('p', 'o', 'op')}`,
   `CREATE OR REPLACE TEMP MACRO bq_initcap(s) AS ${initcap(`'${INITCAP_DELIMS.replace(/'/g, "''")}'`)},
-     (s, d) AS ${initcap('d')}`,
+     (s, d) AS CASE WHEN d IS NOT NULL THEN ${initcap('d', false)} END`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
   // a SPACE_PAD mark before one digit becomes a space, before two digits nothing
   `CREATE OR REPLACE TEMP MACRO bq_space_pad(r) AS
