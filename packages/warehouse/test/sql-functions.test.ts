@@ -243,3 +243,13 @@ describe('INITCAP', () => {
     ]);
   });
 });
+
+describe('TO_JSON', () => {
+  it('is JSON, so a nested TO_JSON is embedded as JSON, not as a string (documentation example)', async () => {
+    expect(
+      await rows(
+        `SELECT TO_JSON(STRUCT("foo" AS a, TO_JSON(STRUCT("bar" AS c)) AS b)), TO_JSON([1, 2]), TO_JSON(NULL)`,
+      ),
+    ).toEqual([['{"a":"foo","b":{"c":"bar"}}', '[1,2]', 'null']]);
+  });
+});

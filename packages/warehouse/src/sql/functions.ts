@@ -104,6 +104,8 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CSCH: 'bq_csch',
   COTH: 'bq_coth',
   EDIT_DISTANCE: 'bq_edit_distance',
+  // GoogleSQL's TO_JSON is JSON (the transpiler made it text, so a nested TO_JSON was embedded as a string)
+  TO_JSON: 'bq_to_json',
   JUSTIFY_HOURS: 'bq_justify_hours',
   JUSTIFY_DAYS: 'bq_justify_days',
   JUSTIFY_INTERVAL: 'bq_justify_interval',
@@ -893,6 +895,7 @@ export const DUCKDB_MACROS: string[] = [
      datepart('year', i) * 12 + datepart('month', i) + (datepart('day', i) - datepart('day', i) % 30) // 30,
      datepart('day', i) % 30, bq_iv_us(i))`,
   `CREATE OR REPLACE TEMP MACRO bq_justify_interval(i) AS bq_justify_days(bq_justify_hours(i))`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_json(x) AS coalesce(to_json(x), JSON 'null')`,
   `CREATE OR REPLACE TEMP MACRO bq_group_digits(x) AS format('{:,}', CAST(x AS BIGINT))`,
   // first occurrences, in order (list_position finds the first equal element, NULL included)
   `CREATE OR REPLACE TEMP MACRO bq_distinct_first(l) AS list_filter(l, (e, i) -> list_position(l, e) = i)`,
