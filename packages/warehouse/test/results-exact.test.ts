@@ -175,6 +175,20 @@ describe.concurrent('functions in JavaScript (native.ts), registered on the ware
   });
 });
 
+describe.concurrent('NUMERIC and BIGNUMERIC', () => {
+  it('values carry only their significant digits; out of range is an invalidQuery error, not a DuckDB message', async () => {
+    const r = await run(
+      `SELECT CAST('1.5' AS NUMERIC) AS a, CAST('2' AS NUMERIC) AS b, CAST('-0.125' AS NUMERIC) AS c,
+              CAST('1.25' AS BIGNUMERIC) AS d, SUM(x) AS e FROM UNNEST([NUMERIC '0.1', NUMERIC '0.2']) AS x`,
+    );
+    expect(r.names).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(Object.values(r.rows[0] ?? {}).map(String)).toEqual(['1.5', '2', '-0.125', '1.25', '0.3']);
+    const over = await failure("SELECT CAST('1e30' AS NUMERIC)");
+    expect(over.reason).toBe('invalidQuery');
+    expect(over.message).not.toMatch(/Conversion Error|DECIMAL|\n/);
+  });
+});
+
 describe.concurrent('what DuckDB cannot bind is invalidQuery in BigQuery words, never a DuckDB binder message', () => {
   const cases: [string, string][] = [
     ['SELECT nope FROM (SELECT 1 AS a)', 'Unrecognized name: nope'],
