@@ -7,6 +7,7 @@ import type {
   DuckDBVarCharVector,
   DuckDBVector,
 } from '@duckdb/node-api';
+import { RAISE_MARKER } from './errors.js';
 import { farmFingerprint64 } from './farmhash.js';
 
 /**
@@ -53,7 +54,7 @@ function toScalar(api: Api, f: NativeFunction): DuckDBScalarFunction {
         }
         output.flush();
       } catch (e) {
-        info.setError(e instanceof Error ? e.message : String(e));
+        info.setError(RAISE_MARKER + (e instanceof Error ? e.message : String(e)));
       }
     },
   });
