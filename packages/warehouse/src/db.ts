@@ -57,14 +57,23 @@ export class Database {
     this.idle = readers;
   }
 
-  /** `setup` statements run on every connection (e.g. the SQL translator's TEMP macros). */
+  /**
+   * `setup` statements run on every connection (e.g. the SQL translator's TEMP macros); `registerFunctions` once, on
+   * the first connection (scalar functions belong to the instance, e.g. the translator's JavaScript functions).
+   */
   static async open(
     path: string | null,
     setupStatements: readonly string[] = [],
     readers = 4,
     settings: Record<string, string> = {},
+    registerFunctions?: (c: DuckDBConnection) => Promise<void>,
   ): Promise<Database> {
     const instance = await DuckDBInstance.create(path ?? ':memory:', { ...settings, ...SANDBOX_SETTINGS });
+    if (registerFunctions) {
+      const c = await instance.connect();
+      await registerFunctions(c);
+      c.closeSync();
+    }
     const setup = async () => {
       const c = await instance.connect();
       await c.run("SET TimeZone='UTC'");

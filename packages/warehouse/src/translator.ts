@@ -5,7 +5,7 @@ import type * as Sql from './sql/index.js';
  * them to the warehouse).
  */
 export type Translator = Pick<typeof Sql, 'detectDialect' | 'translateQuery'> &
-  Partial<Pick<typeof Sql, 'DUCKDB_MACROS' | 'parseDdl'>>;
+  Partial<Pick<typeof Sql, 'DUCKDB_MACROS' | 'parseDdl' | 'registerNativeFunctions'>>;
 
 let loaded: Promise<Translator | undefined> | undefined;
 let loadedModule: Translator | undefined;

@@ -140,7 +140,13 @@ export class Warehouse {
       const settings = duckdbSettings(opts, scratch && join(scratch, 'tmp'));
       loadAccess = await LoadAccess.create(opts.loadDirs ?? [], privateDir);
       translator = opts.translator ?? (await loadTranslator());
-      db = await Database.open(path, translator?.DUCKDB_MACROS ?? [], 4, settings).catch((e: unknown) => {
+      db = await Database.open(
+        path,
+        translator?.DUCKDB_MACROS ?? [],
+        4,
+        settings,
+        translator?.registerNativeFunctions,
+      ).catch((e: unknown) => {
         const msg = e instanceof Error ? e.message : String(e);
         if (/lock/i.test(msg))
           throw new Error(`data dir ${opts.dataDir} is in use by another warehouse process`);

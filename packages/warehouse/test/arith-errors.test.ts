@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
 import { bigQueryMessage } from '../src/sql/errors.js';
-import { DUCKDB_MACROS, translateQuery } from '../src/sql/index.js';
+import { DUCKDB_MACROS, registerNativeFunctions, translateQuery } from '../src/sql/index.js';
 import { raw, startTestWarehouse } from './helpers.js';
 
 // Issue 12 item 5: where BigQuery raises an error, the warehouse raises it too (never Infinity, NULL or a wrapped
@@ -597,6 +597,7 @@ describe('the operand finder (src/sql/arith.ts) on random arithmetic', () => {
     const conn = await db.connect();
     try {
       await conn.run("SET TimeZone='UTC'");
+      await registerNativeFunctions(conn);
       for (const m of DUCKDB_MACROS) await conn.run(m);
       await conn.run(
         "CREATE TABLE r AS SELECT 3::BIGINT AS a, 1.5::DOUBLE AS f, [4::BIGINT, 8] AS arr, {'x': 6::BIGINT} AS st",

@@ -154,12 +154,47 @@ describe.concurrent('functions DuckDB has under another shape', () => {
   });
 });
 
+describe.concurrent('functions in JavaScript (native.ts), registered on the warehouse DuckDB', () => {
+  it('FARM_FINGERPRINT, SHA512, base32, SOUNDEX, NORMALIZE … NFKC, SAFE_CONVERT_BYTES_TO_STRING', async () => {
+    const r = await run(
+      `SELECT CAST(FARM_FINGERPRINT('1footrue') AS STRING) AS ff, TO_BASE64(SHA512('Hello World')) AS sha, TO_BASE32(b'abcde\\xFF') AS b32,
+              TO_BASE64(FROM_BASE32('MFRGGZDF74======')) AS raw, SOUNDEX('Ashcraft') AS sx,
+              NORMALIZE('Jane\\u2004Doe', NFKC) AS nf, SAFE_CONVERT_BYTES_TO_STRING(b'\\xc2') AS safe`,
+    );
+    expect(r.rows).toEqual([
+      {
+        ff: '-1541654101129638711',
+        sha: 'LHT9F+2v2A6ER7DUZ0HuJDt+t03SFJoKsbkkb7MDgvJ+hT2FhXGeDmfL2g2qj1FnEGRhXWRa4nrLFb+xRH9Fmw==',
+        b32: 'MFRGGZDF74======',
+        raw: 'YWJjZGX/',
+        sx: 'A261',
+        nf: 'Jane Doe',
+        safe: '\uFFFD',
+      },
+    ]);
+  });
+});
+
+describe.concurrent('NUMERIC and BIGNUMERIC', () => {
+  it('values carry only their significant digits; out of range is an invalidQuery error, not a DuckDB message', async () => {
+    const r = await run(
+      `SELECT CAST('1.5' AS NUMERIC) AS a, CAST('2' AS NUMERIC) AS b, CAST('-0.125' AS NUMERIC) AS c,
+              CAST('1.25' AS BIGNUMERIC) AS d, SUM(x) AS e FROM UNNEST([NUMERIC '0.1', NUMERIC '0.2']) AS x`,
+    );
+    expect(r.names).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(Object.values(r.rows[0] ?? {}).map(String)).toEqual(['1.5', '2', '-0.125', '1.25', '0.3']);
+    const over = await failure("SELECT CAST('1e30' AS NUMERIC)");
+    expect(over.reason).toBe('invalidQuery');
+    expect(over.message).not.toMatch(/Conversion Error|DECIMAL|\n/);
+  });
+});
+
 describe.concurrent('what DuckDB cannot bind is invalidQuery in BigQuery words, never a DuckDB binder message', () => {
   const cases: [string, string][] = [
     ['SELECT nope FROM (SELECT 1 AS a)', 'Unrecognized name: nope'],
     ['SELECT u.a FROM (SELECT 1 AS a) t', 'Unrecognized name: u'],
     ['SELECT a, COUNT(*) AS n FROM (SELECT 1 AS a)', 'SELECT list expression references column a which is'],
-    ["SELECT SHA512('a')", 'Function not found: SHA512'],
+    ["SELECT DATE_BUCKET(DATE '2026-01-02', INTERVAL 2 DAY)", 'Function not found: DATE_BUCKET'],
     ['SELECT LENGTH(1)', 'No matching signature for function LENGTH'],
   ];
   for (const [sql, want] of cases) {

@@ -4,6 +4,7 @@ import {
   DUCKDB_MACROS,
   detectDialect,
   type ResolvedTable,
+  registerNativeFunctions,
   type TableRef,
   translateQuery,
 } from '../src/sql/index.js';
@@ -51,6 +52,7 @@ beforeAll(async () => {
   const db = await DuckDBInstance.create(':memory:');
   conn = await db.connect();
   await conn.run("SET TimeZone='UTC'");
+  await registerNativeFunctions(conn);
   for (const m of DUCKDB_MACROS) await conn.run(m);
   await conn.run(`CREATE TABLE meta_tables AS SELECT * FROM (VALUES
     ('githubarchive', 'day', '20261121', 0, 0, 3, 100, 1), ('githubarchive', 'day', '20261122', 0, 0, 5, 100, 1))

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_RENAMES, LEGACY_RENAMES, NET_FUNCTIONS, WRAPS } from '../src/sql/functions.js';
-import { DUCKDB_MACROS } from '../src/sql/index.js';
+import { DUCKDB_MACROS, registerNativeFunctions } from '../src/sql/index.js';
 
-// Every `bq_*` name the translator can emit must be a macro DUCKDB_MACROS defines: an undefined one is a DuckDB
+// Every `bq_*` name the translator can emit must be a macro DUCKDB_MACROS defines (or a JavaScript function of
+// native.ts): an undefined one is a DuckDB
 // catalog error at run time (NET.HOST used to become bq_net_host, which did not exist). Two views of "can emit":
 // the tables that map BigQuery functions to macros, and every `bq_…` word written anywhere in src/sql, so a name
 // built at run time (`bq_net_${name}`) or a new table fails here.
@@ -15,6 +16,7 @@ const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '../src/sql');
 async function definedMacros(): Promise<Set<string>> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
+  await registerNativeFunctions(conn); // the JavaScript functions the macros call (bq_js_*)
   for (const m of DUCKDB_MACROS) await conn.run(m);
   const r = await conn.runAndReadAll(
     "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name LIKE 'bq\\_%' ESCAPE '\\'",

@@ -5,6 +5,7 @@ import {
   DUCKDB_MACROS,
   detectDialect,
   type QueryParameter,
+  registerNativeFunctions,
   SqlError,
   type TableRef,
   translateQuery,
@@ -202,6 +203,7 @@ describe('running translated SQL on DuckDB', () => {
     const db = await DuckDBInstance.create(':memory:');
     conn = await db.connect();
     await conn.run("SET TimeZone='UTC'");
+    await registerNativeFunctions(conn);
     for (const m of DUCKDB_MACROS) await conn.run(m);
     await conn.run(`CREATE TABLE part (a BIGINT, s VARCHAR, _PARTITIONTIME TIMESTAMPTZ)`);
     await conn.run(

@@ -32,6 +32,8 @@ const DUCK_ERROR_CLASS = /^(?:Conversion|Out of Range|Invalid Input) Error: /;
 /** [DuckDB execution error (class prefix removed), BigQuery's message for it] */
 const DUCK_TO_BIGQUERY: [RegExp, (m: RegExpExecArray) => string][] = [
   [new RegExp(`^Could not convert string '${RAISE_MARKER}([\\s\\S]*)' to BOOL`), (m) => m[1] as string],
+  // an error of a JavaScript function (native.ts), reported as an Invalid Input Error
+  [new RegExp(`^${RAISE_MARKER}([\\s\\S]*)$`), (m) => m[1] as string],
   [
     /^Overflow in (?:addition|subtraction|multiplication) of INT64 \((.*)\)!?$/,
     (m) => `int64 overflow: ${m[1]}`,

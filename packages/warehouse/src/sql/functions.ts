@@ -1,6 +1,6 @@
 import { RAISE_MARKER } from './errors.js';
 import { decodeStringLiteral, encodeStringLiteral } from './literals.js';
-import { isPunct, matchClose, nextSig, type Token } from './tokenize.js';
+import { isPunct, isWord, matchClose, nextSig, type Token } from './tokenize.js';
 
 /**
  * BigQuery functions whose DuckDB namesake (or the transpiler's mapping) has different semantics. The rewrite pass renames
@@ -104,6 +104,18 @@ export const FUNCTION_RENAMES: Record<string, string> = {
   CSCH: 'bq_csch',
   COTH: 'bq_coth',
   EDIT_DISTANCE: 'bq_edit_distance',
+  // GoogleSQL's TO_JSON is JSON (the transpiler made it text, so a nested TO_JSON was embedded as a string)
+  TO_JSON: 'bq_to_json',
+  JUSTIFY_HOURS: 'bq_justify_hours',
+  JUSTIFY_DAYS: 'bq_justify_days',
+  JUSTIFY_INTERVAL: 'bq_justify_interval',
+  // JavaScript scalar functions behind these macros (native.ts)
+  SHA512: 'bq_sha512',
+  FARM_FINGERPRINT: 'bq_farm_fingerprint',
+  TO_BASE32: 'bq_js_to_base32',
+  FROM_BASE32: 'bq_js_from_base32',
+  SAFE_CONVERT_BYTES_TO_STRING: 'bq_js_safe_convert_bytes_to_string',
+  SOUNDEX: 'bq_js_soundex',
 };
 
 /** Calls wrapped in a conversion: [outer macro, replacement name (default: unchanged)]. */
@@ -192,13 +204,20 @@ export const SPECIAL_CALLS: Record<
       if (m[2] === '%') continue;
       n++;
       const a = args[n];
-      if (m[2] === 'T' && a) {
+      const grouped = m[1]?.includes("'") && (m[2] === 'd' || m[2] === 'i');
+      if ((m[2] === 'T' || grouped) && a) {
         // decorate the delimiters around the argument: its own tokens may still be renamed by the main pass
-        out[a[0] - 1] = `${out[a[0] - 1]} bq_sql_literal(`;
+        out[a[0] - 1] = `${out[a[0] - 1]} ${grouped ? 'bq_group_digits' : 'bq_sql_literal'}(`;
         out[a[1]] = `)${out[a[1]]}`;
       }
     }
-    out[k] = encodeStringLiteral(f.replace(/%([-+ #0-9.']*)[tT]/g, '%$1s').replace(/%'/g, '%'));
+    // %'d: the integer with thousands separators (bq_group_digits), printed as text
+    out[k] = encodeStringLiteral(
+      f
+        .replace(/%([-+ #0-9.']*)[tT]/g, '%$1s')
+        .replace(/%([-0-9]*)'([-0-9]*)[di]/g, '%$1$2s')
+        .replace(/%'/g, '%'),
+    );
   },
   JSON_QUERY: jsonPathArg,
   JSON_EXTRACT: jsonPathArg,
@@ -209,13 +228,118 @@ export const SPECIAL_CALLS: Record<
   JSON_VALUE_ARRAY: jsonPathArg,
   JSON_EXTRACT_STRING_ARRAY: jsonPathArg,
   EXTRACT: extractPart,
-  ARRAY_AGG: aggregateLimit,
-  STRING_AGG: stringAggLimit,
+  ARRAY_AGG: (tokens, fn, open, out) => {
+    distinctInOrder(tokens, fn, open, out);
+    aggregateLimit(tokens, fn, open, out);
+  },
+  STRING_AGG: (tokens, fn, open, out) => {
+    if (!distinctInOrder(tokens, fn, open, out)) stringAggLimit(tokens, fn, open, out);
+  },
+  BIT_XOR: (tokens, fn, open, out) =>
+    distinctOverList(tokens, fn, open, out, 'list_aggregate(ARRAY_AGG', ", 'bit_xor'"),
+  APPROX_QUANTILES: (tokens, fn, open, out) =>
+    distinctOverList(tokens, fn, open, out, 'bq_quantiles_of_list(ARRAY_AGG', ''),
   CONCAT: (tokens, fn, open, out) => {
     if (callArgs(tokens, open).length === 1) out[fn] = 'bq_concat1'; // CONCAT(NULL) is NULL, not ''
   },
-  ARRAY_CONCAT_AGG: aggregateLimit,
+  ARRAY_CONCAT_AGG: arrayConcatAggLimit,
+  MAKE_INTERVAL: (tokens, _fn, open, out) => {
+    // positional arguments are named (the transpiler drops a positional day); named ones are left as written
+    const names = ['year', 'month', 'day', 'hour', 'minute', 'second'];
+    callArgs(tokens, open).forEach(([start, end], k) => {
+      const named = tokens.slice(start, end).some((t) => isPunct(t, '=>'));
+      const name = names[k];
+      if (!named && name) out[start] = `${name} => ${out[start]}`;
+    });
+  },
 };
+
+/**
+ * The top level of an aggregate call: where DISTINCT (first word), ORDER BY, LIMIT n (or another modifier) and the
+ * first comma are; `close` is -1 for an analytic call.
+ */
+function aggregateParts(tokens: Token[], open: number) {
+  const close = matchClose(tokens, open);
+  const first = nextSig(tokens, open + 1);
+  // an analytic call (… OVER) keeps its aggregate as written
+  const windowed = close > 0 && isWord(tokens[nextSig(tokens, close + 1)], 'OVER');
+  const parts = {
+    close: windowed ? -1 : close,
+    distinct: isWord(tokens[first], 'DISTINCT') ? first : -1,
+    comma: -1,
+    order: -1,
+    limit: -1,
+  };
+  let depth = 0;
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k] as Token;
+    if (isPunct(t, '(') || isPunct(t, '[')) depth++;
+    else if (isPunct(t, ')') || isPunct(t, ']')) depth--;
+    else if (depth !== 0) continue;
+    else if (isPunct(t, ',') && parts.comma < 0) parts.comma = k;
+    else if (isWord(t, 'ORDER') && parts.order < 0) parts.order = k;
+    else if (isWord(t, 'LIMIT', 'IGNORE', 'RESPECT', 'HAVING') && parts.limit < 0) parts.limit = k;
+  }
+  return parts;
+}
+
+/**
+ * ARRAY_AGG(DISTINCT x) / STRING_AGG(DISTINCT x[, sep]) without ORDER BY: each value where it first occurs, as
+ * BigQuery answers (DuckDB's DISTINCT aggregates come out in hash order). Aggregated in full, then the repeats are
+ * removed (bq_distinct_first). True when the call was rewritten.
+ */
+function distinctInOrder(tokens: Token[], fn: number, open: number, out: string[]): boolean {
+  const p = aggregateParts(tokens, open);
+  if (p.close < 0 || p.distinct < 0 || p.order >= 0) return false;
+  const string = isWord(tokens[fn], 'STRING_AGG');
+  if (string && p.limit >= 0) return false;
+  out[p.distinct] = '';
+  if (!string) {
+    out[fn] = 'bq_distinct_first(ARRAY_AGG';
+    out[p.close] = `${out[p.close]})`;
+    return true;
+  }
+  const end = p.limit >= 0 ? p.limit : p.close;
+  let sep = "','";
+  if (p.comma >= 0) {
+    sep = out.slice(p.comma + 1, end).join('');
+    for (let m = p.comma; m < end; m++) out[m] = '';
+  }
+  out[fn] = 'bq_string_agg_list(ARRAY_AGG';
+  out[p.close] = `${out[p.close]}, ${sep})`;
+  return true;
+}
+
+/**
+ * AGG(DISTINCT x[, args]) for an aggregate the transpiler loses DISTINCT of (BIT_XOR) or one that is a macro
+ * (APPROX_QUANTILES): the distinct values as a list, handed to `head … tail`.
+ */
+function distinctOverList(
+  tokens: Token[],
+  fn: number,
+  open: number,
+  out: string[],
+  head: string,
+  tail: string,
+): void {
+  const p = aggregateParts(tokens, open);
+  if (p.close < 0 || p.distinct < 0 || p.order >= 0 || p.limit >= 0) return;
+  out[fn] = head;
+  if (p.comma >= 0) {
+    out[p.comma] = `)${out[p.comma]}`;
+    out[p.close] = `${tail}${out[p.close]}`;
+  } else out[p.close] = `)${tail}${out[p.close]}`;
+}
+
+/** ARRAY_CONCAT_AGG(x [ORDER BY …] LIMIT n): LIMIT counts arrays, so slice the list of arrays before concatenating. */
+function arrayConcatAggLimit(tokens: Token[], fn: number, open: number, out: string[]): void {
+  const p = aggregateParts(tokens, open);
+  const n = nextSig(tokens, p.limit + 1);
+  if (p.close < 0 || p.limit < 0 || !isWord(tokens[p.limit], 'LIMIT') || tokens[n]?.kind !== 'number') return;
+  for (let m = p.limit; m <= n; m++) out[m] = '';
+  out[fn] = 'bq_concat_arrays(list_slice(ARRAY_AGG';
+  out[p.close] = `${out[p.close]}, 1, ${(tokens[n] as Token).text}))`;
+}
 
 const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
@@ -472,9 +596,10 @@ const FORMAT_ELEMENTS: Record<string, string> = {
   '%T': '%H:%M:%S',
   '%D': '%m/%d/%y',
   '%R': '%H:%M',
-  '%e': '%-d',
-  '%k': '%-H',
-  '%l': '%-I',
+  // space-padded to two characters: SPACE_PAD marks the number, bq_space_pad pads it after strftime
+  '%e': '\u0001%-d',
+  '%k': '\u0001%-H',
+  '%l': '\u0001%-I',
   '%h': '%b',
   '%Z': 'UTC',
   '%Ez': '+00:00',
@@ -488,10 +613,15 @@ const FORMAT_ELEMENTS: Record<string, string> = {
 };
 
 export function convertFormat(f: string, parsing = false): string {
-  return f.replace(/%(E[0-9*]S|E4Y|E[zyY]|.)/g, (m) =>
-    parsing && m === '%Ez' ? '%z' : (FORMAT_ELEMENTS[m] ?? m),
-  );
+  return f.replace(/%(E[0-9*]S|E4Y|E[zyY]|.)/g, (m) => {
+    if (parsing && m === '%Ez') return '%z';
+    const e = FORMAT_ELEMENTS[m] ?? m;
+    return parsing ? e.replace(SPACE_PAD, '') : e;
+  });
 }
+
+/** Marks a number strftime prints unpadded that BigQuery pads with a space (%e, %k, %l); see bq_space_pad. */
+export const SPACE_PAD = '\u0001';
 
 /** Functions whose first argument is a format string (converted when it is a literal). */
 export const FORMAT_FIRST_ARG = new Set([
@@ -539,9 +669,15 @@ function topK(agg: string, measure: string, field: string, key = 'e'): string {
 }
 
 const INITCAP_DELIMS = ` []{}()/|\\<>!?@"^#$&~_,.:;*%+-`;
-function initcap(delims: string): string {
-  return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1))
-    OR regexp_matches(substr(s, i - 1, 1), '\\s') THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
+/**
+ * INITCAP: whitespace is a delimiter only in the default set, explicit delimiters replace it; a delimiter character
+ * is kept as written (INITCAP('tHisEis', 'E') = 'ThisEIs').
+ */
+function initcap(delims: string, whitespace = true): string {
+  const ws = whitespace ? ` OR regexp_matches(substr(s, i - 1, 1), '\\s')` : '';
+  return `array_to_string(list_transform(range(1, length(s) + 1), i -> CASE
+    WHEN ${delims} <> '' AND contains(${delims}, substr(s, i, 1)) THEN substr(s, i, 1)
+    WHEN i = 1 OR contains(${delims}, substr(s, i - 1, 1)) ${ws} THEN upper(substr(s, i, 1)) ELSE lower(substr(s, i, 1)) END), '')`;
 }
 
 /** INSTR(s, sub, pos, occurrence): overlapping occurrences; a negative pos searches backwards from the end. */
@@ -742,15 +878,44 @@ export const DUCKDB_MACROS: string[] = [
      (s, r, p) AS ${regexpInstr('p', '1', '0')}, (s, r, p, o) AS ${regexpInstr('p', 'o', '0')},
      (s, r, p, o, op) AS ${regexpInstr('p', 'o', 'op')}`,
   `CREATE OR REPLACE TEMP MACRO bq_initcap(s) AS ${initcap(`'${INITCAP_DELIMS.replace(/'/g, "''")}'`)},
-     (s, d) AS ${initcap('d')}`,
+     (s, d) AS CASE WHEN d IS NOT NULL THEN ${initcap('d', false)} END`,
   `CREATE OR REPLACE TEMP MACRO bq_code_points_to_bytes(a) AS unhex(array_to_string(list_transform(a, c -> printf('%02x', c)), ''))`,
+  // a SPACE_PAD mark before one digit becomes a space, before two digits nothing
+  `CREATE OR REPLACE TEMP MACRO bq_space_pad(r) AS
+     replace(regexp_replace(r, chr(1) || '([0-9][0-9])', '\\1', 'g'), chr(1), ' ')`,
+  // INTERVAL parts (months, days, microseconds) and JUSTIFY_*: whole days out of 24 hours, whole months out of 30
+  // days, truncated toward zero so each part keeps its sign
+  `CREATE OR REPLACE TEMP MACRO bq_iv_us(i) AS CAST(datepart('hour', i) AS BIGINT) * 3600000000
+     + datepart('minute', i) * 60000000 + datepart('microseconds', i)`,
+  `CREATE OR REPLACE TEMP MACRO bq_iv_make(m, d, us) AS
+     to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + to_microseconds(CAST(us AS BIGINT))`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_hours(i) AS bq_iv_make(datepart('year', i) * 12 + datepart('month', i),
+     datepart('day', i) + (bq_iv_us(i) - bq_iv_us(i) % 86400000000) // 86400000000, bq_iv_us(i) % 86400000000)`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_days(i) AS bq_iv_make(
+     datepart('year', i) * 12 + datepart('month', i) + (datepart('day', i) - datepart('day', i) % 30) // 30,
+     datepart('day', i) % 30, bq_iv_us(i))`,
+  `CREATE OR REPLACE TEMP MACRO bq_justify_interval(i) AS bq_justify_days(bq_justify_hours(i))`,
+  `CREATE OR REPLACE TEMP MACRO bq_to_json(x) AS coalesce(to_json(x), JSON 'null')`,
+  `CREATE OR REPLACE TEMP MACRO bq_group_digits(x) AS format('{:,}', CAST(x AS BIGINT))`,
+  // first occurrences, in order (list_position finds the first equal element, NULL included)
+  `CREATE OR REPLACE TEMP MACRO bq_distinct_first(l) AS list_filter(l, (e, i) -> list_position(l, e) = i)`,
+  `CREATE OR REPLACE TEMP MACRO bq_string_agg_list(l, sep) AS CASE WHEN len(list_filter(l, e -> e IS NOT NULL)) > 0
+     THEN array_to_string(bq_distinct_first(list_filter(l, e -> e IS NOT NULL)), sep) END`,
+  `CREATE OR REPLACE TEMP MACRO bq_concat_arrays(l) AS flatten(list_filter(l, e -> e IS NOT NULL))`,
+  `CREATE OR REPLACE TEMP MACRO bq_quantiles_of_list(l, n) AS
+     list_aggregate(l, 'quantile_disc', list_transform(range(n + 1), i -> i / n))`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_quantiles(x, n) AS quantile_disc(x, list_transform(range(n + 1), i -> i / n))`,
   // top-k over the aggregated list, NULL keys included (histogram() would drop them); ties by value, NULL sums last
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_count(x, n) AS ${topK('list(x)', 'len(list_filter(l, e -> e IS NOT DISTINCT FROM k))', 'count')}`,
   `CREATE OR REPLACE TEMP MACRO bq_approx_top_sum(x, w, n) AS ${topK("list({'v': x, 'w': w})", 'list_sum(list_transform(list_filter(l, e -> e.v IS NOT DISTINCT FROM k), e -> e.w))', 'sum', 'e.v')}`,
   `CREATE OR REPLACE TEMP MACRO bq_to_bytes(x BLOB) AS x, (x VARCHAR) AS encode(x)`,
-  `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS nfc_normalize(s)`,
-  `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS lower(nfc_normalize(s)), (s, mode) AS lower(nfc_normalize(s))`,
+  // NFD, NFKC, NFKD and case folding through JavaScript (native.ts); DuckDB has NFC only
+  `CREATE OR REPLACE TEMP MACRO bq_normalize(s) AS nfc_normalize(s), (s, mode) AS bq_js_normalize(s, mode)`,
+  `CREATE OR REPLACE TEMP MACRO bq_normalize_and_casefold(s) AS bq_js_normalize_and_casefold(s, 'NFC'),
+     (s, mode) AS bq_js_normalize_and_casefold(s, mode)`,
+  `CREATE OR REPLACE TEMP MACRO bq_sha512(x BLOB) AS bq_js_sha512(x), (x VARCHAR) AS bq_js_sha512(encode(x))`,
+  `CREATE OR REPLACE TEMP MACRO bq_farm_fingerprint(x BLOB) AS bq_js_farm_fingerprint(x),
+     (x VARCHAR) AS bq_js_farm_fingerprint(encode(x))`,
   // JSON: BigQuery answers NULL (not an error) for malformed input, JSON null and type mismatches
   `CREATE OR REPLACE TEMP MACRO bq_json_at(j, p) AS CASE WHEN json_valid(CAST(j AS VARCHAR)) THEN json_extract(CAST(j AS VARCHAR), p) END`,
   jsonMacro(

@@ -10,6 +10,7 @@ export {
 export { type Dialect, detectDialect } from './dialect.js';
 export { SqlError, type SqlErrorReason } from './errors.js';
 export { DUCKDB_MACROS } from './functions.js';
+export { registerNativeFunctions } from './native.js';
 export type { QueryParameter, QueryParameterType, QueryParameterValue } from './params.js';
 export type { MetaTable, ResolvedTable, TableRef } from './tables.js';
 export {

@@ -6,6 +6,7 @@ import {
   FUNCTION_RENAMES,
   LEGACY_RENAMES,
   NET_FUNCTIONS,
+  SPACE_PAD,
   SPECIAL_CALLS,
   WRAPS,
 } from './functions.js';
@@ -807,6 +808,11 @@ function renameFunction(
       isPunct(tokens[nextSig(tokens, a + 1)], ',')
     ) {
       out[a] = convertFormat(at.text, word.startsWith('PARSE_'));
+      const close = matchClose(tokens, nextSig(tokens, i + 1));
+      if (out[a]?.includes(SPACE_PAD) && close > 0) {
+        out[i] = `bq_space_pad(${out[i]}`;
+        out[close] = `)${out[close]}`;
+      }
     }
   }
   return i;
