@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type ConvertFlags, convertCommand } from '../commands/convert.js';
+import type { ConvertFlags } from '../commands/convert.js';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CommandContext, usageErrors } from '../io.js';
 
@@ -19,7 +19,10 @@ export function registerConvert(program: Command, ctx: CommandContext): void {
     )
     .option('--image <ref>', 'image of the steps (default: the airflow-operator image of images/images.json)')
     .option('--explain', 'print how each Airflow task was mapped')
-    .action(async (file: string, flags: ConvertFlags) => ctx.exit(await convertCommand(file, flags, ctx.io)));
+    .action(async (file: string, flags: ConvertFlags) => {
+      const { convertCommand } = await import('../commands/convert.js');
+      ctx.exit(await convertCommand(file, flags, ctx.io));
+    });
   cmd.addHelpText(
     'after',
     '\nDAG files that fail to load: syntax error, no such DAG id, a raising file or a cycle → 65; a missing\n' +

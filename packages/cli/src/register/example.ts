@@ -1,6 +1,6 @@
-import { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from '@data-pipeline/local';
+import { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from '@data-pipeline/local/defaults';
 import type { Command } from 'commander';
-import { type ExampleFlags, exampleCommand } from '../commands/example.js';
+import type { ExampleFlags } from '../commands/example.js';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CommandContext, usageErrors } from '../io.js';
 
@@ -26,7 +26,10 @@ export function registerExample(program: Command, ctx: CommandContext): void {
       '--force-init',
       'run the init workflow even if the data dir is already initialised for the run date',
     )
-    .action(async (flags: ExampleFlags) => ctx.exit(await exampleCommand(flags, ctx.io)));
+    .action(async (flags: ExampleFlags) => {
+      const { exampleCommand } = await import('../commands/example.js');
+      ctx.exit(await exampleCommand(flags, ctx.io));
+    });
   cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type LintFlags, lintCommand } from '../commands/lint.js';
+import type { LintFlags } from '../commands/lint.js';
 import { type CommandContext, usageExit } from '../io.js';
 
 export function registerLint(program: Command, ctx: CommandContext): void {
@@ -14,5 +14,8 @@ export function registerLint(program: Command, ctx: CommandContext): void {
     )
     .option('--cwd <dir>', 'resolve paths against this directory instead of the current one');
   usageExit(command);
-  command.action((paths: string[], flags: LintFlags) => ctx.exit(lintCommand(paths, flags, ctx.io)));
+  command.action(async (paths: string[], flags: LintFlags) => {
+    const { lintCommand } = await import('../commands/lint.js');
+    ctx.exit(lintCommand(paths, flags, ctx.io));
+  });
 }

@@ -1,6 +1,6 @@
-import { DEFAULT_PROJECT } from '@data-pipeline/local';
+import { DEFAULT_PROJECT } from '@data-pipeline/local/defaults';
 import type { Command } from 'commander';
-import { type QueryFlags, queryCommand } from '../commands/query.js';
+import type { QueryFlags } from '../commands/query.js';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CommandContext, usageErrors } from '../io.js';
 
@@ -20,7 +20,10 @@ export function registerQuery(program: Command, ctx: CommandContext): void {
     .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
     .option('--legacy-sql', 'use legacy SQL')
     .option('--create', 'start an empty warehouse when --data-dir holds none (default: exit 78)')
-    .action(async (sql: string, flags: QueryFlags) => ctx.exit(await queryCommand(sql, flags, ctx.io)));
+    .action(async (sql: string, flags: QueryFlags) => {
+      const { queryCommand } = await import('../commands/query.js');
+      ctx.exit(await queryCommand(sql, flags, ctx.io));
+    });
   cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { type RunFlags, runCommand } from '../commands/run.js';
+import type { RunFlags } from '../commands/run.js';
 import { exitCodeHelp } from '../exit-help.js';
 import { type CommandContext, usageErrors } from '../io.js';
 
@@ -46,7 +46,10 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
       ).hideHelp(),
     )
-    .action(async (file: string, flags: RunFlags) => ctx.exit(await runCommand(file, flags, ctx.io)));
+    .action(async (file: string, flags: RunFlags) => {
+      const { runCommand } = await import('../commands/run.js');
+      ctx.exit(await runCommand(file, flags, ctx.io));
+    });
   cmd.addHelpText('after', exitCodeHelp());
   usageErrors(cmd);
 }

@@ -1,6 +1,6 @@
-import { FAULT_ERRORS } from '@data-pipeline/warehouse';
+import { FAULT_ERRORS } from '@data-pipeline/warehouse/faults';
 import type { Command } from 'commander';
-import { type SeedOptions, type ServeOptions, warehouseSeed, warehouseServe } from '../commands/warehouse.js';
+import type { SeedOptions, ServeOptions } from '../commands/warehouse.js';
 import { type CommandContext, usageExit } from '../io.js';
 import { TOKEN_ENV } from '../serve-access.js';
 
@@ -61,7 +61,10 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
       (spec: string, specs: string[] = []) => [...specs, spec],
     );
   usageExit(serve);
-  serve.action(async (options: ServeOptions) => ctx.exit(await warehouseServe(options, ctx.io)));
+  serve.action(async (options: ServeOptions) => {
+    const { warehouseServe } = await import('../commands/warehouse.js');
+    ctx.exit(await warehouseServe(options, ctx.io));
+  });
 
   const seed = warehouse
     .command('seed')
@@ -75,5 +78,8 @@ export function registerWarehouse(program: Command, ctx: CommandContext): void {
     .option('--data-dir <dir>', 'directory of the DuckDB file (when no server holds it)', DEFAULT_DATA_DIR)
     .option('--url <url>', 'seed a running `dp warehouse serve` instead of opening the data dir');
   usageExit(seed);
-  seed.action(async (options: SeedOptions) => ctx.exit(await warehouseSeed(options, ctx.io)));
+  seed.action(async (options: SeedOptions) => {
+    const { warehouseSeed } = await import('../commands/warehouse.js');
+    ctx.exit(await warehouseSeed(options, ctx.io));
+  });
 }
