@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { registerConvert } from './commands/convert.js';
 import { type CommandContext, usageErrors } from './io.js';
+import { registerConvert } from './register/convert.js';
 
 /**
  * `dp convert …` alone: the same command as in buildProgram, without loading the other commands' packages (lint,

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { registerConvert } from './commands/convert.js';
-import { registerExample } from './commands/example.js';
-import { registerLint } from './commands/lint.js';
-import { registerQuery } from './commands/query.js';
-import { registerRun } from './commands/run.js';
-import { registerWarehouse } from './commands/warehouse.js';
 import { exitCodeHelp } from './exit-help.js';
 import { type CommandContext, usageErrors } from './io.js';
+import { registerConvert } from './register/convert.js';
+import { registerExample } from './register/example.js';
+import { registerLint } from './register/lint.js';
+import { registerQuery } from './register/query.js';
+import { registerRun } from './register/run.js';
+import { registerWarehouse } from './register/warehouse.js';
 
 /**
  * Builds the `dp` command tree. Each subcommand lives in its own module under commands/.

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
-import { checkOrigin, checkToken, isLoopbackAddress } from '@data-pipeline/warehouse';
+import { checkOrigin, checkToken, isLoopbackAddress } from '@data-pipeline/warehouse/guard';
 
 /** The environment variable an exposed `dp warehouse serve` reads its access token from (never argv). */
 export const TOKEN_ENV = 'DP_WAREHOUSE_TOKEN';

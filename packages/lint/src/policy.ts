@@ -1,5 +1,5 @@
 import { templateContext } from '@data-pipeline/airflow-templates';
-import { EXIT_CLASSES } from '@data-pipeline/runner';
+import { EXIT_CLASSES } from '@data-pipeline/runner/exit-codes';
 import { asArray, asObj } from './pods.js';
 import type { Finding, PathStep } from './source.js';
 import { findTags, jinjaNames, looksLikeArgoVariable, stringsIn } from './tags.js';

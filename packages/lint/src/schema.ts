@@ -1,25 +1,5 @@
-import {
-  ClusterWorkflowTemplate,
-  CronWorkflow,
-  Workflow,
-  WorkflowEventBinding,
-  WorkflowTemplate,
-} from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1';
-import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
-import { Job } from 'kubernetes-models/batch/v1/Job';
-import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
-import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Container } from 'kubernetes-models/v1/Container';
-import { Namespace } from 'kubernetes-models/v1/Namespace';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { PodResourceClaim } from 'kubernetes-models/v1/PodResourceClaim';
-import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
-import { ResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
-import { Secret } from 'kubernetes-models/v1/Secret';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Finding, PathStep } from './source.js';
 
 /** The published models (ajv-compiled validators) we check documents against, by `apiVersion` + `kind`. */
@@ -27,25 +7,105 @@ interface ModelClass {
   prototype: { validate(): void };
 }
 
-const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
-  ['argoproj.io/v1alpha1/Workflow', Workflow],
-  ['argoproj.io/v1alpha1/WorkflowTemplate', WorkflowTemplate],
-  ['argoproj.io/v1alpha1/ClusterWorkflowTemplate', ClusterWorkflowTemplate],
-  ['argoproj.io/v1alpha1/CronWorkflow', CronWorkflow],
-  ['argoproj.io/v1alpha1/WorkflowEventBinding', WorkflowEventBinding],
-  ['batch/v1/CronJob', CronJob],
-  ['batch/v1/Job', Job],
-  ['v1/ConfigMap', ConfigMap],
-  ['v1/Namespace', Namespace],
-  ['v1/Secret', Secret],
-  ['v1/ServiceAccount', ServiceAccount],
-  ['v1/PersistentVolumeClaim', PersistentVolumeClaim],
-  ['v1/ResourceQuota', ResourceQuota],
-  ['rbac.authorization.k8s.io/v1/Role', Role],
-  ['rbac.authorization.k8s.io/v1/RoleBinding', RoleBinding],
-  ['rbac.authorization.k8s.io/v1/ClusterRole', ClusterRole],
-  ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', ClusterRoleBinding],
+/**
+ * A model module, loaded on first use: each kind's model (with its ajv validators) is hundreds of modules, the Argo
+ * Workflow alone 266, so `dp lint` loads only the kinds of the documents it validates and everything else in the
+ * process (`dp --help`, `dp run`) none (packages/cli/README.md, "Start-up"). Synchronous, as lint's API is: `require`
+ * loads the ES module (Node >= 20.19) that `import.meta.resolve` names, the same file an `import` would load.
+ */
+const requireModule = createRequire(import.meta.url);
+const load = (url: string): Record<string, ModelClass> => requireModule(fileURLToPath(url));
+
+/** Every kind's loader: a literal specifier each, so the files a kind needs stay visible to tools that trace them. */
+const MODEL_LOADERS: ReadonlyMap<string, () => ModelClass> = new Map<string, () => ModelClass>([
+  [
+    'argoproj.io/v1alpha1/Workflow',
+    () =>
+      load(import.meta.resolve('@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow')).Workflow!,
+  ],
+  [
+    'argoproj.io/v1alpha1/WorkflowTemplate',
+    () =>
+      load(import.meta.resolve('@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate'))
+        .WorkflowTemplate!,
+  ],
+  [
+    'argoproj.io/v1alpha1/ClusterWorkflowTemplate',
+    () =>
+      load(
+        import.meta.resolve('@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/ClusterWorkflowTemplate'),
+      ).ClusterWorkflowTemplate!,
+  ],
+  [
+    'argoproj.io/v1alpha1/CronWorkflow',
+    () =>
+      load(import.meta.resolve('@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow'))
+        .CronWorkflow!,
+  ],
+  [
+    'argoproj.io/v1alpha1/WorkflowEventBinding',
+    () =>
+      load(import.meta.resolve('@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowEventBinding'))
+        .WorkflowEventBinding!,
+  ],
+  ['batch/v1/CronJob', () => load(import.meta.resolve('kubernetes-models/batch/v1/CronJob')).CronJob!],
+  ['batch/v1/Job', () => load(import.meta.resolve('kubernetes-models/batch/v1/Job')).Job!],
+  ['v1/ConfigMap', () => load(import.meta.resolve('kubernetes-models/v1/ConfigMap')).ConfigMap!],
+  ['v1/Namespace', () => load(import.meta.resolve('kubernetes-models/v1/Namespace')).Namespace!],
+  ['v1/Secret', () => load(import.meta.resolve('kubernetes-models/v1/Secret')).Secret!],
+  [
+    'v1/ServiceAccount',
+    () => load(import.meta.resolve('kubernetes-models/v1/ServiceAccount')).ServiceAccount!,
+  ],
+  [
+    'v1/PersistentVolumeClaim',
+    () => load(import.meta.resolve('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim!,
+  ],
+  ['v1/ResourceQuota', () => load(import.meta.resolve('kubernetes-models/v1/ResourceQuota')).ResourceQuota!],
+  [
+    'rbac.authorization.k8s.io/v1/Role',
+    () => load(import.meta.resolve('kubernetes-models/rbac.authorization.k8s.io/v1/Role')).Role!,
+  ],
+  [
+    'rbac.authorization.k8s.io/v1/RoleBinding',
+    () =>
+      load(import.meta.resolve('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding')).RoleBinding!,
+  ],
+  [
+    'rbac.authorization.k8s.io/v1/ClusterRole',
+    () =>
+      load(import.meta.resolve('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole')).ClusterRole!,
+  ],
+  [
+    'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    () =>
+      load(import.meta.resolve('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding'))
+        .ClusterRoleBinding!,
+  ],
+  // Not kinds of their own: the types of the v4.1 fields MODEL_FIXES checks (below).
+  ['v1/Container', () => load(import.meta.resolve('kubernetes-models/v1/Container')).Container!],
+  [
+    'v1/ResourceRequirements',
+    () => load(import.meta.resolve('kubernetes-models/v1/ResourceRequirements')).ResourceRequirements!,
+  ],
+  [
+    'v1/PodResourceClaim',
+    () => load(import.meta.resolve('kubernetes-models/v1/PodResourceClaim')).PodResourceClaim!,
+  ],
 ]);
+const FIELD_TYPES = new Set(['v1/Container', 'v1/ResourceRequirements', 'v1/PodResourceClaim']);
+const loaded = new Map<string, ModelClass>();
+
+/** The model of `apiVersion/kind` (loaded once, then cached), or undefined for a kind lint does not know. */
+function modelOf(key: string): ModelClass | undefined {
+  const cached = loaded.get(key);
+  if (cached) return cached;
+  const loader = MODEL_LOADERS.get(key);
+  if (!loader) return undefined;
+  const model = loader();
+  loaded.set(key, model);
+  return model;
+}
 
 /** API versions Kubernetes (or Argo) removed: applying them to a current cluster fails. */
 const REMOVED_APIS: ReadonlyArray<{
@@ -91,11 +151,12 @@ export function removedApiFinding(apiVersion: string, kind: string): Finding | u
 }
 
 export function isKnownKind(apiVersion: string, kind: string): boolean {
-  return MODELS.has(`${apiVersion}/${kind}`);
+  const key = `${apiVersion}/${kind}`;
+  return MODEL_LOADERS.has(key) && !FIELD_TYPES.has(key);
 }
 
 export function knownKinds(): string[] {
-  return [...MODELS.keys()];
+  return [...MODEL_LOADERS.keys()].filter((key) => !FIELD_TYPES.has(key));
 }
 
 interface AjvError {
@@ -115,7 +176,7 @@ interface AjvError {
 export function validateAgainstSchema(doc: Record<string, unknown>): Finding[] {
   const apiVersion = String(doc.apiVersion ?? '');
   const kind = String(doc.kind ?? '');
-  const model = MODELS.get(`${apiVersion}/${kind}`);
+  const model = isKnownKind(apiVersion, kind) ? modelOf(`${apiVersion}/${kind}`) : undefined;
   if (!model) {
     return [
       {
@@ -196,10 +257,11 @@ function validateWithModel(model: ModelClass, value: unknown, kind: string, base
 
 type FieldCheck = (value: unknown, path: PathStep[], kind: string) => Finding[];
 
+/** Checks a field against the model of a Kubernetes type (a key of MODEL_LOADERS), loaded when a field needs it. */
 const withModel =
-  (model: ModelClass): FieldCheck =>
+  (type: string): FieldCheck =>
   (value, path, kind) =>
-    validateWithModel(model, value, kind, path);
+    validateWithModel(modelOf(type)!, value, kind, path);
 
 const listOf =
   (check: FieldCheck): FieldCheck =>
@@ -251,7 +313,7 @@ const EXECUTOR_PLUGIN = fields(
     metadata: OBJECT, // its name is what counts, checked by the controller
     spec: fields(
       {
-        sidecar: fields({ container: withModel(Container), automountServiceAccountToken: BOOLEAN }, [
+        sidecar: fields({ container: withModel('v1/Container'), automountServiceAccountToken: BOOLEAN }, [
           'container',
         ]),
       },
@@ -315,8 +377,8 @@ const MODEL_FIXES = {
       return () => [];
     const inSpec = parent === 'spec' || parent === 'workflowSpec';
     const inTemplate = typeof parent === 'number' && path[path.length - 2] === 'templates';
-    if (key === 'podResources' && (inSpec || inTemplate)) return withModel(ResourceRequirements);
-    if (key === 'resourceClaims' && (inSpec || inTemplate)) return listOf(withModel(PodResourceClaim));
+    if (key === 'podResources' && (inSpec || inTemplate)) return withModel('v1/ResourceRequirements');
+    if (key === 'resourceClaims' && (inSpec || inTemplate)) return listOf(withModel('v1/PodResourceClaim'));
     if (key === 'executorPlugins' && inSpec) return listOf(EXECUTOR_PLUGIN);
     return undefined;
   },

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDataDir } from './data-dir.js';
+import { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS } from './defaults.js';
 import type { Reporter } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
 import type { ProcessHost } from './executor.js';
@@ -40,10 +41,8 @@ export interface ExampleOptions {
   readonly days?: number;
 }
 
-export const DEFAULT_HISTORY_DAYS = 7;
-/** The init backfills github_daily_metrics for the 40 days before the run date; each data day's 28-day window must
- * lie inside them, so the earliest history day is at most 12 days back. */
-export const MAX_HISTORY_DAYS = 12;
+export { DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS };
+
 /** Earlier days' daily runs at once (two use both cores of a small machine; more only queue on the warehouse). */
 const HISTORY_PARALLEL = 2;
 

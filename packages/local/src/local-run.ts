@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { withConfigMapFiles } from './configmap-file.js';
 import { ensureDataDir } from './data-dir.js';
+import { DEFAULT_PROJECT } from './defaults.js';
 import { type Reporter, type RunResult, runWorkflow, validateWorkflow, WorkflowError } from './engine.js';
 import { checkEngineAvailable } from './engine-preflight.js';
 import { ProcessExecutor, type ProcessHost } from './executor.js';
@@ -52,7 +53,7 @@ export interface LocalRunResult extends RunResult {
   readonly timings: { readonly totalMs: number; readonly warehouseStartMs: number; readonly seedMs: number };
 }
 
-export const DEFAULT_PROJECT = 'local-project';
+export { DEFAULT_PROJECT };
 
 /** The caller's Google credentials must not reach steps that talk to the embedded warehouse. */
 function withoutCredentials(env: Readonly<Record<string, string>>): Record<string, string> {

@@ -9,9 +9,7 @@ import {
   parseDay,
   runExample,
 } from '@data-pipeline/local';
-import type { Command } from 'commander';
-import { exitCodeHelp } from '../exit-help.js';
-import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
+import { type CliIo, signalExitCode } from '../io.js';
 import { reportError, stepBaseEnv, UsageError } from './run.js';
 
 export interface ExampleFlags {
@@ -82,31 +80,4 @@ export async function exampleCommand(flags: ExampleFlags, io: CliIo): Promise<nu
   } catch (e) {
     return reportError(io, 'dp example', e);
   }
-}
-
-export function registerExample(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command('example')
-    .description(
-      'run the whole example locally: init + daily workflow on the embedded warehouse, then the HTML report',
-    )
-    .option('--data-dir <dir>', 'data directory of the embedded warehouse', '.data')
-    .option('--report <file>', 'where to write the report', 'report/index.html')
-    .option(
-      '--run-date <date>',
-      'run date of the daily workflow (default: today, UTC; the data day is the day before)',
-    )
-    .option(
-      '--days <n>',
-      `data days of history: the daily workflow runs for each of the last n (1..${MAX_HISTORY_DAYS}; days already in the data dir are not rerun) and the report shows them`,
-      String(DEFAULT_HISTORY_DAYS),
-    )
-    .option('--engine <native|airflow>', 'operator engine', 'native')
-    .option(
-      '--force-init',
-      'run the init workflow even if the data dir is already initialised for the run date',
-    )
-    .action(async (flags: ExampleFlags) => ctx.exit(await exampleCommand(flags, ctx.io)));
-  cmd.addHelpText('after', exitCodeHelp());
-  usageErrors(cmd);
 }

@@ -9,8 +9,7 @@ import {
   updateGenerated,
 } from '@data-pipeline/lint';
 import { EXIT_CODES } from '@data-pipeline/runner/exit-codes';
-import type { Command } from 'commander';
-import { type CliIo, type CommandContext, usageExit } from '../io.js';
+import type { CliIo } from '../io.js';
 
 export interface LintFlags {
   updateGenerated?: boolean;
@@ -58,19 +57,4 @@ export function lintCommand(paths: readonly string[], flags: LintFlags, io: CliI
     if (error instanceof LintConfigError) return fail(`dp lint: ${error.message}`, EXIT_CODES.configuration);
     throw error;
   }
-}
-
-export function registerLint(program: Command, ctx: CommandContext): void {
-  const command = program
-    .command('lint')
-    .description('validate workflow, CronJob and RBAC YAML offline (default: workflows/ cronjobs/ deploy/)')
-    .argument('[paths...]', 'YAML files or directories (walked recursively)')
-    .option('--update-generated', 'rewrite the generated files (WorkflowTemplate, workflow ConfigMap) first')
-    .option(
-      '--policy',
-      "apply this project's policy rules to every file (default: the paths .dp-lint.json names)",
-    )
-    .option('--cwd <dir>', 'resolve paths against this directory instead of the current one');
-  usageExit(command);
-  command.action((paths: string[], flags: LintFlags) => ctx.exit(lintCommand(paths, flags, ctx.io)));
 }

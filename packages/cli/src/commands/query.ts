@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   DataDirError,
-  DEFAULT_PROJECT,
   EXIT_CODES,
   ensureDataDir,
   formatRows,
@@ -11,9 +10,7 @@ import {
   startEmbeddedWarehouse,
 } from '@data-pipeline/local';
 import { WAREHOUSE_FILE } from '@data-pipeline/warehouse';
-import type { Command } from 'commander';
-import { exitCodeHelp } from '../exit-help.js';
-import { type CliIo, type CommandContext, usageErrors } from '../io.js';
+import type { CliIo } from '../io.js';
 import { parseWarehouseUrl, reportError, UsageError } from './run.js';
 
 export interface QueryFlags {
@@ -59,25 +56,4 @@ export async function queryCommand(sql: string, flags: QueryFlags, io: CliIo): P
   } catch (e) {
     return reportError(io, 'dp query', e);
   }
-}
-
-export function registerQuery(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command('query')
-    .description(
-      'run one SQL query against the embedded warehouse in --data-dir (or at --url) and print the rows',
-    )
-    .argument('<sql>', 'GoogleSQL (or legacy SQL with #legacySQL / --legacy-sql)')
-    .option('--data-dir <dir>', 'data directory of the embedded warehouse', '.data')
-    .option(
-      '--url <url>',
-      'query a running `dp warehouse serve` (e.g. http://127.0.0.1:9050) instead of --data-dir',
-    )
-    .option('--format <table|json|csv>', 'output format (json: an array of row objects)', 'table')
-    .option('--project <id>', 'default project for unqualified table names', DEFAULT_PROJECT)
-    .option('--legacy-sql', 'use legacy SQL')
-    .option('--create', 'start an empty warehouse when --data-dir holds none (default: exit 78)')
-    .action(async (sql: string, flags: QueryFlags) => ctx.exit(await queryCommand(sql, flags, ctx.io)));
-  cmd.addHelpText('after', exitCodeHelp());
-  usageErrors(cmd);
 }

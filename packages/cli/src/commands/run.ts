@@ -17,9 +17,7 @@ import {
   WarehouseUnreachableError,
   WorkflowError,
 } from '@data-pipeline/local';
-import { type Command, Option } from 'commander';
-import { exitCodeHelp } from '../exit-help.js';
-import { type CliIo, type CommandContext, signalExitCode, usageErrors } from '../io.js';
+import { type CliIo, signalExitCode } from '../io.js';
 import { formatStepLine, resolveLogFormat } from '../step-lines.js';
 
 export class UsageError extends Error {
@@ -97,8 +95,6 @@ export function parseWarehouseUrl(value: string): string {
     );
   return url.href.replace(/\/$/, '');
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Only what a step needs from the caller's environment; never the whole thing (no stray credentials). */
 export function stepBaseEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -200,50 +196,4 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   } catch (e) {
     return reportError(io, 'dp run', e);
   }
-}
-
-export function registerRun(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command('run')
-    .description(
-      'run an Argo Workflow YAML locally: containers become local processes, BigQuery the embedded warehouse',
-    )
-    .argument('<workflow.yaml>', 'the Argo Workflow file (the same file you submit to a cluster)')
-    .option('-p, --param <name=value>', 'workflow parameter (repeatable)', collect, [])
-    .option('--warehouse <embedded|bigquery>', 'embedded local warehouse or real BigQuery (ADC)', 'embedded')
-    .option('--data-dir <dir>', 'data directory of the embedded warehouse (and step logs)', '.data')
-    .option(
-      '--url <url>',
-      'use a running `dp warehouse serve` (e.g. http://127.0.0.1:9050) instead of --data-dir',
-    )
-    .option('--engine <native|airflow>', 'operator engine passed to every step as DP_ENGINE', 'native')
-    .option('--entrypoint <template>', 'start at this template instead of spec.entrypoint')
-    .option(
-      '--secret <name=path>',
-      'Kubernetes Secret as a local file or directory (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--configmap <file>',
-      "ConfigMaps for configMap volumes from this YAML file (repeatable; besides the workflow file's own)",
-      collect,
-      [],
-    )
-    .option('--images-manifest <file>', 'images manifest (default: images/images.json above the workflow)')
-    .option('-v, --verbose', 'stream every step output line to stderr')
-    .option(
-      '--log-format <auto|pretty|json>',
-      "how -v shows the steps' JSON log records: pretty on a terminal, json (as written) when piped",
-      'auto',
-    )
-    .addOption(
-      new Option(
-        '--time-scale <factor>',
-        'multiply retry backoffs and deadlines by this factor (0 < f <= 1; for tests)',
-      ).hideHelp(),
-    )
-    .action(async (file: string, flags: RunFlags) => ctx.exit(await runCommand(file, flags, ctx.io)));
-  cmd.addHelpText('after', exitCodeHelp());
-  usageErrors(cmd);
 }
