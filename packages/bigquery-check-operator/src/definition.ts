@@ -251,13 +251,14 @@ async function runIntervalCheck(
 /** The native engine: the three 1.8.2 check operators (legacy SQL, get_first semantics) on @google-cloud/bigquery. */
 export async function runCheckOperator(ctx: NativeContext<CheckKwargs>): Promise<NativeResult> {
   const kind = checkKind(ctx.kwargs);
-  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
   const interval = kind === 'interval' ? intervalSql(ctx.kwargs) : undefined;
+  // Like Airflow, which renders template_fields before execute() looks up the connection.
   const { kwargs, extra } = await renderTemplatedFields(
     ctx,
     ['sql'],
     interval ? { sql1: interval.sql1, sql2: interval.sql2 } : {},
   );
+  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
   const bq = await bigQueryFor(ctx, target);
   let lastJobId = '';
   const run: Runner = {

@@ -108,8 +108,9 @@ function bqlDialectConflict(bql: string, useLegacySql: boolean): string | undefi
 
 /** The native engine: BigQueryOperator.execute of 1.8.2 on @google-cloud/bigquery. */
 export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwargs>): Promise<NativeResult> {
-  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
+  // Like Airflow, which renders template_fields before execute() looks up the connection.
   const { kwargs } = await renderTemplatedFields(ctx, ['bql', 'destination_dataset_table']);
+  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
   const conflict = bqlDialectConflict(kwargs.bql, kwargs.use_legacy_sql);
   if (conflict) {
     // BigQuery itself rejects this pair; say so before spending a job.
