@@ -11,6 +11,7 @@ import { oneLine } from './one-line.js';
 import { type NativeContext, type OperatorDefinition, OperatorError } from './operator.js';
 import { writeOutputs } from './outputs.js';
 import { Redactor } from './stream.js';
+import { renderTemplatedFields, templateRenderer } from './templates.js';
 
 /** Everything the CLI takes from the outside world; `main` wires it to `process`, tests pass their own. */
 export interface CliIO {
@@ -75,11 +76,11 @@ async function runNative(
 ): Promise<EngineOutcome> {
   const native = definition.native;
   if (!native) throw new OperatorError('usage', `--engine native: not supported by ${definition.name}`);
-  const ctx: NativeContext<unknown> = {
+  const renderTemplate = templateRenderer(config);
+  const ctx: Omit<NativeContext<unknown>, 'kwargs'> = {
     taskId: config.taskId,
     dagId: config.dagId,
     executionDate: config.executionDate,
-    kwargs: config.kwargs,
     extra: config.extra,
     gcpProject: connections.gcpProject,
     keyFile: connections.keyFile,
@@ -87,6 +88,11 @@ async function runNative(
     env: io.env,
     log: log.child({ src: 'native', task_id: config.taskId }),
     signal: io.signal,
+    renderTemplate,
+  };
+  const run = async () => {
+    const kwargs = await renderTemplatedFields(config.kwargs, definition.templatedFields, renderTemplate);
+    return native({ ...ctx, kwargs } as never);
   };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<'aborted'>((resolve) => {
@@ -95,7 +101,7 @@ async function runNative(
     else io.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const result = await Promise.race([native(ctx as never), aborted]);
+    const result = await Promise.race([run(), aborted]);
     if (result === 'aborted') {
       return {
         exitClass: signalClass(io.signal),

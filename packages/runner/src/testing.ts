@@ -1,4 +1,12 @@
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -138,4 +146,19 @@ export function findSharedDir(repoRoot: string, env: Record<string, string | und
     }
   }
   return undefined;
+}
+
+/**
+ * The static value imports (`import … from 'name'`, not `import type`) of `names` in the `.ts` files of `srcDir`, as
+ * `file: name`: for tests that keep start-up-heavy libraries behind a lazy `await import(…)`.
+ */
+export function staticImportsOf(srcDir: string, names: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(srcDir, file), 'utf8');
+    for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+      if (names.includes(m[1] as string)) found.push(`${file}: ${m[1]}`);
+    }
+  }
+  return found;
 }
