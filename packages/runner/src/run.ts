@@ -121,6 +121,8 @@ async function runNative(
  * An operator CLI from start to exit code: parse and validate (once), resolve connections, run the engine, classify,
  * write the output files, print one line on failure. Never throws; never touches `process`.
  */
+// ~120 lines, kept whole: `finish` and the state it reads (outputs, outputs dir, logger) serve every exit path, and
+// each step is already one call (parseInvocation, bootstrapConnections, runNative / runAirflowEngine).
 export async function runOperatorCli(definition: OperatorDefinition, io: CliIO): Promise<number> {
   let redactor = new Redactor([]);
   let outputsDir = outputsDirFromArgv(io.argv);
