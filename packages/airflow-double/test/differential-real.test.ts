@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -12,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DAG_SOURCE, renderAirflowCfg } from '@data-pipeline/runner';
-import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { findRealAirflow, spawnCollecting } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN_DIR, PKG } from './helpers.js';
 
@@ -52,19 +51,11 @@ let root: string;
 const initialised: Record<Engine, { home: string; initdb: Run }> = {} as never;
 
 function exec(file: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCollecting(file, args, { env, cwd }).closed.then(({ code, stdout, stderr }) => ({
+    code,
+    stdout,
+    stderr,
+  }));
 }
 
 function pathFor(engine: Engine): string {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -12,8 +11,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { expectStepFailure, readOutputsIfAny } from '@data-pipeline/operator-testing';
 import { EXIT_CODES } from '@data-pipeline/runner';
-import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { findRealAirflow, jsonRecords, spawnCollecting } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessWatch, type SeenProcess } from './support/process-watch.js';
 
@@ -299,7 +299,7 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
     ...xcomIn,
     ...(s.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const { child, closed } = spawnCollecting(process.execPath, args, {
     env: {
       PATH: `${airflowBinDir}:${process.env.PATH}`,
       HOME: dir,
@@ -309,18 +309,8 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
       DP_TIER_CALLBACKS: callbacksFile,
       DP_KILL_GRACE_PERIOD: '10',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tracked = watch.track(child.pid as number);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   let signalledAt: number | undefined;
   const poll = s.signal
     ? setInterval(() => {
@@ -334,21 +324,15 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
         }
       }, 200)
     : undefined;
-  const code = await closed;
+  const { code, stdout, stderr } = await closed;
   if (poll) clearInterval(poll);
   const processes = tracked.stop();
-  const out: Record<string, string> = {};
-  if (existsSync(outputs))
-    for (const f of readdirSync(outputs)) out[f] = readFileSync(join(outputs, f), 'utf8');
   return {
     code,
     stdout,
     stderr,
-    records: stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l)),
-    outputs: out,
+    records: jsonRecords<Record<string, unknown> & { msg: string }>(stdout),
+    outputs: readOutputsIfAny(outputs),
     processes,
     tmpLeft: readdirSync(scratch),
     callbacks: existsSync(callbacksFile)
@@ -396,13 +380,7 @@ function expectSuccess(r: RunResult, state: 'success' | 'skipped', skipped: stri
 }
 
 function expectFailure(r: RunResult, code: number, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^airflow-operator: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/Traceback|\n\s+at .*:\d+:\d+/);
-  expect(r.outputs['exit-code']).toBe(String(code));
+  expectStepFailure(r, 'airflow-operator', code, pattern, /Traceback|\n\s+at .*:\d+:\d+/);
   expect(Object.keys(r.outputs).sort()).toEqual([
     'exit-class',
     'exit-code',

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { findRealAirflow, jsonRecords, spawnCollecting } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The initialised-database template (packages/runner/src/db-template.ts) end to end: the real airflow-operator bin as a
@@ -41,7 +41,7 @@ interface Step {
 function step(home: string, env: Record<string, string>, args: string[]): Promise<Step> {
   const scratch = mkdtempSync(join(root, 'tmp-'));
   const argvLog = join(scratch, '..', `${scratch.split('/').pop()}.argv`);
-  const child = spawn(
+  const { closed } = spawnCollecting(
     process.execPath,
     [BIN, '--task-id', 'tpl_task', '--execution-date', '2026-11-23', '--log-format', 'json', ...args],
     {
@@ -54,41 +54,27 @@ function step(home: string, env: Record<string, string>, args: string[]): Promis
         AIRFLOW_DOUBLE_HEARTBEAT_MS: '5',
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
+  return closed.then(({ code, stdout, stderr }) => {
+    const records = jsonRecords<{ msg: string; src?: string }>(stdout);
+    const commands = existsSync(argvLog)
+      ? readFileSync(argvLog, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { argv?: string[]; kind?: string })
+          .filter((e) => e.kind === 'invocation' && Array.isArray(e.argv))
+          .map((e) => (e.argv as string[])[1] ?? '')
+      : [];
+    return {
+      code,
+      stdout,
+      stderr,
+      msgs: records.filter((r) => r.src === undefined).map((r) => r.msg),
+      airflowCommands: commands,
+      tmpLeft: readdirSync(scratch),
+    };
   });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      const records = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { msg: string; src?: string });
-      const commands = existsSync(argvLog)
-        ? readFileSync(argvLog, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as { argv?: string[]; kind?: string })
-            .filter((e) => e.kind === 'invocation' && Array.isArray(e.argv))
-            .map((e) => (e.argv as string[])[1] ?? '')
-        : [];
-      resolve({
-        code,
-        stdout,
-        stderr,
-        msgs: records.filter((r) => r.src === undefined).map((r) => r.msg),
-        airflowCommands: commands,
-        tmpLeft: readdirSync(scratch),
-      });
-    }),
-  );
 }
 
 const cacheEntries = (home: string) => {

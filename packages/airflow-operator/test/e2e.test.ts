@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -10,7 +10,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectStepFailure, readOutputsIfAny } from '@data-pipeline/operator-testing';
 import { EXIT_CODES } from '@data-pipeline/runner';
+import { jsonRecords, spawnCollecting } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End-to-end: the real airflow-operator bin as a subprocess, with packages/airflow-double's `airflow` first on PATH.
@@ -111,7 +113,7 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
     ...(opts.args ?? BASH),
   ];
   const started = Date.now();
-  const child = spawn(
+  const { child, closed, stdoutSoFar } = spawnCollecting(
     opts.pid1 ? 'unshare' : process.execPath,
     opts.pid1 ? ['-p', '-f', process.execPath, ...args] : args,
     {
@@ -125,14 +127,11 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
         DP_KILL_GRACE_PERIOD: '5',
         ...opts.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let stdout = '';
-  let stderr = '';
   let signalled = false;
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
+  child.stdout?.on('data', () => {
+    const stdout = stdoutSoFar();
     if (opts.signal && !signalled && stdout.includes('"src":"airflow"') && stdout.includes('Logging into:')) {
       signalled = true;
       setTimeout(() => {
@@ -141,20 +140,10 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
       }, 200);
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (c, s) => resolve([c, s])),
-  );
+  const { code, signal, stdout, stderr } = await closed;
   const ms = Date.now() - started;
-  const records = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
-  const out: Record<string, string> = {};
-  if (existsSync(outputs))
-    for (const f of readdirSync(outputs)) out[f] = readFileSync(join(outputs, f), 'utf8');
+  const records = jsonRecords<Record<string, unknown> & { msg: string }>(stdout);
+  const out = readOutputsIfAny(outputs);
   return {
     code,
     signal,
@@ -169,13 +158,7 @@ async function runOperator(opts: RunOptions = {}): Promise<Result> {
 }
 
 function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^airflow-operator: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
-  expect(r.outputs['exit-code']).toBe(String(code));
+  expectStepFailure(r, 'airflow-operator', code, pattern);
   expect(r.tmp, 'AIRFLOW_HOME must be removed').toEqual([]);
 }
 

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConnectionUri } from '@data-pipeline/runner';
-import { findRealAirflow, tempDir } from '@data-pipeline/runner/testing';
+import { findRealAirflow, jsonRecords, spawnCollecting, tempDir } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Real Apache Airflow 1.8.2, connections (issue 13 §3). A probe run by the task (a BashOperator, so in the task's own
@@ -116,7 +115,7 @@ describe.skipIf('skip' in found)('connections on real Airflow 1.8.2', () => {
     const env: Record<string, string | undefined> = { ...process.env };
     delete env.GOOGLE_APPLICATION_CREDENTIALS;
     delete env.GOOGLE_CLOUD_PROJECT;
-    const child = spawn(
+    const { closed } = spawnCollecting(
       process.execPath,
       [
         BIN,
@@ -140,29 +139,13 @@ describe.skipIf('skip' in found)('connections on real Airflow 1.8.2', () => {
           CLOUDSDK_CONFIG: gcloud,
           ...extraEnv,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    const line = stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; src?: string })
-      .find((r) => r.src === 'task-log' && r.msg.includes('PROBE {'))?.msg;
+    const { code, stdout, stderr } = await closed;
+    const records = jsonRecords<{ msg: string; src?: string }>(stdout);
+    const line = records.find((r) => r.src === 'task-log' && r.msg.includes('PROBE {'))?.msg;
     const probeJson = line ? line.slice(line.indexOf('PROBE {') + 'PROBE '.length) : undefined;
-    const uriLine = stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; src?: string })
-      .find((r) => r.src === 'task-log' && r.msg.includes('URIPROBE {'))?.msg;
+    const uriLine = records.find((r) => r.src === 'task-log' && r.msg.includes('URIPROBE {'))?.msg;
     return {
       code,
       stdout,

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -12,8 +11,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectStepFailure, readOutputsIfAny } from '@data-pipeline/operator-testing';
 import { EXIT_CODES } from '@data-pipeline/runner';
-import { findRealAirflow } from '@data-pipeline/runner/testing';
+import { findRealAirflow, jsonRecords, spawnCollecting } from '@data-pipeline/runner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessWatch, type SeenProcess } from './support/process-watch.js';
 
@@ -201,7 +201,7 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
     JSON.stringify(s.kwargs),
   ];
   const started = Date.now();
-  const child = spawn(process.execPath, args, {
+  const { child, closed } = spawnCollecting(process.execPath, args, {
     env: {
       PATH: `${airflowBinDir}:${process.env.PATH}`,
       HOME: dir,
@@ -211,18 +211,8 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
       DP_KILL_GRACE_PERIOD: '10',
       ...s.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tracked = watch.track(child.pid as number);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   let signalledAt: number | undefined;
   const modes = new Map<string, number>();
   const poll = setInterval(() => {
@@ -241,16 +231,11 @@ async function runScenario(name: Name, airflowBinDir: string): Promise<RunResult
       // the home appeared or vanished mid-walk: try again
     }
   }, 200);
-  const code = await closed;
+  const { code, stdout, stderr } = await closed;
   clearInterval(poll);
   const processes = tracked.stop();
-  const records = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
-  const out: Record<string, string> = {};
-  if (existsSync(outputs))
-    for (const f of readdirSync(outputs)) out[f] = readFileSync(join(outputs, f), 'utf8');
+  const records = jsonRecords<Record<string, unknown> & { msg: string }>(stdout);
+  const out = readOutputsIfAny(outputs);
   return {
     code,
     stdout,
@@ -274,13 +259,7 @@ function run(name: Name): Promise<RunResult> {
 const taskLog = (r: RunResult): string[] => r.records.filter((x) => x.src === 'task-log').map((x) => x.msg);
 
 function expectFailure(r: RunResult, code: number, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^airflow-operator: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
-  expect(r.outputs['exit-code']).toBe(String(code));
+  expectStepFailure(r, 'airflow-operator', code, pattern);
   expect(r.tmpLeft, 'the private AIRFLOW_HOME must be removed').toEqual([]);
 }
 

@@ -1,4 +1,3 @@
-import { oneLine as sharedOneLine } from '@data-pipeline/runner/one-line';
 import nunjucks from 'nunjucks';
 import { PyTypeError, PyValueError, pyTypeName } from './pydatetime.js';
 import {
@@ -238,7 +237,16 @@ export function normalizeTemplateSource(text: string): string {
   return lines.join('\n');
 }
 
-const oneLine = (s: string): string => sharedOneLine(s, { keep: 'flatten', max: Number.POSITIVE_INFINITY });
+/**
+ * Error text on one line: line breaks and runs of white space become one space (unbounded; whoever prints the
+ * message bounds it). Written here, not imported from the runner's `oneLine`, because the runner loads this package
+ * to render templated fields for the native engine: this package depends on nothing of ours.
+ */
+const oneLine = (s: string): string =>
+  s
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 
 /**
  * Renders `text` like Airflow 1.8.2's `env.from_string(text).render(**context)` (Jinja2 defaults). Throws

@@ -2,17 +2,16 @@ import {
   BIGQUERY_ENDPOINT_FLAG,
   bigQueryAirflowDagSettings,
   bigQueryFor,
-  classifyAirflowBigQueryLog,
   getQueryResults,
   lastJobOutputs,
   oneLine,
-  renderTemplatedFields,
   resolveBigQueryTarget,
   runQueryJob,
   withBigQueryErrors,
 } from '@data-pipeline/bigquery-client';
 import {
   type AirflowTaskRecord,
+  classifyAirflowBigQueryLog,
   type ExitClass,
   type NativeContext,
   type NativeResult,
@@ -250,14 +249,17 @@ async function runIntervalCheck(
 
 /** The native engine: the three 1.8.2 check operators (legacy SQL, get_first semantics) on @google-cloud/bigquery. */
 export async function runCheckOperator(ctx: NativeContext<CheckKwargs>): Promise<NativeResult> {
-  const kind = checkKind(ctx.kwargs);
-  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
-  const interval = kind === 'interval' ? intervalSql(ctx.kwargs) : undefined;
-  const { kwargs, extra } = await renderTemplatedFields(
-    ctx,
-    ['sql'],
-    interval ? { sql1: interval.sql1, sql2: interval.sql2 } : {},
-  );
+  const { kwargs } = ctx; // `sql` rendered by the runner
+  const kind = checkKind(kwargs);
+  const interval = kind === 'interval' ? intervalSql(kwargs) : undefined;
+  // IntervalCheckOperator's template_fields are the two queries it builds from its kwargs.
+  const extra: Record<string, string> = interval
+    ? {
+        sql1: await ctx.renderTemplate('sql1', interval.sql1),
+        sql2: await ctx.renderTemplate('sql2', interval.sql2),
+      }
+    : {};
+  const target = resolveBigQueryTarget(ctx, kwargs.bigquery_conn_id);
   const bq = await bigQueryFor(ctx, target);
   let lastJobId = '';
   const run: Runner = {

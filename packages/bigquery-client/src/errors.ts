@@ -1,4 +1,8 @@
-import { type ExitClass, OperatorError } from '@data-pipeline/runner';
+import {
+  classifyBigQueryReason as classifyReason,
+  type ExitClass,
+  OperatorError,
+} from '@data-pipeline/runner';
 import { oneLine as sharedOneLine } from '@data-pipeline/runner/one-line';
 
 /** What a BigQuery failure looks like after the client library wrapped it. */
@@ -23,33 +27,6 @@ export class BigQueryJobError extends Error {
   }
 }
 
-const TRANSIENT_REASONS = new Set([
-  'backendError',
-  'internalError',
-  'rateLimitExceeded',
-  'quotaExceeded',
-  'jobBackendError',
-  'jobInternalError',
-  'timeout',
-]);
-const PERMISSION_REASONS = new Set([
-  'accessDenied',
-  'billingNotEnabled',
-  'authError',
-  'forbidden',
-  'unauthorized',
-]);
-const INVALID_REASONS = new Set([
-  'invalid',
-  'invalidQuery',
-  'badRequest',
-  'duplicate',
-  'notFound',
-  'responseTooLarge',
-  'resourcesExceeded',
-  'resourceInUse',
-  'tableUnavailable',
-]);
 const TRANSIENT_NET = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
@@ -78,18 +55,6 @@ function networkCode(err: unknown): string | undefined {
   }
   const msg = err instanceof Error ? err.message : String(err);
   return /\b(ECONNRESET|ETIMEDOUT|ECONNREFUSED|EPIPE|EAI_AGAIN|ENOTFOUND|ESOCKETTIMEDOUT)\b/.exec(msg)?.[1];
-}
-
-/** Reason → class for a job's `errorResult` (and for `reason`s in HTTP errors). */
-export function classifyReason(reason: string, message = ''): ExitClass {
-  if (TRANSIENT_REASONS.has(reason)) return 'transient';
-  if (PERMISSION_REASONS.has(reason)) return 'permission-denied';
-  if (reason === 'notFound') {
-    return /Not found: (Project|Job)\b/i.test(message) ? 'configuration' : 'invalid-input';
-  }
-  if (INVALID_REASONS.has(reason)) return 'invalid-input';
-  if (reason === 'stopped') return 'task-failed';
-  return 'task-failed';
 }
 
 /**
@@ -126,7 +91,7 @@ export function classifyBigQueryError(err: unknown): ExitClass {
   if (typeof status === 'number') {
     if (status === 401) return 'permission-denied';
     if (status === 403) {
-      if (reasons.some((r) => TRANSIENT_REASONS.has(r))) return 'transient';
+      if (reasons.some((r) => classifyReason(r) === 'transient')) return 'transient';
       if (reasons.includes('responseTooLarge')) return 'invalid-input';
       return 'permission-denied';
     }
@@ -136,7 +101,7 @@ export function classifyBigQueryError(err: unknown): ExitClass {
       return 'configuration';
     }
     if (status === 408 || status === 429 || status >= 500) return 'transient';
-    if (reasons.some((r) => TRANSIENT_REASONS.has(r))) return 'transient';
+    if (reasons.some((r) => classifyReason(r) === 'transient')) return 'transient';
     if (status >= 400) return 'invalid-input';
   }
   const net = networkCode(err);
@@ -191,22 +156,4 @@ export async function withBigQueryErrors<T>(
     if (signal.aborted) throw err;
     throw toOperatorError(err, what);
   }
-}
-
-/**
- * For the Airflow engine: classifies what 1.8.2's BigQuery hook wrote into the task log
- * (`BigQuery job failed. Final error was: {'reason': 'invalidQuery', ...}`). HTTP errors (`<HttpError 403 ...>`)
- * are left to the runner's shared table.
- */
-export function classifyAirflowBigQueryLog(taskLog: readonly string[]): ExitClass | undefined {
-  for (let i = taskLog.length - 1; i >= 0; i--) {
-    const line = taskLog[i] as string;
-    const m = /BigQuery job failed\. Final error was: (\{.*?\})/.exec(line);
-    if (m) {
-      const reason = /'reason':\s*u?'([A-Za-z]+)'/.exec(m[1] as string)?.[1];
-      const message = /'message':\s*u?'([^']*)'/.exec(m[1] as string)?.[1] ?? '';
-      return reason ? classifyReason(reason, message) : 'task-failed';
-    }
-  }
-  return undefined;
 }

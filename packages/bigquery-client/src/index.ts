@@ -8,9 +8,7 @@ export {
 export { type CreateBigQueryOptions, createBigQuery, normalizeEndpoint } from './client.js';
 export {
   BigQueryJobError,
-  classifyAirflowBigQueryLog,
   classifyBigQueryError,
-  classifyReason,
   describeBigQueryError,
   oneLine,
   toOperatorError,
@@ -37,7 +35,6 @@ export {
   ENDPOINT_FLAG,
   KEY_PATH_EXTRA,
   PROJECT_EXTRA,
-  renderTemplatedFields,
   resolveBigQueryTarget,
 } from './native.js';
 export {

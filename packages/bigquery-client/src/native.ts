@@ -48,38 +48,3 @@ export async function bigQueryFor(ctx: NativeContext<unknown>, target: BigQueryT
     throw new OperatorError('configuration', `cannot set up the BigQuery client: ${(err as Error).message}`);
   }
 }
-
-/**
- * Renders the named string kwargs with Airflow 1.8.2's context for the run's execution date. Template errors
- * (UndefinedError, syntax, ValueError from macros) → OperatorError invalid-input (65).
- * The template engine (nunjucks, ~30 ms to load) is imported here, lazily: an operator bin running the Airflow
- * engine (Airflow renders the templates) never loads it before spawning Airflow.
- */
-export async function renderTemplatedFields<K extends Record<string, unknown>>(
-  ctx: NativeContext<K>,
-  fields: readonly (keyof K & string)[],
-  extraTemplates: Readonly<Record<string, string>> = {},
-): Promise<{ kwargs: K; extra: Record<string, string> }> {
-  const { renderTemplate, TemplateRenderError, templateContext } = await import(
-    '@data-pipeline/airflow-templates'
-  );
-  const tctx = templateContext(ctx.executionDate, { dagId: ctx.dagId, taskId: ctx.taskId });
-  const render = (name: string, value: string): string => {
-    try {
-      return renderTemplate(value, tctx);
-    } catch (err) {
-      if (err instanceof TemplateRenderError) {
-        throw new OperatorError('invalid-input', `cannot render ${name}: ${err.message}`);
-      }
-      throw err;
-    }
-  };
-  const kwargs: Record<string, unknown> = { ...ctx.kwargs };
-  for (const f of fields) {
-    const v = kwargs[f];
-    if (typeof v === 'string') kwargs[f] = render(f, v);
-  }
-  const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries(extraTemplates)) extra[k] = render(k, v);
-  return { kwargs: kwargs as K, extra };
-}

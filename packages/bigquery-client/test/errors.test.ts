@@ -2,7 +2,6 @@ import { OperatorError } from '@data-pipeline/runner';
 import { describe, expect, it } from 'vitest';
 import {
   BigQueryJobError,
-  classifyAirflowBigQueryLog,
   classifyBigQueryError,
   describeBigQueryError,
   withBigQueryErrors,
@@ -55,20 +54,6 @@ describe('classifyBigQueryError', () => {
   it('describes in one line', () => {
     const d = describeBigQueryError(api(403, 'accessDenied', 'Access Denied:\nProject p'), 'jobs.insert');
     expect(d).toBe('jobs.insert failed: HTTP 403 accessDenied: Access Denied: Project p');
-  });
-});
-
-describe('classifyAirflowBigQueryLog', () => {
-  it('reads the errorResult reason 1.8.2 logs', () => {
-    const line =
-      "Subtask: Exception: BigQuery job failed. Final error was: {'reason': 'invalidQuery', 'location': 'query', 'message': 'Syntax error'}. The job was: {...}";
-    expect(classifyAirflowBigQueryLog(['a', line])).toBe('invalid-input');
-    expect(
-      classifyAirflowBigQueryLog([
-        "Exception: BigQuery job failed. Final error was: {u'reason': u'backendError', u'message': u'x'}",
-      ]),
-    ).toBe('transient');
-    expect(classifyAirflowBigQueryLog(['nothing here'])).toBeUndefined();
   });
 });
 

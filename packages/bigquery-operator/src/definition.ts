@@ -2,11 +2,9 @@ import {
   BIGQUERY_ENDPOINT_FLAG,
   bigQueryAirflowDagSettings,
   bigQueryFor,
-  classifyAirflowBigQueryLog,
   formatTableName,
   lastJobOutputs,
   parseTableName,
-  renderTemplatedFields,
   resolveBigQueryTarget,
   rowsWritten,
   runQueryJob,
@@ -16,6 +14,7 @@ import {
 } from '@data-pipeline/bigquery-client';
 import {
   type AirflowTaskRecord,
+  classifyAirflowBigQueryLog,
   type NativeContext,
   type NativeResult,
   type OperatorDefinition,
@@ -108,8 +107,8 @@ function bqlDialectConflict(bql: string, useLegacySql: boolean): string | undefi
 
 /** The native engine: BigQueryOperator.execute of 1.8.2 on @google-cloud/bigquery. */
 export async function runBigQueryOperator(ctx: NativeContext<BigQueryOperatorKwargs>): Promise<NativeResult> {
-  const target = resolveBigQueryTarget(ctx, ctx.kwargs.bigquery_conn_id);
-  const { kwargs } = await renderTemplatedFields(ctx, ['bql', 'destination_dataset_table']);
+  const { kwargs } = ctx; // `bql` and `destination_dataset_table` rendered by the runner
+  const target = resolveBigQueryTarget(ctx, kwargs.bigquery_conn_id);
   const conflict = bqlDialectConflict(kwargs.bql, kwargs.use_legacy_sql);
   if (conflict) {
     // BigQuery itself rejects this pair; say so before spending a job.

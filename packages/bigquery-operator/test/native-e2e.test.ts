@@ -231,4 +231,11 @@ describe('bigquery-operator --engine native (subprocess, local BigQuery endpoint
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/project/i);
   });
+
+  it('a template it cannot render and no GCP project → 65: templates render first, as Airflow renders before execute()', async () => {
+    const out = outDir();
+    const args = base(out).filter((a, i, all) => a !== '--gcp-project' && all[i - 1] !== '--gcp-project');
+    const r = await runInProcess(definition, [...args, '--bql', 'SELECT {{ macros.ds_add(ds, "x") }}']);
+    expectOneLineFailure(r, 65, /^bigquery-operator: cannot render bql: /);
+  });
 });

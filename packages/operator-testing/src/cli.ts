@@ -1,9 +1,8 @@
 /** Runs an operator bin as a real subprocess (async, so an in-process fake server can answer). Test support only. */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperatorDefinition } from '@data-pipeline/runner';
-import { runInProcess as runnerInProcess, tempDir } from '@data-pipeline/runner/testing';
+import { runInProcess as runnerInProcess, spawnCollecting, tempDir } from '@data-pipeline/runner/testing';
 import { expect } from 'vitest';
 
 export interface CliResult {
@@ -19,26 +18,11 @@ export function runCli(
   env: Record<string, string | undefined> = {},
   timeoutMs = 20_000,
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+  const { child, closed } = spawnCollecting(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...env },
   });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return closed.finally(() => clearTimeout(timer));
 }
 
 export { tempDir };
@@ -52,6 +36,26 @@ export function expectOneLineFailure(
   expect(r.code).toBe(code);
   expect(r.stderr).toMatch(message);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+/**
+ * A step's failure as a bin reports it: exit `code`, exactly one non-empty stderr line, `<bin>: …` matching
+ * `pattern`, no stack trace in stderr (`noTrace`, a Node frame by default), and `exit-code` written.
+ */
+export function expectStepFailure(
+  r: { code: number | null; stderr: string; outputs: Record<string, string> },
+  bin: string,
+  code: number,
+  pattern: RegExp,
+  noTrace: RegExp = /\n\s+at .*:\d+:\d+/,
+): void {
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]?.startsWith(`${bin}: `), lines[0]).toBe(true);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(noTrace);
+  expect(r.outputs['exit-code']).toBe(String(code));
 }
 
 export function readOutputs(dir: string): Record<string, string> {

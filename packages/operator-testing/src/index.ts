@@ -3,6 +3,7 @@ export { airflowEnv, DOUBLE_BIN, DOUBLE_READY, KEY_MARKER, writeFakeKey } from '
 export {
   type CliResult,
   expectOneLineFailure,
+  expectStepFailure,
   readOutputs,
   readOutputsIfAny,
   runCli,

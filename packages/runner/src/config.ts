@@ -187,9 +187,36 @@ function describeIssue(issue: z.$ZodIssue): string {
   return issue.message.split('\n')[0] ?? 'invalid';
 }
 
+/** Reads parsed flag values: a flag's string value, and its env fallback (unset or empty: none). */
+interface FlagReader {
+  readonly str: (flag: string) => string | undefined;
+  readonly fromEnv: (f: FlagDescriptor | undefined) => string | undefined;
+  readonly byName: ReadonlyMap<string, FlagDescriptor>;
+}
+
+function flagReader(
+  flags: readonly FlagDescriptor[],
+  values: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): FlagReader {
+  return {
+    str: (flag) => {
+      const v = values[flag];
+      return typeof v === 'string' ? v : undefined;
+    },
+    fromEnv: (f) => {
+      if (!f?.env) return undefined;
+      const v = env[f.env];
+      return v === undefined || v === '' ? undefined : v;
+    },
+    byName: new Map(flags.map((f) => [f.flag, f])),
+  };
+}
+
 /**
  * Turns argv + env into a validated RunConfig (or a help/version request). Reads only `--kwargs-file` and `@file`
  * values. Every problem is an OperatorError with a one-line message (usage → 64, invalid kwargs-file data → 65).
+ * Steps, in the order their errors win: help/version, the runner's own flags, DAG-file flags, kwargs.
  */
 export function parseInvocation(
   definition: OperatorDefinition,
@@ -204,17 +231,24 @@ export function parseInvocation(
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
-  const str = (flag: string): string | undefined => {
-    const v = values[flag];
-    return typeof v === 'string' ? v : undefined;
+  const read = flagReader(flags, values, env);
+  const base = parseRunnerFlags(definition, read);
+  const dagFile = definition.dagFileMode ? parseDagFileFlags(flags, values) : undefined;
+  if (dagFile) {
+    const extra: Record<string, string | undefined> = {};
+    for (const f of flags) if (f.group === 'extra') extra[f.flag] = read.str(f.flag) ?? read.fromEnv(f);
+    return { kind: 'run', config: { ...base, kwargs: {}, extra, dagFile } };
+  }
+  const { kwargs, fromFlags, extra } = collectKwargs(flags, read);
+  return {
+    kind: 'run',
+    config: { ...base, kwargs: validateKwargs(definition, kwargs, fromFlags, read.byName), extra },
   };
-  const fromEnv = (f: FlagDescriptor | undefined): string | undefined => {
-    if (!f?.env) return undefined;
-    const v = env[f.env];
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const byName = new Map(flags.map((f) => [f.flag, f]));
+}
 
+/** The runner's own flags (every operator has them): ids, date, engine, log format, grace period, folders. */
+function parseRunnerFlags(definition: OperatorDefinition, read: FlagReader) {
+  const { str, fromEnv, byName } = read;
   const taskId = str('task-id');
   if (taskId === undefined) throw usage('missing required flag --task-id');
   if (!ID_RE.test(taskId))
@@ -229,57 +263,17 @@ export function parseInvocation(
   const dateText = str('execution-date');
   if (dateText === undefined) throw usage('missing required flag --execution-date');
   const executionDate = parseExecutionDate(dateText);
-
-  const engineFlag = byName.get('engine');
-  const engineText = str('engine') ?? fromEnv(engineFlag);
-  const available = availableEngines(definition);
-  let engine: Engine;
-  if (engineText === undefined) {
-    const first = available[0];
-    if (!first) throw new OperatorError('configuration', `${definition.name} declares no usable engine`);
-    engine = first;
-  } else {
-    if (engineText !== 'airflow' && engineText !== 'native') {
-      throw usage(`--engine ${shown(engineText)}: expected airflow or native`);
-    }
-    if (!available.includes(engineText)) {
-      throw usage(
-        `--engine ${engineText}: not supported by ${definition.name} (supported: ${available.join(', ')})`,
-      );
-    }
-    engine = engineText;
-  }
+  const engine = parseEngine(definition, str('engine') ?? fromEnv(byName.get('engine')));
 
   const logFormatText = str('log-format') ?? fromEnv(byName.get('log-format'));
   if (logFormatText !== undefined && logFormatText !== 'json' && logFormatText !== 'pretty') {
     throw usage(`--log-format ${shown(logFormatText)}: expected json or pretty`);
   }
-
-  const graceText = str('kill-grace-period') ?? fromEnv(byName.get('kill-grace-period'));
-  let killGraceMs = DEFAULT_KILL_GRACE_SECONDS * 1000;
-  if (graceText !== undefined) {
-    const n = Number(graceText);
-    if (graceText.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
-      throw usage(`--kill-grace-period ${shown(graceText)}: expected seconds between 0 and 3600`);
-    }
-    killGraceMs = Math.round(n * 1000);
-  }
-
+  const killGraceMs = parseKillGrace(str('kill-grace-period') ?? fromEnv(byName.get('kill-grace-period')));
   const connectionsDirGiven = str('connections-dir') ?? fromEnv(byName.get('connections-dir'));
   const outputsDir = str('outputs-dir');
-  if (outputsDir !== undefined) {
-    if (outputsDir === '') throw usage('--outputs-dir needs a value');
-    try {
-      if (!statSync(outputsDir).isDirectory())
-        throw usage(`--outputs-dir ${shown(outputsDir)}: not a directory`);
-    } catch (err) {
-      if (err instanceof OperatorError) throw err;
-      // Absent is fine: it is created when the outputs are written.
-    }
-  }
-
-  const dagFile = definition.dagFileMode ? parseDagFileFlags(flags, values) : undefined;
-  const base = {
+  if (outputsDir !== undefined) checkOutputsDir(outputsDir);
+  return {
     taskId,
     dagId,
     executionDate,
@@ -291,13 +285,52 @@ export function parseInvocation(
     killGraceMs,
     logFormat: logFormatText as 'json' | 'pretty' | undefined,
   };
-  if (dagFile) {
-    const extra: Record<string, string | undefined> = {};
-    for (const f of flags) if (f.group === 'extra') extra[f.flag] = str(f.flag) ?? fromEnv(f);
-    return { kind: 'run', config: { ...base, kwargs: {}, extra, dagFile } };
-  }
+}
 
-  // kwargs: file first, then flags on top.
+function parseEngine(definition: OperatorDefinition, engineText: string | undefined): Engine {
+  const available = availableEngines(definition);
+  if (engineText === undefined) {
+    const first = available[0];
+    if (!first) throw new OperatorError('configuration', `${definition.name} declares no usable engine`);
+    return first;
+  }
+  if (engineText !== 'airflow' && engineText !== 'native') {
+    throw usage(`--engine ${shown(engineText)}: expected airflow or native`);
+  }
+  if (!available.includes(engineText)) {
+    throw usage(
+      `--engine ${engineText}: not supported by ${definition.name} (supported: ${available.join(', ')})`,
+    );
+  }
+  return engineText;
+}
+
+function parseKillGrace(graceText: string | undefined): number {
+  if (graceText === undefined) return DEFAULT_KILL_GRACE_SECONDS * 1000;
+  const n = Number(graceText);
+  if (graceText.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
+    throw usage(`--kill-grace-period ${shown(graceText)}: expected seconds between 0 and 3600`);
+  }
+  return Math.round(n * 1000);
+}
+
+function checkOutputsDir(outputsDir: string): void {
+  if (outputsDir === '') throw usage('--outputs-dir needs a value');
+  try {
+    if (!statSync(outputsDir).isDirectory())
+      throw usage(`--outputs-dir ${shown(outputsDir)}: not a directory`);
+  } catch (err) {
+    if (err instanceof OperatorError) throw err;
+    // Absent is fine: it is created when the outputs are written.
+  }
+}
+
+/** kwargs: `--kwargs-file` first, then the kwarg flags on top (`@file` values read); the extra flags' values. */
+function collectKwargs(
+  flags: readonly FlagDescriptor[],
+  read: FlagReader,
+): { kwargs: Record<string, unknown>; fromFlags: Set<string>; extra: Record<string, string | undefined> } {
+  const { str, fromEnv } = read;
   let kwargs: Record<string, unknown> = {};
   const kwargsFile = str('kwargs-file');
   if (kwargsFile !== undefined) {
@@ -332,7 +365,16 @@ export function parseInvocation(
       extra[f.flag] = raw ?? fromEnv(f);
     }
   }
+  return { kwargs, fromFlags, extra };
+}
 
+/** The kwargs through the operator's schema; a problem names the flag when it came from one (64), else 65. */
+function validateKwargs(
+  definition: OperatorDefinition,
+  kwargs: Record<string, unknown>,
+  fromFlags: ReadonlySet<string>,
+  byName: ReadonlyMap<string, FlagDescriptor>,
+): Record<string, unknown> {
   // A key the schema does not know is almost always a typo: refuse it instead of silently dropping it.
   const known = new Set(Object.keys(definition.kwargs._zod.def.shape as Record<string, unknown>));
   const unknown = Object.keys(kwargs).filter((k) => !known.has(k));
@@ -363,8 +405,7 @@ export function parseInvocation(
       ? usage(message)
       : new OperatorError('invalid-input', message);
   }
-
-  return { kind: 'run', config: { ...base, kwargs: result.data as Record<string, unknown>, extra } };
+  return result.data as Record<string, unknown>;
 }
 
 /**

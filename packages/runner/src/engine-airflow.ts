@@ -230,10 +230,64 @@ function outputsFor(
   return outputs;
 }
 
+type AirflowPhase = 'initdb' | 'backfill' | 'run';
+type AirflowCommandResult = Awaited<ReturnType<typeof runCommand>>;
+/** Runs one `airflow` command in the private home; `first`: the run's first child (spawned without execa). */
+type AirflowCommand = (
+  phase: AirflowPhase,
+  args: string[],
+  first: boolean,
+) => Promise<{ result: AirflowCommandResult; watcher: OutputWatcher }>;
+
+function airflowCommand(inputs: AirflowEngineInputs, airflow: string, home: AirflowHome): AirflowCommand {
+  const { config, log } = inputs;
+  const env = airflowEnv(inputs.env, home);
+  return async (phase, args, first) => {
+    const watcher = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PREFILTER);
+    log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
+    const result = await runCommand({
+      file: airflow,
+      args,
+      cwd: home.path,
+      env,
+      signal: inputs.signal,
+      forwardSignal: inputs.signalName,
+      ...(inputs.killProcessGroup ? { killProcessGroup: inputs.killProcessGroup } : {}),
+      killGraceMs: config.killGraceMs,
+      out: inputs.out,
+      pretty: log.pretty,
+      redactor: inputs.redactor,
+      label: phase === 'initdb' ? 'airflow-initdb' : 'airflow',
+      onBlock: watcher.feed,
+      // The first child starts with node:child_process (nothing to import); execa loads while it runs.
+      spawner: first ? 'child_process' : 'execa',
+      onSpawn: (pid) => {
+        if (phase === 'initdb') prefetchExeca();
+        inputs.onSpawn?.(phase, pid);
+      },
+    });
+    return { result, watcher };
+  };
+}
+
+/** Stopped by a signal, or Airflow could not be spawned: what every `airflow` command's caller checks first. */
+function interruptedOrUnspawned(
+  inputs: AirflowEngineInputs,
+  result: AirflowCommandResult,
+  signalled: () => EngineOutcome,
+): EngineOutcome | undefined {
+  if (result.aborted || inputs.signal.aborted) return signalled();
+  if (result.spawnError) {
+    throw new OperatorError('configuration', `cannot run airflow: ${result.spawnError}`);
+  }
+  return undefined;
+}
+
 /**
  * The Airflow engine: private AIRFLOW_HOME → the initialised database copied from a template (else `airflow initdb`,
  * whose database becomes the per-machine template) → airflow.cfg + DAG file + JSON sidecar →
- * `airflow backfill -s D -e D -sd FILE DAG` → harvested task log → classification. The home is removed on every path.
+ * `airflow backfill -s D -e D -sd FILE DAG` (DAG-file mode: `airflow run`) → harvested task log → classification.
+ * The home is removed on every path.
  */
 export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<EngineOutcome> {
   const { definition, config, log } = inputs;
@@ -272,43 +326,13 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
   const template = resolveDbTemplate(inputs.env, airflow);
   const home = createAirflowHome(inputs.tmpdir);
   try {
-    const env = airflowEnv(inputs.env, home);
-    const pretty = log.pretty;
-    const run = async (phase: 'initdb' | 'backfill' | 'run', args: string[], first: boolean) => {
-      const watcher = new OutputWatcher(NOTABLE_PATTERN, NOTABLE_PREFILTER);
-      log.info(`running airflow ${phase}`, { phase, argv: ['airflow', ...args] });
-      const result = await runCommand({
-        file: airflow,
-        args,
-        cwd: home.path,
-        env,
-        signal: inputs.signal,
-        forwardSignal: inputs.signalName,
-        ...(inputs.killProcessGroup ? { killProcessGroup: inputs.killProcessGroup } : {}),
-        killGraceMs: config.killGraceMs,
-        out: inputs.out,
-        pretty,
-        redactor: inputs.redactor,
-        label: phase === 'initdb' ? 'airflow-initdb' : 'airflow',
-        onBlock: watcher.feed,
-        // The first child starts with node:child_process (nothing to import); execa loads while it runs.
-        spawner: first ? 'child_process' : 'execa',
-        onSpawn: (pid) => {
-          if (phase === 'initdb') prefetchExeca();
-          inputs.onSpawn?.(phase, pid);
-        },
-      });
-      return { result, watcher };
-    };
-
+    const run = airflowCommand(inputs, airflow, home);
     const fromTemplate = useTemplate(template, home, log);
     if (!fromTemplate) {
       writeAirflowCfg(home, '');
       const initdb = await run('initdb', ['initdb'], true);
-      if (initdb.result.aborted || inputs.signal.aborted) return signalled();
-      if (initdb.result.spawnError) {
-        throw new OperatorError('configuration', `cannot run airflow: ${initdb.result.spawnError}`);
-      }
+      const stopped = interruptedOrUnspawned(inputs, initdb.result, signalled);
+      if (stopped) return stopped;
       const initVerdict = classifyFailure({
         phase: 'initdb',
         exitCode: initdb.result.exitCode,
@@ -322,56 +346,7 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       publishToCache(template, home, airflow, inputs.env, log);
     }
     writeAirflowCfg(home, newFernetKey(), dagFileRun ? dirname(dagFileRun.path) : undefined);
-
-    if (dagFileRun) {
-      // One task of the user's DAG file: `airflow run --local` (not `backfill -t`, whose sub_dag drops the task's
-      // downstream tasks, so a branch would skip nothing); `-i` ignores upstream tasks (Argo enforces them).
-      const paths = writeDagFileRunFiles(
-        home,
-        {
-          dagFile: dagFileRun.path,
-          dagId: config.dagId,
-          taskId: config.taskId,
-          executionDate: formatIsoNaive(config.executionDate),
-          tryNumber: dagFileRun.tryNumber,
-          xcomIn: dagFileRun.xcomIn,
-        },
-        inputs.connections.registered.values(),
-      );
-      const task = await run(
-        'run',
-        [
-          'run',
-          '--local',
-          '-i',
-          '-sd',
-          paths.wrapper,
-          config.dagId,
-          config.taskId,
-          formatIsoNaive(config.executionDate),
-        ],
-        fromTemplate,
-      );
-      if (task.result.aborted || inputs.signal.aborted) return signalled();
-      if (task.result.spawnError) {
-        throw new OperatorError('configuration', `cannot run airflow: ${task.result.spawnError}`);
-      }
-      const taskLog = await harvestTaskLog(inputs, home, pretty);
-      await harvestOtherTaskLogs(inputs, home, pretty);
-      return dagFileVerdict({
-        taskId: config.taskId,
-        problem: readDagFileProblem(paths.problemFile),
-        result: readDagFileResult(paths.resultFile),
-        evidence: {
-          phase: 'backfill',
-          exitCode: task.result.exitCode,
-          output: [...task.watcher.notable, ...task.watcher.tail()],
-          taskLog: taskLog.lines,
-          taskLogFound: taskLog.found,
-        },
-      });
-    }
-
+    if (dagFileRun) return await runDagFileTask(inputs, home, run, fromTemplate, signalled);
     const dagFile = writeRunFiles(
       home,
       {
@@ -386,44 +361,114 @@ export async function runAirflowEngine(inputs: AirflowEngineInputs): Promise<Eng
       },
       inputs.connections.registered.values(),
     );
-    const ds = formatDs(config.executionDate);
-    const backfill = await run(
-      'backfill',
-      ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId],
-      fromTemplate,
-    );
-    if (backfill.result.aborted || inputs.signal.aborted) return signalled();
-    if (backfill.result.spawnError) {
-      throw new OperatorError('configuration', `cannot run airflow: ${backfill.result.spawnError}`);
-    }
-    const taskLog = await harvestTaskLog(inputs, home, pretty);
-    let operatorVerdict: ExitClass | undefined;
-    try {
-      operatorVerdict = definition.classifyLog?.(taskLog.lines);
-    } catch (err) {
-      log.warn('classifyLog failed', { error: (err as Error).message });
-    }
-    const evidence: FailureEvidence = {
-      phase: 'backfill',
-      exitCode: backfill.result.exitCode,
-      output: [...backfill.watcher.notable, ...backfill.watcher.tail()],
-      taskLog: taskLog.lines,
-      taskLogFound: taskLog.found,
-      operatorVerdict,
-    };
-    const verdict = classifyFailure(evidence);
-    let harvested: Record<string, string> = {};
-    try {
-      harvested = definition.harvestOutputs?.(taskLog.lines, readTaskRecord(home)) ?? {};
-    } catch (err) {
-      log.warn('harvestOutputs failed', { error: (err as Error).message });
-    }
-    return {
-      exitClass: verdict.exitClass,
-      ...(verdict.exitClass === 'success' ? {} : { message: verdict.reason }),
-      outputs: outputsFor(definition, harvested),
-    };
+    return await runBackfill(inputs, home, run, dagFile, fromTemplate, signalled);
   } finally {
     await removeAirflowHome(home);
   }
+}
+
+/**
+ * DAG-file mode: one task of the user's DAG file, `airflow run --local` (not `backfill -t`, whose sub_dag drops the
+ * task's downstream tasks, so a branch would skip nothing); `-i` ignores upstream tasks (Argo enforces them).
+ */
+async function runDagFileTask(
+  inputs: AirflowEngineInputs,
+  home: AirflowHome,
+  run: AirflowCommand,
+  /** No initdb ran first: this is the run's first child. */
+  firstChild: boolean,
+  signalled: () => EngineOutcome,
+): Promise<EngineOutcome> {
+  const { config } = inputs;
+  const dagFileRun = config.dagFile as NonNullable<RunConfig['dagFile']>;
+  const paths = writeDagFileRunFiles(
+    home,
+    {
+      dagFile: dagFileRun.path,
+      dagId: config.dagId,
+      taskId: config.taskId,
+      executionDate: formatIsoNaive(config.executionDate),
+      tryNumber: dagFileRun.tryNumber,
+      xcomIn: dagFileRun.xcomIn,
+    },
+    inputs.connections.registered.values(),
+  );
+  const task = await run(
+    'run',
+    [
+      'run',
+      '--local',
+      '-i',
+      '-sd',
+      paths.wrapper,
+      config.dagId,
+      config.taskId,
+      formatIsoNaive(config.executionDate),
+    ],
+    firstChild,
+  );
+  const stopped = interruptedOrUnspawned(inputs, task.result, signalled);
+  if (stopped) return stopped;
+  const taskLog = await harvestTaskLog(inputs, home, inputs.log.pretty);
+  await harvestOtherTaskLogs(inputs, home, inputs.log.pretty);
+  return dagFileVerdict({
+    taskId: config.taskId,
+    problem: readDagFileProblem(paths.problemFile),
+    result: readDagFileResult(paths.resultFile),
+    evidence: {
+      phase: 'backfill',
+      exitCode: task.result.exitCode,
+      output: [...task.watcher.notable, ...task.watcher.tail()],
+      taskLog: taskLog.lines,
+      taskLogFound: taskLog.found,
+    },
+  });
+}
+
+/** The operator's one-task DAG: `airflow backfill` for the date, then the operator's and the shared classification. */
+async function runBackfill(
+  inputs: AirflowEngineInputs,
+  home: AirflowHome,
+  run: AirflowCommand,
+  dagFile: string,
+  /** No initdb ran first: this is the run's first child. */
+  firstChild: boolean,
+  signalled: () => EngineOutcome,
+): Promise<EngineOutcome> {
+  const { definition, config, log } = inputs;
+  const ds = formatDs(config.executionDate);
+  const backfill = await run(
+    'backfill',
+    ['backfill', '-s', ds, '-e', ds, '-sd', dagFile, config.dagId],
+    firstChild,
+  );
+  const stopped = interruptedOrUnspawned(inputs, backfill.result, signalled);
+  if (stopped) return stopped;
+  const taskLog = await harvestTaskLog(inputs, home, log.pretty);
+  let operatorVerdict: ExitClass | undefined;
+  try {
+    operatorVerdict = definition.classifyLog?.(taskLog.lines);
+  } catch (err) {
+    log.warn('classifyLog failed', { error: (err as Error).message });
+  }
+  const evidence: FailureEvidence = {
+    phase: 'backfill',
+    exitCode: backfill.result.exitCode,
+    output: [...backfill.watcher.notable, ...backfill.watcher.tail()],
+    taskLog: taskLog.lines,
+    taskLogFound: taskLog.found,
+    operatorVerdict,
+  };
+  const verdict = classifyFailure(evidence);
+  let harvested: Record<string, string> = {};
+  try {
+    harvested = definition.harvestOutputs?.(taskLog.lines, readTaskRecord(home)) ?? {};
+  } catch (err) {
+    log.warn('harvestOutputs failed', { error: (err as Error).message });
+  }
+  return {
+    exitClass: verdict.exitClass,
+    ...(verdict.exitClass === 'success' ? {} : { message: verdict.reason }),
+    outputs: outputsFor(definition, harvested),
+  };
 }

@@ -1,4 +1,5 @@
 export { DAG_SOURCE, type DagSidecar, renderAirflowCfg } from './airflow-home.js';
+export { classifyAirflowBigQueryLog, classifyBigQueryReason } from './bigquery-reasons.js';
 export * from './classify.js';
 export {
   formatDs,

@@ -110,6 +110,8 @@ async function loadPino(stdout: Writable, pretty: boolean, fields: Record<string
  * once: records are queued until `start()` loads pino (after the first Airflow child is spawned, so the import never
  * delays it) and are then written, in order, ahead of any Airflow output. Messages and field values are redacted.
  */
+// ~90 lines, kept whole: one closure over the queue of records logged before pino has loaded, the root logger and
+// the children cache; the queue is replayed in order once pino is there, which splitting would thread through calls.
 export function createLogger(opts: {
   readonly stdout: Writable;
   readonly pretty: boolean;

@@ -26,7 +26,7 @@ export interface OperatorDefinition<S extends z.$ZodObject = z.$ZodObject> {
   /** Maps the validated kwargs to the Airflow operator's kwargs (default: as they are). The generic operator uses
    *  it to unwrap `--kwargs`. */
   readonly airflowKwargs?: (kwargs: z.output<S>) => Record<string, unknown>;
-  /** Airflow's template_fields for this operator (rendered by Airflow, or by the native engine). */
+  /** Airflow's template_fields for this operator: rendered by Airflow, or by the runner before it calls `native`. */
   readonly templatedFields: readonly string[];
   /** String kwargs that accept `@file`. */
   readonly fileFields?: readonly string[];
@@ -79,7 +79,7 @@ export interface NativeContext<K> {
   readonly dagId: string;
   /** Airflow execution date (midnight, naive), e.g. 2026-11-23T00:00:00. */
   readonly executionDate: Date;
-  /** Validated kwargs, not yet template-rendered. */
+  /** Validated kwargs, the definition's `templatedFields` rendered (Airflow 1.8.2's context, render errors → 65). */
   readonly kwargs: K;
   /** Values of extraFlags (flag name → value) after env fallback. */
   readonly extra: Readonly<Record<string, string | undefined>>;
@@ -94,6 +94,11 @@ export interface NativeContext<K> {
   readonly log: TaskLogger;
   /** Aborted on SIGTERM/SIGINT. */
   readonly signal: AbortSignal;
+  /**
+   * Renders a template the operator derives from its kwargs (IntervalCheckOperator's `sql1`/`sql2`) as the
+   * `templatedFields` were rendered; a render error is an OperatorError invalid-input naming `name`.
+   */
+  readonly renderTemplate: (name: string, template: string) => Promise<string>;
 }
 
 export interface TaskLogger {

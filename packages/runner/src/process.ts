@@ -129,6 +129,7 @@ export function prefetchExeca(): void {
  * (with backpressure: a slow `out` pauses the child's pipes). On abort the received signal is forwarded to the
  * group and, after the grace period, SIGKILL; once the leader is gone the group is SIGKILLed so nothing survives.
  */
+// ~80 lines, kept whole: spawning, streaming, forwarding the signal and the group kill share the child and its timers.
 export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;

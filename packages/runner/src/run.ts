@@ -11,6 +11,7 @@ import { oneLine } from './one-line.js';
 import { type NativeContext, type OperatorDefinition, OperatorError } from './operator.js';
 import { writeOutputs } from './outputs.js';
 import { Redactor } from './stream.js';
+import { renderTemplatedFields, templateRenderer } from './templates.js';
 
 /** Everything the CLI takes from the outside world; `main` wires it to `process`, tests pass their own. */
 export interface CliIO {
@@ -75,11 +76,11 @@ async function runNative(
 ): Promise<EngineOutcome> {
   const native = definition.native;
   if (!native) throw new OperatorError('usage', `--engine native: not supported by ${definition.name}`);
-  const ctx: NativeContext<unknown> = {
+  const renderTemplate = templateRenderer(config);
+  const ctx: Omit<NativeContext<unknown>, 'kwargs'> = {
     taskId: config.taskId,
     dagId: config.dagId,
     executionDate: config.executionDate,
-    kwargs: config.kwargs,
     extra: config.extra,
     gcpProject: connections.gcpProject,
     keyFile: connections.keyFile,
@@ -87,6 +88,11 @@ async function runNative(
     env: io.env,
     log: log.child({ src: 'native', task_id: config.taskId }),
     signal: io.signal,
+    renderTemplate,
+  };
+  const run = async () => {
+    const kwargs = await renderTemplatedFields(config.kwargs, definition.templatedFields, renderTemplate);
+    return native({ ...ctx, kwargs } as never);
   };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<'aborted'>((resolve) => {
@@ -95,7 +101,7 @@ async function runNative(
     else io.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const result = await Promise.race([native(ctx as never), aborted]);
+    const result = await Promise.race([run(), aborted]);
     if (result === 'aborted') {
       return {
         exitClass: signalClass(io.signal),
@@ -115,6 +121,8 @@ async function runNative(
  * An operator CLI from start to exit code: parse and validate (once), resolve connections, run the engine, classify,
  * write the output files, print one line on failure. Never throws; never touches `process`.
  */
+// ~120 lines, kept whole: `finish` and the state it reads (outputs, outputs dir, logger) serve every exit path, and
+// each step is already one call (parseInvocation, bootstrapConnections, runNative / runAirflowEngine).
 export async function runOperatorCli(definition: OperatorDefinition, io: CliIO): Promise<number> {
   let redactor = new Redactor([]);
   let outputsDir = outputsDirFromArgv(io.argv);

@@ -1,4 +1,13 @@
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -138,4 +147,61 @@ export function findSharedDir(repoRoot: string, env: Record<string, string | und
     }
   }
   return undefined;
+}
+
+/**
+ * The static value imports (`import … from 'name'`, not `import type`) of `names` in the `.ts` files of `srcDir`, as
+ * `file: name`: for tests that keep start-up-heavy libraries behind a lazy `await import(…)`.
+ */
+export function staticImportsOf(srcDir: string, names: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(srcDir, file), 'utf8');
+    for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+      if (names.includes(m[1] as string)) found.push(`${file}: ${m[1]}`);
+    }
+  }
+  return found;
+}
+
+export interface Collected {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Spawns `file args` with stdin closed and collects stdout and stderr as text: the set-up every test that runs a bin
+ * or real Airflow as a subprocess needs. `closed` settles when the process has exited and its streams closed (it
+ * rejects if the process could not be spawned); `child` is there to track or signal the process meanwhile, and
+ * `stdoutSoFar()` is what it printed until now (a listener added to `child.stdout` sees the chunk in it).
+ */
+export function spawnCollecting(
+  file: string,
+  args: readonly string[],
+  options: { readonly env: NodeJS.ProcessEnv; readonly cwd?: string },
+): { child: ChildProcess; closed: Promise<Collected>; stdoutSoFar: () => string } {
+  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
+  const closed = new Promise<Collected>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, closed, stdoutSoFar: () => stdout };
+}
+
+/** The runner's JSON log records in a step's stdout (its lines that start with `{`). */
+export function jsonRecords<T = Record<string, unknown>>(stdout: string): T[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as T);
 }

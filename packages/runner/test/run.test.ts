@@ -61,6 +61,41 @@ describe('runOperatorCli with the native engine', () => {
     expect(io.err()).toBe('');
   });
 
+  it('renders the templatedFields before native() and hands it renderTemplate for derived templates', async () => {
+    let seen: Record<string, unknown> | undefined;
+    let derived: string | undefined;
+    const def = sampleDefinition({
+      native: async (ctx) => {
+        seen = ctx.kwargs as Record<string, unknown>;
+        derived = await ctx.renderTemplate('sql1', "WHERE ds='{{ macros.ds_add(ds, -7) }}'");
+        return { outputs: {} };
+      },
+    });
+    const outputs = outDir();
+    const args = argv(outputs).map((a) => (a === 'SELECT 1' ? "SELECT '{{ ds }}'" : a));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a BigQuery partition decorator
+    const io = captureIO([...args, '--destination-dataset-table', 'd.t${{ ds_nodash }}']);
+    expect(await runOperatorCli(def, io)).toBe(0);
+    expect(seen).toMatchObject({ bql: "SELECT '2026-11-23'", destination_dataset_table: 'd.t$20261123' });
+    expect(derived).toBe("WHERE ds='2026-11-16'");
+  });
+
+  it('a templated field that does not render → 65 naming the field; native() is never called', async () => {
+    let called = false;
+    const def = sampleDefinition({
+      native: async () => {
+        called = true;
+        return { outputs: {} };
+      },
+    });
+    const outputs = outDir();
+    const args = argv(outputs).map((a) => (a === 'SELECT 1' ? 'SELECT {{ macros.nope(ds) }}' : a));
+    const io = captureIO(args);
+    expect(await runOperatorCli(def, io)).toBe(65);
+    expect(io.err()).toMatch(/^sample-operator: cannot render bql: UndefinedError: .*\n$/);
+    expect(called).toBe(false);
+  });
+
   it('maps OperatorError to its class with one line on stderr, and empty operator outputs', async () => {
     const def = sampleDefinition({
       native: async () => {

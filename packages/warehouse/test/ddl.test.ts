@@ -4,32 +4,23 @@ import { join } from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, raw, startTestWarehouse } from './helpers.js';
+import { PROJECT_PATH, raw, standardQueryJob, useTestWarehouse } from './helpers.js';
 
 /** Issue 17 §1: DDL statements in query jobs, through the stock client and raw REST. */
 
 let wh: RunningWarehouse;
 let bq: BigQuery;
-const P = '/bigquery/v2/projects/local-project';
+const P = PROJECT_PATH;
 
-beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
+useTestWarehouse(async (started) => {
+  ({ wh, bq } = started);
   await bq.createDataset('d');
-});
-afterAll(async () => {
-  await wh?.stop();
 });
 
 /** Runs a statement as a standard-SQL query job over REST; the job resource (HTTP 200 even when the job failed). */
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
-async function job(query: string, extra: Record<string, unknown> = {}): Promise<any> {
-  const res = await raw(wh.url, 'POST', `${P}/jobs`, {
-    configuration: { query: { query, useLegacySql: false, ...extra } },
-  });
-  expect(res.status).toBe(200);
-  return res.json;
-}
+const job = (query: string, extra: Record<string, unknown> = {}): Promise<any> =>
+  standardQueryJob(wh.url, query, extra);
 
 /** The statement's error as [reason, message]. */
 async function failure(query: string, extra: Record<string, unknown> = {}): Promise<[string, string]> {

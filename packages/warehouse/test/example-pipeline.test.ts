@@ -1,8 +1,8 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type RunningWarehouse, seedSampleData } from '../src/index.js';
 import { EXAMPLE_TABLES, exampleSql } from './example-sql.mjs';
-import { clientFor, startTestWarehouse } from './helpers.js';
+import { useTestWarehouse } from './helpers.js';
 
 /**
  * The example pipeline (reference §8.3) end to end against seeded data, with the reference's fixes applied:
@@ -12,16 +12,12 @@ let wh: RunningWarehouse;
 let bq: BigQuery;
 const DS = '2026-11-21';
 
-beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
+useTestWarehouse(async (started) => {
+  ({ wh, bq } = started);
   await seedSampleData({ url: wh.url }, { from: '2026-11-14', to: '2026-11-20' });
   await bq.createDataset('github_trends');
   for (const t of EXAMPLE_TABLES)
     await bq.dataset('github_trends').createTable(t, { timePartitioning: { type: 'DAY' } });
-});
-afterAll(async () => {
-  await wh?.stop();
 });
 
 /** What Airflow 1.8.2's BigQueryOperator sends: jobs.insert with a query configuration. */

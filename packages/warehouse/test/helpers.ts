@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BigQuery } from '@google-cloud/bigquery';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type RunningWarehouse, type StartOptions, startWarehouse } from '../src/index.js';
 
 /** An auth client that sends no credentials: the warehouse needs none. */
@@ -16,6 +17,41 @@ export const noAuth = {
 
 export async function startTestWarehouse(opts: StartOptions = {}): Promise<RunningWarehouse> {
   return startWarehouse({ port: 0, dataDir: null, ...opts });
+}
+
+/**
+ * One warehouse for a test file: started (in memory, a free port) before its tests, stopped after them. `ready` gets
+ * it and a stock client for it, to keep them and to create what the file's tests share (datasets, tables).
+ */
+export function useTestWarehouse(
+  ready: (started: { wh: RunningWarehouse; bq: BigQuery }) => Promise<void> | void,
+  timeoutMs?: number,
+): void {
+  let wh: RunningWarehouse | undefined;
+  beforeAll(async () => {
+    wh = await startTestWarehouse();
+    await ready({ wh, bq: clientFor(wh.url) });
+  }, timeoutMs);
+  afterAll(async () => {
+    await wh?.stop();
+  });
+}
+
+/** The REST path of the warehouse's default project. */
+export const PROJECT_PATH = '/bigquery/v2/projects/local-project';
+
+/** Runs `query` as a standard-SQL query job over REST: the job resource (HTTP 200 even when the job failed). */
+export async function standardQueryJob(
+  url: string,
+  query: string,
+  extra: Record<string, unknown> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
+): Promise<any> {
+  const res = await raw(url, 'POST', `${PROJECT_PATH}/jobs`, {
+    configuration: { query: { query, useLegacySql: false, ...extra } },
+  });
+  expect(res.status).toBe(200);
+  return res.json;
 }
 
 /** The stock client pointed at the warehouse through `apiEndpoint`. */

@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, raw, startTestWarehouse } from './helpers.js';
+import { PROJECT_PATH, raw, useTestWarehouse } from './helpers.js';
 
 /**
  * Issue 17 §1: partitioning and clustering metadata through tables.insert (HOUR/MONTH/YEAR, integer ranges,
@@ -10,15 +10,11 @@ import { clientFor, raw, startTestWarehouse } from './helpers.js';
 
 let wh: RunningWarehouse;
 let bq: BigQuery;
-const P = '/bigquery/v2/projects/local-project';
+const P = PROJECT_PATH;
 
-beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
+useTestWarehouse(async (started) => {
+  ({ wh, bq } = started);
   await bq.createDataset('pt');
-});
-afterAll(async () => {
-  await wh?.stop();
 });
 
 const partitions = async (table: string) =>

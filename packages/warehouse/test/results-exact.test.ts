@@ -1,19 +1,13 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, startTestWarehouse } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useTestWarehouse } from './helpers.js';
 
 // Results exactly as BigQuery gives them, through the stock client: output column names, NET.* functions.
-let wh: RunningWarehouse;
 let bq: BigQuery;
 
-beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
+useTestWarehouse((started) => {
+  bq = started.bq;
 }, 180_000); // the first start loads DuckDB and the transpiler; slow on a loaded machine
-afterAll(async () => {
-  await wh?.stop();
-});
 
 async function run(query: string): Promise<{ names: string[]; rows: Record<string, unknown>[] }> {
   const [job] = await bq.createQueryJob({ query, useLegacySql: false });

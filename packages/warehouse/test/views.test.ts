@@ -1,33 +1,23 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, raw, startTestWarehouse } from './helpers.js';
+import { PROJECT_PATH, raw, standardQueryJob, useTestWarehouse } from './helpers.js';
 
 /** Issue 17 §1: logical views — DDL and tables.insert, read through the API, listed as VIEW. */
 
 let wh: RunningWarehouse;
 let bq: BigQuery;
-const P = '/bigquery/v2/projects/local-project';
+const P = PROJECT_PATH;
 
-beforeAll(async () => {
-  wh = await startTestWarehouse();
-  bq = clientFor(wh.url);
+useTestWarehouse(async (started) => {
+  ({ wh, bq } = started);
   await bq.createDataset('v');
   await bq.query('CREATE TABLE v.base (k STRING, n INT64)');
   await bq.query("INSERT v.base (k, n) VALUES ('a', 1), ('b', 2), ('a', 3)");
 });
-afterAll(async () => {
-  await wh?.stop();
-});
 
 // biome-ignore lint/suspicious/noExplicitAny: job resources
-async function job(query: string): Promise<any> {
-  const res = await raw(wh.url, 'POST', `${P}/jobs`, {
-    configuration: { query: { query, useLegacySql: false } },
-  });
-  expect(res.status).toBe(200);
-  return res.json;
-}
+const job = (query: string): Promise<any> => standardQueryJob(wh.url, query);
 
 describe('views', () => {
   it('CREATE VIEW: queried through the API, sees later writes, shown as VIEW with its query and schema', async () => {
