@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedWarehouseAvailable, queryWarehouse, startEmbeddedWarehouse } from '@data-pipeline/local';
@@ -112,6 +112,60 @@ describe.skipIf(!ready)(
       expect(partitions.size).toBe(DAYS); // R-DAYS … R-1; the daily run rewrites R-1
       expect(a.hackernews_github_agg!.length).toBeGreaterThan(0);
       for (const t of TABLES) expect(a[t], t).toEqual(n[t]);
+    }, 900_000);
+
+    it('dp example --engine airflow: the daily workflow through real Airflow, its top rows and the report', async () => {
+      const airflowPath = `${(found as { binDir: string }).binDir}:${process.env.PATH ?? ''}`;
+      // Kept cheap: the example's init needs all 40 days, which the native engine writes in seconds (the init through
+      // Airflow is the case above); the example then skips it and runs one data day (--days 1) through Airflow.
+      const dataDir = join(tmp, 'example');
+      const init = await dp(
+        ['run', INIT, '-p', `run-date=${R}`, '--data-dir', dataDir, '--engine', 'native'],
+        airflowPath,
+      );
+      expect(init.code, init.stderr).toBe(0);
+      const report = join(tmp, 'example-report', 'index.html');
+      const r = await dp(
+        [
+          'example',
+          '--engine',
+          'airflow',
+          '--data-dir',
+          dataDir,
+          '--run-date',
+          R,
+          '--days',
+          '1',
+          '--report',
+          report,
+        ],
+        airflowPath,
+      );
+      expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stderr).toMatch(/init skipped: .* already holds the 4 tables and the 40 days before/);
+      expect(Object.values(exitClasses(r.stderr))).toEqual(Array(7).fill('success (0)'));
+      expect(r.stdout).toMatch(/Top rows of github_trends\.hackernews_github_agg for \d{8}:/);
+      expect(r.stdout).toMatch(/^github_url\s+\| hn_score/m);
+      expect(existsSync(report)).toBe(true);
+      expect(readFileSync(report, 'utf8')).toMatch(/<circle class="point"/);
+
+      // Each of the seven steps ran Airflow 1.8.2's backfill (their logs are kept in the data dir).
+      const logsRoot = join(dataDir, 'logs');
+      const runDir = readdirSync(logsRoot).find((d) => d.startsWith('bigquery-data-pipeline-local-'));
+      expect(runDir).toBeDefined();
+      const logs = readdirSync(join(logsRoot, runDir!)).map((f) =>
+        readFileSync(join(logsRoot, runDir!, f), 'utf8'),
+      );
+      expect(logs).toHaveLength(7);
+      for (const log of logs) {
+        expect(log).toMatch(/"msg":"running airflow backfill"/);
+        expect(log).toMatch(/Backfill done\. Exiting\./);
+      }
+      // The last step (level 5) copied the runner's database template from the machine cache instead of running
+      // `airflow initdb`, although its HOME is its own pod's (dp run names the cache: stepEnv).
+      const last = logs.find((l) => l.includes('"task_id":"bq_check_hackernews_github_agg"'));
+      expect(last).toMatch(/"msg":"airflow db from template"/);
+      expect(last).not.toMatch(/"msg":"running airflow initdb"/);
     }, 900_000);
   },
 );

@@ -5,7 +5,7 @@
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { withConfigMapFiles } from './configmap-file.js';
 import { ensureDataDir } from './data-dir.js';
 import { DEFAULT_PROJECT } from './defaults.js';
@@ -59,6 +59,24 @@ export { DEFAULT_PROJECT };
 function withoutCredentials(env: Readonly<Record<string, string>>): Record<string, string> {
   const { GOOGLE_APPLICATION_CREDENTIALS: _a, CLOUDSDK_CONFIG: _b, ...rest } = env;
   return rest;
+}
+
+/**
+ * The environment every step starts from. With `--engine airflow` it names the caller's machine cache
+ * (`XDG_CACHE_HOME`, else `$HOME/.cache`) as the steps' `XDG_CACHE_HOME`: the runner keeps its initialised Airflow
+ * database template there (packages/runner, db-template.ts) and copies it into each step's home instead of running
+ * `airflow initdb`. A step's own `HOME` is its pod's (the example workflows set `HOME=/tmp`, a per-pod emptyDir), so
+ * without this every step found an empty cache and ran initdb (≈ 1.4 s of CPU and a third of a step). This is what the
+ * operator images' `DP_AIRFLOW_DB_TEMPLATE` is on a cluster; a container env that sets `XDG_CACHE_HOME` still wins.
+ */
+export function stepEnv(
+  engine: 'native' | 'airflow',
+  baseEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env = { ...baseEnv };
+  if (engine === 'airflow' && !env.XDG_CACHE_HOME && env.HOME && isAbsolute(env.HOME))
+    env.XDG_CACHE_HOME = join(env.HOME, '.cache');
+  return env;
 }
 
 export function ymd(ms: number): string {
@@ -212,7 +230,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       images,
       secrets: opts.secrets,
       configMaps,
-      baseEnv: opts.warehouse === 'embedded' ? withoutCredentials(opts.baseEnv) : opts.baseEnv,
+      baseEnv: stepEnv(
+        opts.engine,
+        opts.warehouse === 'embedded' ? withoutCredentials(opts.baseEnv) : opts.baseEnv,
+      ),
       overrideEnv,
       // Embedded: no key needed, so a Secret not given is nothing to mention. BigQuery: without --secret the steps
       // fall back to Application Default Credentials, which is worth a line.

@@ -288,7 +288,13 @@ export function createWarehouseServer(wh: Warehouse, opts: ServerOptions = {}): 
       send(res, toBigQueryError(e));
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // Idle keep-alive connections stay open a minute (Node's default is 5 s). A short timeout races with a client that
+  // reuses its connection: while the event loop is busy (a loaded machine, another request's work) the idle timer can
+  // fire after the client's next request has arrived but before it was read (timers run before I/O), and that request
+  // dies with ECONNRESET. Seen with `dp run --engine airflow` at load ≈ 30: the Airflow hook's POST jobs on the
+  // connection of its token request, while the other check's query held the loop for 11 s; the step failed with exit
+  // 75 and ran again after its 30 s backoff. stop() still closes idle connections at once.
+  server.keepAliveTimeout = 60_000;
   server.headersTimeout = 30_000;
   server.requestTimeout = 15 * 60_000;
   server.on('clientError', (_err, socket) => {

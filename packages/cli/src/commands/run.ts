@@ -99,10 +99,12 @@ export function parseWarehouseUrl(value: string): string {
 /** Only what a step needs from the caller's environment; never the whole thing (no stray credentials). */
 export function stepBaseEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   // GOOGLE_APPLICATION_CREDENTIALS / CLOUDSDK_CONFIG: Application Default Credentials for --warehouse bigquery
-  // (runLocal drops them for the embedded warehouse).
+  // (runLocal drops them for the embedded warehouse). XDG_CACHE_HOME: where the runner caches its Airflow database
+  // template (runLocal's stepEnv).
   const keep = [
     'PATH',
     'HOME',
+    'XDG_CACHE_HOME',
     'LANG',
     'LC_ALL',
     'TZ',
