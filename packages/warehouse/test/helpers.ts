@@ -54,6 +54,24 @@ export async function standardQueryJob(
   return res.json;
 }
 
+/** `standardQueryJob`, then polls the job until it is DONE: the finished job resource (failed or not). */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
+export async function finishedQueryJob(url: string, query: string): Promise<any> {
+  let j = await standardQueryJob(url, query);
+  while (j.status.state !== 'DONE') {
+    await new Promise((r) => setTimeout(r, 200));
+    j = (await raw(url, 'GET', `${PROJECT_PATH}/jobs/${j.jobReference.jobId}`)).json;
+  }
+  return j;
+}
+
+/** Runs `query` as a job that must fail: its error reason and message. */
+export async function queryJobFailure(url: string, query: string): Promise<[string, string]> {
+  const j = await finishedQueryJob(url, query);
+  expect(j.status.errorResult, `expected the job to fail:\n${query}`).toBeDefined();
+  return [j.status.errorResult.reason, j.status.errorResult.message];
+}
+
 /** The stock client pointed at the warehouse through `apiEndpoint`. */
 export function clientFor(url: string, projectId = 'local-project'): BigQuery {
   // biome-ignore lint/suspicious/noExplicitAny: the client types want a google-auth-library AuthClient

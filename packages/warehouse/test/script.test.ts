@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, raw, startTestWarehouse } from './helpers.js';
+import { clientFor, queryJobFailure, raw, startTestWarehouse } from './helpers.js';
 
 /** Issue 17 §1: scripting (multi-statement queries) through the stock client and raw REST. */
 
@@ -20,26 +20,7 @@ afterAll(async () => {
   await wh?.stop();
 });
 
-/** Runs a script as a standard-SQL query job over REST; the job resource (HTTP 200 even when the job failed). */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
-async function job(query: string): Promise<any> {
-  const res = await raw(wh.url, 'POST', `${P}/jobs`, {
-    configuration: { query: { query, useLegacySql: false } },
-  });
-  expect(res.status).toBe(200);
-  let j = res.json;
-  while (j.status.state !== 'DONE') {
-    await new Promise((r) => setTimeout(r, 200));
-    j = (await raw(wh.url, 'GET', `${P}/jobs/${j.jobReference.jobId}`)).json;
-  }
-  return j;
-}
-
-async function failure(query: string): Promise<[string, string]> {
-  const j = await job(query);
-  expect(j.status.errorResult, `expected the script to fail:\n${query}`).toBeDefined();
-  return [j.status.errorResult.reason, j.status.errorResult.message];
-}
+const failure = (query: string) => queryJobFailure(wh.url, query);
 
 const rowsOf = async (query: string) => (await bq.query({ query, useLegacySql: false }))[0];
 

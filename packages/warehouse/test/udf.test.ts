@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWarehouse } from '../src/index.js';
-import { clientFor, raw, startTestWarehouse } from './helpers.js';
+import { clientFor, finishedQueryJob, queryJobFailure, raw, startTestWarehouse } from './helpers.js';
 
 /** Issue 17 §1: temporary SQL and JavaScript UDFs through the stock client and raw REST. */
 
@@ -19,25 +19,8 @@ afterAll(async () => {
 
 const rowsOf = async (query: string) => (await bq.query({ query, useLegacySql: false }))[0];
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
-async function job(query: string): Promise<any> {
-  const res = await raw(wh.url, 'POST', `${P}/jobs`, {
-    configuration: { query: { query, useLegacySql: false } },
-  });
-  expect(res.status).toBe(200);
-  let j = res.json;
-  while (j.status.state !== 'DONE') {
-    await new Promise((r) => setTimeout(r, 200));
-    j = (await raw(wh.url, 'GET', `${P}/jobs/${j.jobReference.jobId}`)).json;
-  }
-  return j;
-}
-
-async function failure(query: string): Promise<[string, string]> {
-  const j = await job(query);
-  expect(j.status.errorResult, `expected the query to fail:\n${query}`).toBeDefined();
-  return [j.status.errorResult.reason, j.status.errorResult.message];
-}
+const job = (query: string) => finishedQueryJob(wh.url, query);
+const failure = (query: string) => queryJobFailure(wh.url, query);
 
 describe('SQL UDFs', () => {
   it('CREATE TEMP FUNCTION before a query: expanded per call, RETURNS casts, nested calls, not a script', async () => {
