@@ -1,7 +1,7 @@
 import { invalidQuery } from '../errors.js';
 import type { EncodedRow } from '../jobs/result-store.js';
 import type { QueryParameterType, QueryParameterValue } from '../sql/params.js';
-import { GOOGLE_SQL_TYPE_OF } from '../sql/type-names.js';
+import { GOOGLE_SQL_TYPE_OF, splitTypeList } from '../sql/type-names.js';
 import type { FieldSchema } from '../types.js';
 
 /**
@@ -24,7 +24,7 @@ export function typeFromText(text: string): QueryParameterType {
       return { type: 'ARRAY', arrayType: typeFromText(generic[2] as string) };
     return {
       type: 'STRUCT',
-      structTypes: splitTop(generic[2] as string).map((f) => {
+      structTypes: splitTypeList(generic[2] as string).map((f) => {
         const m = /^`?([A-Za-z_][A-Za-z0-9_]*)`?\s+([\s\S]+)$/.exec(f.trim());
         if (!m) throw invalidQuery(`Unsupported variable type ${t.slice(0, 60)}: STRUCT fields need names`);
         return { name: m[1] as string, type: typeFromText(m[2] as string) };
@@ -42,23 +42,6 @@ export function typeText(t: QueryParameterType): string {
   if (t.type === 'STRUCT')
     return `STRUCT<${(t.structTypes ?? []).map((f) => `${f.name ?? ''} ${typeText(f.type)}`.trim()).join(', ')}>`;
   return t.type;
-}
-
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '<' || c === '(') depth++;
-    else if (c === '>' || c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out.filter((x) => x.trim() !== '');
 }
 
 /** The type of a result column. */

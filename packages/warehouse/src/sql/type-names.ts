@@ -33,3 +33,24 @@ export const SCHEMA_TYPE_OF: Readonly<Record<string, string>> = Object.fromEntri
 export const GOOGLE_SQL_TYPE_OF: Readonly<Record<string, string>> = Object.fromEntries(
   TYPE_NAMES.flatMap(([names, , googleSql]) => (googleSql === null ? [] : names.map((n) => [n, googleSql]))),
 );
+
+/**
+ * The top-level items of a type list such as the inside of `STRUCT<a INT64, b ARRAY<STRUCT<c STRING>>>` or
+ * `NUMERIC(10, 2)`: split at commas outside `<>` and `()`, empty items dropped.
+ */
+export function splitTypeList(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '<' || c === '(') depth++;
+    else if (c === '>' || c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out.filter((x) => x.trim() !== '');
+}

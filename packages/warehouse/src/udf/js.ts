@@ -15,6 +15,7 @@ import {
 } from '@duckdb/node-api';
 import type { Database } from '../db.js';
 import { invalidQuery } from '../errors.js';
+import { splitTypeList } from '../sql/type-names.js';
 import type { UdfDef } from './define.js';
 
 /**
@@ -62,7 +63,7 @@ function parseType(text: string, fn: string, role: 'param' | 'return'): JsType {
         },
       };
     }
-    const fields = splitFields(generic[2] as string).map((f) => {
+    const fields = splitTypeList(generic[2] as string).map((f) => {
       const m = /^`?([A-Za-z_][A-Za-z0-9_]*)`?\s+([\s\S]+)$/.exec(f.trim());
       if (!m) return bad(fn, `STRUCT fields need names in ${t}`);
       return { name: m[1] as string, type: parseType(m[2] as string, fn, role) };
@@ -155,23 +156,6 @@ function parseType(text: string, fn: string, role: 'param' | 'return'): JsType {
     default:
       return bad(fn, `type ${t.slice(0, 40)} is not supported by this warehouse's JavaScript UDFs`);
   }
-}
-
-function splitFields(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '<' || c === '(') depth++;
-    else if (c === '>' || c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out.filter((x) => x.trim() !== '');
 }
 
 /** One compiled function in its own realm; `call` runs it on JSON-encoded arguments under the time limit. */
