@@ -7,6 +7,7 @@ import { asObject, clampInt, etag, type Json, LOCATION, optString, timestampForm
 import type { TimestampFormat } from '../types.js';
 import { JOB_WAIT_MS, type JobContext, jobKey, type Running, waitFor } from './context.js';
 import { execute } from './execute.js';
+import { newJobRecord } from './record.js';
 import { resultPage } from './result-pages.js';
 
 /** jobs.insert, get, list, cancel, getQueryResults and jobs.query over a JobContext. */
@@ -28,23 +29,7 @@ export async function insertJob(
   const key = jobKey(project, jobId);
   if (ctx.catalog.job(project, jobId) || ctx.running.has(key))
     throw duplicate(`Job ${project}:${LOCATION}.${jobId}`);
-  const now = Date.now();
-  const record: JobRecord = {
-    project,
-    jobId,
-    creationTime: now,
-    resource: {
-      kind: 'bigquery#job',
-      etag: etag(now),
-      id: `${project}:${LOCATION}.${jobId}`,
-      selfLink: `/bigquery/v2/projects/${project}/jobs/${jobId}?location=${LOCATION}`,
-      user_email: 'local@warehouse.local',
-      jobReference: { projectId: project, jobId, location: LOCATION },
-      configuration: { ...configuration, jobType: kinds[0]!.toUpperCase() },
-      status: { state: 'RUNNING' },
-      statistics: { creationTime: String(now), startTime: String(now) },
-    },
-  };
+  const record = newJobRecord(project, jobId, { ...configuration, jobType: kinds[0]!.toUpperCase() });
   const running: Running = { done: Promise.resolve(), cancelled: false };
   running.done = execute(ctx, record, kinds[0]!, configuration[kinds[0]!], running)
     .catch((e: unknown) => ctx.logger.error('job crashed', { jobId, error: String(e) }))

@@ -5,9 +5,10 @@ import { BigQueryError, invalidQuery } from '../errors.js';
 import { type JobContext, jobKey, type Running, withConnection } from '../jobs/context.js';
 import { execute } from '../jobs/execute.js';
 import type { JobOutcome } from '../jobs/outcome.js';
+import { newJobRecord } from '../jobs/record.js';
 import { inlineRows } from '../jobs/result-pages.js';
 import { readResult } from '../jobs/result-store.js';
-import { etag, type Json, LOCATION } from '../rest.js';
+import type { Json } from '../rest.js';
 import type { QueryParameter } from '../sql/params.js';
 import { parameterSql } from '../sql/params.js';
 import { isPunct, isWord, nextSig, prevSig, type Token, tokenize } from '../sql/tokenize.js';
@@ -445,45 +446,32 @@ export class Script {
       );
     const project = this.record.project;
     const jobId = `script_job_${this.record.jobId}_${this.children - 1}`.slice(0, 1024);
-    const now = Date.now();
     const start = lineCol(this.text, span.start);
     const end = lineCol(this.text, span.end);
     const text = this.slice(span);
     const query: Json = { query: text, useLegacySql: false };
     if (this.job.defaultDataset)
       query.defaultDataset = { projectId: this.job.defaultProject, datasetId: this.job.defaultDataset };
-    const child: JobRecord = {
+    const child = newJobRecord(
       project,
       jobId,
-      creationTime: now,
-      resource: {
-        kind: 'bigquery#job',
-        etag: etag(now),
-        id: `${project}:${LOCATION}.${jobId}`,
-        selfLink: `/bigquery/v2/projects/${project}/jobs/${jobId}?location=${LOCATION}`,
-        user_email: 'local@warehouse.local',
-        jobReference: { projectId: project, jobId, location: LOCATION },
-        configuration: { query, jobType: 'QUERY' },
-        status: { state: 'RUNNING' },
-        statistics: {
-          creationTime: String(now),
-          startTime: String(now),
-          parentJobId: this.record.jobId,
-          scriptStatistics: {
-            evaluationKind: 'STATEMENT',
-            stackFrames: [
-              {
-                startLine: start.line,
-                startColumn: start.column,
-                endLine: end.line,
-                endColumn: end.column,
-                text,
-              },
-            ],
-          },
+      { query, jobType: 'QUERY' },
+      {
+        parentJobId: this.record.jobId,
+        scriptStatistics: {
+          evaluationKind: 'STATEMENT',
+          stackFrames: [
+            {
+              startLine: start.line,
+              startColumn: start.column,
+              endLine: end.line,
+              endColumn: end.column,
+              text,
+            },
+          ],
         },
       },
-    };
+    );
     const key = jobKey(project, jobId);
     const mine: Running = { done: Promise.resolve(), cancelled: false };
     this.ctx.pending.set(key, child);
